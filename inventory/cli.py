@@ -1,0 +1,185 @@
+"""``soc-inventory``: the command line of the inventory system.
+
+Exit codes: 0 ok, 1 rejected submission or failed run (a user-fixable problem, explained),
+2 usage error. User mistakes never print a stack trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from inventory import config
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _print_table(rows: list[dict], title: str) -> None:
+    from rich.table import Table
+
+    if not rows:
+        _console().print(f"{title}: nothing to show")
+        return
+    table = Table(title=title)
+    for column in rows[0]:
+        table.add_column(str(column), justify="right" if _numeric(rows[0][column]) else "left")
+    for row in rows:
+        table.add_row(*(_fmt(v) for v in row.values()))
+    _console().print(table)
+
+
+def _numeric(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def _years(text: str | None) -> tuple[int | None, int | None]:
+    if not text:
+        return None, None
+    first, _, last = text.partition("-")
+    try:
+        return int(first), int(last or first)
+    except ValueError:
+        raise SystemExit(f"--years takes FIRST-LAST, e.g. 1990-2024 (got {text!r})") from None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate a package without storing anything."""
+    from inventory import submission, validate
+
+    try:
+        sub = submission.read_submission(args.path)
+    except submission.SubmissionError as err:
+        result = validate.ValidationResult(
+            ok=False, failures=err.failures, datasets={}, manifest={},
+            summary={"n_failures": len(err.failures)},
+        )  # fmt: skip
+    else:
+        result = validate.validate_submission(sub)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, default=str))
+    else:
+        print(result.to_text())
+    return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from flows.intake import intake
+
+    outcome = intake(str(Path(args.path).resolve()), str(args.lake), args.submitter)
+    if outcome["accepted"]:
+        _console().print(f"[green]accepted[/green] {outcome['country']} "
+                         f"submission {outcome['submission_id']}")  # fmt: skip
+        return EXIT_OK
+    _console().print(f"[red]rejected[/red] submission {outcome['submission_id']}: "
+                     f"{outcome['failures']} problem(s); report: {outcome['report']}")  # fmt: skip
+    report = Path(outcome["report"]) / "report.txt"
+    if report.exists():
+        print(report.read_text(encoding="utf-8"))
+    return EXIT_REJECTED
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flows.inventory_run import inventory_run
+    from inventory.run import RunParameters
+
+    first, last = _years(args.years)
+    params = RunParameters(
+        countries=[c.upper() for c in args.country], first_year=first, last_year=last,
+        tier=args.tier, edition=args.edition, gwp_set=args.gwp, mc_draws=args.mc_draws,
+    )  # fmt: skip
+    result = inventory_run(params, str(args.lake))
+    _print_table(result["summary"], f"Inventory run {result['run_id']}")
+    print(f"published release {result['release_id']} -> {args.lake / 'published'}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from flows.demo import demo
+
+    result = demo(str(args.lake), None, args.mc_draws)
+    for outcome in result["intake"]:
+        state = "accepted" if outcome["accepted"] else f"REJECTED ({outcome.get('report')})"
+        print(f"intake {outcome['country']}: {state}")
+    _print_table(result["summary"], "National SOC inventory (last reported year)")
+    print(f"run {result['run_id']} published as {result['release_id']}")
+    print(f"published tables: {args.lake / 'published'}/<table>/country=<ISO3>/part-0.parquet")
+    print(f"DuckDB views:     {config.warehouse_path()}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from inventory import publish
+    from inventory.lake import Lake
+
+    releases = publish.read_published(Lake.at(args.lake), "releases")
+    _print_table(releases.tail(10).to_dict("records"), "Releases (newest last)")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="soc-inventory", description=__doc__.splitlines()[0])
+    parser.add_argument("--lake", type=Path, default=config.lake_root(),
+                        help="data lake root (default: $SOILC_LAKE or ./data_lake)")  # fmt: skip
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the whole pipeline on the bundled examples")
+    demo.add_argument("--mc-draws", type=int, default=1000)
+    demo.set_defaults(func=cmd_demo)
+    validate = sub.add_parser("validate", help="check a submission package; stores nothing")
+    validate.add_argument("path")
+    validate.add_argument("--json", action="store_true", help="machine-readable report")
+    validate.set_defaults(func=cmd_validate)
+    submit = sub.add_parser("submit", help="store, validate and (if valid) harmonise a package")
+    submit.add_argument("path")
+    submit.add_argument("--submitter", default=None)
+    submit.set_defaults(func=cmd_submit)
+    run = sub.add_parser("run", help="compute and publish the inventory")
+    run.add_argument("--country", action="append", default=[], help="ISO3 (repeatable)")
+    run.add_argument("--years", help="reported years FIRST-LAST")
+    run.add_argument("--tier", type=int, choices=(1, 2), default=2)
+    run.add_argument("--edition", choices=("2019", "2006"), default="2019")
+    run.add_argument("--gwp", choices=("AR4", "AR5", "AR6"), default="AR5")
+    run.add_argument("--mc-draws", type=int, default=1000)
+    run.set_defaults(func=cmd_run)
+    status = sub.add_parser("status", help="list published releases")
+    status.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    config.configure_prefect_environment()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except _user_errors() as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_REJECTED
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from pydantic import ValidationError
+
+    from inventory.factors import FactorError
+    from inventory.mineral import MissingFactorError
+
+    return (MissingFactorError, FactorError, ValidationError)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""The data lake: zones, immutable raw storage, run folders and atomic publishing.
+
+Layout (DESIGN.md "Data lake zones")::
+
+    raw/<country>/<submission_id>/          submission bytes as received + receipt.json (immutable)
+    quarantine/<country>/<submission_id>/   validation report of a rejected submission
+    validated/<country>/<submission_id>/    accepted datasets as Parquet, canonical columns
+    harmonised/<dataset>/country=<ISO3>/    canonical units and standard depths
+    runs/<run_id>/                          one inventory run: tables + manifest.json
+    releases/<release_id>/                  one complete published release (all tables)
+    published -> releases/<release_id>      symlink, switched atomically by os.replace
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ZONES = ("raw", "quarantine", "validated", "harmonised", "runs", "releases")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    """Sortable unique id: ``<prefix>-YYYYmmddTHHMMSSffffffZ-<6 hex>``."""
+    stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{prefix}-{stamp}-{secrets.token_hex(3)}"
+
+
+def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_json_atomic(path: str | Path, payload: Any) -> Path:
+    """Write JSON to a temp file beside ``path`` then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=2, sort_keys=True, default=str)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+@dataclass(frozen=True)
+class Lake:
+    """Paths of the zones below one lake root."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path) -> Lake:
+        lake = cls(Path(root).resolve())
+        for zone in ZONES:
+            (lake.root / zone).mkdir(parents=True, exist_ok=True)
+        return lake
+
+    def raw(self, country: str, submission_id: str) -> Path:
+        return self.root / "raw" / country / submission_id
+
+    def quarantine(self, country: str, submission_id: str) -> Path:
+        return self.root / "quarantine" / country / submission_id
+
+    def validated(self, country: str, submission_id: str) -> Path:
+        return self.root / "validated" / country / submission_id
+
+    def harmonised(self, dataset: str, country: str) -> Path:
+        return self.root / "harmonised" / dataset / f"country={country}"
+
+    def run(self, run_id: str) -> Path:
+        return self.root / "runs" / run_id
+
+    def release(self, release_id: str) -> Path:
+        return self.root / "releases" / release_id
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+
+def write_parquet_atomic(frame: Any, path: str | Path) -> Path:
+    """Write one Parquet file (zstd) beside ``path`` under a temp name, then rename it in."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+    return path
+
+
+def replace_partition(frame: Any, partition: Path, *, filename: str = "part-0.parquet") -> Path:
+    """Swap a whole partition directory for one holding ``frame`` (each rename is atomic).
+
+    The new partition is staged in a sibling dot-directory of the dataset root's parent, so no
+    reader globbing the dataset root can see it half-written (DuckDB globs include dot dirs).
+    """
+    staging_root = partition.parent.parent / f".staging-{secrets.token_hex(4)}"
+    staged = staging_root / partition.name
+    write_parquet_atomic(frame, staged / filename)
+    partition.parent.mkdir(parents=True, exist_ok=True)
+    trash = staging_root / "old"
+    if partition.exists():
+        os.rename(partition, trash)
+    os.rename(staged, partition)
+    _remove_tree(staging_root)
+    return partition / filename
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

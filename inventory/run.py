@@ -1,0 +1,170 @@
+"""One inventory run: parameters, per-country computation, run manifest.
+
+``compute_country`` turns one country's harmonised inputs into the published tables;
+``run_manifest`` records what a run used (input hashes, factor-table hashes, parameters, code
+version, timings) so every published number can be traced and rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+import inventory
+from inventory import engine, factors, mineral
+from inventory.intake import harmonised_manifest, read_harmonised
+from inventory.lake import Lake, sha256_file, utc_now
+
+GWP_SETS = ("AR4", "AR5", "AR6")
+
+
+class RunParameters(BaseModel):
+    """Parameters of an inventory run (validated before any work starts)."""
+
+    countries: list[str] = Field(default_factory=list, description="ISO3 codes; empty = all")
+    first_year: int | None = Field(None, ge=1900, le=2100)
+    last_year: int | None = Field(None, ge=1900, le=2100)
+    tier: Literal[1, 2] = 2
+    approach: Literal[1, 2, 3] = 1
+    edition: Literal["2019", "2006"] = "2019"
+    gwp_set: Literal["AR4", "AR5", "AR6"] = "AR5"
+    transition_years: int = Field(mineral.DEFAULT_TRANSITION_YEARS, ge=1, le=100)
+    mc_draws: int = Field(mineral.DEFAULT_MC_DRAWS, ge=0, le=100_000)
+    seed: int = mineral.DEFAULT_SEED
+    target_permille: float = Field(4.0, description="4 per 1000 aspiration, per mille per year")
+
+
+@dataclass
+class CountryResult:
+    country: str
+    tables: dict[str, pd.DataFrame]
+    inputs: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _years(params: RunParameters, manifest: dict) -> tuple[int | None, int | None]:
+    declared = manifest.get("manifest", {}).get("years") or [None, None]
+    return (params.first_year or declared[0], params.last_year or declared[-1])
+
+
+def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryResult:
+    """All published tables of one country from its harmonised inputs."""
+    started = time.perf_counter()
+    record = harmonised_manifest(lake, country)
+    first, last = _years(params, record)
+    land_areas = read_harmonised(lake, "land_areas", country)
+    if land_areas is None:
+        raise FileNotFoundError(f"{country}: no harmonised land_areas (Approach 1) to compute")
+    submitted = read_harmonised(lake, "factors", country) if params.tier == 2 else None
+    table = factors.factor_table(params.edition, submitted=submitted)
+    con = engine.connect()
+    result = mineral.compute_mineral_inventory(
+        land_areas, table, transition_years=params.transition_years, first_year=first,
+        last_year=last, mc_draws=params.mc_draws, seed=params.seed, con=con,
+    )  # fmt: skip
+    timings = {"mineral_s": time.perf_counter() - started}
+    tables = {"soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes}
+    tables.update(_organic_and_indicators(con, lake, country, tables, params, (first, last)))
+    timings["total_s"] = time.perf_counter() - started
+    inputs = {
+        d: str(lake.harmonised(d, country) / "part-0.parquet")
+        for d in ("land_areas", "organic_soils", "factors", "profiles")
+        if (lake.harmonised(d, country) / "part-0.parquet").exists()
+    }
+    return CountryResult(country, tables, inputs, timings)
+
+
+def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[str, pd.DataFrame]:
+    """Organic-soil emissions, 4p1000 indicators, peatland offsets and UNFCCC rows."""
+    from inventory import indicators, organic
+
+    organic_soils = read_harmonised(lake, "organic_soils", country)
+    if organic_soils is not None:
+        first, last = years
+        keep = organic_soils["year"].between(first or -9999, last or 9999)
+        organic_soils = organic_soils[keep]
+    emissions = organic.organic_soil_emissions(con, organic_soils, gwp_set=params.gwp_set)
+    out = {"organic_soil_emissions": emissions}
+    out.update(
+        indicators.compute_indicators(
+            con, soc_stocks=tables["soc_stocks"], stock_changes=tables["stock_changes"],
+            organic_soil_emissions=emissions, target_permille=params.target_permille,
+        )
+    )  # fmt: skip
+    return out
+
+
+def _hash_package_data() -> dict[str, str]:
+    root = resources.files("inventory.data")
+    hashes = {}
+    for entry in sorted(Path(str(root)).rglob("*.csv")):
+        hashes[str(entry.relative_to(Path(str(root))))] = sha256_file(entry)
+    return hashes
+
+
+def _code_version() -> dict[str, str]:
+    here = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+            timeout=5, check=False,
+        ).stdout.strip()  # fmt: skip
+    except OSError:
+        commit = ""
+    return {"package": inventory.__version__, "git_commit": commit or "unknown",
+            "python": platform.python_version()}  # fmt: skip
+
+
+def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
+    """What the run used and how long it took (written as runs/<run_id>/manifest.json)."""
+    return {
+        "created_at": utc_now().isoformat(),
+        "countries": [r.country for r in results],
+        "parameters": params.model_dump(),
+        "inputs": {
+            r.country: {name: {"path": p, "sha256": sha256_file(p)} for name, p in r.inputs.items()}
+            for r in results
+        },
+        "factor_tables_sha256": _hash_package_data(),
+        "code_version": _code_version(),
+        "timings_s": {r.country: r.timings for r in results},
+    }
+
+
+def combine(per_country: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Concatenate the tables of several countries, table by table."""
+    names = sorted({name for tables in per_country for name in tables})
+    return {
+        name: pd.concat([t[name] for t in per_country if name in t], ignore_index=True)
+        for name in names
+    }
+
+
+def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per country, in its last reported year: area, stock, stock change, organic emissions."""
+    stocks = tables["soc_stocks"]
+    last = stocks.groupby("country")["year"].max().rename("year")
+
+    def at_last(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        if frame.empty:
+            return pd.DataFrame(columns=columns, index=last.index, dtype="float64")
+        rows = frame.merge(last.reset_index(), on=["country", "year"])
+        return rows.groupby("country")[columns].sum()
+
+    out = pd.concat([
+        last,
+        at_last(stocks, ["area_ha", "stock_tc"]),
+        at_last(tables["stock_changes"], ["dC_tc_per_yr", "dCO2_t_per_yr"]),
+        at_last(tables["organic_soil_emissions"], ["co2e_t"]).rename(
+            columns={"co2e_t": "organic_co2e_t"}),
+    ], axis=1)  # fmt: skip
+    return out.fillna({"organic_co2e_t": 0.0}).reset_index()

@@ -1,0 +1,51 @@
+-- Model: stratum_factors
+-- Method: factor resolution for IPCC 2006 Vol.4 Ch.2 Eq. 2.25 (SOC_REF, F_LU, F_MG, F_I).
+--   For each stratum and factor, the candidate with the lowest priority wins
+--   (submitted tier 2 = 1 > derived tier 2 = 2 > IPCC default = 3); among equal priority the most
+--   specific row wins (fewest '*' wildcards). Ties beyond that are broken by source text so the
+--   result is deterministic.
+-- Grain: one row per (country, climate_zone, soil_class, land_use, management, input, factor).
+-- Inputs: land_areas (country, climate_zone, soil_class, land_use, management, input, ...),
+--   factor_table (inventory.factors.CANONICAL_COLUMNS).
+-- Params: none.
+-- Columns: value (t C/ha for SOC_REF, dimensionless otherwise), uncertainty_pct (+/- %, 95 %),
+--   tier, source, factor_id (stable key of the winning candidate row, for Monte Carlo draws).
+WITH strata AS (
+    SELECT DISTINCT country, climate_zone, soil_class, land_use, management, input
+    FROM land_areas
+),
+
+candidates AS (
+    SELECT
+        f.*,
+        (f.country = '*')::INT + (f.climate_zone = '*')::INT + (f.soil_class = '*')::INT
+            + (f.land_use = '*')::INT + (f.level = '*')::INT AS wildcards,
+        md5(concat_ws('|', f.country, f.factor, f.climate_zone, f.soil_class, f.land_use,
+                      f.level, f.tier, f.source)) AS factor_id
+    FROM factor_table AS f
+),
+
+matched AS (
+    SELECT
+        s.*,
+        c.factor, c.value, c.uncertainty_pct, c.tier, c.source, c.factor_id,
+        row_number() OVER (
+            PARTITION BY s.country, s.climate_zone, s.soil_class, s.land_use, s.management,
+                s.input, c.factor
+            ORDER BY c.priority, c.wildcards, c.source
+        ) AS rank
+    FROM strata AS s
+    JOIN candidates AS c
+        ON c.country IN (s.country, '*')
+        AND c.climate_zone IN (s.climate_zone, '*')
+        AND c.soil_class IN (s.soil_class, '*')
+        AND c.land_use IN (s.land_use, '*')
+        AND c.level IN (CASE WHEN c.factor = 'F_I' THEN s.input ELSE s.management END, '*')
+)
+
+SELECT
+    country, climate_zone, soil_class, land_use, management, input,
+    factor, value, uncertainty_pct, tier, source, factor_id
+FROM matched
+WHERE rank = 1
+ORDER BY ALL

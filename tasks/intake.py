@@ -1,0 +1,57 @@
+"""Prefect tasks of submission intake: thin wrappers over inventory.submission/validate/intake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from inventory import intake, submission, validate
+from inventory.lake import Lake
+
+
+@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def receive(path: str, lake_root: str, submitter: str | None = None) -> submission.Receipt:
+    """Store the bytes as received in raw/ with a receipt (I/O: retried)."""
+    return submission.receive_submission(path, Lake.at(lake_root), submitter=submitter)
+
+
+@task(cache_policy=NO_CACHE)
+def validate_raw(receipt: submission.Receipt) -> validate.ValidationResult:
+    """Read the stored copy and run the GX suites and consistency checks on it."""
+    try:
+        sub = submission.read_submission(receipt.raw_dir)
+    except submission.SubmissionError as err:
+        return validate.ValidationResult(
+            ok=False, failures=err.failures, datasets={}, manifest={},
+            summary={"n_failures": len(err.failures), "country": receipt.country},
+        )
+    return validate.validate_submission(sub)
+
+
+@task(cache_policy=NO_CACHE)
+def file_outcome(
+    receipt: submission.Receipt, result: validate.ValidationResult, lake_root: str
+) -> dict:
+    """Quarantine a rejected submission, or store and harmonise an accepted one."""
+    lake = Lake.at(lake_root)
+    create_markdown_artifact(
+        key=f"validation-{receipt.country.lower()}", markdown=result.to_markdown(),
+        description=f"Validation of submission {receipt.submission_id}",
+    )  # fmt: skip
+    if not result.ok:
+        where = lake.quarantine(receipt.country, receipt.submission_id)
+        validate.write_quarantine(result, where)
+        return {"accepted": False, "report": str(where), "failures": len(result.failures)}
+    validate.write_validated(result, lake.validated(receipt.country, receipt.submission_id))
+    frames, flags = intake.harmonise_datasets(result.datasets)
+    paths = intake.store_harmonised(
+        lake, receipt.country, receipt.submission_id, result.manifest, frames
+    )
+    return {"accepted": True, "harmonised": paths, "flags": flags}
+
+
+def report_path(outcome: dict) -> Path | None:
+    return Path(outcome["report"]) if "report" in outcome else None

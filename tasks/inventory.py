@@ -1,0 +1,46 @@
+"""Prefect tasks of an inventory run: per-country compute, run folder, publish, warehouse."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_link_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from inventory import publish, run, warehouse
+from inventory.lake import Lake
+
+
+@task(cache_policy=NO_CACHE)
+def compute_country(lake_root: str, country: str, params: run.RunParameters) -> run.CountryResult:
+    """All tables of one country (coarse: one task per country)."""
+    return run.compute_country(Lake.at(lake_root), country, params)
+
+
+@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: list) -> str:
+    """Write runs/<run_id>/ (tables per country, manifest last)."""
+    tables = run.combine([r.tables for r in results])
+    manifest = run.run_manifest(params, results)
+    return str(publish.write_run(Lake.at(lake_root), run_id, tables, manifest))
+
+
+@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def publish_release(lake_root: str, run_id: str) -> str:
+    """Switch published/ to a new release holding this run, then refresh the DuckDB views."""
+    lake = Lake.at(lake_root)
+    release = publish.publish_run(lake, run_id)
+    warehouse.refresh(lake)
+    create_link_artifact(
+        key="published-release", link=release.path.as_uri(), link_text=release.release_id,
+        description=f"Release of run {run_id}",
+    )  # fmt: skip
+    return release.release_id
+
+
+@task(cache_policy=NO_CACHE)
+def summary_artifact(results: list) -> list[dict]:
+    """Inventory summary table per country (also returned for the CLI)."""
+    summary = run.summarise(run.combine([r.tables for r in results]))
+    records = summary.round(3).to_dict("records")
+    create_table_artifact(key="inventory-summary", table=records, description="Per country")
+    return records
