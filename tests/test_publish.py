@@ -1,0 +1,101 @@
+"""Runs, releases and the atomic switch of published/ (including a kill -9 mid-publish)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from inventory import publish
+from inventory.lake import Lake
+
+
+def _tables(country: str, value: float) -> dict[str, pd.DataFrame]:
+    stocks = pd.DataFrame({"country": [country] * 2, "year": [2000, 2001],
+                           "stock_tc": [value, value + 1]})  # fmt: skip
+    changes = pd.DataFrame({"country": [country], "year": [2001], "dC_tc_per_yr": [value / 10]})
+    return {"soc_stocks": stocks, "stock_changes": changes}
+
+
+def _publish(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame]) -> publish.Release:
+    countries = sorted(tables["soc_stocks"]["country"].unique())
+    publish.write_run(lake, run_id, tables, {"countries": countries})
+    return publish.publish_run(lake, run_id)
+
+
+@pytest.fixture
+def lake(tmp_path):
+    return Lake.at(tmp_path / "lake")
+
+
+def test_first_release_is_readable(lake):
+    release = _publish(lake, "run-a", _tables("KEN", 100.0))
+    assert publish.current_release(lake) == release.path
+    stocks = publish.read_published(lake, "soc_stocks")
+    assert sorted(stocks.stock_tc) == [100.0, 101.0]
+    assert set(stocks.country) == {"KEN"}
+    assert list(publish.read_published(lake, "releases").run_id) == ["run-a"]
+
+
+def test_new_release_keeps_other_countries_and_lists_history(lake):
+    first = _publish(lake, "run-a", {k: pd.concat([_tables("KEN", 1.0)[k], _tables("IRL", 5.0)[k]])
+                                     for k in ("soc_stocks", "stock_changes")})  # fmt: skip
+    second = _publish(lake, "run-b", _tables("KEN", 2.0))
+    stocks = publish.read_published(lake, "soc_stocks")
+    assert stocks[stocks.country == "IRL"].stock_tc.tolist() == [5.0, 6.0]  # carried over
+    assert stocks[stocks.country == "KEN"].stock_tc.tolist() == [2.0, 3.0]  # replaced
+    releases = publish.read_published(lake, "releases")
+    assert releases.run_id.tolist() == ["run-a", "run-b"]
+    assert releases.previous_release_id.tolist()[1] == first.release_id
+    # the old release is still complete on disk (time travel by directory)
+    old = pd.read_parquet(first.path / "soc_stocks" / "country=KEN" / "part-0.parquet")
+    assert old.stock_tc.tolist() == [1.0, 2.0]
+    assert second.release_id != first.release_id
+
+
+def test_a_run_never_overwrites_another(lake):
+    publish.write_run(lake, "run-a", _tables("KEN", 1.0), {"countries": ["KEN"]})
+    with pytest.raises(publish.PublishError, match="exists already"):
+        publish.write_run(lake, "run-a", _tables("KEN", 2.0), {"countries": ["KEN"]})
+
+
+def test_incomplete_run_is_not_published(lake):
+    (lake.run("run-x") / "soc_stocks").mkdir(parents=True)
+    with pytest.raises(publish.PublishError, match="no manifest"):
+        publish.publish_run(lake, "run-x")
+
+
+def test_kill_9_during_publish_leaves_previous_release_intact(lake):
+    _publish(lake, "run-a", _tables("KEN", 1.0))
+    before = publish.current_release(lake)
+    publish.write_run(lake, "run-b", _tables("KEN", 9.0), {"countries": ["KEN"]})
+    # A child process publishes run-b but stalls after staging its first table; we kill -9 it.
+    script = textwrap.dedent(f"""
+        import sys, time
+        from inventory import publish
+        from inventory.lake import Lake
+        original = publish._link_tree
+        def slow(src, dst):
+            original(src, dst)
+            print("STAGED", flush=True)
+            time.sleep(60)
+        publish._link_tree = slow
+        publish.publish_run(Lake.at({str(lake.root)!r}), "run-b")
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "STAGED"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    assert publish.current_release(lake) == before
+    stocks = publish.read_published(lake, "soc_stocks")
+    assert stocks.stock_tc.tolist() == [1.0, 2.0]
+    assert publish.read_published(lake, "stock_changes").dC_tc_per_yr.tolist() == [0.1]
+    assert list((lake.root / "releases").glob(".tmp-*"))  # the half-built release is left over
+    publish.publish_run(lake, "run-b")  # the next publish cleans it up and succeeds
+    assert not list((lake.root / "releases").glob(".tmp-*"))
+    assert publish.read_published(lake, "soc_stocks").stock_tc.tolist() == [9.0, 10.0]
