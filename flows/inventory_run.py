@@ -7,7 +7,13 @@ from prefect import flow
 from inventory import config, intake
 from inventory.lake import Lake, new_id
 from inventory.run import RunParameters
-from tasks.inventory import compute_country, publish_release, summary_artifact, write_run
+from tasks.inventory import (
+    build_dashboard,
+    compute_country,
+    publish_release,
+    summary_artifact,
+    write_run,
+)
 
 
 @flow(name="inventory-run", log_prints=True)
@@ -21,5 +27,6 @@ def inventory_run(params: RunParameters | None = None, lake_root: str | None = N
     run_id = new_id("run")
     write_run(lake_root, run_id, params, results)
     release_id = publish_release(lake_root, run_id)
+    dashboard = build_dashboard(lake_root)
     summary = summary_artifact(results)
-    return {"run_id": run_id, "release_id": release_id, "summary": summary}
+    return {"run_id": run_id, "release_id": release_id, "dashboard": dashboard, "summary": summary}

@@ -130,6 +130,40 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from inventory import report
+    from inventory.lake import Lake
+    from inventory.run import summarise
+
+    lake = Lake.at(args.lake)
+    path = report.build_dashboard(lake)
+    tables = report.published_tables(lake)
+    _print_table(summarise(tables).round(3).to_dict("records"), "Current release")
+    print(f"dashboard: {path}")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from inventory.lake import Lake
+    from inventory.recalc import compare_releases
+
+    changes = compare_releases(Lake.at(args.lake), args.release_a, args.release_b)
+    columns = ["country", "year", "land_use_category", "dC_tc_per_yr_old", "dC_tc_per_yr_new",
+               "difference_tc", "cause"]  # fmt: skip
+    _print_table(
+        changes[columns].head(args.limit).to_dict("records"),
+        f"Recalculations {args.release_a} -> {args.release_b} ({len(changes)} rows)",
+    )
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.serve import serve_all
+
+    serve_all(str(args.lake), limit=args.limit)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="soc-inventory", description=__doc__.splitlines()[0])
     parser.add_argument("--lake", type=Path, default=config.lake_root(),
@@ -156,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     status = sub.add_parser("status", help="list published releases")
     status.set_defaults(func=cmd_status)
+    report = sub.add_parser("report", help="write the HTML dashboard of the current release")
+    report.set_defaults(func=cmd_report)
+    diff = sub.add_parser("diff", help="recalculations between two releases, with causes")
+    diff.add_argument("release_a")
+    diff.add_argument("release_b")
+    diff.add_argument("--limit", type=int, default=50)
+    diff.set_defaults(func=cmd_diff)
+    serve = sub.add_parser("serve", help="serve the Prefect deployments in this process")
+    serve.add_argument("--limit", type=int, default=2, help="concurrent flow runs")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

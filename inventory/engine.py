@@ -23,7 +23,9 @@ def sql_text(name: str, *, package: str = SQL_PACKAGE) -> str:
     return resources.files(package).joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
-def connect(path: str | Path | None = None, *, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path | None = None, *, threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection: in memory by default (no file lock), or a database file."""
     con = duckdb.connect(str(path) if path else ":memory:")
     if threads:
@@ -38,7 +40,8 @@ def register(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any]) -> None:
             raise ValueError(f"not a table name: {name!r}")
         if isinstance(table, (str, Path)):
             con.execute(
-                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet($p)", {"p": str(table)}
+                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet($p)",
+                {"p": str(table)},
             )
         else:
             con.register(name, table)

@@ -107,26 +107,44 @@ def stock_change_defaults(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
         left_on=["table_land_use", "factor", "table_level"],
         right_on=["t_land_use", "t_factor_type", "t_level"],
     )
-    tabled = pd.DataFrame({
-        "country": WILDCARD, "factor": from_table["factor"], "climate_zone": from_table["t_climate_zone"],
-        "soil_class": WILDCARD, "land_use": from_table["land_use"], "level": from_table["code"],
-        "value": from_table["t_value"], "uncertainty_pct": from_table["t_error_pct"],
-        "tier": "tier1_default",
-        "source": "IPCC " + from_table["t_source_edition"] + " " + from_table["t_source_table"]
-        + ", " + from_table["t_level"] + "; " + from_table["t_source"],
-    })  # fmt: skip
+    source = (
+        "IPCC " + from_table["t_source_edition"] + " " + from_table["t_source_table"]
+        + ", " + from_table["t_level"] + "; " + from_table["t_source"]
+    )  # fmt: skip
+    tabled = pd.DataFrame(
+        {
+            "country": WILDCARD,
+            "factor": from_table["factor"],
+            "climate_zone": from_table["t_climate_zone"],
+            "soil_class": WILDCARD,
+            "land_use": from_table["land_use"],
+            "level": from_table["code"],
+            "value": from_table["t_value"],
+            "uncertainty_pct": from_table["t_error_pct"],
+            "tier": "tier1_default",
+            "source": source,
+        }
+    )
     fixed = mapping[mapping["table_level"].isna()]
     fixed = fixed.assign(factor=fixed["factor"].str.split("|")).explode("factor")
     fixed = pd.concat(
         [fixed[fixed["factor"] != WILDCARD]]
         + [fixed[fixed["factor"] == WILDCARD].assign(factor=f) for f in FACTORS[1:]]
     )
-    fixed_rows = pd.DataFrame({
-        "country": WILDCARD, "factor": fixed["factor"], "climate_zone": WILDCARD, "soil_class": WILDCARD,
-        "land_use": fixed["land_use"], "level": fixed["code"], "value": fixed["fixed_value"],
-        "uncertainty_pct": float("nan"), "tier": "tier1_default",
-        "source": fixed["source"] + " (" + fixed["comment"].fillna("") + ")",
-    })  # fmt: skip
+    fixed_rows = pd.DataFrame(
+        {
+            "country": WILDCARD,
+            "factor": fixed["factor"],
+            "climate_zone": WILDCARD,
+            "soil_class": WILDCARD,
+            "land_use": fixed["land_use"],
+            "level": fixed["code"],
+            "value": fixed["fixed_value"],
+            "uncertainty_pct": float("nan"),
+            "tier": "tier1_default",
+            "source": fixed["source"] + " (" + fixed["comment"].fillna("") + ")",
+        }
+    )
     out = pd.concat([tabled, fixed_rows], ignore_index=True)
     out["priority"] = PRIORITY["tier1_default"]
     _check_unmapped(mapping, from_table, edition)

@@ -20,7 +20,9 @@ ORGANIC_COLUMNS = [
 
 def _with_area_ha(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
-    out["area_ha"] = units.convert_column(out["area"], out["area_unit"], units.CANONICAL_UNITS["area"])
+    out["area_ha"] = units.convert_column(
+        out["area"], out["area_unit"], units.CANONICAL_UNITS["area"]
+    )
     out["year"] = out["year"].astype("int64")
     return out
 

@@ -100,7 +100,9 @@ def write_parquet_atomic(frame: Any, path: str | Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)

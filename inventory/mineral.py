@@ -115,7 +115,9 @@ def compute_mineral_inventory(
     stratum_factors = resolve_factors(con)
     years = {"first_year": first_year, "last_year": last_year}
     soc_stocks = engine.run_model(con, "soc_stocks", years)
-    engine.register(con, {"factor_draws": factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)})
+    engine.register(
+        con, {"factor_draws": factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)}
+    )
     engine.run_model(con, "land_use_stocks", into="land_use_stocks")
     params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0), **years}
     engine.run_model(con, "stock_changes", params, into="stock_change_draws")

@@ -78,16 +78,20 @@ def country_panels(tables: dict[str, pd.DataFrame], country: str) -> str:
     return f"<h2>{escape(country)}</h2><div class='grid-2'>{''.join(charts)}</div>"
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"<td>{value:,.1f}</td>"
+    return f"<td>{escape(str(value))}</td>"
+
+
 def _summary_table(tables: dict[str, pd.DataFrame]) -> str:
     from inventory.run import summarise
 
     summary = summarise(tables)
     header = "".join(f"<th>{escape(c)}</th>" for c in summary.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{v:,.1f}</td>" if isinstance(v, float) else f"<td>{escape(str(v))}</td>"
-                         for v in row) + "</tr>"
-        for row in summary.itertuples(index=False)
-    )  # fmt: skip
+        "<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in summary.itertuples(index=False)
+    )
     return f"<table><tr>{header}</tr>{body}</table>"
 
 

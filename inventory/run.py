@@ -7,7 +7,6 @@ version, timings) so every published number can be traced and rerun.
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import subprocess
 import time

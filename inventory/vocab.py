@@ -31,7 +31,8 @@ CLIMATE_TO_REFERENCE = {
 
 SOIL_CLASSES = ("hac", "lac", "sandy", "spodic", "volcanic", "wetland")
 SOIL_TO_REFERENCE = {
-    "hac": "HAC", "lac": "LAC", "sandy": "SAN", "spodic": "POD", "volcanic": "VOL", "wetland": "WET",
+    "hac": "HAC", "lac": "LAC", "sandy": "SAN", "spodic": "POD", "volcanic": "VOL",
+    "wetland": "WET",
 }  # fmt: skip
 
 LAND_USES = (

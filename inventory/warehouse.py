@@ -31,7 +31,9 @@ def refresh(lake: Lake, path: Path | None = None) -> Path:
                 f"'{_quoted(glob)}', hive_partitioning = true, union_by_name = true)"
             )
         releases = lake.published / RELEASES_FILE
-        con.execute(f"CREATE OR REPLACE VIEW releases AS SELECT * FROM read_parquet('{_quoted(releases)}')")
+        con.execute(
+            f"CREATE OR REPLACE VIEW releases AS SELECT * FROM read_parquet('{_quoted(releases)}')"
+        )
     return path
 
 

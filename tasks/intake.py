@@ -25,7 +25,10 @@ def validate_raw(receipt: submission.Receipt) -> validate.ValidationResult:
         sub = submission.read_submission(receipt.raw_dir)
     except submission.SubmissionError as err:
         return validate.ValidationResult(
-            ok=False, failures=err.failures, datasets={}, manifest={},
+            ok=False,
+            failures=err.failures,
+            datasets={},
+            manifest={},
             summary={"n_failures": len(err.failures), "country": receipt.country},
         )
     return validate.validate_submission(sub)

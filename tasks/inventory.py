@@ -44,3 +44,13 @@ def summary_artifact(results: list) -> list[dict]:
     records = summary.round(3).to_dict("records")
     create_table_artifact(key="inventory-summary", table=records, description="Per country")
     return records
+
+
+@task(cache_policy=NO_CACHE)
+def build_dashboard(lake_root: str) -> str:
+    """Static HTML dashboard of the current release, linked as an artifact."""
+    from inventory import report
+
+    path = report.build_dashboard(Lake.at(lake_root))
+    create_link_artifact(key="dashboard", link=path.as_uri(), link_text="SOC dashboard")
+    return str(path)

@@ -18,7 +18,9 @@ from inventory.lake import Lake
 def _tables(country: str, value: float) -> dict[str, pd.DataFrame]:
     stocks = pd.DataFrame({"country": [country] * 2, "year": [2000, 2001],
                            "stock_tc": [value, value + 1]})  # fmt: skip
-    changes = pd.DataFrame({"country": [country], "year": [2001], "dC_tc_per_yr": [value / 10]})
+    changes = pd.DataFrame({"country": [country], "year": [2001], "land_use": ["cropland"],
+                            "land_use_category": ["cropland_remaining_cropland"],
+                            "dC_tc_per_yr": [value / 10]})  # fmt: skip
     return {"soc_stocks": stocks, "stock_changes": changes}
 
 
@@ -99,3 +101,22 @@ def test_kill_9_during_publish_leaves_previous_release_intact(lake):
     publish.publish_run(lake, "run-b")  # the next publish cleans it up and succeeds
     assert not list((lake.root / "releases").glob(".tmp-*"))
     assert publish.read_published(lake, "soc_stocks").stock_tc.tolist() == [9.0, 10.0]
+
+
+def test_recalculation_report_names_the_changed_input(lake):
+    from inventory.recalc import compare_releases
+
+    base = {"countries": ["KEN"], "parameters": {"edition": "2019"},
+            "inputs": {"KEN": {"land_areas": {"sha256": "aaa"}}}}  # fmt: skip
+    publish.write_run(lake, "run-a", _tables("KEN", 10.0), base)
+    first = publish.publish_run(lake, "run-a")
+    changed = {**base, "inputs": {"KEN": {"land_areas": {"sha256": "bbb"}}}}
+    publish.write_run(lake, "run-b", _tables("KEN", 12.0), changed)
+    second = publish.publish_run(lake, "run-b")
+    report = compare_releases(lake, first.release_id, second.release_id)
+    row = report.iloc[0]
+    # dC 10 / 10 = 1.0 -> 12 / 10 = 1.2 t C/yr: +0.2 t C/yr, +20 %
+    assert row.difference_tc == pytest.approx(0.2)
+    assert row.difference_pct == pytest.approx(20.0)
+    assert row.cause == "input land_areas changed"
+    assert len(report) == 1

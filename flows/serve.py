@@ -1,0 +1,82 @@
+"""Serve the three deployments from one process (single-machine install, no worker).
+
+Schedules and event triggers are evaluated by the Prefect server's services, which the ephemeral
+API does not run; without ``PREFECT_API_URL`` a local server is started on 127.0.0.1 first.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+SERVER_START_TIMEOUT_S = 90
+REPORTING_CRON = "0 2 * * *"  # nightly, as in prefect.yaml
+SUBMISSION_EVENT = "soil.submission.received"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_local_server() -> subprocess.Popen:
+    """Start ``prefect server start`` on a free loopback port and point the client at it."""
+    port = _free_port()
+    prefect = Path(sys.executable).with_name("prefect")
+    server = subprocess.Popen(
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2):
+                os.environ["PREFECT_API_URL"] = url
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise RuntimeError(f"the local Prefect server did not answer on {url} within "
+                       f"{SERVER_START_TIMEOUT_S} s")  # fmt: skip
+
+
+def deployments(lake_root: str) -> list:
+    from prefect.events import DeploymentEventTrigger
+
+    from flows.intake import intake
+    from flows.inventory_run import inventory_run
+    from flows.reporting import scheduled_reporting
+
+    trigger = DeploymentEventTrigger(
+        expect={SUBMISSION_EVENT}, match={"prefect.resource.id": "soil.submission.*"},
+        parameters={"path": "{{ event.payload.path }}", "lake_root": lake_root,
+                    "submitter": "{{ event.payload.submitter }}"},
+    )  # fmt: skip
+    return [
+        intake.to_deployment(name="intake", triggers=[trigger]),
+        inventory_run.to_deployment(name="inventory-run", parameters={"lake_root": lake_root}),
+        scheduled_reporting.to_deployment(
+            name="scheduled-reporting", cron=REPORTING_CRON, parameters={"lake_root": lake_root}
+        ),
+    ]
+
+
+def serve_all(lake_root: str, *, limit: int = 2) -> None:
+    """Block serving the deployments (Ctrl-C stops; a started local server is stopped too)."""
+    server = None if os.environ.get("PREFECT_API_URL") else start_local_server()
+    try:
+        from prefect import serve
+
+        print(f"Prefect API: {os.environ['PREFECT_API_URL']}")
+        serve(*deployments(lake_root), limit=limit)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
