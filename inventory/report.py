@@ -49,7 +49,7 @@ def _change_series(tables: dict[str, pd.DataFrame], country: str) -> Series:
     totals = tables.get("stock_change_totals", pd.DataFrame())
     if not totals.empty and "ci_low" in totals.columns:
         rows = totals[(totals.country == country) & (totals.land_use == "all")].sort_values("year")
-        return Series("net change (95 % band)", rows.year.to_numpy(),
+        return Series("net change", rows.year.to_numpy(),
                       rows.dC_tc_per_yr.to_numpy() / KT, rows.ci_low.to_numpy() / KT,
                       rows.ci_high.to_numpy() / KT)  # fmt: skip
     change = _by_year(tables["stock_changes"], country, "dC_tc_per_yr")
@@ -67,7 +67,7 @@ def country_panels(tables: dict[str, pd.DataFrame], country: str) -> str:
     mineral = _by_year(offsets, country, "mineral_sequestration_co2e")
     charts = [
         line_chart("Mineral SOC stock, 0-30 cm", "Mt C", [_series("stock", stock, MT)]),
-        line_chart("Net mineral-soil stock change (+ = removal)", "kt C / yr",
+        line_chart("Net mineral-soil stock change, 95 % band (+ = removal)", "kt C / yr",
                    [_change_series(tables, country)]),
         line_chart("4 per 1000: annual rate vs target", "per mille / yr",
                    [_series("rate", rate), _series("target", target, dashed=True)]),
