@@ -31,6 +31,8 @@ PUBLISHED_TABLES = (
     "unfccc_tables",
     "fourp1000_indicators",
     "peatland_offsets",
+    "stock_change_totals",
+    "rewetting_scenario",
 )
 PARTITION_FILE = "part-0.parquet"
 MANIFEST = "manifest.json"

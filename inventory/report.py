@@ -110,7 +110,7 @@ def render_dashboard(tables: dict[str, pd.DataFrame], release_id: str) -> str:
 
 
 def published_tables(lake: Lake) -> dict[str, pd.DataFrame]:
-    names = (*publish.PUBLISHED_TABLES, "stock_change_totals")
+    names = publish.PUBLISHED_TABLES
     tables = {}
     for name in names:
         try:

@@ -7,6 +7,8 @@ version, timings) so every published number can be traced and rerun.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import platform
 import subprocess
 import time
@@ -24,6 +26,8 @@ from inventory.intake import harmonised_manifest, read_harmonised
 from inventory.lake import Lake, sha256_file, utc_now
 
 GWP_SETS = ("AR4", "AR5", "AR6")
+ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_status",
+                "drainage_depth")  # fmt: skip
 
 
 class RunParameters(BaseModel):
@@ -40,6 +44,9 @@ class RunParameters(BaseModel):
     mc_draws: int = Field(mineral.DEFAULT_MC_DRAWS, ge=0, le=100_000)
     seed: int = mineral.DEFAULT_SEED
     target_permille: float = Field(4.0, description="4 per 1000 aspiration, per mille per year")
+    rewet_share: float = Field(
+        0.25, ge=0.0, le=1.0, description="rewetting scenario: share of drained area rewetted"
+    )
 
 
 @dataclass
@@ -87,19 +94,29 @@ def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[s
     from inventory import indicators, organic
 
     organic_soils = read_harmonised(lake, "organic_soils", country)
-    if organic_soils is not None:
-        first, last = years
-        keep = organic_soils["year"].between(first or -9999, last or 9999)
-        organic_soils = organic_soils[keep]
-    emissions = organic.organic_soil_emissions(con, organic_soils, gwp_set=params.gwp_set)
-    out = {"organic_soil_emissions": emissions}
-    out.update(
-        indicators.compute_indicators(
-            con, soc_stocks=tables["soc_stocks"], stock_changes=tables["stock_changes"],
-            organic_soil_emissions=emissions, target_permille=params.target_permille,
+    if organic_soils is None:
+        organic_soils = pd.DataFrame({c: pd.Series(dtype="str") for c in ORGANIC_KEYS})
+        organic_soils = organic_soils.assign(
+            year=pd.Series(dtype="int64"), area_ha=pd.Series(dtype="float64")
         )
-    )  # fmt: skip
-    return out
+    first, last = years
+    organic_soils = organic_soils[organic_soils["year"].between(first or -9999, last or 9999)]
+    emissions = organic.organic_soil_emissions(con, organic_soils, gwp_set=params.gwp_set)
+    rewetting = indicators.rewetting_scenario(
+        con, organic_soils, rewet_share=params.rewet_share, gwp_set=params.gwp_set
+    )
+    changes = tables["stock_changes"].drop(columns="draw", errors="ignore")
+    return {
+        "organic_soil_emissions": emissions,
+        "fourp1000_indicators": indicators.fourp1000_indicators(
+            con, tables["soc_stocks"], changes, target_permille=params.target_permille
+        ),
+        "peatland_offsets": indicators.peatland_offsets(
+            con, emissions, changes, rewetting=rewetting
+        ),
+        "unfccc_tables": indicators.unfccc_tables(con, changes, emissions),
+        "rewetting_scenario": rewetting,
+    }
 
 
 def _hash_package_data() -> dict[str, str]:
@@ -121,6 +138,30 @@ def _code_version() -> dict[str, str]:
         commit = ""
     return {"package": inventory.__version__, "git_commit": commit or "unknown",
             "python": platform.python_version()}  # fmt: skip
+
+
+def _code_fingerprint() -> str:
+    """sha256 over the package's Python, SQL and data files (changes whenever the method does)."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(inventory.__version__.encode())
+    for path in sorted(p for p in root.rglob("*") if p.suffix in {".py", ".sql", ".csv"}):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_fingerprint(lake: Lake, country: str, params: RunParameters) -> str:
+    """Key of one country's computation: its harmonised inputs, the parameters and the code.
+
+    Used as the Prefect task cache key, so an unchanged country is not recomputed.
+    """
+    digest = hashlib.sha256(country.encode())
+    digest.update(json.dumps(params.model_dump(exclude={"countries"}), sort_keys=True).encode())
+    digest.update(_code_fingerprint().encode())
+    for dataset in ("land_areas", "land_units", "organic_soils", "factors", "profiles"):
+        path = lake.harmonised(dataset, country) / "part-0.parquet"
+        digest.update(f"{dataset}:{sha256_file(path) if path.exists() else '-'}".encode())
+    return digest.hexdigest()
 
 
 def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:

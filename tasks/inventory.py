@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -10,7 +12,14 @@ from inventory import publish, run, warehouse
 from inventory.lake import Lake
 
 
-@task(cache_policy=NO_CACHE)
+def _country_cache_key(context, arguments: dict) -> str:
+    """Content key: an unchanged country (inputs, parameters, code) is read from the cache."""
+    lake = Lake.at(arguments["lake_root"])
+    fingerprint = run.input_fingerprint(lake, arguments["country"], arguments["params"])
+    return f"compute-country-{arguments['country']}-{fingerprint}"
+
+
+@task(cache_key_fn=_country_cache_key, persist_result=True, cache_expiration=timedelta(days=30))
 def compute_country(lake_root: str, country: str, params: run.RunParameters) -> run.CountryResult:
     """All tables of one country (coarse: one task per country)."""
     return run.compute_country(Lake.at(lake_root), country, params)

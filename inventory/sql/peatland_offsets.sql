@@ -1,0 +1,71 @@
+-- Model: peatland_offsets
+-- Method: organic-soil emissions (IPCC 2014 Wetlands Supplement Ch.2/3, as CO2e) set against
+--   mineral-soil net removals (IPCC 2006 Vol.4 Ch.2 Eq. 2.25, as CO2):
+--     organic_emissions_co2e     = sum co2e_t of organic_soil_emissions        [t CO2e/yr]
+--     mineral_sequestration_co2e = - sum dCO2_t_per_yr of stock_changes      [t CO2/yr, + = sink]
+--     offset_ratio = mineral_sequestration / organic_emissions (NULL unless emissions > 0)
+--     net_co2e = organic_emissions - mineral_sequestration                (+ = net source)
+--     required_additional_sequestration_co2e = max(net_co2e, 0)
+--     avoided_co2e_if_rewetted = sum avoided_co2e of rewetting_scenario (share rewet_share,
+--       computed by rewetting_scenario.sql; 0 when there is no drained area, NULL when a
+--       drained stratum has no rewetted factor)
+--   A missing side counts as 0 (no organic soils reported, or no mineral-soil change).
+-- Grain: one row per (country, year).
+-- Inputs: organic_soil_emissions (country, year, co2e_t, ...), stock_changes (country, year,
+--   dCO2_t_per_yr, ...), rewetting_scenario (country, year, avoided_co2e, ...).
+-- Params: none (the share is a parameter of rewetting_scenario.sql).
+-- Columns: organic_emissions_co2e, mineral_sequestration_co2e, net_co2e,
+--   required_additional_sequestration_co2e, avoided_co2e_if_rewetted (t CO2e/yr),
+--   offset_ratio (dimensionless).
+WITH organic AS (
+    SELECT country, year, sum(co2e_t) AS organic_emissions_co2e
+    FROM organic_soil_emissions
+    GROUP BY ALL
+),
+
+mineral AS (
+    SELECT country, year, -sum(dCO2_t_per_yr) AS mineral_sequestration_co2e
+    FROM stock_changes
+    GROUP BY ALL
+),
+
+rewetting AS (
+    -- NULL when any drained stratum has no rewetted factor: a partial sum would understate
+    SELECT country, year,
+        CASE WHEN count(*) = count(avoided_co2e) THEN sum(avoided_co2e) END
+            AS avoided_co2e_if_rewetted
+    FROM rewetting_scenario
+    GROUP BY ALL
+),
+
+keys AS (
+    SELECT country, year FROM organic
+    UNION
+    SELECT country, year FROM mineral
+),
+
+balance AS (
+    SELECT k.country, k.year,
+        coalesce(o.organic_emissions_co2e, 0) AS organic_emissions_co2e,
+        coalesce(m.mineral_sequestration_co2e, 0) AS mineral_sequestration_co2e,
+        CASE WHEN r.country IS NULL THEN 0 ELSE r.avoided_co2e_if_rewetted END
+            AS avoided_co2e_if_rewetted
+    FROM keys AS k
+    LEFT JOIN organic AS o USING (country, year)
+    LEFT JOIN mineral AS m USING (country, year)
+    LEFT JOIN rewetting AS r USING (country, year)
+),
+
+net AS (
+    SELECT *,
+        CASE WHEN organic_emissions_co2e > 0
+            THEN mineral_sequestration_co2e / organic_emissions_co2e END AS offset_ratio,
+        organic_emissions_co2e - mineral_sequestration_co2e AS net_co2e
+    FROM balance
+)
+
+SELECT country, year, organic_emissions_co2e, mineral_sequestration_co2e, offset_ratio,
+    net_co2e, greatest(net_co2e, 0) AS required_additional_sequestration_co2e,
+    avoided_co2e_if_rewetted
+FROM net
+ORDER BY country, year

@@ -1,0 +1,232 @@
+"""Hand-computed cases for the reporting SQL: 4p1000, rewetting, peatland offsets, CRT tables.
+
+Tiny input tables, arithmetic in comments. Organic-soil factors as in tests/test_organic.py
+(IPCC 2014 Wetlands Supplement Ch.2/3; worked examples of inventory/data/ipcc/README.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pandas as pd
+import pytest
+
+from inventory import engine, indicators, organic, units
+
+C_TO_CO2 = 44 / 12  # hand arithmetic only
+# Worked examples 1 and 2 (AR4), t CO2e/ha/yr, unrounded (see tests/test_organic.py):
+EX1_DRAINED, EX1_REWETTED = 29.179526, 9.913333  # temperate grassland, nutrient-rich, deep
+EX2_DRAINED, EX2_REWETTED = 1.765940, 0.413333  # boreal forest, nutrient-poor
+
+
+def _stock_changes(rows) -> pd.DataFrame:
+    """rows: (country, year, land_use, land_use_category, area_ha, dC t C/yr or None)."""
+    frame = pd.DataFrame(
+        rows, columns=["country", "year", "land_use", "land_use_category", "area_ha",
+                       "dC_tc_per_yr"])  # fmt: skip
+    frame["dC_tc_per_yr"] = frame["dC_tc_per_yr"].astype("float64")
+    frame["dCO2_t_per_yr"] = -units.carbon_to_co2(frame["dC_tc_per_yr"])
+    frame["ci_low"] = frame["ci_high"] = math.nan
+    return frame
+
+
+def _row(frame: pd.DataFrame, **keys) -> pd.Series:
+    mask = pd.concat([frame[k] == v for k, v in keys.items()], axis=1).all(axis=1)
+    assert mask.sum() == 1, keys
+    return frame[mask].iloc[0]
+
+
+# ---------------------------------------------------------------- 4p1000
+@pytest.fixture(scope="module")
+def fourp1000():
+    stocks = pd.DataFrame({
+        "country": "KEN", "year": [2020, 2020, 2021, 2021],
+        "land_use": ["cropland", "grassland", "cropland", "grassland"],
+        "stock_tc": [1000.0, 3000.0, 1010.0, 2994.0],
+    })  # fmt: skip
+    changes = _stock_changes([
+        ("KEN", 2020, "cropland", "cropland_remaining_cropland", 10.0, 1.0),
+        ("KEN", 2021, "cropland", "cropland_remaining_cropland", 9.0, 6.0),
+        ("KEN", 2021, "cropland", "land_converted_to_cropland", 1.0, 4.0),
+        ("KEN", 2021, "grassland", "grassland_remaining_grassland", 30.0, -6.0),
+    ])  # fmt: skip
+    return indicators.fourp1000_indicators(duckdb.connect(), stocks, changes)
+
+
+def test_fourp1000_by_land_use(fourp1000):
+    crop = _row(fourp1000, year=2021, land_use="cropland")
+    # change 6 + 4 = 10 t C/yr on 1000 t C -> 1000 x 10 / 1000 = 10 per mille;
+    # target 4/1000 x 1000 = 4 t C/yr; gap 4 - 10 = -6 (target exceeded)
+    assert (crop.stock_tc, crop.prev_stock_tc, crop.change_tc) == (1010.0, 1000.0, 10.0)
+    assert crop.rate_permille == pytest.approx(10.0)
+    assert (crop.target_permille, crop.target_tc, crop.gap_tc) == pytest.approx((4.0, 4.0, -6.0))
+    grass = _row(fourp1000, year=2021, land_use="grassland")
+    # -6 / 3000 x 1000 = -2 per mille; target 12; gap 12 - (-6) = 18
+    assert (grass.rate_permille, grass.target_tc, grass.gap_tc) == pytest.approx((-2.0, 12, 18))
+
+
+def test_fourp1000_national_and_first_year(fourp1000):
+    total = _row(fourp1000, year=2021, land_use="all")
+    # stock 1010 + 2994 = 4004; prev 4000; change 10 - 6 = 4 -> 1 per mille; target 16; gap 12
+    assert (total.stock_tc, total.prev_stock_tc, total.change_tc) == (4004.0, 4000.0, 4.0)
+    assert (total.rate_permille, total.target_tc, total.gap_tc) == pytest.approx((1.0, 16, 12))
+    first = _row(fourp1000, year=2020, land_use="all")
+    assert pd.isna(first.prev_stock_tc) and pd.isna(first.rate_permille)
+    assert pd.isna(first.gap_tc) and first.change_tc == 1.0
+    assert len(fourp1000) == 6  # 2 years x (cropland, grassland, all)
+
+
+def test_fourp1000_target_parameter():
+    stocks = pd.DataFrame({"country": "KEN", "year": [2020, 2021], "land_use": "cropland",
+                           "stock_tc": [500.0, 501.0]})  # fmt: skip
+    changes = _stock_changes([("KEN", 2021, "cropland", "cropland_remaining_cropland", 5, 1)])
+    out = indicators.fourp1000_indicators(duckdb.connect(), stocks, changes, target_permille=2)
+    row = _row(out, year=2021, land_use="all")
+    # target 2/1000 x 500 = 1.0 t C/yr; change 1.0 -> gap 0; rate 1000 x 1 / 500 = 2 per mille
+    assert (row.target_tc, row.gap_tc, row.rate_permille) == pytest.approx((1.0, 0.0, 2.0))
+
+
+# ---------------------------------------------------------------- rewetting + offsets
+def _organic_soils() -> pd.DataFrame:
+    rows = [
+        ("cool_temperate_moist", "grassland", "drained", "nutrient_rich", "deep", 10.0),
+        ("boreal_moist", "forest_land", "drained", "nutrient_poor", "not_applicable", 4.0),
+        ("boreal_moist", "forest_land", "rewetted", "nutrient_poor", "not_applicable", 3.0),
+    ]
+    cols = ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
+            "area_ha"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols).assign(country="IRL", year=2020)
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    con = duckdb.connect()
+    return indicators.rewetting_scenario(con, _organic_soils(), rewet_share=0.5, gwp_set="AR4")
+
+
+def test_rewetting_scenario(scenario):
+    assert len(scenario) == 2  # drained strata only
+    grass = _row(scenario, land_use="grassland")
+    # 10 ha x 0.5 = 5 ha; 5 x (29.179526 - 9.913333) = 5 x 19.266193 = 96.330964 t CO2e/yr
+    assert grass.rewetted_area_ha == 5.0
+    assert (grass.drained_co2e_per_ha, grass.rewetted_co2e_per_ha) == pytest.approx(
+        (EX1_DRAINED, EX1_REWETTED), abs=1e-6
+    )
+    assert grass.avoided_co2e == pytest.approx(96.330964, abs=1e-5)
+    forest = _row(scenario, land_use="forest_land")
+    # 4 ha x 0.5 = 2 ha; 2 x (1.765940 - 0.413333) = 2 x 1.352607 = 2.705213
+    assert forest.avoided_co2e == pytest.approx(2.705213, abs=1e-5)
+
+
+def test_rewetting_share_is_validated():
+    with pytest.raises(ValueError, match="rewet_share"):
+        indicators.rewetting_scenario(duckdb.connect(), _organic_soils(), rewet_share=1.5)
+
+
+def test_peatland_offsets(scenario):
+    con = duckdb.connect()
+    emissions = pd.DataFrame({
+        "country": ["IRL", "IRL"], "year": 2020, "gas": ["CO2", "CH4"],
+        "component": ["on_site", "land"], "co2e_t": [100.0, 20.0],
+    })  # fmt: skip
+    changes = _stock_changes([
+        ("IRL", 2020, "cropland", "cropland_remaining_cropland", 50.0, 30 / C_TO_CO2),
+        ("IRL", 2020, "grassland", "land_converted_to_grassland", 5.0, -5 / C_TO_CO2),
+        ("NOR", 2020, "cropland", "cropland_remaining_cropland", 50.0, 50 / C_TO_CO2),
+    ])  # fmt: skip
+    out = indicators.peatland_offsets(con, emissions, changes, rewetting=scenario)
+    irl = _row(out, country="IRL")
+    # organic 100 + 20 = 120; mineral dCO2 = -30 + 5 = -25 -> sequestration 25
+    # ratio 25 / 120 = 0.208333; net 120 - 25 = 95 = required additional sequestration
+    assert (irl.organic_emissions_co2e, irl.mineral_sequestration_co2e) == pytest.approx((120, 25))
+    assert irl.offset_ratio == pytest.approx(25 / 120)
+    assert (irl.net_co2e, irl.required_additional_sequestration_co2e) == pytest.approx((95, 95))
+    # avoided: 96.330964 + 2.705213 = 99.036177
+    assert irl.avoided_co2e_if_rewetted == pytest.approx(99.036177, abs=1e-5)
+    nor = _row(out, country="NOR")
+    # no organic soils: ratio NULL, net 0 - 50 = -50 (net sink), required 0, avoided 0
+    assert pd.isna(nor.offset_ratio) and nor.organic_emissions_co2e == 0
+    assert (nor.net_co2e, nor.required_additional_sequestration_co2e) == pytest.approx((-50, 0))
+    assert nor.avoided_co2e_if_rewetted == 0
+    engine.register(con, {"peatland_offsets": out})
+    assert engine.run_check(con, "peatland_offsets_balance").empty
+
+
+# ---------------------------------------------------------------- UNFCCC CRT-style rows
+@pytest.fixture(scope="module")
+def crt():
+    con = duckdb.connect()
+    soils = pd.DataFrame([{
+        "country": "KEN", "year": 2020, "climate_zone": "cool_temperate_moist",
+        "land_use": "cropland", "drainage": "drained", "nutrient_status": "not_applicable",
+        "drainage_depth": "not_applicable", "area_ha": 2.0,
+    }])  # fmt: skip
+    emissions = organic.organic_soil_emissions(con, soils, gwp_set="AR5")
+    changes = _stock_changes([
+        ("KEN", 2020, "cropland", "cropland_remaining_cropland", 100.0, 2.0),
+        ("KEN", 2020, "cropland", "land_converted_to_cropland", 10.0, -1.0),
+        ("KEN", 2020, "grassland", "grassland_remaining_grassland", 50.0, None),
+    ])  # fmt: skip
+    out = indicators.unfccc_tables(con, changes, emissions)
+    engine.register(con, {"unfccc_tables": out})
+    return out, engine.run_check(con, "unfccc_notation_keys")
+
+
+def test_unfccc_cropland_total(crt):
+    out, _ = crt
+    assert len(out) == 18  # 6 land uses x (total, remaining, converted)
+    total = _row(out, category_code="4.B")
+    assert (total.subcategory, total.area_mineral_ha, total.mineral_dc_tc_per_yr) == (
+        "total",
+        110.0,
+        1.0,
+    )  # 100 + 10 ha; 2.0 - 1.0 t C/yr
+    # organic: -(on-site + DOC) CO2-C = -2 ha x (7.9 + 0.31) t C = -16.42 t C/yr (Tables 2.1/2.2)
+    assert total.area_organic_ha == 2.0
+    assert total.organic_dc_tc_per_yr == pytest.approx(-16.42)
+    # CH4 = 2 x (0.95 x 0 + 0.05 x 1165) / 1000 = 0.1165 t; N2O = 2 x 13 x 44/28 / 1000 t
+    assert total.organic_ch4_t == pytest.approx(0.1165)
+    assert total.organic_n2o_t == pytest.approx(2 * 13 * 44 / 28 / 1000)
+    # CO2 = mineral -(1.0) x 44/12 + organic 16.42 x 44/12 = 15.42 x 44/12 = 56.54 t CO2/yr
+    assert total.co2_t == pytest.approx(15.42 * C_TO_CO2)
+    assert total[[c for c in out.columns if c.endswith("_notation")]].isna().all()
+
+
+def test_unfccc_subcategories_and_notation_keys(crt):
+    out, violations = crt
+    remaining = _row(out, category_code="4.B.1")
+    assert remaining.subcategory == "cropland_remaining_cropland"
+    assert (remaining.area_mineral_ha, remaining.mineral_dc_tc_per_yr) == (100.0, 2.0)
+    assert remaining.co2_t == pytest.approx(-2.0 * C_TO_CO2)
+    assert pd.isna(remaining.area_organic_ha) and remaining.area_organic_notation == "IE"
+    grass = _row(out, category_code="4.C.1")  # area reported, no estimate -> NE
+    assert grass.area_mineral_ha == 50.0 and pd.isna(grass.mineral_dc_tc_per_yr)
+    assert (grass.mineral_dc_notation, grass.co2_notation) == ("NE", "NE")
+    assert _row(out, category_code="4.C").mineral_dc_notation == "NE"
+    assert _row(out, category_code="4.C").area_organic_notation == "NO"
+    forest = _row(out, category_code="4.A")  # nothing reported
+    assert (forest.area_mineral_notation, forest.mineral_dc_notation, forest.co2_notation) == (
+        "NO",
+        "NO",
+        "NO",
+    )
+    assert _row(out, category_code="4.F.1").mineral_dc_notation == "NA"
+    assert out.area_mineral_ha.dtype == "float64" and out.co2_t.dtype == "float64"
+    assert violations.empty
+
+
+def test_rewetting_without_rewetted_factor_is_null_not_zero():
+    # boreal cropland is mapped for drained soils with any nutrient status, but WS Table 3.1/3.3
+    # split boreal rewetted soils by nutrient status: 'not_applicable' has no rewetted factor.
+    soils = pd.DataFrame([{
+        "country": "FIN", "year": 2020, "climate_zone": "boreal_dry", "land_use": "cropland",
+        "drainage": "drained", "nutrient_status": "not_applicable",
+        "drainage_depth": "not_applicable", "area_ha": 1.0,
+    }])  # fmt: skip
+    con = duckdb.connect()
+    scenario = indicators.rewetting_scenario(con, soils, rewet_share=1.0)
+    assert pd.isna(scenario.avoided_co2e.iloc[0]) and scenario.drained_co2e_t.iloc[0] > 0
+    emissions = organic.organic_soil_emissions(con, soils)
+    out = indicators.peatland_offsets(con, emissions, _stock_changes([]), rewetting=scenario)
+    assert pd.isna(out.avoided_co2e_if_rewetted.iloc[0])
