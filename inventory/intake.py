@@ -18,7 +18,9 @@ import pandas as pd
 from inventory import harmonise
 from inventory.lake import Lake, replace_partition, utc_now, write_json_atomic
 
-HARMONISED_DATASETS = ("land_areas", "land_units", "organic_soils", "factors", "profiles")
+HARMONISED_DATASETS = (
+    "land_areas", "land_units", "organic_soils", "factors", "profiles", "profile_horizons",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,11 @@ class Accepted:
     flags: dict[str, Any]
 
 
-def harmonise_datasets(datasets: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
+def harmonise_datasets(
+    datasets: dict[str, pd.DataFrame], country: str
+) -> tuple[dict[str, pd.DataFrame], dict]:
     """Canonical units (and standard depths for profiles) of every submitted dataset."""
+    datasets = {name: frame.assign(country=country) for name, frame in datasets.items()}
     out: dict[str, pd.DataFrame] = {}
     flags: dict[str, Any] = {}
     if "land_areas" in datasets:
@@ -94,3 +99,20 @@ def read_harmonised(lake: Lake, dataset: str, country: str) -> pd.DataFrame | No
     if frame.empty:
         return None
     return frame.assign(country=country)
+
+
+def file_outcome(lake: Lake, country: str, submission_id: str, result: Any) -> dict:
+    """Quarantine a rejected submission (report files), or store and harmonise an accepted one.
+
+    ``result`` is an :class:`inventory.validate.ValidationResult`.
+    """
+    from inventory import validate
+
+    if not result.ok:
+        where = lake.quarantine(country, submission_id)
+        validate.write_quarantine(result, where)
+        return {"accepted": False, "report": str(where), "failures": len(result.failures)}
+    validate.write_validated(result, lake.validated(country, submission_id))
+    frames, flags = harmonise_datasets(result.datasets, country)
+    paths = store_harmonised(lake, country, submission_id, result.manifest, frames)
+    return {"accepted": True, "harmonised": paths, "flags": flags}

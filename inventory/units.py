@@ -127,3 +127,64 @@ def convert_column(values: pd.Series, units: pd.Series, target: str) -> np.ndarr
 def carbon_to_co2(mass_c: float | np.ndarray) -> float | np.ndarray:
     """Convert a carbon mass to CO2 mass (x 44/12; IPCC 2006 Vol.4 Ch.2, Sec. 2.2.3 note)."""
     return mass_c * conversion_factor("t carbon", "t co2")
+
+
+# --- Soil profile quantities (issue 7): accepted unit strings and whole-column conversion ---
+# Unit strings seen in national profile submissions, per quantity; each converts to the
+# canonical unit with one pint factor (ECOSYSTEM.md section 3.2 for the parsing fixes).
+SOIL_UNIT_STRINGS: dict[str, tuple[str, ...]] = {
+    "soc": ("g/kg", "%", "percent", "g/100g", "g/100 g", "mg/g", "dag/kg", "permille", "‰"),
+    "bulk_density": ("g/cm3", "g/cm^3", "g/cm**3", "g cm-3", "Mg/m3", "Mg/m^3", "Mg m-3",
+                     "t/m3", "kg/m3", "kg m-3", "kg/dm3"),
+    "stock": ("t/ha", "Mg/ha", "kg/m2", "kg m-2", "g/m2", "t C/ha", "Mg C/ha", "kg C/m2"),
+    "depth": ("cm", "m", "mm", "dm"),
+}  # fmt: skip
+# Carbon stocks may be submitted as plain mass ("t/ha") or as carbon ("t C/ha"); both mean
+# carbon mass per area and convert to t C/ha.
+CARBON_STOCK_UNIT = "t carbon/ha"
+
+
+def soil_conversion_factor(unit: str, quantity: str) -> float:
+    """Factor converting ``unit`` to the canonical unit of a soil ``quantity``.
+
+    Parameters
+    ----------
+    unit : str
+        Submitted unit string (e.g. ``"%"``, ``"Mg/m3"``, ``"kg C/m2"``, ``"m"``).
+    quantity : str
+        One of ``soc`` (to g/kg), ``bulk_density`` (to g/cm3), ``stock`` (to t C/ha, plain
+        mass per area read as carbon mass) or ``depth`` (to cm).
+
+    Raises
+    ------
+    UnitError
+        Unknown quantity, unparsable string or wrong dimension.
+    """
+    if quantity not in SOIL_UNIT_STRINGS:
+        raise UnitError(f"unknown soil quantity {quantity!r}; known: {sorted(SOIL_UNIT_STRINGS)}")
+    if quantity == "stock":
+        try:
+            factor = conversion_factor(unit, CARBON_STOCK_UNIT)
+        except UnitError:
+            factor = conversion_factor(unit, CANONICAL_UNITS["stock"])
+    else:
+        factor = conversion_factor(unit, CANONICAL_UNITS[quantity])
+    # pint's float arithmetic leaves noise (Mg/m3 -> 1.0000000000000002 g/cm3); soil unit
+    # factors are exact decimal ratios, so 12 significant digits lose nothing.
+    return float(f"{factor:.12g}")
+
+
+def convert_soil_column(values: pd.Series, units: pd.Series, quantity: str) -> np.ndarray:
+    """Convert a soil value column with a parallel unit column to the canonical unit.
+
+    One conversion per distinct unit string (vectorised); unusable or missing units give NaN,
+    which the caller must report (validation rejects such rows before harmonisation).
+    """
+    factors = {}
+    for unit in pd.unique(units.dropna()):
+        try:
+            factors[unit] = soil_conversion_factor(str(unit), quantity)
+        except UnitError:
+            factors[unit] = np.nan
+    factor = units.map(factors).astype("float64").to_numpy()
+    return values.astype("float64").to_numpy() * factor

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -39,22 +37,8 @@ def file_outcome(
     receipt: submission.Receipt, result: validate.ValidationResult, lake_root: str
 ) -> dict:
     """Quarantine a rejected submission, or store and harmonise an accepted one."""
-    lake = Lake.at(lake_root)
     create_markdown_artifact(
         key=f"validation-{receipt.country.lower()}", markdown=result.to_markdown(),
         description=f"Validation of submission {receipt.submission_id}",
     )  # fmt: skip
-    if not result.ok:
-        where = lake.quarantine(receipt.country, receipt.submission_id)
-        validate.write_quarantine(result, where)
-        return {"accepted": False, "report": str(where), "failures": len(result.failures)}
-    validate.write_validated(result, lake.validated(receipt.country, receipt.submission_id))
-    frames, flags = intake.harmonise_datasets(result.datasets)
-    paths = intake.store_harmonised(
-        lake, receipt.country, receipt.submission_id, result.manifest, frames
-    )
-    return {"accepted": True, "harmonised": paths, "flags": flags}
-
-
-def report_path(outcome: dict) -> Path | None:
-    return Path(outcome["report"]) if "report" in outcome else None
+    return intake.file_outcome(Lake.at(lake_root), receipt.country, receipt.submission_id, result)
