@@ -1,9 +1,15 @@
-"""Flow: one inventory run (deployment ``inventory-run``): compute, write run, publish."""
+"""Flow: one inventory run (deployment ``inventory-run``): compute, write run, publish.
+
+Task runner of the per-country fan-out: Prefect's default, or Dask when ``$SOILC_DASK_ADDRESS``
+is set where the flow is imported (e.g. a deployment's worker); :func:`inventory_run_on` picks it
+per call (``dask="local"`` or an address), see flows/runners.py.
+"""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, unmapped
 
+from flows.runners import dask_task_runner, with_task_runner
 from inventory import config, intake
 from inventory.lake import Lake, new_id
 from inventory.run import RunParameters
@@ -16,13 +22,14 @@ from tasks.inventory import (
 )
 
 
-@flow(name="inventory-run", log_prints=True)
+@flow(name="inventory-run", log_prints=True, task_runner=dask_task_runner())
 def inventory_run(params: RunParameters | None = None, lake_root: str | None = None) -> dict:
     """Fan out one task per country, then write the run and publish it atomically."""
     params = params or RunParameters()
     lake_root = lake_root or str(config.lake_root())
     countries = params.countries or intake.harmonised_countries(Lake.at(lake_root))
-    futures = compute_country.map(lake_root, countries, params)
+    # unmapped: a pydantic model is iterable (its fields), map would fan out over them
+    futures = compute_country.map(lake_root, countries, unmapped(params))
     results = [f.result() for f in futures]
     run_id = new_id("run")
     write_run(lake_root, run_id, params, results)
@@ -30,3 +37,8 @@ def inventory_run(params: RunParameters | None = None, lake_root: str | None = N
     dashboard = build_dashboard(lake_root)
     summary = summary_artifact(results)
     return {"run_id": run_id, "release_id": release_id, "dashboard": dashboard, "summary": summary}
+
+
+def inventory_run_on(dask: str | None = None):
+    """The flow on the runner chosen by ``dask`` (``"local"``, an address) or the environment."""
+    return with_task_runner(inventory_run, dask)

@@ -93,7 +93,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.inventory_run import inventory_run
+    from flows.inventory_run import inventory_run_on
     from inventory.run import RunParameters
 
     first, last = _years(args.years)
@@ -101,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         countries=[c.upper() for c in args.country], first_year=first, last_year=last,
         tier=args.tier, edition=args.edition, gwp_set=args.gwp, mc_draws=args.mc_draws,
     )  # fmt: skip
-    result = inventory_run(params, str(args.lake))
+    result = inventory_run_on(args.dask)(params, str(args.lake))
     _print_table(result["summary"], f"Inventory run {result['run_id']}")
     print(f"published release {result['release_id']} -> {args.lake / 'published'}")
     return EXIT_OK
@@ -164,6 +164,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_api(args: argparse.Namespace) -> int:
+    from inventory.api import serve_api
+
+    serve_api(args.host, args.port, args.lake, max_upload_mb=args.max_upload_mb)
+    return EXIT_OK
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from inventory import tokens
+
+    store = tokens.store_path(args.lake)
+    if args.verb == "create":
+        token = tokens.create_token(store, args.country)
+        print(f"token for {tokens.normalise_country(args.country)} (shown once, store it now):")
+        print(token)
+    elif args.verb == "revoke":
+        print("revoked" if tokens.revoke_token(store, args.token_id) else "already revoked")
+    else:
+        _print_table(tokens.list_tokens(store), f"Tokens in {store}")
+    return EXIT_OK
+
+
+def cmd_grid(args: argparse.Namespace) -> int:
+    from inventory import gridded
+
+    out = gridded.upscale_grid(args.path, args.country)
+    _print_table(out["by_land_use"].to_dict("records"), "Gridded SOC stock by land use")
+    _print_table(out["national"].to_dict("records"), "National total (0-30 cm)")
+    columns = ["climate_zone", "soil_class", "value", "n_cells", "se_tc_per_ha"]
+    candidates = out["soc_ref_candidates"][columns].to_dict("records")
+    _print_table(candidates, "Tier 2 SOC_REF candidates (t C/ha, native land)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="soc-inventory", description=__doc__.splitlines()[0])
     parser.add_argument("--lake", type=Path, default=config.lake_root(),
@@ -187,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--edition", choices=("2019", "2006"), default="2019")
     run.add_argument("--gwp", choices=("AR4", "AR5", "AR6"), default="AR5")
     run.add_argument("--mc-draws", type=int, default=1000)
+    run.add_argument("--dask", default=None, metavar="local|ADDRESS",
+                     help="per-country fan-out on Dask (default: $SOILC_DASK_ADDRESS, else "
+                          "threads)")  # fmt: skip
     run.set_defaults(func=cmd_run)
     status = sub.add_parser("status", help="list published releases")
     status.set_defaults(func=cmd_status)
@@ -200,6 +237,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the Prefect deployments in this process")
     serve.add_argument("--limit", type=int, default=2, help="concurrent flow runs")
     serve.set_defaults(func=cmd_serve)
+    api = sub.add_parser("api", help="serve the submission HTTP API (per-country tokens)")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    api.add_argument("--max-upload-mb", type=float, default=None, help="default 50")
+    api.set_defaults(func=cmd_api)
+    token = sub.add_parser("token", help="create, revoke or list submission API tokens")
+    verbs = token.add_subparsers(dest="verb", required=True)
+    verbs.add_parser("create", help="new token for a country").add_argument("country")
+    verbs.add_parser("revoke", help="revoke by token id").add_argument("token_id")
+    verbs.add_parser("list", help="token ids, countries, dates (never secrets)")
+    token.set_defaults(func=cmd_token)
+    grid = sub.add_parser("grid", help="zonal SOC statistics of a gridded (NetCDF) dataset")
+    grid.add_argument("path")
+    grid.add_argument("--country", required=True, help="ISO3")
+    grid.set_defaults(func=cmd_grid)
     return parser
 
 
@@ -220,9 +272,11 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from pydantic import ValidationError
 
     from inventory.factors import FactorError
+    from inventory.gridded import GridError
     from inventory.mineral import MissingFactorError
+    from inventory.tokens import TokenError
 
-    return (MissingFactorError, FactorError, ValidationError)
+    return (MissingFactorError, FactorError, ValidationError, TokenError, GridError)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,45 @@
+"""Task runners for the per-country fan-out: the default thread pool, or Dask (prefect-dask).
+
+``dask`` (a flow-run option, CLI ``--dask``) or ``$SOILC_DASK_ADDRESS`` chooses the runner:
+
+* unset / empty — Prefect's default ``ThreadPoolTaskRunner`` (unchanged behaviour);
+* ``"local"`` — a ``distributed.LocalCluster`` created for the flow run and torn down after it
+  (2 in-process workers, no dashboard: DuckDB and numpy already use both cores, ECOSYSTEM.md 1.9);
+* an address such as ``"tcp://scheduler:8786"`` — an existing Dask cluster. Its workers must have
+  this project installed (``pip install -e .``) and see the lake at the same path.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+DASK_ADDRESS_ENV = "SOILC_DASK_ADDRESS"
+LOCAL = "local"
+# In-process workers: no pickling across processes, no __main__ guard needed (ECOSYSTEM.md 1.9).
+LOCAL_CLUSTER_KWARGS = {"n_workers": 2, "threads_per_worker": 1, "processes": False,
+                        "dashboard_address": None}  # fmt: skip
+
+
+def dask_target(dask: str | None = None) -> str | None:
+    """The Dask target from the argument, else ``$SOILC_DASK_ADDRESS``; None = no Dask."""
+    target = (dask or os.environ.get(DASK_ADDRESS_ENV, "")).strip()
+    return target or None
+
+
+def dask_task_runner(dask: str | None = None) -> Any | None:
+    """A ``DaskTaskRunner`` for ``dask`` (``"local"`` or an address), else None (default)."""
+    target = dask_target(dask)
+    if target is None:
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    if target == LOCAL:
+        return DaskTaskRunner(cluster_kwargs=dict(LOCAL_CLUSTER_KWARGS))
+    return DaskTaskRunner(address=target)
+
+
+def with_task_runner(flow: Any, dask: str | None = None) -> Any:
+    """``flow`` on the runner chosen by ``dask`` / ``$SOILC_DASK_ADDRESS`` (same flow if none)."""
+    runner = dask_task_runner(dask)
+    return flow if runner is None else flow.with_options(task_runner=runner)
