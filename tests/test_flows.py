@@ -1,0 +1,166 @@
+"""End to end: the demo flow on one bundled country, checked against an independent pandas
+computation of IPCC 2006 Vol.4 Ch.2 Eq. 2.25 from the submitted CSV.
+
+The flow runs once per session (Prefect test harness, ~10 s); every test reads its outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inventory import organic, publish
+from inventory.lake import Lake
+
+pytestmark = pytest.mark.prefect
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+COUNTRY = "IRL"
+D = 20  # IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 default transition period, years
+# Independent unit table for the area units the example packages use (1 kha = 1000 ha,
+# 1 km2 = 100 ha); the pipeline converts through the pint registry instead.
+HA_PER_UNIT = {"ha": 1.0, "kha": 1000.0, "km2": 100.0, "km^2": 100.0}
+STRATUM = ["climate_zone", "soil_class", "land_use", "management", "input"]
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def demo_lake(prefect_harness, tmp_path_factory):
+    from flows.demo import demo
+
+    root = tmp_path_factory.mktemp("demo") / "data_lake"
+    result = demo(lake_root=str(root), countries=[COUNTRY], mc_draws=50)
+    return Lake.at(root), result
+
+
+@pytest.fixture(scope="session")
+def submitted_areas() -> pd.DataFrame:
+    frame = pd.read_csv(EXAMPLES / COUNTRY / "land_areas.csv")
+    for column in STRATUM:
+        frame[column] = frame[column].str.strip().str.lower()
+    frame["area_ha"] = frame["area"] * frame["area_unit"].str.strip().map(HA_PER_UNIT)
+    assert frame["area_ha"].notna().all(), "an area unit is missing from HA_PER_UNIT"
+    return frame
+
+
+def test_submission_accepted_and_raw_bytes_kept(demo_lake):
+    lake, result = demo_lake
+    (outcome,) = result["intake"]
+    assert outcome["accepted"], outcome
+    raw = lake.raw(COUNTRY, outcome["submission_id"])
+    for source in (EXAMPLES / COUNTRY).iterdir():
+        stored = next(raw.rglob(source.name))
+        assert _sha256(stored) == _sha256(source), source.name
+
+
+def test_all_design_tables_published(demo_lake):
+    lake, _ = demo_lake
+    for table in (
+        "soc_stocks", "stock_changes", "organic_soil_emissions", "unfccc_tables",
+        "fourp1000_indicators", "peatland_offsets",
+    ):  # fmt: skip
+        frame = publish.read_published(lake, table)
+        assert len(frame) > 0, table
+        assert set(frame["country"]) == {COUNTRY}, table
+
+
+def test_published_areas_equal_submitted_areas(demo_lake, submitted_areas):
+    lake, _ = demo_lake
+    stocks = publish.read_published(lake, "soc_stocks")
+    published = stocks.groupby("year")["area_ha"].sum()
+    submitted = submitted_areas.groupby("year")["area_ha"].sum().loc[published.index]
+    np.testing.assert_allclose(published.to_numpy(), submitted.to_numpy(), rtol=1e-12)
+
+
+def test_stock_is_area_times_factors(demo_lake):
+    lake, _ = demo_lake
+    s = publish.read_published(lake, "soc_stocks")
+    expected = s["area_ha"] * s["soc_ref"] * s["f_lu"] * s["f_mg"] * s["f_i"]  # Eq. 2.25 SOC term
+    np.testing.assert_allclose(s["stock_tc"], expected, rtol=1e-12)
+
+
+def test_national_change_equals_pandas_eq_2_25(demo_lake, submitted_areas):
+    """dC(y) = (SOC(y) - SOC(y - D)) / D, with SOC(y) summed over strata in pandas from the
+    submitted areas and the per-stratum factors the run resolved; history before the first
+    submitted year = the first year's state (DESIGN.md)."""
+    lake, _ = demo_lake
+    stocks = publish.read_published(lake, "soc_stocks")
+    factors = stocks.drop_duplicates(STRATUM)[[*STRATUM, "soc_ref", "f_lu", "f_mg", "f_i"]]
+    areas = submitted_areas.groupby(["year", *STRATUM], as_index=False)["area_ha"].sum()
+    merged = areas.merge(factors, on=STRATUM, how="left", validate="many_to_one")
+    merged["soc"] = merged[["area_ha", "soc_ref", "f_lu", "f_mg", "f_i"]].prod(axis=1)
+    national = merged.groupby("year")["soc"].sum()
+    first = national.index.min()
+    changes = publish.read_published(lake, "stock_changes")
+    reported = changes.groupby("year")["dC_tc_per_yr"].sum()
+    for year in (1990, 2000, 2024):
+        expected = (national[year] - national[max(year - D, first)]) / D
+        assert reported[year] == pytest.approx(expected, rel=1e-9, abs=1e-6), year
+    co2 = changes.groupby("year")["dCO2_t_per_yr"].sum()
+    assert co2[2024] == pytest.approx(-reported[2024] * 44 / 12, rel=1e-12)
+
+
+def test_uncertainty_interval_brackets_the_estimate(demo_lake):
+    lake, _ = demo_lake
+    changes = publish.read_published(lake, "stock_changes")
+    rows = changes.dropna(subset=["ci_low", "ci_high"])
+    assert len(rows) > 0
+    assert (rows["ci_low"] <= rows["dC_tc_per_yr"] + 1e-9).all()
+    assert (rows["ci_high"] >= rows["dC_tc_per_yr"] - 1e-9).all()
+
+
+def test_organic_emissions_equal_area_times_factor(demo_lake):
+    """On-site CO2 of drained organic soils = area x EF x 44/12 (EF printed in t CO2-C/ha/yr;
+    2013 Wetlands Supplement Ch.2 Eq. 2.3, Table 2.1)."""
+    lake, _ = demo_lake
+    soils = pd.read_csv(EXAMPLES / COUNTRY / "organic_soils.csv")
+    soils["area_ha"] = soils["area"] * soils["area_unit"].map(HA_PER_UNIT)
+    for column in ("climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth"):
+        soils[column] = soils[column].fillna("not_applicable").str.strip().str.lower()
+    ef = organic.organic_ef_table()
+    on_site = ef[(ef["component"] == "on_site")]
+    assert set(on_site["ef_native_unit"]) == {"t CO2-C/ha/yr"}
+    on_site = on_site[
+        ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth", "ef_native"]
+    ]
+    year = soils[soils["year"] == 2024].merge(
+        on_site, on=["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth"]
+    )
+    expected = (year["area_ha"] * year["ef_native"]).sum() * 44 / 12
+    emissions = publish.read_published(lake, "organic_soil_emissions")
+    got = emissions[(emissions["year"] == 2024) & (emissions["component"] == "on_site")]
+    assert expected > 0
+    assert got["emission"].sum() == pytest.approx(expected, rel=1e-9)
+
+
+def test_offsets_and_4p1000_consistent_with_tables(demo_lake):
+    lake, _ = demo_lake
+    changes = publish.read_published(lake, "stock_changes")
+    emissions = publish.read_published(lake, "organic_soil_emissions")
+    offsets = publish.read_published(lake, "peatland_offsets").set_index("year")
+    assert offsets.loc[2024, "organic_emissions_co2e"] == pytest.approx(
+        emissions.loc[emissions["year"] == 2024, "co2e_t"].sum(), rel=1e-12
+    )
+    assert offsets.loc[2024, "mineral_sequestration_co2e"] == pytest.approx(
+        -changes.loc[changes["year"] == 2024, "dCO2_t_per_yr"].sum(), rel=1e-12
+    )
+    stocks = publish.read_published(lake, "soc_stocks").groupby("year")["stock_tc"].sum()
+    indicators = publish.read_published(lake, "fourp1000_indicators")
+    national = indicators[indicators["land_use"] == "all"].set_index("year")
+    dc = changes.groupby("year")["dC_tc_per_yr"].sum()
+    rate = 1000 * dc[2024] / stocks[2023]  # per mille of the previous year's stock
+    assert national.loc[2024, "rate_permille"] == pytest.approx(rate, rel=1e-9)
+
+
+def test_summary_names_the_country(demo_lake):
+    _, result = demo_lake
+    (row,) = result["summary"]
+    assert row["country"] == COUNTRY
+    assert row["area_ha"] > 0 and row["stock_tc"] > 0
