@@ -28,3 +28,12 @@ def configure_prefect_environment() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def quiet_libraries() -> None:
+    """Keep library chatter (GX's temporary-docs notices, progress bars) off the user's console."""
+    import logging
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    for name in ("great_expectations", "distributed", "pint"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -47,7 +47,6 @@ def _build_registry() -> pint.UnitRegistry:
     ureg.define("nitrous_oxide = [nitrous_oxide_mass]")
     ureg.define("n2o = nitrous_oxide")
     ureg.define("n2o_n = 44/28 * nitrous_oxide")
-    ureg.define("yr = year")
     return ureg
 
 

@@ -1,0 +1,61 @@
+"""The failure table every submission check writes to (CONVENTIONS.md pattern 10).
+
+One row per problem: ``file`` (as named in submission.yaml), ``row`` (as the submitter sees it in
+a spreadsheet: the header is row 1, so the first data row is row 2; empty for file- or
+package-level problems), ``column``, ``value`` (as submitted), ``rule_id`` (machine-readable),
+``message`` (what is wrong) and ``fix`` (what to do, in words a non-programmer can act on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+FAILURE_COLUMNS = ["file", "row", "column", "value", "rule_id", "message", "fix"]
+FIRST_DATA_ROW = 2  # spreadsheet row of the first record: row 1 is the header
+
+
+def failure(
+    rule_id: str,
+    message: str,
+    fix: str,
+    *,
+    file: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    value: Any = None,
+) -> dict[str, Any]:
+    """One failure record (a dict with the :data:`FAILURE_COLUMNS` keys)."""
+    return {"file": file, "row": row, "column": column, "value": value, "rule_id": rule_id,
+            "message": message, "fix": fix}  # fmt: skip
+
+
+def failure_frame(records: Iterable[dict[str, Any]] | pd.DataFrame = ()) -> pd.DataFrame:
+    """Records (or frames) as one failure table with stable column order and types."""
+    frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
+    frame = frame.reindex(columns=FAILURE_COLUMNS)
+    frame["row"] = pd.array(frame["row"], dtype="Int64")
+    frame["value"] = frame["value"].map(_display_value, na_action="ignore").astype("object")
+    return frame.reset_index(drop=True)
+
+
+def concat_failures(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """All failures, ordered by file, row and rule (file/package problems first)."""
+    frames = [p for p in parts if p is not None and len(p)]
+    if not frames:
+        return failure_frame()
+    out = failure_frame(pd.concat([f.reindex(columns=FAILURE_COLUMNS) for f in frames]))
+    order = out.assign(_f=out["file"].fillna(""), _r=out["row"].fillna(0))
+    order = order.sort_values(["_f", "_r", "rule_id", "column"], kind="stable", na_position="first")
+    return failure_frame(order.drop(columns=["_f", "_r"]))
+
+
+def _display_value(value: Any) -> Any:
+    """Values as the submitter typed them: floats without a spurious ``.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float, str, bool)):
+        return value if isinstance(value, str) else str(value)
+    return str(value)
