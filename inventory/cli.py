@@ -100,7 +100,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     from flows.intake import intake
 
-    outcome = intake(str(Path(args.path).resolve()), str(args.lake), args.submitter)
+    with _console().status(f"storing and validating {args.path}"):
+        outcome = intake(str(Path(args.path).resolve()), str(args.lake), args.submitter)
     if outcome["accepted"]:
         _console().print(f"[green]accepted[/green] {outcome['country']} "
                          f"submission {outcome['submission_id']}")  # fmt: skip
@@ -120,9 +121,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     first, last = _years(args.years)
     params = RunParameters(
         countries=[c.upper() for c in args.country], first_year=first, last_year=last,
-        tier=args.tier, edition=args.edition, gwp_set=args.gwp, mc_draws=args.mc_draws,
+        tier=args.tier, approach=args.approach, edition=args.edition, gwp_set=args.gwp,
+        mc_draws=args.mc_draws,
     )  # fmt: skip
-    result = inventory_run_on(args.dask)(params, str(args.lake))
+    with _console().status(f"computing and publishing {', '.join(params.countries) or 'all'}"):
+        result = inventory_run_on(args.dask)(params, str(args.lake))
     _print_table(_summary_rows(result["summary"]), f"Inventory run {result['run_id']}")
     print(f"published release {result['release_id']} -> {args.lake / 'published'}")
     return EXIT_OK
@@ -131,7 +134,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import demo
 
-    result = demo(str(args.lake), None, args.mc_draws)
+    with _console().status("demo: intake, validation, inventory and publishing of 3 countries"):
+        result = demo(str(args.lake), None, args.mc_draws)
     for outcome in result["intake"]:
         state = "accepted" if outcome["accepted"] else f"REJECTED ({outcome.get('report')})"
         print(f"intake {outcome['country']}: {state}")
@@ -240,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--country", action="append", default=[], help="ISO3 (repeatable)")
     run.add_argument("--years", help="reported years FIRST-LAST")
     run.add_argument("--tier", type=int, choices=(1, 2), default=2)
+    run.add_argument("--approach", type=int, choices=(1, 2, 3), default=None,
+                     help="1: stratum areas, 2/3: land units (default: as submitted)")  # fmt: skip
     run.add_argument("--edition", choices=("2019", "2006"), default="2019")
     run.add_argument("--gwp", choices=("AR4", "AR5", "AR6"), default="AR5")
     run.add_argument("--mc-draws", type=int, default=1000)

@@ -39,10 +39,8 @@ def register(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any]) -> None:
         if not name.isidentifier():
             raise ValueError(f"not a table name: {name!r}")
         if isinstance(table, (str, Path)):
-            con.execute(
-                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet($p)",
-                {"p": str(table)},
-            )
+            # a relation view: DuckDB 2.0 cannot prepare CREATE VIEW with a $parameter
+            con.read_parquet(str(table)).create_view(name, replace=True)
         else:
             con.register(name, table)
 

@@ -109,6 +109,16 @@ def write_parquet_atomic(frame: Any, path: str | Path) -> Path:
     return path
 
 
+def write_csv_atomic(frame: Any, path: str | Path) -> Path:
+    """Write a UTF-8 CSV (for spreadsheet users) under a temp name, then rename it in."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    frame.to_csv(tmp, index=False, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def replace_partition(frame: Any, partition: Path, *, filename: str = "part-0.parquet") -> Path:
     """Swap a whole partition directory for one holding ``frame`` (each rename is atomic).
 

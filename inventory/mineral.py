@@ -43,11 +43,18 @@ class MissingFactorError(ValueError):
 
 @dataclass
 class MineralInventory:
-    """Outputs of one mineral-soil run (pandas frames with the published column contracts)."""
+    """Outputs of one mineral-soil run (pandas frames with the published column contracts).
+
+    ``stock_change_totals``: national and per-land-use totals with their own Monte Carlo
+    interval (``stock_change_totals.sql``). ``stock_change_subcategories``: land converted split
+    by previous land use (Approach 2/3 only, None for Approach 1).
+    """
 
     stratum_factors: pd.DataFrame
     soc_stocks: pd.DataFrame
     stock_changes: pd.DataFrame
+    stock_change_totals: pd.DataFrame | None = None
+    stock_change_subcategories: pd.DataFrame | None = None
 
 
 def factor_draws(
@@ -121,6 +128,21 @@ def compute_mineral_inventory(
     engine.run_model(con, "land_use_stocks", into="land_use_stocks")
     params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0), **years}
     engine.run_model(con, "stock_changes", params, into="stock_change_draws")
+    changes, totals = uncertainty_tables(con, transition_years=transition_years)
+    return MineralInventory(stratum_factors, soc_stocks, changes, stock_change_totals=totals)
+
+
+def uncertainty_tables(
+    con: duckdb.DuckDBPyConnection, *, transition_years: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``stock_changes`` and ``stock_change_totals`` from the table ``stock_change_draws``.
+
+    Both carry the 95 % Monte Carlo interval (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3) of their rows;
+    the totals sum each draw before taking percentiles.
+    """
     changes = engine.run_model(con, "stock_change_uncertainty")
     changes.insert(changes.columns.get_loc("mc_draws") + 1, "transition_years", transition_years)
-    return MineralInventory(stratum_factors, soc_stocks, changes)
+    engine.run_model(con, "stock_change_totals", into="stock_change_totals")
+    totals = con.execute("SELECT * FROM stock_change_totals ORDER BY ALL").df()
+    totals.insert(totals.columns.get_loc("mc_draws") + 1, "transition_years", transition_years)
+    return changes, totals

@@ -1,6 +1,7 @@
 """Versioned runs and atomic releases of the published tables.
 
-A run writes ``runs/<run_id>/<table>/country=<ISO3>/part-0.parquet`` and, last of all,
+A run writes ``runs/<run_id>/<table>/country=<ISO3>/part-0.parquet`` (reporting tables also as
+``<table>_<ISO3>.csv`` beside it) and, last of all,
 ``runs/<run_id>/manifest.json`` (a run without a manifest is incomplete and is never published).
 
 Publishing builds a complete new release in ``releases/.tmp-<release_id>/``: the run's country
@@ -22,7 +23,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from inventory.lake import Lake, new_id, utc_now, write_json_atomic, write_parquet_atomic
+from inventory.lake import (
+    Lake,
+    new_id,
+    utc_now,
+    write_csv_atomic,
+    write_json_atomic,
+    write_parquet_atomic,
+)
 
 PUBLISHED_TABLES = (
     "soc_stocks",
@@ -32,9 +40,14 @@ PUBLISHED_TABLES = (
     "fourp1000_indicators",
     "peatland_offsets",
     "stock_change_totals",
+    "stock_change_subcategories",
+    "stratum_factors",
+    "tier2_diagnostics",
     "rewetting_scenario",
 )
 PARTITION_FILE = "part-0.parquet"
+# Tables also written as CSV beside the Parquet file (reporting tables opened in spreadsheets).
+CSV_TABLES = ("unfccc_tables",)
 MANIFEST = "manifest.json"
 RELEASES_FILE = "releases.parquet"
 
@@ -62,6 +75,8 @@ def write_run(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame], manifest
         for country, part in frame.groupby("country", sort=True):
             path = run_dir / table / f"country={country}" / PARTITION_FILE
             write_parquet_atomic(part.drop(columns="country"), path)
+            if table in CSV_TABLES:
+                write_csv_atomic(part, path.with_name(f"{table}_{country}.csv"))
             counts[table][str(country)] = len(part)
     write_json_atomic(run_dir / MANIFEST, {**manifest, "run_id": run_id, "row_counts": counts})
     return run_dir

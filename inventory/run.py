@@ -21,11 +21,12 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 import inventory
-from inventory import engine, factors, mineral
+from inventory import approach2, engine, factors, mineral, tier2
 from inventory.intake import harmonised_manifest, read_harmonised
 from inventory.lake import Lake, sha256_file, utc_now
 
 GWP_SETS = ("AR4", "AR5", "AR6")
+HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles")
 ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_status",
                 "drainage_depth")  # fmt: skip
 
@@ -37,12 +38,20 @@ class RunParameters(BaseModel):
     first_year: int | None = Field(None, ge=1900, le=2100)
     last_year: int | None = Field(None, ge=1900, le=2100)
     tier: Literal[1, 2] = 2
-    approach: Literal[1, 2, 3] = 1
+    approach: Literal[1, 2, 3] | None = Field(
+        None, description="1: stratum areas; 2/3: land units; None: as the submission declares"
+    )
     edition: Literal["2019", "2006"] = "2019"
     gwp_set: Literal["AR4", "AR5", "AR6"] = "AR5"
     transition_years: int = Field(mineral.DEFAULT_TRANSITION_YEARS, ge=1, le=100)
     mc_draws: int = Field(mineral.DEFAULT_MC_DRAWS, ge=0, le=100_000)
     seed: int = mineral.DEFAULT_SEED
+    min_profiles: int = Field(
+        tier2.DEFAULT_MIN_PROFILES, ge=2, description="Tier 2: profiles per stratum mean"
+    )
+    min_coverage: float = Field(
+        tier2.DEFAULT_MIN_COVERAGE, gt=0, le=1, description="Tier 2: covered share of 0-30 cm"
+    )
     target_permille: float = Field(4.0, description="4 per 1000 aspiration, per mille per year")
     rewet_share: float = Field(
         0.25, ge=0.0, le=1.0, description="rewetting scenario: share of drained area rewetted"
@@ -67,26 +76,64 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     started = time.perf_counter()
     record = harmonised_manifest(lake, country)
     first, last = _years(params, record)
-    land_areas = read_harmonised(lake, "land_areas", country)
-    if land_areas is None:
-        raise FileNotFoundError(f"{country}: no harmonised land_areas (Approach 1) to compute")
-    submitted = read_harmonised(lake, "factors", country) if params.tier == 2 else None
-    table = factors.factor_table(params.edition, submitted=submitted)
+    table, derived = _factor_table(lake, country, params)
     con = engine.connect()
-    result = mineral.compute_mineral_inventory(
-        land_areas, table, transition_years=params.transition_years, first_year=first,
-        last_year=last, mc_draws=params.mc_draws, seed=params.seed, con=con,
-    )  # fmt: skip
+    result = _mineral(lake, country, params, record, table, (first, last), con)
     timings = {"mineral_s": time.perf_counter() - started}
-    tables = {"soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes}
+    tables = {
+        "soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes,
+        "stock_change_totals": result.stock_change_totals,
+        "stratum_factors": result.stratum_factors.drop(columns="factor_id", errors="ignore"),
+    }  # fmt: skip
+    if result.stock_change_subcategories is not None:
+        tables["stock_change_subcategories"] = result.stock_change_subcategories
+    if derived is not None:
+        tables["tier2_diagnostics"] = derived.diagnostics.assign(country=country)
     tables.update(_organic_and_indicators(con, lake, country, tables, params, (first, last)))
     timings["total_s"] = time.perf_counter() - started
     inputs = {
         d: str(lake.harmonised(d, country) / "part-0.parquet")
-        for d in ("land_areas", "organic_soils", "factors", "profiles")
+        for d in HARMONISED_INPUTS
         if (lake.harmonised(d, country) / "part-0.parquet").exists()
     }
     return CountryResult(country, tables, inputs, timings)
+
+
+def _factor_table(lake: Lake, country: str, params: RunParameters):
+    """Candidate factors: IPCC defaults, plus (Tier 2) submitted and profile-derived ones."""
+    if params.tier == 1:
+        return factors.factor_table(params.edition), None
+    submitted = read_harmonised(lake, "factors", country)
+    intervals = read_harmonised(lake, "profiles", country)
+    derived = None
+    if intervals is not None:
+        derived = tier2.derive_factors(
+            intervals, min_profiles=params.min_profiles, min_coverage=params.min_coverage
+        )
+    table = factors.factor_table(
+        params.edition, submitted=submitted, derived=derived.factors if derived else None
+    )
+    return table, derived
+
+
+def _mineral(lake, country, params, record, table, years, con) -> mineral.MineralInventory:
+    """Approach 1 on stratum areas, or Approach 2/3 on land units (as declared or requested)."""
+    approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
+    dataset = "land_areas" if approach == 1 else "land_units"
+    frame = read_harmonised(lake, dataset, country)
+    if frame is None:
+        raise FileNotFoundError(
+            f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
+            f"submission has none (submit it, or run with the other approach)"
+        )
+    compute = (
+        mineral.compute_mineral_inventory if approach == 1
+        else approach2.compute_land_unit_inventory
+    )  # fmt: skip
+    return compute(
+        frame, table, transition_years=params.transition_years, first_year=years[0],
+        last_year=years[1], mc_draws=params.mc_draws, seed=params.seed, con=con,
+    )  # fmt: skip
 
 
 def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[str, pd.DataFrame]:
@@ -158,7 +205,7 @@ def input_fingerprint(lake: Lake, country: str, params: RunParameters) -> str:
     digest = hashlib.sha256(country.encode())
     digest.update(json.dumps(params.model_dump(exclude={"countries"}), sort_keys=True).encode())
     digest.update(_code_fingerprint().encode())
-    for dataset in ("land_areas", "land_units", "organic_soils", "factors", "profiles"):
+    for dataset in HARMONISED_INPUTS:
         path = lake.harmonised(dataset, country) / "part-0.parquet"
         digest.update(f"{dataset}:{sha256_file(path) if path.exists() else '-'}".encode())
     return digest.hexdigest()

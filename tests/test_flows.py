@@ -164,3 +164,38 @@ def test_summary_names_the_country(demo_lake):
     (row,) = result["summary"]
     assert row["country"] == COUNTRY
     assert row["area_ha"] > 0 and row["stock_tc"] > 0
+
+
+def test_unfccc_rows_sum_the_categories_and_ship_as_csv(demo_lake):
+    lake, _ = demo_lake
+    crt = publish.read_published(lake, "unfccc_tables")
+    changes = publish.read_published(lake, "stock_changes")
+    cropland = changes[(changes["year"] == 2024) & (changes["land_use"] == "cropland")]
+    row = crt[(crt["year"] == 2024) & (crt["category_code"] == "4.B")].iloc[0]
+    assert row["mineral_dc_tc_per_yr"] == pytest.approx(cropland["dC_tc_per_yr"].sum(), rel=1e-12)
+    csv_path = (
+        lake.published / "unfccc_tables" / f"country={COUNTRY}" / f"unfccc_tables_{COUNTRY}.csv"
+    )
+    from_csv = pd.read_csv(csv_path)
+    assert len(from_csv) == len(crt)
+    assert from_csv["mineral_dc_tc_per_yr"].sum() == pytest.approx(
+        crt["mineral_dc_tc_per_yr"].sum(), rel=1e-9
+    )
+
+
+def test_tier2_soc_ref_is_the_native_profile_mean(demo_lake):
+    """Tier 2 SOC_REF of a climate x soil cell = mean 0-30 cm stock of its native profiles
+    (each profile once), recomputed here in pandas from the harmonised profile intervals."""
+    lake, _ = demo_lake
+    intervals = pd.read_parquet(lake.harmonised("profiles", COUNTRY) / "part-0.parquet")
+    native = intervals[
+        (intervals["land_use"] == "native") & (intervals["upper_cm"] == 0)
+        & (intervals["lower_cm"] == 30) & (intervals["coverage_fraction"] >= 0.9)
+    ]  # fmt: skip
+    per_profile = native.groupby(["climate_zone", "soil_class", "profile_id"])["stock_tc_per_ha"]
+    expected = per_profile.mean().groupby(["climate_zone", "soil_class"]).mean()
+    resolved = publish.read_published(lake, "stratum_factors")
+    derived = resolved[(resolved["factor"] == "SOC_REF") & (resolved["tier"] == "tier2_derived")]
+    assert len(derived) > 0
+    for row in derived.drop_duplicates(["climate_zone", "soil_class"]).itertuples():
+        assert row.value == pytest.approx(expected[(row.climate_zone, row.soil_class)], rel=1e-9)

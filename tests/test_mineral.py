@@ -171,3 +171,44 @@ def test_missing_factor_names_the_stratum():
     areas["soil_class"] = "spodic"
     with pytest.raises(MissingFactorError, match="warm_temperate_dry/spodic/grassland.*SOC_REF"):
         compute_mineral_inventory(areas, factors.factor_table("2019"), mc_draws=0)
+
+
+SOC_REF_WTM_LAC_2019 = 55.0  # 2019 Vol.4 Ch.2 Table 2.3, warm temperate moist, LAC
+
+
+def test_conversions_are_found_within_climate_soil_cells():
+    """Cropland and grassland swap soils in 2010 while both keep 100 ha nationally: that is land
+    conversion (per cell), not a change of stock on remaining land.
+
+    Cell HAC: cropland 100 ha (2000-2009) -> grassland 100 ha (2010 on).
+    Cell LAC: grassland 100 ha (2000-2009) -> cropland 100 ha (2010 on).
+    Year 2010, history = first year 2000, so SOC(y - D) = SOC(2000):
+      HAC: crop  0 - 100 x 64 x 0.69 = -4416 t C; grass 100 x 64 - 0 = +6400 t C
+           -> land_converted_to_grassland (6400 - 4416) / 20 = 99.2 t C/yr
+      LAC: grass 0 - 100 x 55 = -5500 t C; crop 100 x 55 x 0.69 - 0 = +3795 t C
+           -> land_converted_to_cropland (3795 - 5500) / 20 = -85.25 t C/yr
+      remaining categories: 0 ha persisting in either cell -> 0 t C/yr
+      national: (10195 - 9916) / 20 = 13.95 t C/yr = 99.2 - 85.25
+    """
+    rows = []
+    for year in range(2000, 2025):
+        swapped = year >= 2010
+        crop_soil, grass_soil = ("lac", "hac") if swapped else ("hac", "lac")
+        rows += [
+            {"country": "URY", "year": year, "climate_zone": "warm_temperate_moist",
+             "soil_class": crop_soil, "land_use": "cropland", "management": "full_tillage",
+             "input": "medium", "area_ha": 100.0},
+            {"country": "URY", "year": year, "climate_zone": "warm_temperate_moist",
+             "soil_class": grass_soil, "land_use": "grassland", "management": "nominal",
+             "input": "not_applicable", "area_ha": 100.0},
+        ]  # fmt: skip
+    result = compute_mineral_inventory(pd.DataFrame(rows), factors.factor_table("2019"), mc_draws=0)
+    assert _change(result, 2010, "land_converted_to_grassland").dC_tc_per_yr == pytest.approx(
+        (SOC_REF_WTM_HAC_2019 * 100 - SOC_REF_WTM_HAC_2019 * F_LU_CROP_WTM_2019 * 100) / D
+    )
+    assert _change(result, 2010, "land_converted_to_cropland").dC_tc_per_yr == pytest.approx(-85.25)
+    assert _change(result, 2010, "land_converted_to_grassland").area_ha == 100.0
+    assert _change(result, 2010, "cropland_remaining_cropland").dC_tc_per_yr == 0.0
+    national = result.stock_changes.groupby("year")["dC_tc_per_yr"].sum()
+    assert national[2010] == pytest.approx(13.95)
+    assert national[2009] == 0.0

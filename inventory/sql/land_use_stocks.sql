@@ -1,10 +1,11 @@
 -- Model: land_use_stocks
--- Method: IPCC 2006 Vol.4 Ch.2 Eq. 2.25 stock term summed to land use,
+-- Method: IPCC 2006 Vol.4 Ch.2 Eq. 2.25 stock term summed to land use within each
+--   climate x soil cell (management and input summed out),
 --   SOC_lu(y) = sum over strata of A(y) x SOC_REF x F_LU x F_MG x F_I   [t C],
 --   once per Monte Carlo draw: factor_draws holds one value per (draw, factor_id); draw 0 is
 --   the deterministic estimate (every factor at its table value). Areas are linear, so the draws
 --   are applied to stratum aggregates (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3, Approach 2).
--- Grain: one row per (draw, country, year, land_use).
+-- Grain: one row per (draw, country, year, climate_zone, soil_class, land_use).
 -- Inputs: land_areas (country, year, stratum keys, area_ha), stratum_factors,
 --   factor_draws (draw INTEGER, factor_id VARCHAR, value DOUBLE).
 -- Params: none.
@@ -25,7 +26,7 @@ compound AS (
     GROUP BY ALL
 )
 
-SELECT c.draw, a.country, a.year, a.land_use,
+SELECT c.draw, a.country, a.year, a.climate_zone, a.soil_class, a.land_use,
     sum(a.area_ha) AS area_ha,
     sum(a.area_ha * c.stock_per_ha) AS stock_tc
 FROM areas AS a

@@ -1,0 +1,242 @@
+"""Benchmark: the Approach 2/3 engine on a synthetic national dataset (not a timed test).
+
+Three ways over the same zstd Parquet of land units x years (benchmarks/generate_national.py):
+
+1. bare DuckDB scan: every column read once (min/max per column), nothing computed;
+2. the engine: ``inventory.approach2.compute_land_unit_inventory`` with IPCC 2019 defaults and
+   a Monte Carlo of ``--draws`` iterations (soc_stocks, stock_changes, totals, sub-categories);
+3. plain pandas, the same equations (IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per unit, remaining vs
+   converted), deterministic only (no factor resolution, no Monte Carlo: less work than the
+   engine), on the first ``--pandas-units`` units and extrapolated linearly to all units. The
+   engine is run on the same subsample and both results are compared (they must agree).
+
+Each phase runs in its own process, so peak RSS and CPU seconds are per phase. CPU seconds are
+reported because the machine may be shared: wall time on a loaded host says little, CPU time
+divided by the cores used is the time on an idle one.
+
+    python benchmarks/bench_engine.py --units 1000000 --years 30
+    python benchmarks/bench_engine.py --units 10000000 --years 30 --pandas-units 250000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+STRATUM = ["country", "climate_zone", "soil_class", "land_use", "management", "input"]
+D = 20
+
+
+def _usage() -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {"cpu_s": own.ru_utime + own.ru_stime, "peak_rss_gb": own.ru_maxrss / 1024**2}
+
+
+def _timed(function, *args, **kwargs) -> dict:
+    before = _usage()
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    after = _usage()
+    return {
+        "wall_s": time.perf_counter() - started,
+        "cpu_s": after["cpu_s"] - before["cpu_s"],
+        "peak_rss_gb": after["peak_rss_gb"],
+        "result": result,
+    }
+
+
+def phase_scan(path: str) -> dict:
+    """Bare DuckDB scan: read every column once."""
+    import duckdb
+
+    def scan():
+        con = duckdb.connect()
+        return con.execute(
+            "SELECT count(*), min(country), max(unit_id), min(year), max(year), "
+            "max(climate_zone), max(soil_class), max(land_use), max(management), max(input), "
+            "sum(area_ha) FROM read_parquet($p)",
+            {"p": path},
+        ).fetchall()[0][0]
+
+    return _timed(scan)
+
+
+def phase_engine(path: str, draws: int) -> dict:
+    """The engine on the Parquet file, IPCC 2019 defaults, ``draws`` Monte Carlo draws."""
+    from inventory import approach2, factors
+
+    table = factors.factor_table("2019")
+
+    def run():
+        out = approach2.compute_land_unit_inventory(path, table, mc_draws=draws)
+        national = out.stock_change_totals.query("scope == 'national'")
+        return {
+            "soc_stocks_rows": len(out.soc_stocks),
+            "stock_changes_rows": len(out.stock_changes),
+            "national_dc_last_year": float(national.dC_tc_per_yr.iloc[-1]),
+        }
+
+    return _timed(run)
+
+
+def _density(land_units: pd.DataFrame) -> pd.DataFrame:
+    """SOC_REF x F_LU x F_MG x F_I per stratum [t C/ha], resolved by the engine (not timed)."""
+    from inventory import engine, factors, mineral
+
+    con = engine.connect()
+    strata = land_units[STRATUM].drop_duplicates()
+    engine.register(con, {"land_areas": strata, "factor_table": factors.factor_table("2019")})
+    resolved = mineral.resolve_factors(con)
+    return (
+        resolved.groupby(STRATUM, as_index=False)["value"]
+        .prod()
+        .rename(columns={"value": "stock_per_ha"})
+    )
+
+
+def pandas_stock_changes(land_units: pd.DataFrame, density: pd.DataFrame) -> pd.DataFrame:
+    """Eq. 2.25 per unit in plain pandas: dC = (SOC(y) - SOC(max(y - D, first))) / D.
+
+    Converted = within D years of the start of the current land-use spell, after another land
+    use; grouped by (year, land_use_category) like the engine's ``stock_changes``.
+    """
+    frame = land_units.merge(density, on=STRATUM, how="left")
+    frame = frame.sort_values(["country", "unit_id", "year"], ignore_index=True)
+    stock = frame["area_ha"] * frame["stock_per_ha"]
+    units = frame.groupby(["country", "unit_id"], sort=False)
+    past = stock.groupby([frame["country"], frame["unit_id"]], sort=False).shift(D)
+    first = stock.groupby([frame["country"], frame["unit_id"]], sort=False).transform("first")
+    frame["dC_tc_per_yr"] = (stock - past.fillna(first)) / D
+    before = units["land_use"].shift()
+    changed = frame["land_use"].ne(before)  # True on each unit's first row
+    spell = changed.cumsum()
+    spell_start = frame["year"].groupby(spell).transform("min")
+    previous = before.where(changed).groupby(spell).transform("first")
+    converted = previous.notna() & (frame["year"] - spell_start < D)
+    frame["land_use_category"] = np.where(
+        converted,
+        "land_converted_to_" + frame["land_use"],
+        frame["land_use"] + "_remaining_" + frame["land_use"],
+    )
+    keys = ["country", "year", "land_use", "land_use_category"]
+    return frame.groupby(keys, as_index=False)[["area_ha", "dC_tc_per_yr"]].sum()
+
+
+def phase_pandas(path: str, n_units: int) -> dict:
+    """pandas on the first ``n_units`` units; checked against the engine on the same units."""
+    from inventory import approach2, factors
+
+    read = _timed(pd.read_parquet, path, filters=[("unit_id", "<", n_units)])
+    land_units = read["result"]
+    density = _density(land_units)
+    computed = _timed(pandas_stock_changes, land_units, density)
+    engine_run = _timed(
+        approach2.compute_land_unit_inventory, land_units, factors.factor_table("2019"),
+        mc_draws=0,
+    )  # fmt: skip
+    keys = ["country", "year", "land_use", "land_use_category"]
+    ours = engine_run["result"].stock_changes.set_index(keys)[["area_ha", "dC_tc_per_yr"]]
+    theirs = computed["result"].set_index(keys).reindex(ours.index)
+    gap = float((ours - theirs).abs().to_numpy().max())
+    scale = float(max(ours["dC_tc_per_yr"].abs().max(), 1.0))
+    return {
+        "rows": len(land_units),
+        "read_wall_s": read["wall_s"],
+        "wall_s": computed["wall_s"],
+        "cpu_s": computed["cpu_s"],
+        "peak_rss_gb": computed["peak_rss_gb"],
+        "engine_same_units_wall_s": engine_run["wall_s"],
+        "max_abs_difference": gap,
+        "relative_difference": gap / scale,
+    }
+
+
+def _in_process(function, *args):
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=30)
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--pandas-units", type=int, default=250_000)
+    parser.add_argument(
+        "--data", type=Path, default=None, help="Parquet path (generated if absent)"
+    )
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = parser.parse_args()
+    path = args.data or Path(f"/tmp/land_units_{args.units}x{args.years}.parquet")
+    figures: dict = {
+        "units": args.units, "years": args.years, "rows": args.units * args.years,
+        "draws": args.draws,
+    }  # fmt: skip
+    if not path.exists():
+        from generate_national import generate_land_units
+
+        figures["generate_wall_s"] = generate_land_units(
+            path, n_units=args.units, n_years=args.years
+        )
+    figures["parquet_mb"] = path.stat().st_size / 1e6
+    figures["load_average_start"] = os.getloadavg()
+    figures["scan"] = _in_process(phase_scan, str(path))
+    figures["engine"] = _in_process(phase_engine, str(path), args.draws)
+    pandas_units = min(args.pandas_units, args.units)
+    figures["pandas"] = _in_process(phase_pandas, str(path), pandas_units)
+    factor = args.units / pandas_units
+    figures["pandas"]["extrapolated_wall_s"] = figures["pandas"]["wall_s"] * factor
+    figures["pandas"]["extrapolated_cpu_s"] = figures["pandas"]["cpu_s"] * factor
+    figures["load_average_end"] = os.getloadavg()
+    print(_table(figures, pandas_units))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str))
+
+
+def _table(f: dict, pandas_units: int) -> str:
+    p, e, s = f["pandas"], f["engine"], f["scan"]
+    rows = [
+        ("bare DuckDB scan (all columns)", s["wall_s"], s["cpu_s"], s["peak_rss_gb"]),
+        (
+            f"engine: Approach 2/3 + Monte Carlo ({f['draws']} draws)",
+            e["wall_s"], e["cpu_s"], e["peak_rss_gb"],
+        ),
+        (
+            f"pandas, {pandas_units:,} units x {f['years']} yr (measured)",
+            p["wall_s"], p["cpu_s"], p["peak_rss_gb"],
+        ),
+        ("pandas, extrapolated to all units", p["extrapolated_wall_s"], p["extrapolated_cpu_s"],
+         float("nan")),
+    ]  # fmt: skip
+    lines = [
+        f"{f['units']:,} units x {f['years']} years = {f['rows']:,} rows, "
+        f"Parquet {f['parquet_mb']:.0f} MB; load average {f['load_average_start'][0]:.1f} -> "
+        f"{f['load_average_end'][0]:.1f} on {os.cpu_count()} cores",
+        "| phase | wall s | CPU s | peak RSS GB |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {name} | {w:.1f} | {c:.1f} | {r:.2f} |" for name, w, c, r in rows]
+    lines.append(
+        f"pandas read of the subsample {p['read_wall_s']:.1f} s (not counted); engine on the same "
+        f"subsample {p['engine_same_units_wall_s']:.1f} s; max |engine - pandas| = "
+        f"{p['max_abs_difference']:.3g} (relative {p['relative_difference']:.1e}); "
+        f"speed-up vs pandas (CPU, extrapolated): {p['extrapolated_cpu_s'] / e['cpu_s']:.1f}x, "
+        f"(wall): {p['extrapolated_wall_s'] / e['wall_s']:.1f}x"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

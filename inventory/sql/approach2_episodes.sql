@@ -1,0 +1,23 @@
+-- Model: approach2_episodes
+-- Method: first step of IPCC 2006 Vol.4 Ch.2 Eq. 2.25 applied per land unit (Approach 2/3 land
+--   representation, Vol.4 Ch.3 Sec. 3.3.1): each unit's years grouped by state (stratum keys
+--   and area). This is the one full pass over the unit-year rows; what follows works on these
+--   groups, which number little more than the units (a unit that never changes has one).
+--   A state whose years have a gap (n_years < year_to - year_from + 1: the unit left the state
+--   and came back, A-B-A) is split into runs by approach2_runs using year_bits (bit i set when
+--   year $bits_origin + i is in the group); when the data span more than 64 years
+--   ($bits_origin NULL) approach2_recurring_runs reads those units' rows again instead.
+-- Grain: one row per (country, unit_id, climate_zone, soil_class, land_use, management, input,
+--   area_ha).
+-- Inputs: land_units (country, unit_id, year, climate_zone, soil_class, land_use, management,
+--   input, area_ha).
+-- Params: $bits_origin (yr, first year of the data; NULL when the data span more than 64 yr).
+-- Columns: area_ha (ha), year_from, year_to (yr, first and last year in this state),
+--   n_years (rows), year_bits (UBIGINT bit set of the years, NULL without $bits_origin).
+SELECT country, unit_id, climate_zone, soil_class, land_use, management, input, area_ha,
+    min(year) AS year_from,
+    max(year) AS year_to,
+    count(*) AS n_years,
+    bit_or(1::UBIGINT << (year - $bits_origin)::UBIGINT) AS year_bits
+FROM land_units
+GROUP BY ALL

@@ -1,0 +1,75 @@
+-- Model: approach2_runs
+-- Method: land-unit histories as runs of constant state, for IPCC 2006 Vol.4 Ch.2 Eq. 2.25
+--   per unit and the UNFCCC split into land remaining vs land converted (Vol.4 Ch.3 Sec. 3.3.1):
+--   a run is a maximal span of consecutive years in which a unit keeps one state (stratum keys
+--   and area); a land-use spell is a maximal sequence of runs with the same land use. Each run
+--   carries the first year of its spell and the land use before that spell (NULL for the spell
+--   that opens the unit's history: before its first year a unit is taken to have been in its
+--   first known state).
+--   Only units with several states (approach2_unit_summary). A state whose years are
+--   interrupted by another state (A, B, A) is split into runs where its year bit set has gaps:
+--   a run starts at a set bit whose lower neighbour is clear and ends at a set bit whose upper
+--   neighbour is clear; the k-th start pairs with the k-th end. Units without bit sets (data
+--   spanning more than 64 years) come from approach2_recurring_runs.
+-- Grain: one row per (country, unit_id, year_from).
+-- Inputs: approach2_episodes, approach2_unit_summary, approach2_recurring_runs.
+-- Params: $bits_origin (yr, as in approach2_episodes).
+-- Columns: first_year (unit's first year), year_from, year_to (yr, inclusive), stratum keys,
+--   area_ha (ha), spell_start_year (yr), previous_land_use (land use before the spell).
+WITH states AS (
+    SELECT e.*, u.first_year
+    FROM approach2_episodes AS e
+    JOIN approach2_unit_summary AS u USING (country, unit_id)
+    WHERE NOT u.rescan
+),
+
+recurring_bounds AS (
+    SELECT * EXCLUDE (year_from, year_to, n_years, year_bits),
+        [i FOR i IN range(year_from - $bits_origin, year_to - $bits_origin + 1)
+            IF (year_bits >> i::UBIGINT) % 2 = 1
+            AND (i = year_from - $bits_origin
+                OR (year_bits >> greatest(i - 1, 0)::UBIGINT) % 2 = 0)] AS starts,
+        [i FOR i IN range(year_from - $bits_origin, year_to - $bits_origin + 1)
+            IF (year_bits >> i::UBIGINT) % 2 = 1
+            AND (i = year_to - $bits_origin
+                OR (year_bits >> least(i + 1, 63)::UBIGINT) % 2 = 0)] AS ends
+    FROM states
+    WHERE n_years < year_to - year_from + 1
+),
+
+runs AS (
+    SELECT * EXCLUDE (n_years, year_bits)
+    FROM states
+    WHERE n_years = year_to - year_from + 1
+    UNION ALL BY NAME
+    SELECT * EXCLUDE (starts, ends, run_start, run_end),
+        $bits_origin + run_start AS year_from,
+        $bits_origin + run_end AS year_to
+    FROM (SELECT *, unnest(starts) AS run_start, unnest(ends) AS run_end FROM recurring_bounds)
+    UNION ALL BY NAME
+    SELECT r.* EXCLUDE (n_years), u.first_year
+    FROM approach2_recurring_runs AS r
+    JOIN approach2_unit_summary AS u USING (country, unit_id)
+),
+
+ordered AS (
+    SELECT *,
+        lag(land_use) OVER (PARTITION BY country, unit_id ORDER BY year_from) AS land_use_before
+    FROM runs
+),
+
+spells AS (
+    SELECT *,
+        sum((land_use_before IS DISTINCT FROM land_use)::INT) OVER (
+            PARTITION BY country, unit_id ORDER BY year_from ROWS UNBOUNDED PRECEDING
+        ) AS spell
+    FROM ordered
+)
+
+SELECT country, unit_id, first_year, year_from, year_to,
+    climate_zone, soil_class, land_use, management, input, area_ha,
+    min(year_from) OVER (PARTITION BY country, unit_id, spell) AS spell_start_year,
+    first_value(land_use_before) OVER (
+        PARTITION BY country, unit_id, spell ORDER BY year_from
+    ) AS previous_land_use
+FROM spells

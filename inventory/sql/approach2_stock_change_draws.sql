@@ -1,0 +1,95 @@
+-- Model: approach2_stock_change_draws
+-- Method: IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per land unit, summed to reporting sub-categories:
+--   dC(y) = sum over units (A(y) x SOC_ppha(s_y) - A(y - D) x SOC_ppha(s_{y-D})) / D   [t C/yr]
+--   with SOC_ppha = SOC_REF x F_LU x F_MG x F_I [t C/ha] of the stratum, evaluated once per
+--   Monte Carlo draw (factor_draws: one value per draw and factor_id; draw 0 = table values).
+--   Areas are linear, so each draw is applied to area sums by stratum (IPCC 2006 Vol.1 Ch.3
+--   Sec. 3.2.3, Approach 2 on stratum aggregates). Transitions whose past and current state are
+--   identical contribute exactly 0 and are left out of the sums.
+--   dCO2 = -dC x 44/12 (UNFCCC sign: emissions positive, removals negative).
+-- Grain: one row per (draw, country, year, land_use, land_use_category, land_use_subcategory).
+-- Inputs: approach2_transitions, stratum_factors, factor_draws (draw, factor_id, value).
+-- Params: $transition_years (D, yr), $c_to_co2 (44/12 from inventory.units), $first_year,
+--   $last_year (reported years; NULL = all).
+-- Columns: previous_land_use, area_ha (ha in the sub-category in year y), dC_tc_per_yr (t C/yr,
+--   + = removal), dCO2_t_per_yr (t CO2/yr, + = emission).
+WITH reported AS (
+    SELECT *
+    FROM approach2_transitions
+    WHERE ($first_year IS NULL OR year >= $first_year)
+        AND ($last_year IS NULL OR year <= $last_year)
+),
+
+strata AS (
+    -- integer keys, so that the per-draw joins and sums below compare numbers, not strings
+    SELECT *, row_number() OVER () AS stratum_id
+    FROM (SELECT DISTINCT country, climate_zone, soil_class, land_use, management, input
+          FROM stratum_factors)
+),
+
+compound AS (
+    SELECT d.draw, s.stratum_id,
+        product(d.value) AS stock_per_ha  -- SOC_REF x F_LU x F_MG x F_I, t C/ha
+    FROM stratum_factors AS sf
+    JOIN strata AS s USING (country, climate_zone, soil_class, land_use, management, input)
+    JOIN factor_draws AS d USING (factor_id)
+    GROUP BY ALL
+),
+
+categories AS (
+    SELECT country, year, land_use, land_use_category, land_use_subcategory, previous_land_use,
+        sum(area_ha) AS area_ha,
+        row_number() OVER () AS category_id
+    FROM reported
+    GROUP BY ALL
+),
+
+changed AS (
+    SELECT r.*, k.category_id
+    FROM reported AS r
+    JOIN categories AS k
+        USING (country, year, land_use, land_use_category, land_use_subcategory)
+    WHERE r.area_ha <> r.past_area_ha
+        OR (r.climate_zone, r.soil_class, r.land_use, r.management, r.input)
+        <> (r.past_climate_zone, r.past_soil_class, r.past_land_use, r.past_management,
+            r.past_input)
+),
+
+weights AS (
+    -- + current area on the current stratum, - past area on the past stratum
+    SELECT c.category_id, s.stratum_id, c.area_ha AS weight_ha
+    FROM changed AS c
+    JOIN strata AS s USING (country, climate_zone, soil_class, land_use, management, input)
+    UNION ALL
+    SELECT c.category_id, s.stratum_id, -c.past_area_ha
+    FROM changed AS c
+    JOIN strata AS s
+        ON s.country = c.country
+        AND s.climate_zone = c.past_climate_zone
+        AND s.soil_class = c.past_soil_class
+        AND s.land_use = c.past_land_use
+        AND s.management = c.past_management
+        AND s.input = c.past_input
+),
+
+netted AS (
+    SELECT category_id, stratum_id, sum(weight_ha) AS weight_ha
+    FROM weights
+    GROUP BY ALL
+),
+
+changes AS (
+    SELECT c.draw, n.category_id,
+        sum(n.weight_ha * c.stock_per_ha) / $transition_years AS dc
+    FROM netted AS n
+    JOIN compound AS c USING (stratum_id)
+    GROUP BY ALL
+)
+
+SELECT d.draw, k.country, k.year, k.land_use, k.land_use_category, k.land_use_subcategory,
+    k.previous_land_use, k.area_ha,
+    coalesce(ch.dc, 0.0) AS dC_tc_per_yr,
+    0.0 - coalesce(ch.dc, 0.0) * $c_to_co2 AS dCO2_t_per_yr  -- 0.0 - x: no -0.0 for zero
+FROM categories AS k
+CROSS JOIN (SELECT DISTINCT draw FROM factor_draws) AS d
+LEFT JOIN changes AS ch ON ch.draw = d.draw AND ch.category_id = k.category_id

@@ -1,0 +1,99 @@
+-- Model: approach2_transitions
+-- Method: IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per land unit (Approach 2/3), both states the change
+--   needs, summed over units (areas are linear, so factors can be applied to the sums):
+--     dC_u(y) = (SOC_u(y) - SOC_u(y - D)) / D,  SOC_u = A_u x SOC_REF x F_LU x F_MG x F_I,
+--   D = $transition_years. The past state is the unit's state in year y - D, or in its first
+--   year when y - D precedes it (history before the first year = first known state).
+--   For a unit with runs r_1..r_k (approach2_runs) the years y whose current state is r_j and
+--   past state r_i (i <= j) are the years of r_j within
+--     (-inf, to_i + D]          when i = 1,
+--     [from_i + D, to_i + D]    when i > 1.
+--   Reporting category (UNFCCC): land converted to its current land use while y falls within
+--   D years of the start of the current land-use spell (years 0 .. D-1 after the change; a
+--   change of management alone does not start a spell), else land remaining. The previous
+--   land use of converted land is the land use of the spell before (the sub-category
+--   <previous>_converted_to_<current>).
+--   Units with a single state (not in approach2_unit_summary) contribute their area to
+--   land remaining, with the past state equal to the current one, in every year they exist.
+-- Grain: one row per (country, year, land_use_category, land_use_subcategory, current stratum
+--   keys, past stratum keys past_*).
+-- Inputs: approach2_episodes, approach2_unit_summary, approach2_runs.
+-- Params: $transition_years (D, yr).
+-- Columns: land_use (current), land_use_category, land_use_subcategory, previous_land_use
+--   (= land_use for land remaining), climate_zone .. input (current stratum), past_climate_zone
+--   .. past_input (stratum in y - D), area_ha (ha, current area), past_area_ha (ha, area in
+--   y - D; differs from area_ha only when a unit's area was revised).
+WITH static_intervals AS (
+    SELECT e.country, e.climate_zone, e.soil_class, e.land_use, e.management, e.input,
+        e.climate_zone AS past_climate_zone, e.soil_class AS past_soil_class,
+        e.land_use AS past_land_use, e.management AS past_management,
+        e.input AS past_input,
+        NULL::VARCHAR AS previous_land_use,
+        e.year_from AS year_lo, e.year_to AS year_hi,
+        sum(e.area_ha) AS area_ha, sum(e.area_ha) AS past_area_ha
+    FROM approach2_episodes AS e
+    ANTI JOIN approach2_unit_summary AS u USING (country, unit_id)
+    GROUP BY ALL
+),
+
+pairs AS (
+    SELECT cur.country, cur.climate_zone, cur.soil_class, cur.land_use, cur.management,
+        cur.input, cur.area_ha, cur.previous_land_use, cur.spell_start_year,
+        past.climate_zone AS past_climate_zone, past.soil_class AS past_soil_class,
+        past.land_use AS past_land_use, past.management AS past_management,
+        past.input AS past_input, past.area_ha AS past_area_ha,
+        greatest(cur.year_from, CASE WHEN past.year_from = past.first_year THEN cur.year_from
+            ELSE past.year_from + $transition_years END) AS year_lo,
+        least(cur.year_to, past.year_to + $transition_years) AS year_hi
+    FROM approach2_runs AS cur
+    JOIN approach2_runs AS past
+        ON past.country = cur.country
+        AND past.unit_id = cur.unit_id
+        AND past.year_from <= cur.year_from
+),
+
+dynamic_intervals AS (
+    -- converted: years from the spell start up to D - 1 years after it
+    SELECT * EXCLUDE (spell_start_year, year_hi),
+        least(year_hi, spell_start_year + $transition_years - 1) AS year_hi
+    FROM pairs
+    WHERE previous_land_use IS NOT NULL
+        AND year_lo <= least(year_hi, spell_start_year + $transition_years - 1)
+    UNION ALL BY NAME
+    -- remaining: spells that open the history, and older spells from D years after the change
+    SELECT * EXCLUDE (spell_start_year, year_lo, previous_land_use),
+        NULL::VARCHAR AS previous_land_use,
+        CASE WHEN previous_land_use IS NULL THEN year_lo
+            ELSE greatest(year_lo, spell_start_year + $transition_years) END AS year_lo
+    FROM pairs
+    WHERE year_hi >= CASE WHEN previous_land_use IS NULL THEN year_lo
+        ELSE greatest(year_lo, spell_start_year + $transition_years) END
+),
+
+intervals AS (
+    SELECT * FROM static_intervals
+    UNION ALL BY NAME
+    SELECT * EXCLUDE (area_ha, past_area_ha),
+        sum(area_ha) AS area_ha, sum(past_area_ha) AS past_area_ha
+    FROM dynamic_intervals
+    WHERE year_lo <= year_hi
+    GROUP BY ALL
+),
+
+yearly AS (
+    SELECT * EXCLUDE (year_lo, year_hi), unnest(range(year_lo, year_hi + 1)) AS year
+    FROM intervals
+)
+
+SELECT country, year, land_use,
+    CASE WHEN previous_land_use IS NULL THEN land_use || '_remaining_' || land_use
+        ELSE 'land_converted_to_' || land_use END AS land_use_category,
+    CASE WHEN previous_land_use IS NULL THEN land_use || '_remaining_' || land_use
+        ELSE previous_land_use || '_converted_to_' || land_use END AS land_use_subcategory,
+    coalesce(previous_land_use, land_use) AS previous_land_use,
+    climate_zone, soil_class, management, input,
+    past_climate_zone, past_soil_class, past_land_use, past_management, past_input,
+    sum(area_ha) AS area_ha,
+    sum(past_area_ha) AS past_area_ha
+FROM yearly
+GROUP BY ALL

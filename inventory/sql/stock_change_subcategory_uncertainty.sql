@@ -1,0 +1,32 @@
+-- Model: stock_change_subcategory_uncertainty
+-- Method: IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3 (Approach 2, Monte Carlo): the 95 % interval of a
+--   reported quantity is the 2.5th and 97.5th percentile of its draws; draw 0 (every factor at
+--   its table value) is the reported value. Same as stock_change_uncertainty.sql, one level
+--   finer: land converted split by previous land use (Approach 2/3 land-unit runs only).
+-- Grain: one row per (country, year, land_use, land_use_category, land_use_subcategory).
+-- Inputs: stock_change_subcategory_draws (approach2_stock_change_draws.sql).
+-- Params: none.
+-- Columns: previous_land_use, area_ha (ha), dC_tc_per_yr (t C/yr, + = removal), dCO2_t_per_yr
+--   (t CO2/yr, + = emission), ci_low, ci_high (t C/yr, 95 % interval of dC_tc_per_yr; NULL
+--   without draws), mc_mean (t C/yr), mc_draws (count).
+WITH deterministic AS (
+    SELECT * EXCLUDE (draw) FROM stock_change_subcategory_draws WHERE draw = 0
+),
+
+draws AS (
+    SELECT country, year, land_use, land_use_category, land_use_subcategory,
+        quantile_cont(dC_tc_per_yr, 0.025) AS ci_low,
+        quantile_cont(dC_tc_per_yr, 0.975) AS ci_high,
+        avg(dC_tc_per_yr) AS mc_mean,
+        count(*) AS mc_draws
+    FROM stock_change_subcategory_draws
+    WHERE draw > 0
+    GROUP BY ALL
+)
+
+SELECT d.country, d.year, d.land_use, d.land_use_category, d.land_use_subcategory,
+    d.previous_land_use, d.area_ha, d.dC_tc_per_yr, d.dCO2_t_per_yr,
+    m.ci_low, m.ci_high, m.mc_mean, coalesce(m.mc_draws, 0) AS mc_draws
+FROM deterministic AS d
+LEFT JOIN draws AS m USING (country, year, land_use, land_use_category, land_use_subcategory)
+ORDER BY d.country, d.year, d.land_use, d.land_use_category, d.land_use_subcategory

@@ -1,0 +1,48 @@
+-- Model: stock_change_totals
+-- Method: IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3 (Approach 2, Monte Carlo) on reported totals: each
+--   draw's categories are summed first, then the 2.5th and 97.5th percentiles of the summed
+--   draws give the 95 % interval (so correlations through shared factors are kept; the
+--   interval of a sum is not the sum of intervals). Draw 0 (table values) is the reported value.
+--   Totals: the national mineral-soil total per year (scope 'national', land_use 'all') and
+--   per land use (scope 'land_use': remaining + converted).
+-- Grain: one row per (country, year, scope, land_use).
+-- Inputs: stock_change_draws (draw, country, year, land_use, land_use_category, area_ha,
+--   dC_tc_per_yr, dCO2_t_per_yr), from stock_changes.sql or approach2_category_draws.sql.
+-- Params: none.
+-- Columns: area_ha (ha), dC_tc_per_yr (t C/yr, + = removal), dCO2_t_per_yr (t CO2/yr,
+--   + = emission), ci_low, ci_high (t C/yr, 95 % interval of dC_tc_per_yr), dco2_ci_low,
+--   dco2_ci_high (t CO2/yr, 95 % interval of dCO2_t_per_yr), mc_mean (t C/yr, mean of the
+--   draws), mc_draws (count; 0 and NULL intervals without draws).
+WITH summed AS (
+    SELECT draw, country, year, 'national' AS scope, 'all' AS land_use,
+        sum(area_ha) AS area_ha, sum(dC_tc_per_yr) AS dc, sum(dCO2_t_per_yr) AS dco2
+    FROM stock_change_draws
+    GROUP BY draw, country, year
+    UNION ALL
+    SELECT draw, country, year, 'land_use' AS scope, land_use,
+        sum(area_ha), sum(dC_tc_per_yr), sum(dCO2_t_per_yr)
+    FROM stock_change_draws
+    GROUP BY draw, country, year, land_use
+),
+
+intervals AS (
+    SELECT country, year, scope, land_use,
+        quantile_cont(dc, 0.025) AS ci_low,
+        quantile_cont(dc, 0.975) AS ci_high,
+        quantile_cont(dco2, 0.025) AS dco2_ci_low,
+        quantile_cont(dco2, 0.975) AS dco2_ci_high,
+        avg(dc) AS mc_mean,
+        count(*) AS mc_draws
+    FROM summed
+    WHERE draw > 0
+    GROUP BY ALL
+)
+
+SELECT s.country, s.year, s.scope, s.land_use, s.area_ha,
+    s.dc AS dC_tc_per_yr, s.dco2 AS dCO2_t_per_yr,
+    i.ci_low, i.ci_high, i.dco2_ci_low, i.dco2_ci_high, i.mc_mean,
+    coalesce(i.mc_draws, 0) AS mc_draws
+FROM summed AS s
+LEFT JOIN intervals AS i USING (country, year, scope, land_use)
+WHERE s.draw = 0
+ORDER BY s.country, s.year, s.scope, s.land_use

@@ -1,0 +1,85 @@
+-- Model: tier2_factors
+-- Method: country-specific SOC_REF and stock change factors (IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1,
+--   Tier 2; factor definitions of Vol.4 Ch.5 Table 5.5 and Ch.6 Table 6.2, unchanged in the
+--   2019 Refinement) from stratum means of 0-30 cm stocks (tier2_stratum_means):
+--     SOC_REF(c,s) = mean(native profiles of c,s)                                [t C/ha]
+--     F = mean(numerator stratum) / mean(reference stratum), same c,s            [1]
+--   with the numerator/reference strata of each factor listed in
+--   inventory/data/tier2_factor_ratios.csv (e.g. F_LU cropland = mean(cropland, full_tillage,
+--   medium) / mean(native); F_MG no-till = mean(no_tillage, medium) / mean(full_tillage,
+--   medium); F_I low = mean(full_tillage, low) / mean(full_tillage, medium)): each stratum
+--   differs from its reference in one factor only, every other factor at its IPCC reference.
+--   Uncertainty, +/- % of the value for a 95 % interval:
+--     SOC_REF: U = 1.96 x SE / mean x 100
+--     ratio:   U = sqrt(U_num^2 + U_ref^2), U_x = 1.96 x SE_x / mean_x x 100
+--   (IPCC 2006 Vol.1 Ch.3 Eq. 3.1, propagation of error for a product; a quotient has the same
+--   first-order relative error; the two means come from different profiles, so independent).
+--   Factors are derived per climate zone x soil class (the reference stratum shares the soil),
+--   more specific than the IPCC tables (climate only); a factor is produced only when every
+--   stratum it uses has n >= $min_profiles.
+-- Grain: one row per (country, factor, climate_zone, soil_class, land_use, level).
+-- Inputs: tier2_stratum_means, tier2_ratio_definitions (tier2_factor_ratios.csv).
+-- Params: $min_profiles (count), $z95 (1.96), $priority (factors.PRIORITY['tier2_derived']).
+-- Columns: inventory.factors.CANONICAL_COLUMNS: value (t C/ha for SOC_REF, 1 otherwise),
+--   uncertainty_pct (+/- %, 95 %; NULL when an SE is undefined), tier = 'tier2_derived',
+--   source (names n, mean and SE of every mean used), priority.
+WITH usable AS (
+    SELECT * FROM tier2_stratum_means WHERE n_profiles >= $min_profiles
+),
+
+paired AS (
+    SELECT d.factor, d.land_use, d.level, d.source AS method_source,
+        num.country, num.climate_zone, num.soil_class,
+        d.num_land_use || '/' || d.num_management || '/' || d.num_input AS num_stratum,
+        num.n_profiles AS n_num, num.mean_tc_per_ha AS mean_num, num.se_tc_per_ha AS se_num,
+        d.den_land_use || '/' || d.den_management || '/' || d.den_input AS den_stratum,
+        den.n_profiles AS n_den, den.mean_tc_per_ha AS mean_den, den.se_tc_per_ha AS se_den
+    FROM tier2_ratio_definitions AS d
+    JOIN usable AS num
+        ON num.land_use = d.num_land_use
+        AND num.management = d.num_management
+        AND num.input = d.num_input
+    LEFT JOIN usable AS den
+        ON den.country = num.country
+        AND den.climate_zone = num.climate_zone
+        AND den.soil_class = num.soil_class
+        AND den.land_use = d.den_land_use
+        AND den.management = d.den_management
+        AND den.input = d.den_input
+    WHERE d.den_land_use IS NULL OR den.n_profiles IS NOT NULL
+),
+
+relative_errors AS (
+    SELECT *,
+        mean_num / coalesce(mean_den, 1.0) AS value,
+        100 * $z95 * se_num / mean_num AS u_num_pct,
+        CASE WHEN den_stratum IS NULL THEN 0.0
+            ELSE 100 * $z95 * se_den / mean_den END AS u_den_pct
+    FROM paired
+    WHERE mean_num > 0 AND (mean_den IS NULL OR mean_den > 0)
+),
+
+derived AS (
+    SELECT *,
+        sqrt(u_num_pct ^ 2 + u_den_pct ^ 2) AS uncertainty_pct,
+        format('{} n={} mean={:.2f} SE={:.2f} t C/ha', num_stratum, n_num, mean_num,
+            coalesce(se_num, 'nan'::DOUBLE)) AS num_text,
+        format('{} n={} mean={:.2f} SE={:.2f} t C/ha', den_stratum, n_den, mean_den,
+            coalesce(se_den, 'nan'::DOUBLE)) AS den_text
+    FROM relative_errors
+)
+
+SELECT country, factor, climate_zone, soil_class, land_use, level,
+    value,
+    uncertainty_pct,
+    'tier2_derived' AS tier,
+    CASE WHEN den_stratum IS NULL
+        THEN 'derived from profiles (0-30 cm): mean of ' || num_text
+            || '; U = 1.96 SE/mean; ' || method_source
+        ELSE 'derived from profiles (0-30 cm): ratio of ' || num_text || ' over ' || den_text
+            || '; U = sqrt(U_num^2 + U_ref^2) (IPCC 2006 Vol.1 Ch.3 Eq. 3.1); '
+            || method_source
+    END AS source,
+    $priority AS priority
+FROM derived
+ORDER BY ALL

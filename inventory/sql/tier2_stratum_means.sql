@@ -1,0 +1,49 @@
+-- Model: tier2_stratum_means
+-- Method: IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 (Tier 2: country-specific reference stocks and
+--   stock change factors from national measurements), sampling statistics of the 0-30 cm stock:
+--   mean = sum(x) / n, s = sample standard deviation (n - 1), SE = s / sqrt(n)
+--   over the profiles of one stratum. A profile counts once per stratum: when it has several
+--   qualifying 0-30 cm rows (re-sampled years) their mean is its value. Profiles under the
+--   native/reference land use are pooled over management and input (both reported as '*'),
+--   since SOC_REF is defined for native vegetation whatever code the submitter used.
+-- Grain: one row per (country, climate_zone, soil_class, land_use, management, input).
+-- Inputs: intervals (harmonised profile intervals: country, profile_id, climate_zone,
+--   soil_class, land_use, management, input, upper_cm, lower_cm, stock_tc_per_ha,
+--   coverage_fraction, ...).
+-- Params: $min_coverage (fraction 0..1 of the 0-30 cm layer covered by measured horizons),
+--   $min_profiles (profiles needed before a mean may feed a derived factor).
+-- Columns: n_profiles (count), mean_tc_per_ha, sd_tc_per_ha, se_tc_per_ha (t C/ha; sd and se
+--   NULL when n = 1), sufficient (n_profiles >= $min_profiles).
+WITH topsoil AS (
+    SELECT country, profile_id, climate_zone, soil_class, land_use,
+        CASE WHEN land_use = 'native' THEN '*' ELSE management END AS management,
+        CASE WHEN land_use = 'native' THEN '*' ELSE input END AS input,
+        stock_tc_per_ha
+    FROM intervals
+    WHERE upper_cm = 0 AND lower_cm = 30
+        AND coverage_fraction >= $min_coverage
+        AND stock_tc_per_ha IS NOT NULL
+),
+
+profiles AS (
+    SELECT country, profile_id, climate_zone, soil_class, land_use, management, input,
+        avg(stock_tc_per_ha) AS stock_tc_per_ha
+    FROM topsoil
+    GROUP BY ALL
+),
+
+moments AS (
+    SELECT country, climate_zone, soil_class, land_use, management, input,
+        count(*) AS n_profiles,
+        avg(stock_tc_per_ha) AS mean_tc_per_ha,
+        stddev_samp(stock_tc_per_ha) AS sd_tc_per_ha
+    FROM profiles
+    GROUP BY ALL
+)
+
+SELECT country, climate_zone, soil_class, land_use, management, input,
+    n_profiles, mean_tc_per_ha, sd_tc_per_ha,
+    sd_tc_per_ha / sqrt(n_profiles) AS se_tc_per_ha,
+    n_profiles >= $min_profiles AS sufficient
+FROM moments
+ORDER BY ALL
