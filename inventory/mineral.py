@@ -146,3 +146,26 @@ def uncertainty_tables(
     totals = con.execute("SELECT * FROM stock_change_totals ORDER BY ALL").df()
     totals.insert(totals.columns.get_loc("mc_draws") + 1, "transition_years", transition_years)
     return changes, totals
+
+
+def period_stock_change(
+    soc_stocks: pd.DataFrame,
+    *,
+    start_year: int,
+    end_year: int,
+    transition_years: int = DEFAULT_TRANSITION_YEARS,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:
+    """Annual mineral-soil stock change over one inventory period of T = end - start years.
+
+    IPCC 2006 Vol.4 Ch.2 Eq. 2.25: (SOC(end) - SOC(start)) / D, or / T when T > D.
+    soc_stocks: country, year, land_use, stock_tc (t C). Returns t C/yr per land use and 'all'.
+    """
+    if end_year <= start_year:
+        raise ValueError(f"the period must end after it starts ({start_year}-{end_year})")
+    con = con or engine.connect()
+    engine.register(con, {"soc_stocks": soc_stocks[["country", "year", "land_use", "stock_tc"]]})
+    return engine.run_model(
+        con, "period_stock_change",
+        {"start_year": start_year, "end_year": end_year, "transition_years": transition_years},
+    )  # fmt: skip

@@ -12,7 +12,7 @@ Columns are converted with one factor per distinct unit string, never per row.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -112,11 +112,18 @@ def convert_column(values: pd.Series, units: pd.Series, target: str) -> np.ndarr
     One pint conversion per distinct unit string; rows with unusable units become NaN (the
     validation stage has rejected them before harmonisation runs).
     """
+    return _convert_by_unit(values, units, lambda unit: conversion_factor(unit, target))
+
+
+def _convert_by_unit(
+    values: pd.Series, units: pd.Series, factor_of: Callable[[str], float]
+) -> np.ndarray:
+    """values x factor_of(unit), one factor per distinct unit string; unusable units -> NaN."""
     distinct: Iterable[str] = pd.unique(units.dropna())
     factors = {}
     for unit in distinct:
         try:
-            factors[unit] = conversion_factor(str(unit), target)
+            factors[unit] = factor_of(str(unit))
         except UnitError:
             factors[unit] = np.nan
     factor = units.map(factors).astype("float64").to_numpy()
@@ -179,11 +186,4 @@ def convert_soil_column(values: pd.Series, units: pd.Series, quantity: str) -> n
     One conversion per distinct unit string (vectorised); unusable or missing units give NaN,
     which the caller must report (validation rejects such rows before harmonisation).
     """
-    factors = {}
-    for unit in pd.unique(units.dropna()):
-        try:
-            factors[unit] = soil_conversion_factor(str(unit), quantity)
-        except UnitError:
-            factors[unit] = np.nan
-    factor = units.map(factors).astype("float64").to_numpy()
-    return values.astype("float64").to_numpy() * factor
+    return _convert_by_unit(values, units, lambda unit: soil_conversion_factor(unit, quantity))

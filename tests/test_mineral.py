@@ -212,3 +212,25 @@ def test_conversions_are_found_within_climate_soil_cells():
     national = result.stock_changes.groupby("year")["dC_tc_per_yr"].sum()
     assert national[2010] == pytest.approx(13.95)
     assert national[2009] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # T = 10 <= D = 20: (SOC(2010) - SOC(2000)) / D = (1100 - 1000) / 20 = 5 t C/yr
+        (2000, 2010, 5.0),
+        # T = 30 > D: divide by T (Eq. 2.25 text): (1300 - 1000) / 30 = 10 t C/yr
+        (2000, 2030, 10.0),
+    ],
+)
+def test_period_variant_divides_by_t_when_t_exceeds_d(start, end, expected):
+    from inventory.mineral import period_stock_change
+
+    stocks = pd.DataFrame({
+        "country": "URY", "year": [2000, 2010, 2030], "land_use": "cropland",
+        "stock_tc": [1000.0, 1100.0, 1300.0],
+    })  # fmt: skip
+    out = period_stock_change(stocks, start_year=start, end_year=end).set_index("land_use")
+    assert out.loc["cropland", "dC_tc_per_yr"] == pytest.approx(expected, abs=1e-12)
+    assert out.loc["all", "dC_tc_per_yr"] == pytest.approx(expected, abs=1e-12)
+    assert out.loc["all", "divisor_years"] == max(end - start, D)
