@@ -36,35 +36,14 @@ def _print_table(rows: list[dict], title: str) -> None:
     _console().print(table)
 
 
-# Display units of the summary table (published tables keep ha, t C, t CO2).
-SUMMARY_COLUMNS = {  # column -> (heading, divisor)
-    "area_ha": ("area kha", 1e3),
-    "stock_tc": ("SOC stock Mt C", 1e6),
-    "dC_tc_per_yr": ("change kt C/yr", 1e3),
-    "dCO2_t_per_yr": ("mineral kt CO2/yr", 1e3),
-    "organic_co2e_t": ("organic kt CO2e/yr", 1e3),
-}
-
-
-def _summary_rows(records: list[dict]) -> list[dict]:
-    """The run summary in display units (+ CO2 = emission, as reported to the UNFCCC)."""
-    rows = []
-    for record in records:
-        row = {"country": record["country"], "year": record["year"]}
-        for column, (heading, divisor) in SUMMARY_COLUMNS.items():
-            row[heading] = float(record[column]) / divisor
-        rows.append(row)
-    return rows
-
-
 def _numeric(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    return str(value)
+    from inventory.report import format_number
+
+    return format_number(value)
 
 
 def _years(text: str | None) -> tuple[int | None, int | None]:
@@ -116,7 +95,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from flows.inventory_run import inventory_run_on
-    from inventory.run import RunParameters
+    from inventory.run import RunParameters, summary_rows
 
     first, last = _years(args.years)
     params = RunParameters(
@@ -126,20 +105,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     with _console().status(f"computing and publishing {', '.join(params.countries) or 'all'}"):
         result = inventory_run_on(args.dask)(params, str(args.lake))
-    _print_table(_summary_rows(result["summary"]), f"Inventory run {result['run_id']}")
+    _print_table(summary_rows(result["summary"]), f"Inventory run {result['run_id']}")
     print(f"published release {result['release_id']} -> {args.lake / 'published'}")
     return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo import demo
+    from inventory.run import summary_rows
 
     with _console().status("demo: intake, validation, inventory and publishing of 3 countries"):
         result = demo(str(args.lake), None, args.mc_draws)
     for outcome in result["intake"]:
         state = "accepted" if outcome["accepted"] else f"REJECTED ({outcome.get('report')})"
         print(f"intake {outcome['country']}: {state}")
-    _print_table(_summary_rows(result["summary"]), "National SOC inventory (last reported year)")
+    _print_table(summary_rows(result["summary"]), "National SOC inventory (last reported year)")
     print(f"run {result['run_id']} published as {result['release_id']}")
     print(f"dashboard:        {result['dashboard']}")
     print(f"published tables: {args.lake / 'published'}/<table>/country=<ISO3>/part-0.parquet")

@@ -78,20 +78,23 @@ def country_panels(tables: dict[str, pd.DataFrame], country: str) -> str:
     return f"<h2>{escape(country)}</h2><div class='grid-2'>{''.join(charts)}</div>"
 
 
-def _cell(value: object) -> str:
+def format_number(value: object) -> str:
+    """One decimal for large magnitudes, four significant digits for small ones."""
     if isinstance(value, float):
-        return f"<td>{value:,.1f}</td>"
-    return f"<td>{escape(str(value))}</td>"
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
+    return str(value)
+
+
+def _cell(value: object) -> str:
+    return f"<td>{escape(format_number(value))}</td>"
 
 
 def _summary_table(tables: dict[str, pd.DataFrame]) -> str:
-    from inventory.run import summarise
+    from inventory.run import summarise, summary_rows
 
-    summary = summarise(tables)
-    header = "".join(f"<th>{escape(c)}</th>" for c in summary.columns)
-    body = "".join(
-        "<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in summary.itertuples(index=False)
-    )
+    rows = summary_rows(summarise(tables).to_dict("records"))
+    header = "".join(f"<th>{escape(c)}</th>" for c in rows[0]) if rows else ""
+    body = "".join("<tr>" + "".join(_cell(v) for v in row.values()) + "</tr>" for row in rows)
     return f"<table><tr>{header}</tr>{body}</table>"
 
 

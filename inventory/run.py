@@ -255,3 +255,24 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             columns={"co2e_t": "organic_co2e_t"}),
     ], axis=1)  # fmt: skip
     return out.fillna({"organic_co2e_t": 0.0}).reset_index()
+
+
+# Display units of the summary (published tables keep ha, t C, t CO2).
+SUMMARY_COLUMNS = {  # column -> (heading, divisor)
+    "area_ha": ("area kha", 1e3),
+    "stock_tc": ("SOC stock Mt C", 1e6),
+    "dC_tc_per_yr": ("change kt C/yr", 1e3),
+    "dCO2_t_per_yr": ("mineral kt CO2/yr", 1e3),
+    "organic_co2e_t": ("organic kt CO2e/yr", 1e3),
+}
+
+
+def summary_rows(records: list[dict]) -> list[dict]:
+    """The :func:`summarise` records in display units (+ CO2 = emission, as UNFCCC reports)."""
+    rows = []
+    for record in records:
+        row = {"country": record["country"], "year": int(record["year"])}
+        for column, (heading, divisor) in SUMMARY_COLUMNS.items():
+            row[heading] = float(record[column]) / divisor
+        rows.append(row)
+    return rows

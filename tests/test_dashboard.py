@@ -45,7 +45,9 @@ def test_dashboard_html_has_every_panel_and_the_summary():
     assert html.count("<svg") == 4
     assert "4 per 1000: annual rate vs target" in html
     assert "stock change, 95 % band" in html and "class='band'" in html
-    assert "<td>URY</td>" in html and "<td>4,526.4</td>" in html  # stock in 2004: 4416 + 5 x 22.08
+    assert (
+        "<td>URY</td>" in html and "<td>0.004526</td>" in html
+    )  # stock in 2004: 4416 + 5 x 22.08 = 4526.4 t C = 0.0045264 Mt C
 
 
 def _chromium() -> str | None:
