@@ -81,3 +81,19 @@ def compare_releases(lake: Lake, old_id: str, new_id: str) -> pd.DataFrame:
     changed["difference_pct"] = 100 * changed["difference_tc"] / changed[f"{VALUE}_old"].abs()
     changed["cause"] = changed["country"].map(causes)
     return changed.sort_values(KEYS).reset_index(drop=True)
+
+
+def write_recalculation_report(lake: Lake, release_id: str) -> pd.DataFrame | None:
+    """Compare a release with the one it replaced; write ``recalculations/<release_id>.parquet``
+    and ``.csv`` beside it. None for the first release."""
+    from inventory.lake import write_csv_atomic, write_parquet_atomic
+
+    history = pd.read_parquet(_release_dir(lake, release_id) / RELEASES_FILE)
+    previous = history.loc[history["release_id"] == release_id, "previous_release_id"].iloc[0]
+    if previous is None or pd.isna(previous):
+        return None
+    changes = compare_releases(lake, str(previous), release_id)
+    out = lake.root / "recalculations"
+    write_parquet_atomic(changes, out / f"{release_id}.parquet")
+    write_csv_atomic(changes, out / f"{release_id}.csv")
+    return changes

@@ -8,7 +8,7 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from inventory import publish, run, warehouse
+from inventory import publish, recalc, run, warehouse
 from inventory.lake import Lake
 
 
@@ -39,6 +39,13 @@ def publish_release(lake_root: str, run_id: str) -> str:
     lake = Lake.at(lake_root)
     release = publish.publish_run(lake, run_id)
     warehouse.refresh(lake)
+    changes = recalc.write_recalculation_report(lake, release.release_id)
+    if changes is not None:
+        create_table_artifact(
+            key="recalculations", table=changes.head(200).to_dict("records"),
+            description=f"{len(changes)} recalculated country-year-category rows vs the "
+            "previous release (first 200)",
+        )  # fmt: skip
     create_link_artifact(
         key="published-release", link=release.path.as_uri(), link_text=release.release_id,
         description=f"Release of run {run_id}",

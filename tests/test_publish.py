@@ -120,3 +120,11 @@ def test_recalculation_report_names_the_changed_input(lake):
     assert row.difference_pct == pytest.approx(20.0)
     assert row.cause == "input land_areas changed"
     assert len(report) == 1
+    # The report written after publishing: none for the first release, this one for the second.
+    from inventory.recalc import write_recalculation_report
+
+    assert write_recalculation_report(lake, first.release_id) is None
+    written = write_recalculation_report(lake, second.release_id)
+    stored = pd.read_parquet(lake.root / "recalculations" / f"{second.release_id}.parquet")
+    assert stored["difference_tc"].tolist() == pytest.approx(written["difference_tc"].tolist())
+    assert (lake.root / "recalculations" / f"{second.release_id}.csv").exists()
