@@ -1,0 +1,116 @@
+"""Approach 2 through the whole domain path (no Prefect): a land-units package is read,
+validated, harmonised and computed by ``inventory.run.compute_country``, and its national
+totals equal Approach 1 on the same land (IPCC 2006 Vol.4 Ch.2 Eq. 2.25 is linear in area).
+
+Factors (2019 Refinement defaults, cool temperate moist, HAC):
+  SOC_REF = 81 t C/ha (Vol.4 Ch.2 Table 2.3); cropland F_LU = 0.70, F_MG no-till = 1.09,
+  full tillage = F_I medium = 1.00 (Vol.4 Ch.5 Table 5.5); grassland nominal: all 1.00.
+Units (history from 1995, reported years 2015-2024):
+  u1 100 ha grassland -> cropland (full tillage, medium) in 2010
+  u2  50 ha cropland full tillage -> no-till in 2015
+  u3 200 ha grassland throughout
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from inventory import factors, intake, submission, validate
+from inventory.lake import Lake
+from inventory.mineral import compute_mineral_inventory
+from inventory.run import RunParameters, compute_country
+
+MINIMAL = Path(__file__).resolve().parent / "data" / "minimal"
+SOC_REF, F_LU_CROP, F_MG_NOTILL, D = 81.0, 0.70, 1.09, 20
+# u1: (100 x 81 x 0.70 - 100 x 81) / 20 = (5670 - 8100) / 20 = -121.5 t C/yr, 2010-2029
+U1_DC = (100 * SOC_REF * F_LU_CROP - 100 * SOC_REF) / D
+# u2: 50 x 81 x 0.70 x (1.09 - 1.00) / 20 = 255.15 / 20 = 12.7575 t C/yr, 2015-2034
+U2_DC = 50 * SOC_REF * F_LU_CROP * (F_MG_NOTILL - 1.0) / D
+STATES = {
+    "grass": ("grassland", "nominal", "not_applicable"),
+    "crop_ft": ("cropland", "full_tillage", "medium"),
+    "crop_nt": ("cropland", "no_tillage", "medium"),
+}
+
+
+def _unit_rows() -> pd.DataFrame:
+    rows = []
+    for year in range(1995, 2025):
+        plan = {
+            "u1": (100, "crop_ft" if year >= 2010 else "grass"),
+            "u2": (50, "crop_nt" if year >= 2015 else "crop_ft"),
+            "u3": (200, "grass"),
+        }
+        for unit, (area, state) in plan.items():
+            land_use, management, inp = STATES[state]
+            rows.append({
+                "unit_id": unit, "year": year, "climate_zone": "cool_temperate_moist",
+                "soil_class": "hac", "land_use": land_use, "management": management,
+                "input": inp, "area": area, "area_unit": "ha",
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def approach2_run(tmp_path_factory):
+    package = tmp_path_factory.mktemp("pkg") / "IRL"
+    shutil.copytree(MINIMAL, package)
+    (package / "land_areas.csv").unlink()
+    _unit_rows().to_csv(package / "land_units.csv", index=False)
+    manifest = (package / "submission.yaml").read_text(encoding="utf-8")
+    manifest = manifest.replace("years: [2018, 2020]", "years: [2015, 2024]")
+    manifest = manifest.replace("approach: 1", "approach: 2")
+    manifest = manifest.replace("land_areas: land_areas.csv", "land_units: land_units.csv")
+    manifest = manifest.replace("  organic_soils: organic_soils.csv\n", "")  # mineral only
+    (package / "organic_soils.csv").unlink()
+    (package / "submission.yaml").write_text(manifest, encoding="utf-8")
+
+    result = validate.validate_submission(submission.read_submission(package))
+    assert result.ok, result.to_text()
+    lake = Lake.at(tmp_path_factory.mktemp("lake"))
+    outcome = intake.file_outcome(lake, "IRL", "sub-test", result)
+    assert outcome["accepted"]
+    return lake, compute_country(lake, "IRL", RunParameters(tier=1, mc_draws=0))
+
+
+def _category(tables, year: int, category: str) -> float:
+    changes = tables["stock_changes"]
+    rows = changes[(changes["year"] == year) & (changes["land_use_category"] == category)]
+    return float(rows["dC_tc_per_yr"].sum())
+
+
+@pytest.mark.parametrize("year", [2015, 2020, 2024])
+def test_unit_level_categories(approach2_run, year):
+    _, result = approach2_run
+    assert _category(result.tables, year, "land_converted_to_cropland") == pytest.approx(U1_DC)
+    assert _category(result.tables, year, "cropland_remaining_cropland") == pytest.approx(U2_DC)
+    assert _category(result.tables, year, "grassland_remaining_grassland") == pytest.approx(0.0)
+
+
+def test_subcategory_names_the_previous_land_use(approach2_run):
+    _, result = approach2_run
+    sub = result.tables["stock_change_subcategories"].set_index(["year", "land_use_subcategory"])
+    row = sub.loc[(2015, "grassland_converted_to_cropland")]
+    assert row["previous_land_use"] == "grassland"
+    assert row["area_ha"] == 100.0
+    assert row["dC_tc_per_yr"] == pytest.approx(U1_DC)
+
+
+def test_national_totals_equal_approach_1_on_the_same_land(approach2_run):
+    _, result = approach2_run
+    units = _unit_rows().assign(country="IRL", area_ha=lambda f: f["area"].astype(float))
+    areas = units.groupby(
+        ["country", "year", "climate_zone", "soil_class", "land_use", "management", "input"],
+        as_index=False,
+    )["area_ha"].sum()
+    approach1 = compute_mineral_inventory(
+        areas, factors.factor_table("2019"), first_year=2015, last_year=2024, mc_draws=0
+    )
+    a1 = approach1.stock_changes.groupby("year")["dC_tc_per_yr"].sum()
+    a2 = result.tables["stock_changes"].groupby("year")["dC_tc_per_yr"].sum()
+    pd.testing.assert_series_equal(a1, a2, check_exact=False, rtol=1e-12)
+    assert a2[2015] == pytest.approx(U1_DC + U2_DC)  # -121.5 + 12.7575 = -108.7425 t C/yr
