@@ -15,11 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from inventory import harmonise
+from inventory import grids, harmonise
 from inventory.lake import Lake, replace_partition, utc_now, write_json_atomic
 
 HARMONISED_DATASETS = (
     "land_areas", "land_units", "organic_soils", "factors", "profiles", "profile_horizons",
+    "grid_zonal", "grid_soc_ref",
 )  # fmt: skip
 
 
@@ -32,9 +33,13 @@ class Accepted:
 
 
 def harmonise_datasets(
-    datasets: dict[str, pd.DataFrame], country: str
+    datasets: dict[str, pd.DataFrame], country: str, *, grid: grids.GridSource | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Canonical units (and standard depths for profiles) of every submitted dataset."""
+    """Canonical units (and standard depths for profiles) of every submitted dataset.
+
+    A ``grid`` adds its zonal statistics (``grid_zonal``) and SOC_REF candidates
+    (``grid_soc_ref``), computed from the file in the package (:func:`grids.harmonised_grid`).
+    """
     datasets = {name: frame.assign(country=country) for name, frame in datasets.items()}
     out: dict[str, pd.DataFrame] = {}
     flags: dict[str, Any] = {}
@@ -54,6 +59,9 @@ def harmonise_datasets(
         out["profile_horizons"] = profiles.horizons
         flags["profiles_cleaning"] = len(profiles.cleaning)
         flags["profiles_bd_imputed"] = int(profiles.horizons["bd_imputed"].sum())
+    if grid is not None:
+        out.update(grids.harmonised_grid(grid, country))
+        flags["grid_cells"] = int(out["grid_zonal"]["n_cells"].sum())
     return out, flags
 
 
@@ -113,6 +121,6 @@ def file_outcome(lake: Lake, country: str, submission_id: str, result: Any) -> d
         validate.write_quarantine(result, where)
         return {"accepted": False, "report": str(where), "failures": len(result.failures)}
     validate.write_validated(result, lake.validated(country, submission_id))
-    frames, flags = harmonise_datasets(result.datasets, country)
+    frames, flags = harmonise_datasets(result.datasets, country, grid=result.grid)
     paths = store_harmonised(lake, country, submission_id, result.manifest, frames)
     return {"accepted": True, "harmonised": paths, "flags": flags}

@@ -17,7 +17,7 @@ from inventory.failures import failure
 FORMAT_VERSION = 1
 MANIFEST = "submission.yaml"
 DATASETS = ("land_areas", "land_units", "profiles", "factors", "organic_soils", "grids")
-TABULAR_DATASETS = DATASETS[:-1]  # grids are read by inventory.gridded, not here
+TABULAR_DATASETS = DATASETS[:-1]  # grids: one NetCDF file, checked by inventory.grids
 TIERS = (1, 2)
 APPROACHES = (1, 2, 3)
 # Plausible inventory years: UNFCCC base years start at 1990; land-use histories (20-year

@@ -1,7 +1,8 @@
 """Safe access to the files of a submission package: a folder or a ``.zip`` archive.
 
-Nothing is ever extracted to disk: members are read into memory, after the whole archive has
-been checked for path traversal, absolute names, symbolic links, encryption and zip bombs
+Members are read into memory (only a file that must be opened by path, a NetCDF grid, is copied
+to a private temporary file: :meth:`Package.local_file`), after the whole archive has been
+checked for path traversal, absolute names, symbolic links, encryption and zip bombs
 (declared total size and per-member compression ratio). ``zipfile`` stops reading a member at
 its declared size, so the declared sizes checked here bound the bytes actually inflated.
 """
@@ -10,7 +11,10 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -28,6 +32,7 @@ RATIO_MIN_BYTES = 1 * MiB
 DEFAULT_MAX_MEMBERS = 1000  # a package holds ~6 files; thousands of entries is an attack
 MAX_MANIFEST_BYTES = 1 * MiB  # submission.yaml is a few hundred bytes
 MANIFEST_NAME = "submission.yaml"
+COPY_CHUNK_BYTES = 1 * MiB  # zip member -> temporary file, streamed in pieces of this size
 IGNORED_PREFIXES = ("__MACOSX/",)  # resource forks added by macOS "Compress"
 _SYMLINK_MODE = 0o120000
 
@@ -158,14 +163,44 @@ class Package:
     def read(self, name: str, *, max_bytes: int | None = None) -> bytes:
         """Bytes of member ``name``; raises :class:`PackageProblem` (missing, unsafe, too big)."""
         limit = max_bytes or self.limits.max_file_bytes
+        self._check_name(name)
+        if self._zip is not None:
+            return self._read_zip(name, limit)
+        return self._folder_member(name, limit).read_bytes()
+
+    def size(self, name: str) -> int:
+        """Size in bytes of member ``name``, after the checks of :meth:`read` (nothing read)."""
+        limit = self.limits.max_file_bytes
+        self._check_name(name)
+        if self._zip is not None:
+            return self._zip_member(name, limit).file_size
+        return self._folder_member(name, limit).stat().st_size
+
+    @contextmanager
+    def local_file(self, name: str) -> Iterator[Path]:
+        """A path to member ``name`` on disk, for readers that open files by path (NetCDF).
+
+        A folder member is checked as by :meth:`read` and given as is. A zip member is streamed
+        (:data:`COPY_CHUNK_BYTES` at a time, never more than ``max_file_bytes``) into a private
+        temporary folder, under its own base name, which is removed on exit.
+        """
+        limit = self.limits.max_file_bytes
+        self._check_name(name)
+        if self._zip is None:
+            yield self._folder_member(name, limit)
+            return
+        info = self._zip_member(name, limit)
+        with tempfile.TemporaryDirectory(prefix="soc-member-") as tmp:
+            target = Path(tmp) / (PurePosixPath(name).name or "member")
+            self._copy_zip_member(info, name, target, limit)
+            yield target
+
+    def _check_name(self, name: str) -> None:
         reason = _unsafe_name(name)
         if reason:
             raise PackageProblem([failure("file_path_unsafe", f"the path {name!r} {reason}",
                                           "name files relative to submission.yaml, e.g. "
                                           "'land_areas.csv'", file=name, value=name)])  # fmt: skip
-        if self._zip is not None:
-            return self._read_zip(name, limit)
-        return self._read_folder(name, limit)
 
     def _too_large(self, name: str, size: int, limit: int) -> PackageProblem:
         return PackageProblem([failure("file_too_large", f"{name} is {size:,} bytes "
@@ -177,30 +212,46 @@ class Package:
                                        "is not in the package", "add the file or correct its "
                                        "name under 'files:'", file=name, value=name)])  # fmt: skip
 
-    def _read_zip(self, name: str, limit: int) -> bytes:
+    def _zip_member(self, name: str, limit: int) -> zipfile.ZipInfo:
         assert self._zip is not None
         try:
             info = self._zip.getinfo(self._prefix + name)
         except KeyError:
             raise self._missing(name) from None
+        if info.is_dir():
+            raise self._missing(name)
         if info.file_size > limit:
             raise self._too_large(name, info.file_size, limit)
+        return info
+
+    def _corrupt(self, name: str, err: Exception) -> PackageProblem:
+        return PackageProblem([failure("zip_corrupt", f"{name} cannot be unpacked: {err}",
+                                       "create the .zip again", file=name)])  # fmt: skip
+
+    def _read_zip(self, name: str, limit: int) -> bytes:
+        assert self._zip is not None
+        info = self._zip_member(name, limit)
         try:
             with self._zip.open(info) as handle:
                 return handle.read(limit + 1)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
-            raise PackageProblem(
-                [
-                    failure(
-                        "zip_corrupt",
-                        f"{name} cannot be unpacked: {err}",
-                        "create the .zip again",
-                        file=name,
-                    )
-                ]
-            ) from None
+            raise self._corrupt(name, err) from None
 
-    def _read_folder(self, name: str, limit: int) -> bytes:
+    def _copy_zip_member(self, info: zipfile.ZipInfo, name: str, target: Path, limit: int) -> None:
+        assert self._zip is not None
+        copied = 0
+        try:
+            with self._zip.open(info) as source, open(target, "xb") as sink:
+                while chunk := source.read(COPY_CHUNK_BYTES):
+                    copied += len(chunk)
+                    if copied > limit:  # zipfile stops at the declared size; belt and braces
+                        raise self._too_large(name, copied, limit)
+                    sink.write(chunk)
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as err:
+            raise self._corrupt(name, err) from None
+
+    def _folder_member(self, name: str, limit: int) -> Path:
+        """The checked path of a folder member: no symbolic link on the way, regular, in size."""
         full = self.path
         for part in PurePosixPath(name.replace("\\", "/")).parts:
             full = full / part
@@ -216,7 +267,7 @@ class Package:
             raise self._missing(name)
         if st.st_size > limit:
             raise self._too_large(name, st.st_size, limit)
-        return full.read_bytes()
+        return full
 
     def close(self) -> None:
         if self._zip is not None:

@@ -44,6 +44,7 @@ PUBLISHED_TABLES = (
     "stratum_factors",
     "tier2_diagnostics",
     "rewetting_scenario",
+    "grid_statistics",
 )
 PARTITION_FILE = "part-0.parquet"
 # Tables also written as CSV beside the Parquet file (reporting tables opened in spreadsheets).

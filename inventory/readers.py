@@ -27,6 +27,8 @@ TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SUPPORTED = TEXT_SUFFIXES + XLSX_SUFFIXES + PARQUET_SUFFIXES
+# The ``grids`` dataset is not a table: one NetCDF file, opened by path (inventory.grids).
+GRID_SUFFIXES = (".nc",)
 # Cells meaning "no value" in spreadsheets and statistics packages. Deliberately short: a code
 # such as "none" is left alone so that the vocabulary check can report it.
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "#N/A"]

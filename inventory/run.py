@@ -26,7 +26,8 @@ from inventory.intake import harmonised_manifest, read_harmonised
 from inventory.lake import Lake, sha256_file, utc_now
 
 GWP_SETS = ("AR4", "AR5", "AR6")
-HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles")
+HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
+                     "grid_zonal")  # fmt: skip
 ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_status",
                 "drainage_depth")  # fmt: skip
 
@@ -89,6 +90,9 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         tables["stock_change_subcategories"] = result.stock_change_subcategories
     if derived is not None:
         tables["tier2_diagnostics"] = derived.diagnostics.assign(country=country)
+    grid = read_harmonised(lake, "grid_zonal", country)
+    if grid is not None:  # reported beside the inventory; its SOC_REF candidates are not used
+        tables["grid_statistics"] = grid.drop(columns="submission_id")
     tables.update(_organic_and_indicators(con, lake, country, tables, params, (first, last)))
     timings["total_s"] = time.perf_counter() - started
     inputs = {

@@ -6,8 +6,9 @@
   ``UNKNOWN`` when ``submission.yaml`` does not name a valid one): nothing sent is ever lost.
 * :func:`read_submission` opens a package (folder, ``.zip``, or a stored raw/ copy), checks
   ``submission.yaml`` and reads every named table (CSV, XLSX, Parquet) into string-typed frames
-  indexed by spreadsheet row number. Package-level problems are collected and raised together
-  as one :class:`SubmissionError`; row-level checks are ``inventory.validate``'s job.
+  indexed by spreadsheet row number (a ``grids`` NetCDF file is only checked to be there: it is
+  opened by path, by ``inventory.grids``). Package-level problems are collected and raised
+  together as one :class:`SubmissionError`; row-level checks are ``inventory.validate``'s job.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from inventory.package import (
     PackageProblem,
     find_package_root,
 )
-from inventory.readers import SUPPORTED, FileFormat, read_table
+from inventory.readers import GRID_SUFFIXES, SUPPORTED, FileFormat, read_table
 
 UNKNOWN_COUNTRY = "UNKNOWN"
 RECEIPT = "receipt.json"
@@ -81,6 +82,7 @@ class Submission:
     source_files: dict[str, str]  # dataset -> path inside the package
     formats: dict[str, FileFormat] = field(default_factory=dict)
     package: str = ""
+    limits: Limits | None = None  # of the package, for files read later by path (grids)
 
     @property
     def country(self) -> str:
@@ -117,6 +119,10 @@ def _read_package(package: Package) -> Submission:
     datasets, formats, sources = {}, {}, {}
     files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
     for dataset, name in files.items():
+        if dataset == "grids" and isinstance(name, str) and name.strip():
+            sources[dataset] = name.strip()
+            problems.extend(_grid_file_problems(package, name.strip()))
+            continue
         if dataset not in manifest_schema.TABULAR_DATASETS or not isinstance(name, str):
             continue
         sources[dataset] = name.strip()
@@ -134,7 +140,21 @@ def _read_package(package: Package) -> Submission:
     if problems:
         raise PackageProblem(problems)
     manifest = {**manifest, "country": manifest_schema.country_of(manifest)}
-    return Submission(manifest, datasets, sources, formats, str(package.path))
+    return Submission(manifest, datasets, sources, formats, str(package.path), package.limits)
+
+
+def _grid_file_problems(package: Package, name: str) -> list[dict]:
+    """The ``grids`` file: a NetCDF file present in the package, within the size limit."""
+    if PurePosixPath(name).suffix.lower() not in GRID_SUFFIXES:
+        return [failure("file_type_unsupported", f"{name}: grids of type "
+                        f"{PurePosixPath(name).suffix or '(none)'!r} cannot be read",
+                        f"send the grid as one NetCDF file ({', '.join(GRID_SUFFIXES)})",
+                        file=name)]  # fmt: skip
+    try:
+        package.size(name)
+    except PackageProblem as problem:
+        return problem.failures
+    return []
 
 
 # ---------------------------------------------------------------------------- receiving

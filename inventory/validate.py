@@ -2,10 +2,11 @@
 
 :func:`validate_submission` prepares every dataset (``inventory.rules``: numbers, codes,
 units), runs its GX suite from ``expectations/`` (``inventory.gx_suites``) and the set-based
-checks GX lacks (``inventory.consistency``), and returns a :class:`ValidationResult` holding
-*all* failures in one table (file, row, column, value, rule_id, message, fix) and, when the
-submission passes, the datasets with canonical codes and numeric types ready for
-``inventory.harmonise``. :func:`write_quarantine` and :func:`write_validated` file the outcome.
+checks GX lacks (``inventory.consistency``), checks a ``grids`` NetCDF file
+(``inventory.grids``), and returns a :class:`ValidationResult` holding *all* failures in one
+table (file, row, column, value, rule_id, message, fix) and, when the submission passes, the
+datasets with canonical codes and numeric types ready for ``inventory.harmonise``.
+:func:`write_quarantine` and :func:`write_validated` file the outcome.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from inventory import consistency, gx_suites, rules
+from inventory import consistency, grids, gx_suites, rules
 from inventory import manifest as manifest_schema
 from inventory.failures import concat_failures, failure_frame
 from inventory.lake import write_json_atomic, write_parquet_atomic
+from inventory.package import Limits
 from inventory.submission import Submission
 from inventory.validation_report import render_html, render_markdown, render_text
 
@@ -40,6 +42,7 @@ class ValidationResult:
     manifest: dict
     summary: dict
     gx_results: dict[str, Any] = field(default_factory=dict, repr=False)
+    grid: grids.GridSource | None = None  # the submitted grid, harmonised from the package
 
     def failure_records(self) -> list[dict]:
         frame = failure_frame(self.failures)
@@ -96,6 +99,10 @@ def validate_submission(sub: Submission) -> ValidationResult:
     if "organic_soils" in prepared:
         file = sub.source_files.get("organic_soils", "organic_soils")
         parts.append(consistency.organic_within_land_area(prepared["organic_soils"], land, file))
+    grid = None
+    if "grids" in sub.source_files:
+        grid = grids.GridSource(sub.package, sub.source_files["grids"], sub.limits or Limits())
+        parts.append(grids.grid_failures(grid))
     failures = concat_failures(parts)
     datasets = {name: canonical(name, frame) for name, frame in prepared.items()}
     summary = _summary(sub, failures, prepared, time.perf_counter() - started)
@@ -106,6 +113,7 @@ def validate_submission(sub: Submission) -> ValidationResult:
         manifest=sub.manifest,
         summary=summary,
         gx_results=gx_results,
+        grid=grid,
     )
 
 
