@@ -44,7 +44,7 @@ import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,7 @@ def deployment_backend(name: str, *, timeout_s: float = DEPLOYMENT_TIMEOUT_S) ->
         from prefect.deployments import run_deployment
 
         params = {"path": str(package), "lake_root": str(lake_root), "submitter": submitter}
-        flow_run = run_deployment(name, parameters=params, timeout=timeout_s)
+        flow_run: Any = run_deployment(name, parameters=params, timeout=timeout_s)
         if flow_run.state is None or not flow_run.state.is_completed():
             state = flow_run.state.name if flow_run.state else "unknown"
             raise RuntimeError(f"intake flow run {flow_run.id} ended {state}")
@@ -180,7 +180,7 @@ def list_submissions(lake: Lake, country: str) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------- the app
-def _error_response(status: int, code: str, message: str, headers: dict | None = None):
+def _error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None):
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 

@@ -35,7 +35,8 @@ DUPLICATE_RULE = {
 
 
 def _rows(frame: pd.DataFrame, mask: pd.Series | np.ndarray, file: str, column: str | None,
-          values: pd.Series | list, rule_id: str, message: str | pd.Series | list,
+          values: pd.Series | list, rule_id: str,
+          message: str | pd.Series | list | np.ndarray,
           fix: str) -> pd.DataFrame:  # fmt: skip
     index = frame.index[np.asarray(mask, dtype=bool)]
     return failure_frame(pd.DataFrame({

@@ -290,7 +290,7 @@ def spline_intervals(
     lower_cm: np.ndarray,
     values: np.ndarray,
     *,
-    targets: Sequence[tuple[int, int]] = GSM_INTERVALS,
+    targets: Sequence[tuple[float, float]] = GSM_INTERVALS,
     lam: float = SPLINE_LAMBDA,
     vlow: float = 0.0,
     vhigh: float = 1000.0,
@@ -342,7 +342,7 @@ def spline_stocks(
     lower_cm: np.ndarray,
     stock: np.ndarray,
     *,
-    targets: Sequence[tuple[int, int]] = IPCC_INTERVALS,
+    targets: Sequence[tuple[float, float]] = IPCC_INTERVALS,
     lam: float = SPLINE_LAMBDA,
     n_profiles: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:

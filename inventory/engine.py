@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import duckdb
 import pandas as pd
@@ -43,6 +43,22 @@ def register(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any]) -> None:
             con.read_parquet(str(table)).create_view(name, replace=True)
         else:
             con.register(name, table)
+
+
+@overload
+def run_model(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    into: None = None,
+) -> pd.DataFrame: ...
+
+
+@overload
+def run_model(
+    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None, *, into: str
+) -> None: ...
 
 
 def run_model(

@@ -36,7 +36,7 @@ def failure_frame(records: Iterable[dict[str, Any]] | pd.DataFrame = ()) -> pd.D
     """Records (or frames) as one failure table with stable column order and types."""
     frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
     frame = frame.reindex(columns=FAILURE_COLUMNS)
-    frame["row"] = pd.array(frame["row"], dtype="Int64")
+    frame["row"] = frame["row"].astype("Int64")
     frame["value"] = frame["value"].map(_display_value, na_action="ignore").astype("object")
     return frame.reset_index(drop=True)
 

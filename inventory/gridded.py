@@ -103,8 +103,7 @@ def stratum_codes(da: xr.DataArray) -> dict[int, str]:
     meanings = str(da.attrs["flag_meanings"]).split()
     if len(values) != len(meanings):
         raise GridError(f"{name}: {len(values)} flag_values but {len(meanings)} flag_meanings")
-    aliases = vocab.ALIASES.get(name, {})
-    codes = [aliases.get(vocab.normalise_code(m), vocab.normalise_code(m)) for m in meanings]
+    codes = [str(vocab.canonical_code(m, name)) for m in meanings]
     unknown = sorted(set(codes) - set(vocab.VOCABULARIES[name]))
     if unknown:
         raise GridError(f"{name}: flag_meanings {unknown} not in {vocab.VOCABULARIES[name]}")

@@ -148,8 +148,10 @@ def result_failures(result: Any, frame: pd.DataFrame, raw: pd.DataFrame, file: s
             values = _pair_values(raw, rows, kwargs["column_B"], kwargs["column_A"])
         else:
             source = raw if column in raw.columns else frame
-            values = source[column].reindex(rows) if column in source.columns else None
-            values = values if values is not None else pd.Series([None] * len(rows), index=rows)
+            values = (
+                source[column].reindex(rows) if column in source.columns
+                else pd.Series([None] * len(rows), index=rows)
+            )  # fmt: skip
         parts.append(_row_level(meta, column, file, rows, values))
     return failure_frame(pd.concat(parts)) if parts else failure_frame()
 

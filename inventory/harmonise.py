@@ -30,7 +30,8 @@ def _with_area_ha(frame: pd.DataFrame) -> pd.DataFrame:
 def harmonise_land_areas(land_areas: pd.DataFrame) -> pd.DataFrame:
     """Approach 1 areas by stratum and year, in ha, summed over duplicate stratum-year rows."""
     out = _with_area_ha(land_areas)
-    return out.groupby(LAND_AREA_COLUMNS[:-1], as_index=False, sort=True)["area_ha"].sum()
+    grouped = out.groupby(LAND_AREA_COLUMNS[:-1], as_index=False, sort=True)
+    return grouped.agg(area_ha=("area_ha", "sum"))
 
 
 def harmonise_land_units(land_units: pd.DataFrame) -> pd.DataFrame:
@@ -43,4 +44,5 @@ def harmonise_organic_soils(organic_soils: pd.DataFrame) -> pd.DataFrame:
     out = _with_area_ha(organic_soils)
     for column in ("nutrient_status", "drainage_depth"):
         out[column] = out[column].fillna(vocab.NOT_APPLICABLE)
-    return out.groupby(ORGANIC_COLUMNS[:-1], as_index=False, sort=True)["area_ha"].sum()
+    grouped = out.groupby(ORGANIC_COLUMNS[:-1], as_index=False, sort=True)
+    return grouped.agg(area_ha=("area_ha", "sum"))

@@ -132,6 +132,11 @@ def compute_mineral_inventory(
     return MineralInventory(stratum_factors, soc_stocks, changes, stock_change_totals=totals)
 
 
+def _after(frame: pd.DataFrame, column: str) -> int:
+    """Position just after ``column`` (for inserting a column beside it)."""
+    return list(frame.columns).index(column) + 1
+
+
 def uncertainty_tables(
     con: duckdb.DuckDBPyConnection, *, transition_years: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -141,10 +146,10 @@ def uncertainty_tables(
     the totals sum each draw before taking percentiles.
     """
     changes = engine.run_model(con, "stock_change_uncertainty")
-    changes.insert(changes.columns.get_loc("mc_draws") + 1, "transition_years", transition_years)
+    changes.insert(_after(changes, "mc_draws"), "transition_years", transition_years)
     engine.run_model(con, "stock_change_totals", into="stock_change_totals")
     totals = con.execute("SELECT * FROM stock_change_totals ORDER BY ALL").df()
-    totals.insert(totals.columns.get_loc("mc_draws") + 1, "transition_years", transition_years)
+    totals.insert(_after(totals, "mc_draws"), "transition_years", transition_years)
     return changes, totals
 
 

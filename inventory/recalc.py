@@ -33,7 +33,7 @@ def _country_runs(lake: Lake, release_id: str) -> dict[str, str]:
     runs: dict[str, str] = {}
     for row in history.itertuples():
         for country in filter(None, str(row.countries).split(",")):
-            runs[country] = row.run_id
+            runs[country] = str(row.run_id)
     return runs
 
 

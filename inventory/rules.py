@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -125,9 +126,7 @@ def normalise_code_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.Da
     """:func:`inventory.vocab.normalise_codes` semantics, evaluated per distinct value."""
     for column in columns:
         if column in frame.columns:
-            aliases = vocab.ALIASES.get(column, {})
-            mapped = map_distinct(frame[column], lambda v, a=aliases: a.get(
-                vocab.normalise_code(v), vocab.normalise_code(v)))  # fmt: skip
+            mapped = map_distinct(frame[column], partial(vocab.canonical_code, column=column))
             frame[column] = mapped.astype("str").where(mapped.notna())
     return frame
 

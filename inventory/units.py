@@ -36,7 +36,7 @@ def _preprocess(text: str) -> str:
 
 
 def _build_registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry(preprocessors=[_preprocess], cache_folder=None)
+    ureg: pint.UnitRegistry = pint.UnitRegistry(preprocessors=[_preprocess], cache_folder=None)
     # Element masses as dimensions; molar-mass ratios 44/12, 16/12, 44/28 (IPCC 2006 Vol.4
     # Ch.2 Eq. 2.25 note and Wetlands Supplement Ch.2/3; see data/ipcc/gwp.csv conversion rows).
     ureg.define("carbon = [carbon_mass] = C_mass")

@@ -52,7 +52,8 @@ class _FileParts:
     """python-multipart callbacks writing every file part of the body below ``target``."""
 
     def __init__(self, target: Path):
-        self.target, self.files = target, []
+        self.target: Path = target
+        self.files: list[Path] = []
         self._handle: Any = None
         self._headers: dict[bytes, bytes] = {}
         self._field, self._value = b"", b""
@@ -122,7 +123,7 @@ async def receive_upload(request: Request, target: Path, limit: int) -> list[Pat
         raise ApiError(415, "unsupported_media_type", "send the package as multipart/form-data: "
                        "one .zip, or submission.yaml and its data files")  # fmt: skip
     sink, received = _FileParts(target), 0
-    parser = MultipartParser(options[b"boundary"], sink.callbacks())
+    parser = MultipartParser(options[b"boundary"], sink.callbacks())  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():
             received += len(chunk)

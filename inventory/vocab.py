@@ -86,6 +86,12 @@ def normalise_code(value: object) -> object:
     return "_".join(value.strip().lower().replace("-", " ").split())
 
 
+def canonical_code(value: object, column: str) -> object:
+    """``normalise_code`` plus the column's aliases (e.g. 2006 "cold temperate" zones)."""
+    code = normalise_code(value)
+    return ALIASES.get(column, {}).get(code, code) if isinstance(code, str) else code
+
+
 def normalise_codes(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy whose vocabulary columns are lower_snake with aliases resolved.
 
@@ -96,8 +102,6 @@ def normalise_codes(frame: pd.DataFrame) -> pd.DataFrame:
         if column not in out.columns:
             continue
         distinct = pd.unique(out[column].dropna())
-        mapping = {v: normalise_code(v) for v in distinct}
-        aliases = ALIASES.get(column, {})
-        mapping = {k: aliases.get(v, v) for k, v in mapping.items()}
+        mapping = {v: canonical_code(v, column) for v in distinct}
         out[column] = out[column].map(mapping).where(out[column].notna(), None)
     return out

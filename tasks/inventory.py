@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_table_artifact
@@ -10,6 +11,10 @@ from prefect.cache_policies import NO_CACHE
 
 from inventory import publish, recalc, run, warehouse
 from inventory.lake import Lake
+
+
+def _records(frame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _country_cache_key(context, arguments: dict) -> str:
@@ -42,7 +47,7 @@ def publish_release(lake_root: str, run_id: str) -> str:
     changes = recalc.write_recalculation_report(lake, release.release_id)
     if changes is not None:
         create_table_artifact(
-            key="recalculations", table=changes.head(200).to_dict("records"),
+            key="recalculations", table=_records(changes.head(200)),
             description=f"{len(changes)} recalculated country-year-category rows vs the "
             "previous release (first 200)",
         )  # fmt: skip
@@ -57,7 +62,7 @@ def publish_release(lake_root: str, run_id: str) -> str:
 def summary_artifact(results: list) -> list[dict]:
     """Inventory summary table per country (also returned for the CLI)."""
     summary = run.summarise(run.combine([r.tables for r in results]))
-    records = summary.round(3).to_dict("records")
+    records = _records(summary.round(3))
     create_table_artifact(key="inventory-summary", table=records, description="Per country")
     return records
 
