@@ -166,12 +166,11 @@ def _flag_problems(da: xr.DataArray, file: str) -> list[dict]:
                         "same order", file=file, column=name,
                         value=str(da.attrs["flag_meanings"]))]  # fmt: skip
     allowed = vocab.VOCABULARIES[name]
-    aliases = vocab.ALIASES.get(name, {})
     return [
         failure(f"unknown_{name}", f"{name}: flag meaning {m!r} (code {v}) is not a {name} "
                 "code", suggest_code(m, allowed), file=file, column=name, value=m)
         for v, m in zip(values, meanings, strict=True)
-        if aliases.get(vocab.normalise_code(m), vocab.normalise_code(m)) not in allowed
+        if vocab.canonical_code(m, name) not in allowed
     ]  # fmt: skip
 
 
@@ -195,7 +194,7 @@ def _range_problems(soc: xr.DataArray, factor: float, axes: tuple, file: str) ->
     total = int(per_row.sum())
     if total == 0:
         return []
-    records = []
+    records: list[dict] = []
     for i in np.flatnonzero(per_row):
         row_bad = bad.isel({lat: i}).compute()
         row_stock = stock.isel({lat: i}).compute()

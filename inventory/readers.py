@@ -77,7 +77,7 @@ def _sniff_delimiter(text: str) -> str:
 
 def _finish(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """lower_snake headers, stripped text, blank -> missing, row-number index, blank rows out."""
-    columns = [vocab.normalise_code(str(c)) for c in frame.columns]
+    columns = [str(vocab.normalise_code(str(c))) for c in frame.columns]
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
         raise PackageProblem([failure("duplicate_column", f"{name} has the column {c!r} twice",

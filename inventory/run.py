@@ -81,11 +81,12 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     con = engine.connect()
     result = _mineral(lake, country, params, record, table, (first, last), con)
     timings = {"mineral_s": time.perf_counter() - started}
-    tables = {
+    tables: dict[str, pd.DataFrame] = {
         "soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes,
-        "stock_change_totals": result.stock_change_totals,
         "stratum_factors": result.stratum_factors.drop(columns="factor_id", errors="ignore"),
     }  # fmt: skip
+    if result.stock_change_totals is not None:
+        tables["stock_change_totals"] = result.stock_change_totals
     if result.stock_change_subcategories is not None:
         tables["stock_change_subcategories"] = result.stock_change_subcategories
     if derived is not None:

@@ -45,7 +45,7 @@ class SubmissionError(Exception):
 
     def __init__(self, failures: pd.DataFrame | list[dict]):
         self.failures = failure_frame(failures) if isinstance(failures, list) else failures
-        lines = [f"{r.file or 'package'}: {r.message}" for r in self.failures.itertuples()]
+        lines = [f"{r.file or 'package'!s}: {r.message!s}" for r in self.failures.itertuples()]
         super().__init__(f"{len(lines)} problem(s): " + "; ".join(lines[:5]))
 
 
@@ -117,7 +117,8 @@ def _read_package(package: Package) -> Submission:
         raise PackageProblem(problems)
     problems = manifest_schema.check_manifest(manifest)
     datasets, formats, sources = {}, {}, {}
-    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    listed = manifest.get("files")
+    files: dict = listed if isinstance(listed, dict) else {}
     for dataset, name in files.items():
         if dataset == "grids" and isinstance(name, str) and name.strip():
             sources[dataset] = name.strip()
