@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from inventory import engine, mineral, units
+from inventory.failures import LISTED_ROWS, listed
 
 LAND_UNIT_COLUMNS = [
     "country", "unit_id", "year", "climate_zone", "soil_class", "land_use", "management",
@@ -37,15 +38,14 @@ class LandUnitHistoryError(ValueError):
 
     def __init__(self, offending: pd.DataFrame):
         self.offending = offending
-        lines = [
+        lines = (
             f"{r.country} unit {r.unit_id} ({r.first_year}-{r.last_year}, {r.n_years} rows): "
             f"{r.reason}"
-            for r in offending.head(20).itertuples()
-        ]
-        more = f" (+{len(offending) - 20} more)" if len(offending) > 20 else ""
+            for r in offending.head(LISTED_ROWS).itertuples()
+        )
         super().__init__(
             "land units need one row per year from their first to their last year (fill the "
-            "gaps with the unit's state, or drop duplicate rows):\n  " + "\n  ".join(lines) + more
+            "gaps with the unit's state, or drop duplicate rows):" + listed(lines, len(offending))
         )
 
 

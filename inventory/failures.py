@@ -59,3 +59,13 @@ def _display_value(value: Any) -> Any:
     if isinstance(value, (int, float, str, bool)):
         return value if isinstance(value, str) else str(value)
     return str(value)
+
+
+LISTED_ROWS = 20  # rows spelled out in an error message; the rest are counted
+
+
+def listed(lines: Iterable[str], total: int) -> str:
+    """The first ``LISTED_ROWS`` lines of an error listing, indented, plus a count of the rest."""
+    shown = list(lines)[:LISTED_ROWS]
+    more = f" (+{total - LISTED_ROWS} more)" if total > LISTED_ROWS else ""
+    return "\n  " + "\n  ".join(shown) + more

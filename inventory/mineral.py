@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from inventory import engine, units
+from inventory.failures import LISTED_ROWS, listed
 
 DEFAULT_TRANSITION_YEARS = 20  # D, IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 (default time dependence)
 DEFAULT_MC_DRAWS = 1000
@@ -29,15 +30,14 @@ class MissingFactorError(ValueError):
 
     def __init__(self, missing: pd.DataFrame):
         self.missing = missing
-        lines = [
+        lines = (
             f"{r.country} {r.climate_zone}/{r.soil_class}/{r.land_use}/{r.management}/{r.input}: "
             f"no {r.factor}"
-            for r in missing.head(20).itertuples()
-        ]
-        more = f" (+{len(missing) - 20} more)" if len(missing) > 20 else ""
+            for r in missing.head(LISTED_ROWS).itertuples()
+        )
         super().__init__(
             "no factor for these strata (add a row to the submission's factors file, or check "
-            "the codes):\n  " + "\n  ".join(lines) + more
+            "the codes):" + listed(lines, len(missing))
         )
 
 
