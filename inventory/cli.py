@@ -103,6 +103,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         tier=args.tier, approach=args.approach, edition=args.edition, gwp_set=args.gwp,
         mc_draws=args.mc_draws,
     )  # fmt: skip
+    from inventory.intake import require_accepted
+    from inventory.lake import Lake
+
+    require_accepted(Lake.at(args.lake), params.countries)  # before any flow run starts
     with _console().status(f"computing and publishing {', '.join(params.countries) or 'all'}"):
         result = inventory_run_on(args.dask)(params, str(args.lake))
     _print_table(summary_rows(result["summary"]), f"Inventory run {result['run_id']}")

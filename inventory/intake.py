@@ -94,6 +94,17 @@ def harmonised_manifest(lake: Lake, country: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def require_accepted(lake: Lake, countries: list[str]) -> None:
+    """Raise FileNotFoundError naming every requested country without an accepted submission."""
+    missing = sorted(set(countries) - set(harmonised_countries(lake)))
+    if missing:
+        known = ", ".join(harmonised_countries(lake)) or "none yet"
+        raise FileNotFoundError(
+            f"no accepted submission for {', '.join(missing)} (accepted: {known}); "
+            "submit one first (soc-inventory submit PATH)"
+        )
+
+
 def harmonised_countries(lake: Lake) -> list[str]:
     return sorted(p.stem for p in (lake.root / "harmonised" / "manifests").glob("*.json"))
 
