@@ -1,4 +1,4 @@
-"""Benchmark of inventory.depth on 100 000 synthetic profiles (not a timed test).
+"""Benchmark of inventory.harmonise.depth on 100 000 synthetic profiles (not a timed test).
 
 Run: ``.venv/bin/python benchmarks/bench_depth.py [n_profiles]``. Each method goes to 0-30 cm
 and to the GlobalSoilMap intervals; the vectorised implementation runs on all profiles, the
@@ -30,7 +30,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inventory import depth, profiles  # noqa: E402
+from inventory.harmonise import depth, profiles  # noqa: E402
 from tests.depth_reference import mpspline_one, overlap_one  # noqa: E402
 
 TARGETS = {"0-30": ((0, 30),), "GSM": depth.GSM_INTERVALS}

@@ -3,7 +3,8 @@
 Three ways over the same zstd Parquet of land units x years (benchmarks/generate_national.py):
 
 1. bare DuckDB scan: every column read once (min/max per column), nothing computed;
-2. the engine: ``inventory.approach2.compute_land_unit_inventory`` with IPCC 2019 defaults and
+2. the engine: ``inventory.engine.approach2.compute_land_unit_inventory`` with IPCC 2019 defaults
+and
    a Monte Carlo of ``--draws`` iterations (soc_stocks, stock_changes, totals, sub-categories);
 3. plain pandas, the same equations (IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per unit, remaining vs
    converted), deterministic only (no factor resolution, no Monte Carlo: less work than the
@@ -75,7 +76,7 @@ def phase_scan(path: str) -> dict:
 
 def phase_engine(path: str, draws: int) -> dict:
     """The engine on the Parquet file, IPCC 2019 defaults, ``draws`` Monte Carlo draws."""
-    from inventory import approach2, factors
+    from inventory.engine import approach2, factors
 
     table = factors.factor_table("2019")
 
@@ -93,11 +94,11 @@ def phase_engine(path: str, draws: int) -> dict:
 
 def _density(land_units: pd.DataFrame) -> pd.DataFrame:
     """SOC_REF x F_LU x F_MG x F_I per stratum [t C/ha], resolved by the engine (not timed)."""
-    from inventory import engine, factors, mineral
+    from inventory.engine import factors, mineral, sql_models
 
-    con = engine.connect()
+    con = sql_models.connect()
     strata = land_units[STRATUM].drop_duplicates()
-    engine.register(con, {"land_areas": strata, "factor_table": factors.factor_table("2019")})
+    sql_models.register(con, {"land_areas": strata, "factor_table": factors.factor_table("2019")})
     resolved = mineral.resolve_factors(con)
     return (
         resolved.groupby(STRATUM, as_index=False)["value"]
@@ -136,7 +137,7 @@ def pandas_stock_changes(land_units: pd.DataFrame, density: pd.DataFrame) -> pd.
 
 def phase_pandas(path: str, n_units: int) -> dict:
     """pandas on the first ``n_units`` units; checked against the engine on the same units."""
-    from inventory import approach2, factors
+    from inventory.engine import approach2, factors
 
     read = _timed(pd.read_parquet, path, filters=[("unit_id", "<", n_units)])
     land_units = read["result"]

@@ -70,9 +70,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--keep", type=Path, help="build the package here and keep it")
     args = parser.parse_args()
-    from inventory.gx_suites import _context  # warm GX once: per-process cost, not per-row
-    from inventory.submission import read_submission
-    from inventory.validate import validate_submission
+    from inventory.intake.submission import read_submission
+    from inventory.validation.gx_suites import (
+        _context,  # warm GX once: per-process cost, not per-row
+    )
+    from inventory.validation.validate import validate_submission
 
     started = time.perf_counter()
     _context()

@@ -10,9 +10,10 @@ from __future__ import annotations
 from prefect import flow, unmapped
 
 from flows.runners import dask_task_runner, with_task_runner
-from inventory import config, intake
-from inventory.lake import Lake, new_id
-from inventory.run import RunParameters
+from inventory.core import settings
+from inventory.engine.run import RunParameters
+from inventory.harmonise import store
+from inventory.lake.zones import Lake, new_id
 from tasks.inventory import (
     build_dashboard,
     compute_country,
@@ -26,8 +27,8 @@ from tasks.inventory import (
 def inventory_run(params: RunParameters | None = None, lake_root: str | None = None) -> dict:
     """Fan out one task per country, then write the run and publish it atomically."""
     params = params or RunParameters()
-    lake_root = lake_root or str(config.lake_root())
-    countries = params.countries or intake.harmonised_countries(Lake.at(lake_root))
+    lake_root = lake_root or str(settings.lake_root())
+    countries = params.countries or store.harmonised_countries(Lake.at(lake_root))
     # unmapped: a pydantic model is iterable (its fields), map would fan out over them
     futures = compute_country.map(lake_root, countries, unmapped(params))
     results = [f.result() for f in futures]

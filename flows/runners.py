@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-DASK_ADDRESS_ENV = "SOILC_DASK_ADDRESS"
+from inventory.core.settings import get_settings
+
 LOCAL = "local"
 # In-process workers: no pickling across processes, no __main__ guard needed (ECOSYSTEM.md 1.9).
 LOCAL_CLUSTER_KWARGS = {"n_workers": 2, "threads_per_worker": 1, "processes": False,
@@ -23,7 +23,7 @@ LOCAL_CLUSTER_KWARGS = {"n_workers": 2, "threads_per_worker": 1, "processes": Fa
 
 def dask_target(dask: str | None = None) -> str | None:
     """The Dask target from the argument, else ``$SOILC_DASK_ADDRESS``; None = no Dask."""
-    target = (dask or os.environ.get(DASK_ADDRESS_ENV, "")).strip()
+    target = (dask or get_settings().dask_address or "").strip()
     return target or None
 
 

@@ -14,9 +14,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import yaml
+
+from inventory.core.settings import PROJECT_ROOT
+
 SERVER_START_TIMEOUT_S = 90
-REPORTING_CRON = "0 2 * * *"  # nightly, as in prefect.yaml
-SUBMISSION_EVENT = "soil.submission.received"
+PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
 
 
 def _free_port() -> int:
@@ -47,23 +50,32 @@ def start_local_server() -> subprocess.Popen:
                        f"{SERVER_START_TIMEOUT_S} s")  # fmt: skip
 
 
+def deployment_specs() -> dict[str, dict]:
+    """``prefect.yaml``'s deployments by name: the one place schedules and triggers live."""
+    spec = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))
+    return {d["name"]: d for d in spec["deployments"]}
+
+
 def deployments(lake_root: str) -> list:
+    """The ``prefect.yaml`` deployments as served objects, all reading and writing ``lake_root``."""
     from prefect.events import DeploymentEventTrigger
 
     from flows.intake import intake
     from flows.inventory_run import inventory_run
     from flows.reporting import scheduled_reporting
 
-    trigger = DeploymentEventTrigger(
-        expect={SUBMISSION_EVENT}, match={"prefect.resource.id": "soil.submission.*"},
-        parameters={"path": "{{ event.payload.path }}", "lake_root": lake_root,
-                    "submitter": "{{ event.payload.submitter }}"},
+    specs = deployment_specs()
+    (trigger,) = specs["intake"]["triggers"]
+    (schedule,) = specs["scheduled-reporting"]["schedules"]
+    on_submission = DeploymentEventTrigger(
+        expect=set(trigger["expect"]), match=trigger["match"],
+        parameters={**trigger["parameters"], "lake_root": lake_root},
     )  # fmt: skip
     return [
-        intake.to_deployment(name="intake", triggers=[trigger]),
+        intake.to_deployment(name="intake", triggers=[on_submission]),
         inventory_run.to_deployment(name="inventory-run", parameters={"lake_root": lake_root}),
         scheduled_reporting.to_deployment(
-            name="scheduled-reporting", cron=REPORTING_CRON, parameters={"lake_root": lake_root}
+            name="scheduled-reporting", cron=schedule["cron"], parameters={"lake_root": lake_root}
         ),
     ]
 

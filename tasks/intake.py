@@ -1,4 +1,4 @@
-"""Prefect tasks of submission intake: thin wrappers over inventory.submission/validate/intake."""
+"""Prefect tasks of submission intake: thin wrappers over intake, validation and the store."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from inventory import intake, submission, validate
-from inventory.lake import Lake
+from inventory.harmonise import store
+from inventory.intake import submission
+from inventory.lake.zones import Lake
+from inventory.validation import validate
 
 
 @task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -41,4 +43,4 @@ def file_outcome(
         key=f"validation-{receipt.country.lower()}", markdown=result.to_markdown(),
         description=f"Validation of submission {receipt.submission_id}",
     )  # fmt: skip
-    return intake.file_outcome(Lake.at(lake_root), receipt.country, receipt.submission_id, result)
+    return store.file_outcome(Lake.at(lake_root), receipt.country, receipt.submission_id, result)

@@ -9,8 +9,10 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from inventory import publish, recalc, run, warehouse
-from inventory.lake import Lake
+from inventory.engine import run
+from inventory.lake import releases, warehouse
+from inventory.lake.zones import Lake
+from inventory.reporting import recalculations
 
 
 def _records(frame) -> list[dict[str, Any]]:
@@ -35,16 +37,16 @@ def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: l
     """Write runs/<run_id>/ (tables per country, manifest last)."""
     tables = run.combine([r.tables for r in results])
     manifest = run.run_manifest(params, results)
-    return str(publish.write_run(Lake.at(lake_root), run_id, tables, manifest))
+    return str(releases.write_run(Lake.at(lake_root), run_id, tables, manifest))
 
 
 @task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def publish_release(lake_root: str, run_id: str) -> str:
     """Switch published/ to a new release holding this run, then refresh the DuckDB views."""
     lake = Lake.at(lake_root)
-    release = publish.publish_run(lake, run_id)
+    release = releases.publish_run(lake, run_id)
     warehouse.refresh(lake)
-    changes = recalc.write_recalculation_report(lake, release.release_id)
+    changes = recalculations.write_recalculation_report(lake, release.release_id)
     if changes is not None:
         create_table_artifact(
             key="recalculations", table=_records(changes.head(200)),
@@ -70,8 +72,8 @@ def summary_artifact(results: list) -> list[dict]:
 @task(cache_policy=NO_CACHE)
 def build_dashboard(lake_root: str) -> str:
     """Static HTML dashboard of the current release, linked as an artifact."""
-    from inventory import report
+    from inventory.reporting import dashboard
 
-    path = report.build_dashboard(Lake.at(lake_root))
+    path = dashboard.build_dashboard(Lake.at(lake_root))
     create_link_artifact(key="dashboard", link=path.as_uri(), link_text="SOC dashboard")
     return str(path)

@@ -4,7 +4,7 @@ Most tests replace the intake flow with :func:`stub_intake` (it files a submissi
 as the flow would, with a fixed report), so they test the API: tokens, country isolation, size
 limits, upload forms and the report read back from the lake. ``test_real_intake_flow_*`` runs
 the real flow (``flows.intake.intake``) under the Prefect harness; it is skipped only while
-``inventory.submission`` cannot be imported.
+``inventory.intake.submission`` cannot be imported.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import pytest
 import uvicorn
 import yaml
 
-from inventory import api, tokens, uploads
-from inventory.lake import Lake, new_id, write_json_atomic
+from inventory.interfaces import api, uploads
+from inventory.lake import tokens
+from inventory.lake.zones import Lake, new_id, write_json_atomic
 
 MAX_UPLOAD_BYTES = 64 * 1024  # small limit so the 413 tests send little
 
@@ -360,16 +361,21 @@ def test_token_store_path_defaults_into_the_lake(tmp_path, monkeypatch):
     assert tokens.store_path(tmp_path) == tmp_path / "elsewhere.json"
 
 
-def test_token_cli_hook(tmp_path, capsys):
-    store = tmp_path / "t.json"
-    assert tokens.main_tokens(["--store", str(store), "create", "ury"]) == 0
+def test_token_cli(tmp_path, capsys):
+    """``soc-inventory token create | list | revoke``: the one token CLI."""
+    from inventory.interfaces import cli
+
+    lake = tmp_path / "lake"
+    store = lake / "config" / "tokens.json"
+    assert cli.main(["--lake", str(lake), "token", "create", "ury"]) == cli.EXIT_OK
     token = capsys.readouterr().out.splitlines()[-1]
     assert tokens.verify(store, token) == "URY"
-    assert tokens.main_tokens(["--store", str(store), "list"]) == 0
-    listed = json.loads(capsys.readouterr().out.splitlines()[0])
-    assert listed["country"] == "URY" and "hash" not in listed and "salt" not in listed
-    assert tokens.main_tokens(["--store", str(store), "revoke", "deadbeef"]) == 2
-    assert tokens.main_tokens(["--store", str(store), "revoke", token]) == 0
+    assert cli.main(["--lake", str(lake), "token", "list"]) == cli.EXIT_OK
+    listed = capsys.readouterr().out
+    assert "URY" in listed and tokens.token_id_of(token) in listed
+    assert "hash" not in listed and "salt" not in listed
+    assert cli.main(["--lake", str(lake), "token", "revoke", "deadbeef"]) != cli.EXIT_OK
+    assert cli.main(["--lake", str(lake), "token", "revoke", token]) == cli.EXIT_OK
     assert tokens.verify(store, token) is None
 
 
@@ -405,7 +411,9 @@ def test_deployment_backend_finds_the_submission_by_its_submitter(tmp_path, monk
 @pytest.mark.slow
 def test_real_intake_flow_through_the_api(prefect_harness, tmp_path):
     """The default backend: the intake flow runs in the server's worker thread."""
-    pytest.importorskip("inventory.submission", reason="inventory.submission not importable")
+    pytest.importorskip(
+        "inventory.intake.submission", reason="inventory.intake.submission not importable"
+    )
     lake = tmp_path / "lake"
     key = tokens.create_token(tokens.store_path(lake), "KEN")
     server, thread, base = start_in_thread(api.create_app(lake))

@@ -14,8 +14,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inventory import approach2, engine, factors, units, vocab
-from inventory.mineral import compute_mineral_inventory
+from inventory.core import units, vocab
+from inventory.engine import approach2, factors, sql_models
+from inventory.engine.mineral import compute_mineral_inventory
 
 CROPLAND_TC_PER_HA = 64.0 * 0.69  # 44.16
 GRASSLAND_TC_PER_HA = 64.0
@@ -241,7 +242,7 @@ def monte_carlo():
     def run(seed: int):
         return approach2.compute_land_unit_inventory(
             _units(CONVERSION), factors.factor_table("2019"), first_year=2010, last_year=2012,
-            mc_draws=1000, seed=seed, con=engine.connect(),
+            mc_draws=1000, seed=seed, con=sql_models.connect(),
         )  # fmt: skip
 
     return run(7), run(7), run(8)
@@ -271,6 +272,6 @@ def test_monte_carlo_is_seeded(monte_carlo):
 
 
 def test_monte_carlo_mean_check_query_passes(monte_carlo):
-    con = engine.connect()
+    con = sql_models.connect()
     con.register("stock_change_totals", monte_carlo[0].stock_change_totals)
-    assert engine.run_check(con, "mc_mean_near_deterministic").empty
+    assert sql_models.run_check(con, "mc_mean_near_deterministic").empty

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from inventory import cli
+from inventory.interfaces import cli
 
 MINIMAL = Path(__file__).resolve().parent / "data" / "minimal"
 

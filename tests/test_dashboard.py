@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inventory.charts import Series, line_chart
-from inventory.report import render_dashboard
+from inventory.reporting.charts import Series, line_chart
+from inventory.reporting.dashboard import render_dashboard
 
 YEARS = np.arange(2000, 2005)
 

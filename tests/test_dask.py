@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from flows import runners
-from inventory import harmonise, intake
-from inventory import run as run_module
-from inventory.lake import Lake
-from inventory.run import RunParameters
+from inventory.engine import run as run_module
+from inventory.engine.run import RunParameters
+from inventory.harmonise import areas, store
+from inventory.lake.zones import Lake
 
 COUNTRIES = ("KEN", "URY")
 YEARS = (2000, 2001, 2002, 2003)
@@ -37,16 +37,16 @@ def land_areas(country: str) -> pd.DataFrame:
         for zone, soil, use, mg, inp, area in STRATA:
             shift = 5.0 * i if mg == "full_tillage" else -5.0 * i if mg == "no_tillage" else 0
             rows.append((country, year, zone, soil, use, mg, inp, scale * (area - shift), "kha"))
-    columns = [*harmonise.LAND_AREA_COLUMNS[:-1], "area", "area_unit"]
+    columns = [*areas.LAND_AREA_COLUMNS[:-1], "area", "area_unit"]
     return pd.DataFrame(rows, columns=columns)
 
 
 def tiny_lake(root) -> Lake:
     lake = Lake.at(root)
     for country in COUNTRIES:
-        frames = {"land_areas": harmonise.harmonise_land_areas(land_areas(country))}
+        frames = {"land_areas": areas.harmonise_land_areas(land_areas(country))}
         manifest = {"country": country, "years": [YEARS[0], YEARS[-1]], "tier": 1, "approach": 1}
-        intake.store_harmonised(lake, country, f"sub-test-{country}", manifest, frames)
+        store.store_harmonised(lake, country, f"sub-test-{country}", manifest, frames)
     return lake
 
 
@@ -63,7 +63,7 @@ def run_tables(lake: Lake, run_id: str) -> dict[str, pd.DataFrame]:
 def test_runner_choice_without_prefect_server(monkeypatch):
     from prefect_dask import DaskTaskRunner
 
-    monkeypatch.delenv(runners.DASK_ADDRESS_ENV, raising=False)
+    monkeypatch.delenv("SOILC_DASK_ADDRESS", raising=False)
     assert runners.dask_task_runner() is None
     assert runners.dask_task_runner("") is None
     local = runners.dask_task_runner("local")
@@ -71,11 +71,11 @@ def test_runner_choice_without_prefect_server(monkeypatch):
     assert local.cluster_kwargs == {"n_workers": 2, "threads_per_worker": 1,
                                     "processes": False, "dashboard_address": None}  # fmt: skip
     assert runners.dask_task_runner("tcp://10.0.0.5:8786").address == "tcp://10.0.0.5:8786"
-    monkeypatch.setenv(runners.DASK_ADDRESS_ENV, "tcp://10.0.0.6:8786")
+    monkeypatch.setenv("SOILC_DASK_ADDRESS", "tcp://10.0.0.6:8786")
     assert runners.dask_task_runner().address == "tcp://10.0.0.6:8786"
     assert runners.dask_task_runner("local").address is None  # the argument wins
     sentinel = object()
-    monkeypatch.delenv(runners.DASK_ADDRESS_ENV)
+    monkeypatch.delenv("SOILC_DASK_ADDRESS")
     assert runners.with_task_runner(sentinel) is sentinel  # default runner: the same flow
 
 
@@ -106,7 +106,7 @@ def test_dask_runs_equal_the_default_run(prefect_harness, tmp_path, monkeypatch,
 
     from flows.inventory_run import inventory_run_on
 
-    monkeypatch.delenv(runners.DASK_ADDRESS_ENV, raising=False)
+    monkeypatch.delenv("SOILC_DASK_ADDRESS", raising=False)
     params = RunParameters(countries=list(COUNTRIES), tier=1, mc_draws=20, seed=7)
     results, workers = {}, {}
     with temporary_settings(updates={PREFECT_TASKS_REFRESH_CACHE: True}):
@@ -115,7 +115,7 @@ def test_dask_runs_equal_the_default_run(prefect_harness, tmp_path, monkeypatch,
             results[name] = (lake, inventory_run_on(dask)(params, str(lake.root)))
             workers[name] = dict(record_workers)
         with LocalCluster(**runners.LOCAL_CLUSTER_KWARGS) as cluster:  # "a real cluster"
-            monkeypatch.setenv(runners.DASK_ADDRESS_ENV, cluster.scheduler_address)
+            monkeypatch.setenv("SOILC_DASK_ADDRESS", cluster.scheduler_address)
             lake = tiny_lake(tmp_path / "address")
             results["address"] = (lake, inventory_run_on()(params, str(lake.root)))
             workers["address"] = dict(record_workers)

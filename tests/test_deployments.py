@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from inventory.run import RunParameters
+from inventory.engine.run import RunParameters
 
 pytestmark = [pytest.mark.slow]
 

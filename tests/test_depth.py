@@ -1,4 +1,4 @@
-"""inventory.depth: mpspline2's published numbers, hand-computed edge cases, properties."""
+"""inventory.harmonise.depth: mpspline2's published numbers, hand-computed cases, properties."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inventory import depth
+from inventory.harmonise import depth
 from tests.depth_reference import mpspline_one, overlap_one
 
 GSM = (0, 5, 15, 30, 60, 100, 200)

@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from inventory import engine, factors, harmonise, mineral, organic, vocab
+from inventory.core import vocab
+from inventory.engine import factors, mineral, organic, sql_models
+from inventory.harmonise import areas
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -56,7 +58,7 @@ def _canonical(iso3: str, dataset: str) -> pd.DataFrame:
 
 
 def _land_areas(iso3: str) -> pd.DataFrame:
-    return harmonise.harmonise_land_areas(_canonical(iso3, "land_areas"))
+    return areas.harmonise_land_areas(_canonical(iso3, "land_areas"))
 
 
 def _sha256_tree(folder: Path) -> dict[str, str]:
@@ -162,9 +164,9 @@ def test_submitted_factors_replace_defaults():
 
 @pytest.mark.parametrize("iso3", COUNTRIES)
 def test_organic_soils_have_emission_factors(iso3):
-    soils = harmonise.harmonise_organic_soils(_canonical(iso3, "organic_soils"))
+    soils = areas.harmonise_organic_soils(_canonical(iso3, "organic_soils"))
     assert sorted(soils["year"].unique()) == list(range(FIRST_YEAR, LAST_YEAR + 1))
-    emissions = organic.organic_soil_emissions(engine.connect(), soils, gwp_set="AR5")
+    emissions = organic.organic_soil_emissions(sql_models.connect(), soils, gwp_set="AR5")
     assert emissions["co2e_t"].notna().all()
     drained = soils[soils["drainage"] == "drained"]
     assert drained["area_ha"].sum() > 0
@@ -176,7 +178,7 @@ def test_organic_soils_have_emission_factors(iso3):
 @pytest.mark.parametrize("iso3", COUNTRIES)
 def test_organic_area_fits_in_land_use_area(iso3):
     """The validation rule organic_area_exceeds_land_area, per year and land use."""
-    soils = harmonise.harmonise_organic_soils(_canonical(iso3, "organic_soils"))
+    soils = areas.harmonise_organic_soils(_canonical(iso3, "organic_soils"))
     land = _land_areas(iso3).groupby(["year", "land_use"])["area_ha"].sum()
     organic_area = soils.groupby(["year", "land_use"])["area_ha"].sum()
     assert (organic_area <= land.reindex(organic_area.index).fillna(0)).all()
@@ -185,7 +187,8 @@ def test_organic_area_fits_in_land_use_area(iso3):
 @pytest.mark.slow
 @pytest.mark.parametrize("iso3", COUNTRIES)
 def test_package_passes_validation(iso3):
-    from inventory import submission, validate
+    from inventory.intake import submission
+    from inventory.validation import validate
 
     result = validate.validate_submission(submission.read_submission(EXAMPLES / iso3))
     assert result.ok, result.to_text()
@@ -215,7 +218,7 @@ def test_profiles_are_plausible(iso3):
 @pytest.mark.parametrize("iso3", COUNTRIES)
 def test_native_topsoil_stocks_near_ipcc_reference(iso3):
     """Harmonised 0-30 cm stocks of native profiles average near SOC_REF of their cell."""
-    from inventory.profiles import harmonise_profiles
+    from inventory.harmonise.profiles import harmonise_profiles
 
     harmonised = harmonise_profiles(vocab.normalise_codes(_read(iso3, "profiles")))
     assert harmonised.cleaning.empty

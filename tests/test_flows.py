@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inventory import organic, publish
-from inventory.lake import Lake
+from inventory.engine import organic
+from inventory.lake import releases
+from inventory.lake.zones import Lake
 
 pytestmark = pytest.mark.prefect
 
@@ -66,14 +67,14 @@ def test_all_design_tables_published(demo_lake):
         "soc_stocks", "stock_changes", "organic_soil_emissions", "unfccc_tables",
         "fourp1000_indicators", "peatland_offsets",
     ):  # fmt: skip
-        frame = publish.read_published(lake, table)
+        frame = releases.read_published(lake, table)
         assert len(frame) > 0, table
         assert set(frame["country"]) == {COUNTRY}, table
 
 
 def test_published_areas_equal_submitted_areas(demo_lake, submitted_areas):
     lake, _ = demo_lake
-    stocks = publish.read_published(lake, "soc_stocks")
+    stocks = releases.read_published(lake, "soc_stocks")
     published = stocks.groupby("year")["area_ha"].sum()
     submitted = submitted_areas.groupby("year")["area_ha"].sum().loc[published.index]
     np.testing.assert_allclose(published.to_numpy(), submitted.to_numpy(), rtol=1e-12)
@@ -81,7 +82,7 @@ def test_published_areas_equal_submitted_areas(demo_lake, submitted_areas):
 
 def test_stock_is_area_times_factors(demo_lake):
     lake, _ = demo_lake
-    s = publish.read_published(lake, "soc_stocks")
+    s = releases.read_published(lake, "soc_stocks")
     expected = s["area_ha"] * s["soc_ref"] * s["f_lu"] * s["f_mg"] * s["f_i"]  # Eq. 2.25 SOC term
     np.testing.assert_allclose(s["stock_tc"], expected, rtol=1e-12)
 
@@ -91,14 +92,14 @@ def test_national_change_equals_pandas_eq_2_25(demo_lake, submitted_areas):
     submitted areas and the per-stratum factors the run resolved; history before the first
     submitted year = the first year's state (DESIGN.md)."""
     lake, _ = demo_lake
-    stocks = publish.read_published(lake, "soc_stocks")
+    stocks = releases.read_published(lake, "soc_stocks")
     factors = stocks.drop_duplicates(STRATUM)[[*STRATUM, "soc_ref", "f_lu", "f_mg", "f_i"]]
     areas = submitted_areas.groupby(["year", *STRATUM], as_index=False)["area_ha"].sum()
     merged = areas.merge(factors, on=STRATUM, how="left", validate="many_to_one")
     merged["soc"] = merged[["area_ha", "soc_ref", "f_lu", "f_mg", "f_i"]].prod(axis=1)
     national = merged.groupby("year")["soc"].sum()
     first = national.index.min()
-    changes = publish.read_published(lake, "stock_changes")
+    changes = releases.read_published(lake, "stock_changes")
     reported = changes.groupby("year")["dC_tc_per_yr"].sum()
     for year in (1990, 2000, 2024):
         expected = (national[year] - national[max(year - D, first)]) / D
@@ -109,7 +110,7 @@ def test_national_change_equals_pandas_eq_2_25(demo_lake, submitted_areas):
 
 def test_uncertainty_interval_brackets_the_estimate(demo_lake):
     lake, _ = demo_lake
-    changes = publish.read_published(lake, "stock_changes")
+    changes = releases.read_published(lake, "stock_changes")
     rows = changes.dropna(subset=["ci_low", "ci_high"])
     assert len(rows) > 0
     assert (rows["ci_low"] <= rows["dC_tc_per_yr"] + 1e-9).all()
@@ -134,7 +135,7 @@ def test_organic_emissions_equal_area_times_factor(demo_lake):
         on_site, on=["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth"]
     )
     expected = (year["area_ha"] * year["ef_native"]).sum() * 44 / 12
-    emissions = publish.read_published(lake, "organic_soil_emissions")
+    emissions = releases.read_published(lake, "organic_soil_emissions")
     got = emissions[(emissions["year"] == 2024) & (emissions["component"] == "on_site")]
     assert expected > 0
     assert got["emission"].sum() == pytest.approx(expected, rel=1e-9)
@@ -142,17 +143,17 @@ def test_organic_emissions_equal_area_times_factor(demo_lake):
 
 def test_offsets_and_4p1000_consistent_with_tables(demo_lake):
     lake, _ = demo_lake
-    changes = publish.read_published(lake, "stock_changes")
-    emissions = publish.read_published(lake, "organic_soil_emissions")
-    offsets = publish.read_published(lake, "peatland_offsets").set_index("year")
+    changes = releases.read_published(lake, "stock_changes")
+    emissions = releases.read_published(lake, "organic_soil_emissions")
+    offsets = releases.read_published(lake, "peatland_offsets").set_index("year")
     assert offsets.loc[2024, "organic_emissions_co2e"] == pytest.approx(
         emissions.loc[emissions["year"] == 2024, "co2e_t"].sum(), rel=1e-12
     )
     assert offsets.loc[2024, "mineral_sequestration_co2e"] == pytest.approx(
         -changes.loc[changes["year"] == 2024, "dCO2_t_per_yr"].sum(), rel=1e-12
     )
-    stocks = publish.read_published(lake, "soc_stocks").groupby("year")["stock_tc"].sum()
-    indicators = publish.read_published(lake, "fourp1000_indicators")
+    stocks = releases.read_published(lake, "soc_stocks").groupby("year")["stock_tc"].sum()
+    indicators = releases.read_published(lake, "fourp1000_indicators")
     national = indicators[indicators["land_use"] == "all"].set_index("year")
     dc = changes.groupby("year")["dC_tc_per_yr"].sum()
     rate = 1000 * dc[2024] / stocks[2023]  # per mille of the previous year's stock
@@ -168,8 +169,8 @@ def test_summary_names_the_country(demo_lake):
 
 def test_unfccc_rows_sum_the_categories_and_ship_as_csv(demo_lake):
     lake, _ = demo_lake
-    crt = publish.read_published(lake, "unfccc_tables")
-    changes = publish.read_published(lake, "stock_changes")
+    crt = releases.read_published(lake, "unfccc_tables")
+    changes = releases.read_published(lake, "stock_changes")
     cropland = changes[(changes["year"] == 2024) & (changes["land_use"] == "cropland")]
     row = crt[(crt["year"] == 2024) & (crt["category_code"] == "4.B")].iloc[0]
     assert row["mineral_dc_tc_per_yr"] == pytest.approx(cropland["dC_tc_per_yr"].sum(), rel=1e-12)
@@ -194,7 +195,7 @@ def test_tier2_soc_ref_is_the_native_profile_mean(demo_lake):
     ]  # fmt: skip
     per_profile = native.groupby(["climate_zone", "soil_class", "profile_id"])["stock_tc_per_ha"]
     expected = per_profile.mean().groupby(["climate_zone", "soil_class"]).mean()
-    resolved = publish.read_published(lake, "stratum_factors")
+    resolved = releases.read_published(lake, "stratum_factors")
     derived = resolved[(resolved["factor"] == "SOC_REF") & (resolved["tier"] == "tier2_derived")]
     assert len(derived) > 0
     for row in derived.drop_duplicates(["climate_zone", "soil_class"]).itertuples():

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from inventory import gridded
-from inventory.factors import CANONICAL_COLUMNS
+from inventory.core.vocab import FACTOR_COLUMNS
+from inventory.harmonise import gridded
+from inventory.intake import grid_format
 
 R = 6_371_007.181  # GRS80 authalic radius, m (Moritz 2000)
 # ECOSYSTEM.md 4.2: "a 10 x 20 degree box at the equator summed to 246.1 Mha". Closed form for
@@ -141,7 +142,7 @@ def test_national_totals_of_the_hand_grid():
 def test_soc_ref_candidates_in_canonical_factor_form():
     zonal = gridded.zonal_stocks(_hand_grid())
     candidates = gridded.soc_ref_candidates(zonal, "ken", source="hand.nc")
-    assert list(candidates.columns) == [*CANONICAL_COLUMNS, "n_cells", "n_eff", "se_tc_per_ha"]
+    assert list(candidates.columns) == [*FACTOR_COLUMNS, "n_cells", "n_eff", "se_tc_per_ha"]
     assert len(candidates) == 1  # only (tropical_moist, hac) has native cells
     row = candidates.iloc[0]
     assert (row["country"], row["factor"], row["climate_zone"], row["soil_class"]) == (
@@ -188,13 +189,13 @@ def test_dask_chunked_result_equals_in_memory(tmp_path):
 def test_grid_errors_name_the_problem():
     ds = _hand_grid()
     del ds["land_use"].attrs["flag_meanings"]
-    with pytest.raises(gridded.GridError, match="land_use needs CF attributes"):
+    with pytest.raises(grid_format.GridError, match="land_use needs CF attributes"):
         gridded.zonal_stocks(ds)
     ds = _hand_grid()
     ds["soil_class"].attrs["flag_meanings"] = "hac peat"
-    with pytest.raises(gridded.GridError, match=r"flag_meanings \['peat'\]"):
+    with pytest.raises(grid_format.GridError, match=r"flag_meanings \['peat'\]"):
         gridded.zonal_stocks(ds)
-    with pytest.raises(gridded.GridError, match="lacks variable"):
+    with pytest.raises(grid_format.GridError, match="lacks variable"):
         gridded.zonal_stocks(_hand_grid().drop_vars("soc_stock"))
 
 
@@ -217,5 +218,5 @@ def test_soc_units_attribute_is_converted():
     zonal = gridded.zonal_stocks(ds).set_index(["soil_class", "land_use"])
     assert zonal.loc[("hac", "cropland"), "mean_stock_tc_per_ha"] == pytest.approx(45.0)
     ds["soc_stock"].attrs["units"] = "t/ha"  # no carbon: ambiguous (soil mass?)
-    with pytest.raises(gridded.GridError, match="do not convert to t C/ha"):
+    with pytest.raises(grid_format.GridError, match="do not convert to t C/ha"):
         gridded.zonal_stocks(ds)

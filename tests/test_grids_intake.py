@@ -12,14 +12,16 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from inventory import grids, intake
-from inventory.lake import Lake
-from inventory.package import Limits
-from inventory.submission import SubmissionError, read_submission
-from inventory.validate import validate_submission
+from inventory.harmonise import gridded, store
+from inventory.intake import grid_format
+from inventory.intake.package import Limits
+from inventory.intake.submission import SubmissionError, read_submission
+from inventory.lake.zones import Lake
+from inventory.validation import grid_checks
+from inventory.validation.validate import validate_submission
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
-R = 6_371_007.181  # GRS80 authalic radius, m (Moritz 2000), as in inventory.gridded
+R = 6_371_007.181  # GRS80 authalic radius, m (Moritz 2000), as in inventory.harmonise.gridded
 # 1 deg x 1 deg cells, ha (Snyder 1987, p. 77; the formula of tests/test_gridded.py):
 # A = R^2 * (pi/180) * (sin(phi_north) - sin(phi_south)) / 1e4
 A52 = R**2 * math.pi / 180 * (math.sin(math.radians(53)) - math.sin(math.radians(52))) / 1e4
@@ -135,8 +137,8 @@ def _extra_dim(ds):
     ],
 )
 def test_bad_grids_give_their_rule_id(tmp_path, spoil, rule_id, column, value):
-    failures = grids.grid_failures(grids.GridSource(str(_package(tmp_path, spoil(_grid()))),
-                                                    "grid.nc"))  # fmt: skip
+    source = grid_format.GridSource(str(_package(tmp_path, spoil(_grid()))), "grid.nc")
+    failures = grid_checks.grid_failures(source)
     assert list(failures["rule_id"]) == [rule_id], failures.to_string()
     row = failures.iloc[0]
     assert (row["file"], row["column"]) == ("grid.nc", column)
@@ -153,8 +155,8 @@ def test_out_of_range_cell_is_named_by_its_coordinates(tmp_path):
 
 
 def test_unreadable_grid_and_package_level_problems(tmp_path):
-    source = grids.GridSource(str(_package(tmp_path / "a", b"not a netcdf file")), "grid.nc")
-    assert list(grids.grid_failures(source)["rule_id"]) == ["grid_unreadable"]
+    source = grid_format.GridSource(str(_package(tmp_path / "a", b"not a netcdf file")), "grid.nc")
+    assert list(grid_checks.grid_failures(source)["rule_id"]) == ["grid_unreadable"]
     with pytest.raises(SubmissionError) as missing:
         read_submission(_package(tmp_path / "b"))
     assert list(missing.value.failures["rule_id"]) == ["file_missing"]
@@ -169,8 +171,8 @@ def test_grid_size_limit_holds_for_zip_members(tmp_path):
         read_submission(zipped, limits=Limits(max_file_bytes=4096))
     assert list(large.value.failures[["file", "rule_id"]].itertuples(index=False, name=None)) == [
         ("grid.nc", "file_too_large")]  # fmt: skip
-    source = grids.GridSource(str(zipped), "grid.nc", Limits(max_file_bytes=4096))
-    assert list(grids.grid_failures(source)["rule_id"]) == ["file_too_large"]
+    source = grid_format.GridSource(str(zipped), "grid.nc", Limits(max_file_bytes=4096))
+    assert list(grid_checks.grid_failures(source)["rule_id"]) == ["file_too_large"]
 
 
 @pytest.fixture(scope="module")
@@ -179,13 +181,13 @@ def accepted_lake(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("grids")
     zipped = Path(shutil.make_archive(str(tmp_path / "irl"), "zip", _package(tmp_path, _grid())))
     lake = Lake.at(tmp_path / "lake")
-    outcome = intake.file_outcome(lake, "IRL", "sub-grid", _validate(zipped))
+    outcome = store.file_outcome(lake, "IRL", "sub-grid", _validate(zipped))
     assert outcome["accepted"] and outcome["flags"]["grid_cells"] == 3
     return lake
 
 
 def test_harmonised_grid_zonal_hand_computed(accepted_lake):
-    zonal = intake.read_harmonised(accepted_lake, "grid_zonal", "IRL")
+    zonal = store.read_harmonised(accepted_lake, "grid_zonal", "IRL")
     keyed = zonal.set_index("land_use")
     assert set(zonal["climate_zone"]) == {"cool_temperate_moist"} and set(zonal["soil_class"]) == {
         "hac"}  # fmt: skip
@@ -199,7 +201,7 @@ def test_harmonised_grid_zonal_hand_computed(accepted_lake):
     assert crop["stock_tc"] == pytest.approx(CROP_STOCK_TC, rel=1e-12)
     assert set(zonal["source"]) == {"gridded: grid.nc"}  # the package's name, not a temp file
     assert set(zonal["submission_id"]) == {"sub-grid"}
-    (candidate,) = intake.read_harmonised(accepted_lake, "grid_soc_ref", "IRL").itertuples()
+    (candidate,) = store.read_harmonised(accepted_lake, "grid_soc_ref", "IRL").itertuples()
     assert (candidate.factor, candidate.climate_zone, candidate.soil_class) == (
         "SOC_REF", "cool_temperate_moist", "hac")  # fmt: skip
     assert candidate.value == pytest.approx(15.0, rel=1e-12)
@@ -209,7 +211,7 @@ def test_harmonised_grid_zonal_hand_computed(accepted_lake):
 
 
 def test_grid_statistics_published_and_factors_unchanged(accepted_lake):
-    from inventory.run import RunParameters, compute_country
+    from inventory.engine.run import RunParameters, compute_country
 
     params = RunParameters(mc_draws=0)
     result = compute_country(accepted_lake, "IRL", params)
@@ -223,10 +225,10 @@ def test_grid_statistics_published_and_factors_unchanged(accepted_lake):
 
 
 def test_later_submission_without_grid_clears_the_grid_tables(tmp_path):
-    source = grids.GridSource(str(_package(tmp_path, _grid())), "grid.nc")
+    source = grid_format.GridSource(str(_package(tmp_path, _grid())), "grid.nc")
     lake = Lake.at(tmp_path / "lake")
-    intake.store_harmonised(lake, "IRL", "sub-1", {}, grids.harmonised_grid(source, "IRL"))
-    assert len(intake.read_harmonised(lake, "grid_zonal", "IRL")) == 2
-    intake.store_harmonised(lake, "IRL", "sub-2", {}, {})  # accepted again, without a grid
-    assert intake.read_harmonised(lake, "grid_zonal", "IRL") is None
-    assert intake.read_harmonised(lake, "grid_soc_ref", "IRL") is None
+    store.store_harmonised(lake, "IRL", "sub-1", {}, gridded.harmonised_grid(source, "IRL"))
+    assert len(store.read_harmonised(lake, "grid_zonal", "IRL")) == 2
+    store.store_harmonised(lake, "IRL", "sub-2", {}, {})  # accepted again, without a grid
+    assert store.read_harmonised(lake, "grid_zonal", "IRL") is None
+    assert store.read_harmonised(lake, "grid_soc_ref", "IRL") is None

@@ -12,7 +12,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from inventory import engine, indicators, organic, units
+from inventory.core import units
+from inventory.engine import indicators, organic, sql_models
 
 C_TO_CO2 = 44 / 12  # hand arithmetic only
 # Worked examples 1 and 2 (AR4), t CO2e/ha/yr, unrounded (see tests/test_organic.py):
@@ -149,8 +150,8 @@ def test_peatland_offsets(scenario):
     assert pd.isna(nor.offset_ratio) and nor.organic_emissions_co2e == 0
     assert (nor.net_co2e, nor.required_additional_sequestration_co2e) == pytest.approx((-50, 0))
     assert nor.avoided_co2e_if_rewetted == 0
-    engine.register(con, {"peatland_offsets": out})
-    assert engine.run_check(con, "peatland_offsets_balance").empty
+    sql_models.register(con, {"peatland_offsets": out})
+    assert sql_models.run_check(con, "peatland_offsets_balance").empty
 
 
 # ---------------------------------------------------------------- UNFCCC CRT-style rows
@@ -169,8 +170,8 @@ def crt():
         ("KEN", 2020, "grassland", "grassland_remaining_grassland", 50.0, None),
     ])  # fmt: skip
     out = indicators.unfccc_tables(con, changes, emissions)
-    engine.register(con, {"unfccc_tables": out})
-    return out, engine.run_check(con, "unfccc_notation_keys")
+    sql_models.register(con, {"unfccc_tables": out})
+    return out, sql_models.run_check(con, "unfccc_notation_keys")
 
 
 def test_unfccc_cropland_total(crt):

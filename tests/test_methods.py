@@ -1,4 +1,4 @@
-"""inventory.methods: cited factors, per-row provenance, refusal of total carbon."""
+"""inventory.harmonise.methods: cited factors, per-row provenance, refusal of total carbon."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inventory import methods
+from inventory.core.failures import FAILURE_COLUMNS
+from inventory.harmonise import methods
 
 # Walkley-Black 20 g/kg x 1.33 = 26.6; LOI (organic matter) 50 g/kg x 0.58 = 29.0,
 # x 0.5 (Pribyl 2010) = 25.0; dry combustion unchanged.
@@ -48,7 +49,7 @@ def test_total_carbon_refused_with_one_table_of_rows():
     table = err.value.errors
     assert table["row"].tolist() == [7, 9, 10]
     assert table["rule_id"].tolist() == ["total_carbon_refused"] * 2 + ["unknown_soc_method"]
-    assert list(table.columns) == methods.ERROR_COLUMNS
+    assert list(table.columns) == FAILURE_COLUMNS
     assert "inorganic" in table["fix"].iloc[0]
 
 

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from inventory import engine, organic
+from inventory.engine import organic, sql_models
 
 C_TO_CO2 = 44 / 12  # molar-mass ratios, used only to state the hand arithmetic
 CH4C_TO_CH4 = 16 / 12
@@ -247,18 +247,18 @@ def test_invariant_checks():
     con = duckdb.connect()
     soils = _soils([(*TEMPERATE_RICH_DEEP, "drained"), (*BOREAL_POOR_FOREST, "rewetted")])
     out = organic.organic_soil_emissions(con, soils)
-    engine.register(con, {"organic_soil_emissions": out})
+    sql_models.register(con, {"organic_soil_emissions": out})
     for check in ("organic_emissions_nonnegative_area", "organic_emissions_gas_unit",
                   "organic_missing_factors"):  # fmt: skip
-        assert engine.run_check(con, check).empty, check
+        assert sql_models.run_check(con, check).empty, check
     bad = out.assign(area_ha=out.area_ha.where(out.component != "doc", -1.0))
     bad.loc[bad.component == "direct", "unit"] = "t CO2/yr"
-    engine.register(con, {"organic_soil_emissions": bad})
-    assert len(engine.run_check(con, "organic_emissions_nonnegative_area")) == 2
-    assert set(engine.run_check(con, "organic_emissions_gas_unit").component) == {"direct"}
+    sql_models.register(con, {"organic_soil_emissions": bad})
+    assert len(sql_models.run_check(con, "organic_emissions_nonnegative_area")) == 2
+    assert set(sql_models.run_check(con, "organic_emissions_gas_unit").component) == {"direct"}
     settlements = _soils([("boreal_dry", "settlements", "nutrient_poor", "deep", "drained")])
-    engine.register(con, {"organic_soils": settlements})
-    assert len(engine.run_check(con, "organic_missing_factors")) == 5  # all five components
+    sql_models.register(con, {"organic_soils": settlements})
+    assert len(sql_models.run_check(con, "organic_missing_factors")) == 5  # all five components
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""inventory.profiles: worked example with every intermediate value, flags and contracts."""
+"""inventory.harmonise.profiles: worked example with every intermediate value, flags, contracts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inventory import depth, methods, profiles
+from inventory.harmonise import depth, methods, profiles
 
 SITE = {
     "lat": -1.5,

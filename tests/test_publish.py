@@ -11,8 +11,8 @@ import textwrap
 import pandas as pd
 import pytest
 
-from inventory import publish
-from inventory.lake import Lake
+from inventory.lake import releases
+from inventory.lake.zones import Lake
 
 
 def _tables(country: str, value: float) -> dict[str, pd.DataFrame]:
@@ -24,10 +24,10 @@ def _tables(country: str, value: float) -> dict[str, pd.DataFrame]:
     return {"soc_stocks": stocks, "stock_changes": changes}
 
 
-def _publish(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame]) -> publish.Release:
+def _publish(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame]) -> releases.Release:
     countries = sorted(tables["soc_stocks"]["country"].unique())
-    publish.write_run(lake, run_id, tables, {"countries": countries})
-    return publish.publish_run(lake, run_id)
+    releases.write_run(lake, run_id, tables, {"countries": countries})
+    return releases.publish_run(lake, run_id)
 
 
 @pytest.fixture
@@ -37,23 +37,23 @@ def lake(tmp_path):
 
 def test_first_release_is_readable(lake):
     release = _publish(lake, "run-a", _tables("KEN", 100.0))
-    assert publish.current_release(lake) == release.path
-    stocks = publish.read_published(lake, "soc_stocks")
+    assert releases.current_release(lake) == release.path
+    stocks = releases.read_published(lake, "soc_stocks")
     assert sorted(stocks.stock_tc) == [100.0, 101.0]
     assert set(stocks.country) == {"KEN"}
-    assert list(publish.read_published(lake, "releases").run_id) == ["run-a"]
+    assert list(releases.read_published(lake, "releases").run_id) == ["run-a"]
 
 
 def test_new_release_keeps_other_countries_and_lists_history(lake):
     first = _publish(lake, "run-a", {k: pd.concat([_tables("KEN", 1.0)[k], _tables("IRL", 5.0)[k]])
                                      for k in ("soc_stocks", "stock_changes")})  # fmt: skip
     second = _publish(lake, "run-b", _tables("KEN", 2.0))
-    stocks = publish.read_published(lake, "soc_stocks")
+    stocks = releases.read_published(lake, "soc_stocks")
     assert stocks[stocks.country == "IRL"].stock_tc.tolist() == [5.0, 6.0]  # carried over
     assert stocks[stocks.country == "KEN"].stock_tc.tolist() == [2.0, 3.0]  # replaced
-    releases = publish.read_published(lake, "releases")
-    assert releases.run_id.tolist() == ["run-a", "run-b"]
-    assert releases.previous_release_id.tolist()[1] == first.release_id
+    history = releases.read_published(lake, "releases")
+    assert history.run_id.tolist() == ["run-a", "run-b"]
+    assert history.previous_release_id.tolist()[1] == first.release_id
     # the old release is still complete on disk (time travel by directory)
     old = pd.read_parquet(first.path / "soc_stocks" / "country=KEN" / "part-0.parquet")
     assert old.stock_tc.tolist() == [1.0, 2.0]
@@ -61,58 +61,58 @@ def test_new_release_keeps_other_countries_and_lists_history(lake):
 
 
 def test_a_run_never_overwrites_another(lake):
-    publish.write_run(lake, "run-a", _tables("KEN", 1.0), {"countries": ["KEN"]})
-    with pytest.raises(publish.PublishError, match="exists already"):
-        publish.write_run(lake, "run-a", _tables("KEN", 2.0), {"countries": ["KEN"]})
+    releases.write_run(lake, "run-a", _tables("KEN", 1.0), {"countries": ["KEN"]})
+    with pytest.raises(releases.PublishError, match="exists already"):
+        releases.write_run(lake, "run-a", _tables("KEN", 2.0), {"countries": ["KEN"]})
 
 
 def test_incomplete_run_is_not_published(lake):
     (lake.run("run-x") / "soc_stocks").mkdir(parents=True)
-    with pytest.raises(publish.PublishError, match="no manifest"):
-        publish.publish_run(lake, "run-x")
+    with pytest.raises(releases.PublishError, match="no manifest"):
+        releases.publish_run(lake, "run-x")
 
 
 def test_kill_9_during_publish_leaves_previous_release_intact(lake):
     _publish(lake, "run-a", _tables("KEN", 1.0))
-    before = publish.current_release(lake)
-    publish.write_run(lake, "run-b", _tables("KEN", 9.0), {"countries": ["KEN"]})
+    before = releases.current_release(lake)
+    releases.write_run(lake, "run-b", _tables("KEN", 9.0), {"countries": ["KEN"]})
     # A child process publishes run-b but stalls after staging its first table; we kill -9 it.
     script = textwrap.dedent(f"""
         import sys, time
-        from inventory import publish
-        from inventory.lake import Lake
-        original = publish._link_tree
+        from inventory.lake import releases
+        from inventory.lake.zones import Lake
+        original = releases._link_tree
         def slow(src, dst):
             original(src, dst)
             print("STAGED", flush=True)
             time.sleep(60)
-        publish._link_tree = slow
-        publish.publish_run(Lake.at({str(lake.root)!r}), "run-b")
+        releases._link_tree = slow
+        releases.publish_run(Lake.at({str(lake.root)!r}), "run-b")
     """)
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "STAGED"
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=30)
-    assert publish.current_release(lake) == before
-    stocks = publish.read_published(lake, "soc_stocks")
+    assert releases.current_release(lake) == before
+    stocks = releases.read_published(lake, "soc_stocks")
     assert stocks.stock_tc.tolist() == [1.0, 2.0]
-    assert publish.read_published(lake, "stock_changes").dC_tc_per_yr.tolist() == [0.1]
+    assert releases.read_published(lake, "stock_changes").dC_tc_per_yr.tolist() == [0.1]
     assert list((lake.root / "releases").glob(".tmp-*"))  # the half-built release is left over
-    publish.publish_run(lake, "run-b")  # the next publish cleans it up and succeeds
+    releases.publish_run(lake, "run-b")  # the next publish cleans it up and succeeds
     assert not list((lake.root / "releases").glob(".tmp-*"))
-    assert publish.read_published(lake, "soc_stocks").stock_tc.tolist() == [9.0, 10.0]
+    assert releases.read_published(lake, "soc_stocks").stock_tc.tolist() == [9.0, 10.0]
 
 
 def test_recalculation_report_names_the_changed_input(lake):
-    from inventory.recalc import compare_releases
+    from inventory.reporting.recalculations import compare_releases
 
     base = {"countries": ["KEN"], "parameters": {"edition": "2019"},
             "inputs": {"KEN": {"land_areas": {"sha256": "aaa"}}}}  # fmt: skip
-    publish.write_run(lake, "run-a", _tables("KEN", 10.0), base)
-    first = publish.publish_run(lake, "run-a")
+    releases.write_run(lake, "run-a", _tables("KEN", 10.0), base)
+    first = releases.publish_run(lake, "run-a")
     changed = {**base, "inputs": {"KEN": {"land_areas": {"sha256": "bbb"}}}}
-    publish.write_run(lake, "run-b", _tables("KEN", 12.0), changed)
-    second = publish.publish_run(lake, "run-b")
+    releases.write_run(lake, "run-b", _tables("KEN", 12.0), changed)
+    second = releases.publish_run(lake, "run-b")
     report = compare_releases(lake, first.release_id, second.release_id)
     row = report.iloc[0]
     # dC 10 / 10 = 1.0 -> 12 / 10 = 1.2 t C/yr: +0.2 t C/yr, +20 %
@@ -121,7 +121,7 @@ def test_recalculation_report_names_the_changed_input(lake):
     assert row.cause == "input land_areas changed"
     assert len(report) == 1
     # The report written after publishing: none for the first release, this one for the second.
-    from inventory.recalc import write_recalculation_report
+    from inventory.reporting.recalculations import write_recalculation_report
 
     assert write_recalculation_report(lake, first.release_id) is None
     written = write_recalculation_report(lake, second.release_id)

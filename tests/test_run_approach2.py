@@ -1,5 +1,5 @@
 """Approach 2 through the whole domain path (no Prefect): a land-units package is read,
-validated, harmonised and computed by ``inventory.run.compute_country``, and its national
+validated, harmonised and computed by ``inventory.engine.run.compute_country``, and its national
 totals equal Approach 1 on the same land (IPCC 2006 Vol.4 Ch.2 Eq. 2.25 is linear in area).
 
 Factors (2019 Refinement defaults, cool temperate moist, HAC):
@@ -19,10 +19,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from inventory import factors, intake, submission, validate
-from inventory.lake import Lake
-from inventory.mineral import compute_mineral_inventory
-from inventory.run import RunParameters, compute_country
+from inventory.engine import factors
+from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine.run import RunParameters, compute_country
+from inventory.harmonise import store
+from inventory.intake import submission
+from inventory.lake.zones import Lake
+from inventory.validation import validate
 
 MINIMAL = Path(__file__).resolve().parent / "data" / "minimal"
 SOC_REF, F_LU_CROP, F_MG_NOTILL, D = 81.0, 0.70, 1.09, 20
@@ -72,7 +75,7 @@ def approach2_run(tmp_path_factory):
     result = validate.validate_submission(submission.read_submission(package))
     assert result.ok, result.to_text()
     lake = Lake.at(tmp_path_factory.mktemp("lake"))
-    outcome = intake.file_outcome(lake, "IRL", "sub-test", result)
+    outcome = store.file_outcome(lake, "IRL", "sub-test", result)
     assert outcome["accepted"]
     return lake, compute_country(lake, "IRL", RunParameters(tier=1, mc_draws=0))
 

@@ -15,15 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from submission_cases import MINIMAL, apply, copy_minimal, zip_bytes, zip_folder
 
-from inventory.lake import Lake
-from inventory.package import Limits
-from inventory.submission import (
+from inventory.intake.package import Limits
+from inventory.intake.submission import (
     Receipt,
     SubmissionError,
     read_submission,
     receive_submission,
     stored_files_unchanged,
 )
+from inventory.lake.zones import Lake
 
 MINIMAL_FILES = {p.name: p.read_bytes() for p in MINIMAL.iterdir() if p.is_file()}
 

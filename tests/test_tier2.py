@@ -12,8 +12,9 @@ import math
 import pandas as pd
 import pytest
 
-from inventory import factors, tier2
-from inventory.mineral import Z_95, compute_mineral_inventory
+from inventory.core import vocab
+from inventory.engine import factors, tier2
+from inventory.engine.mineral import Z_95, compute_mineral_inventory
 
 ZONE, SOIL = "warm_temperate_moist", "hac"
 # native: 50, 55, 60, 65, 70 -> mean 60; deviations -10, -5, 0, 5, 10 -> s^2 = 250 / 4 = 62.5,
@@ -97,7 +98,7 @@ def test_soc_ref_from_native_profiles(derived):
     assert row.value == pytest.approx(60.0, abs=1e-12)
     assert row.uncertainty_pct == pytest.approx(U_SOC_REF, abs=1e-9)  # 11.5492 %
     assert row.uncertainty_pct == pytest.approx(11.5492, abs=1e-4)
-    assert (row.tier, row.priority) == ("tier2_derived", factors.PRIORITY["tier2_derived"])
+    assert (row.tier, row.priority) == ("tier2_derived", vocab.FACTOR_PRIORITY["tier2_derived"])
     assert "n=5 mean=60.00 SE=3.54 t C/ha" in row.source
 
 
@@ -115,7 +116,7 @@ def test_land_use_factor_is_a_ratio_of_means(derived):
 def test_no_factor_from_too_few_profiles(derived):
     assert not ((derived.factors.factor == "F_MG") & (derived.factors.level == "no_tillage")).any()
     assert set(derived.factors.factor) == {"SOC_REF", "F_LU"}
-    assert list(derived.factors.columns) == factors.CANONICAL_COLUMNS
+    assert list(derived.factors.columns) == vocab.FACTOR_COLUMNS
 
 
 def test_min_profiles_is_a_parameter():
@@ -164,5 +165,5 @@ def test_derived_factor_leaves_other_countries_alone(derived):
 
 def test_ratio_definitions_are_checked():
     table = tier2.ratio_definitions()
-    assert set(table.factor) == set(factors.FACTORS)
+    assert set(table.factor) == set(vocab.FACTORS)
     assert table.source.notna().all()

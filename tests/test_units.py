@@ -1,4 +1,4 @@
-"""inventory.units soil quantities: canonical factors and round trips (hypothesis)."""
+"""inventory.core.units soil quantities: canonical factors and round trips (hypothesis)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inventory import units
+from inventory.core import units
 
 # Hand values: 2.5 % = 25 g/kg; 1300 kg/m3 = 1.3 g/cm3; 5 kg C/m2 = 50 t C/ha; 0.3 m = 30 cm.
 EXPECTED = [

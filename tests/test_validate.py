@@ -10,12 +10,13 @@ import pytest
 import yaml
 from submission_cases import CASES, MINIMAL, apply, copy_minimal, set_cell, zip_folder
 
-from inventory import harmonise, vocab
-from inventory.failures import FAILURE_COLUMNS
-from inventory.gx_suites import load_suite
-from inventory.rules import FACTOR_CODES, SPECS
-from inventory.submission import SubmissionError, read_submission
-from inventory.validate import (
+from inventory.core import vocab
+from inventory.core.failures import FAILURE_COLUMNS
+from inventory.harmonise import areas
+from inventory.intake.submission import SubmissionError, read_submission
+from inventory.validation.gx_suites import load_suite
+from inventory.validation.rules import FACTOR_CODES, SPECS
+from inventory.validation.validate import (
     ValidationResult,
     validate_submission,
     write_quarantine,
@@ -53,9 +54,9 @@ def test_accepted_datasets_are_canonical_and_typed(minimal_result):
     profiles = minimal_result.datasets["profiles"]
     assert list(profiles.columns) == list(SPECS["profiles"].columns)
     assert profiles["upper_cm"].tolist()[:3] == [0.0, 15.0, 30.0]
-    areas = harmonise.harmonise_land_areas(land.assign(country="IRL"))
-    assert areas["area_ha"].sum() == pytest.approx(land["area"].sum())
-    organic = harmonise.harmonise_organic_soils(
+    land_ha = areas.harmonise_land_areas(land.assign(country="IRL"))
+    assert land_ha["area_ha"].sum() == pytest.approx(land["area"].sum())
+    organic = areas.harmonise_organic_soils(
         minimal_result.datasets["organic_soils"].assign(country="IRL")
     )
     assert organic["area_ha"].sum() == pytest.approx(3 * (200 + 120 + 80))

@@ -1,0 +1,97 @@
+"""Every setting of the system in one place: ``SOILC_*`` environment variables and their defaults.
+
+===========================  ====================================  =============================
+variable                     meaning                               default
+===========================  ====================================  =============================
+``SOILC_LAKE``               data lake root (raw/ ... published/)  ``data_lake/`` (checkout)
+``SOILC_DUCKDB``             DuckDB file: views of the release     ``<lake>/inventory.duckdb``
+``SOILC_TOKENS``             API token store (salted hashes)       ``<lake>/config/tokens.json``
+``SOILC_API_MAX_UPLOAD_MB``  largest accepted upload, MiB          50
+``SOILC_INTAKE_DEPLOYMENT``  API uploads run this deployment       unset: intake in-process
+``SOILC_DASK_ADDRESS``       Dask scheduler, per-country fan-out   unset: thread pool
+``SOILC_HOME``               folder a worker runs flows from       read by ``prefect.yaml``
+===========================  ====================================  =============================
+
+:func:`get_settings` reads the environment on every call (tests and the CLI change it), so no
+other module reads ``os.environ`` for these values.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES_DIR = PROJECT_ROOT / "examples"
+EXAMPLE_COUNTRIES = ("IRL", "KEN", "URY")
+
+
+class Settings(BaseSettings):
+    """The ``SOILC_*`` settings (see the module docstring for the table)."""
+
+    model_config = SettingsConfigDict(env_prefix="SOILC_", extra="ignore")
+
+    lake: Path = Field(PROJECT_ROOT / "data_lake", description="data lake root")
+    duckdb: Path | None = Field(None, description="warehouse DuckDB file")
+    tokens: Path | None = Field(None, description="API token store (JSON)")
+    api_max_upload_mb: float = Field(50.0, gt=0, description="largest accepted upload, MiB")
+    intake_deployment: str | None = Field(None, description="deployment that runs API uploads")
+    dask_address: str | None = Field(None, description="'local' or a Dask scheduler address")
+
+    @property
+    def lake_root(self) -> Path:
+        return self.lake.resolve()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return (self.duckdb or self.lake_root / "inventory.duckdb").resolve()
+
+    def tokens_path(self, lake_root: str | Path | None = None) -> Path:
+        """The token store: ``SOILC_TOKENS``, else ``<lake>/config/tokens.json``."""
+        if self.tokens:
+            return self.tokens
+        return Path(lake_root or self.lake_root) / "config" / "tokens.json"
+
+
+def get_settings() -> Settings:
+    """The settings as the environment gives them now."""
+    return Settings()
+
+
+def lake_root() -> Path:
+    """``$SOILC_LAKE``, else ``data_lake/`` of the project checkout."""
+    return get_settings().lake_root
+
+
+def warehouse_path() -> Path:
+    """The DuckDB file of the compiled inventory (dashboards read Parquet, never this file)."""
+    return get_settings().warehouse_path
+
+
+# Prefect: local and quiet by default. These are Prefect's own settings; setdefault keeps any
+# value the user exported.
+PREFECT_DEFAULTS = {
+    "PREFECT_HOME": str(PROJECT_ROOT / ".prefect"),
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
+def configure_prefect_environment() -> None:
+    """Local, quiet Prefect defaults, set before Prefect is imported."""
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+def quiet_libraries() -> None:
+    """Keep library chatter (GX's temporary-docs notices, progress bars) off the user's console."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    for name in ("great_expectations", "distributed", "pint"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,183 @@
+"""One pint registry for the project: soil concentrations, densities, stocks, areas and gases.
+
+Default pint misreads soil unit strings (``g/100g`` becomes g squared, ``Mg C/ha`` becomes
+coulomb, ``g cm-3`` fails; see ECOSYSTEM.md section 3). The preprocessors below fix those
+before parsing. Carbon and the greenhouse gases are their own dimensions so that a t C value can
+never be added to a t CO2 value by mistake; conversions between them use molar-mass ratios
+(cited in ``inventory/data/ipcc/gwp.csv``, rows ``C -> CO2``, ``CH4-C -> CH4``, ``N2O-N -> N2O``).
+
+Columns are converted with one factor per distinct unit string, never per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pint
+
+_LENGTH_EXPONENT = re.compile(r"\b(km|dm|cm|mm|m)(-?\d)\b")  # only after length units: CO2 stays
+_PER_100_G = re.compile(r"\bg\s*/\s*100\s*g\b")
+_CARBON_TOKEN = re.compile(r"(?<=[A-Za-z])\s+C\b")  # "Mg C/ha" -> "Mg carbon/ha", not coulomb
+_GAS_TOKEN = re.compile(r"\b(CO2-C|CH4-C|N2O-N|CO2|CH4|N2O)\b")
+_GAS_NAMES = {"CO2-C": "carbon", "CH4-C": "ch4_c", "N2O-N": "n2o_n",
+              "CO2": "co2", "CH4": "ch4", "N2O": "n2o"}  # fmt: skip
+
+
+def _preprocess(text: str) -> str:
+    text = text.strip().replace("‰", " permille ").replace("%", " percent ")
+    text = _PER_100_G.sub("percent", text)
+    text = _GAS_TOKEN.sub(lambda m: _GAS_NAMES[m.group(1)], text)
+    text = _CARBON_TOKEN.sub(" carbon", text)
+    return _LENGTH_EXPONENT.sub(r"\1**\2", text)
+
+
+def _build_registry() -> pint.UnitRegistry:
+    ureg: pint.UnitRegistry = pint.UnitRegistry(preprocessors=[_preprocess], cache_folder=None)
+    # Element masses as dimensions; molar-mass ratios 44/12, 16/12, 44/28 (IPCC 2006 Vol.4
+    # Ch.2 Eq. 2.25 note and Wetlands Supplement Ch.2/3; see data/ipcc/gwp.csv conversion rows).
+    ureg.define("carbon = [carbon_mass] = C_mass")
+    ureg.define("co2 = 12/44 * carbon")
+    ureg.define("methane = [methane_mass]")
+    ureg.define("ch4 = methane")
+    ureg.define("ch4_c = 16/12 * methane")
+    ureg.define("nitrous_oxide = [nitrous_oxide_mass]")
+    ureg.define("n2o = nitrous_oxide")
+    ureg.define("n2o_n = 44/28 * nitrous_oxide")
+    return ureg
+
+
+ureg = _build_registry()
+
+# Canonical units of the harmonised columns (the glossary's unit suffixes).
+CANONICAL_UNITS = {
+    "area": "ha",
+    "soc": "g/kg",
+    "bulk_density": "g/cm**3",
+    "depth": "cm",
+    "stock": "t/ha",
+}
+
+
+class UnitError(ValueError):
+    """A unit string that cannot be parsed or has the wrong dimension."""
+
+
+@lru_cache(maxsize=4096)
+def conversion_factor(unit: str, target: str) -> float:
+    """Multiplicative factor converting a value in ``unit`` to ``target``.
+
+    Parameters
+    ----------
+    unit : str
+        Unit string as submitted (e.g. ``"g/100g"``, ``"Mg/m3"``, ``"km2"``).
+    target : str
+        Canonical unit (e.g. ``"g/kg"``).
+
+    Raises
+    ------
+    UnitError
+        When the string does not parse or measures another dimension.
+    """
+    try:
+        quantity = ureg.Quantity(1.0, unit)
+        return float(quantity.to(target).magnitude)
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError, AssertionError) as err:
+        raise UnitError(f"cannot convert {unit!r} to {target}: {err}") from err
+
+
+def check_unit(unit: object, target: str) -> str | None:
+    """Return None when ``unit`` converts to ``target``, else a short reason."""
+    if not isinstance(unit, str) or not unit.strip():
+        return "missing unit"
+    try:
+        conversion_factor(unit, target)
+    except UnitError as err:
+        return str(err)
+    return None
+
+
+def convert_column(values: pd.Series, units: pd.Series, target: str) -> np.ndarray:
+    """Convert a value column with a parallel unit column to ``target`` (vectorised).
+
+    One pint conversion per distinct unit string; rows with unusable units become NaN (the
+    validation stage has rejected them before harmonisation runs).
+    """
+    return _convert_by_unit(values, units, lambda unit: conversion_factor(unit, target))
+
+
+def _convert_by_unit(
+    values: pd.Series, units: pd.Series, factor_of: Callable[[str], float]
+) -> np.ndarray:
+    """values x factor_of(unit), one factor per distinct unit string; unusable units -> NaN."""
+    distinct: Iterable[str] = pd.unique(units.dropna())
+    factors = {}
+    for unit in distinct:
+        try:
+            factors[unit] = factor_of(str(unit))
+        except UnitError:
+            factors[unit] = np.nan
+    factor = units.map(factors).astype("float64").to_numpy()
+    return values.astype("float64").to_numpy() * factor
+
+
+def carbon_to_co2(mass_c: float | np.ndarray) -> float | np.ndarray:
+    """Convert a carbon mass to CO2 mass (x 44/12; IPCC 2006 Vol.4 Ch.2, Sec. 2.2.3 note)."""
+    return mass_c * conversion_factor("t carbon", "t co2")
+
+
+# --- Soil profile quantities (issue 7): accepted unit strings and whole-column conversion ---
+# Unit strings seen in national profile submissions, per quantity; each converts to the
+# canonical unit with one pint factor (ECOSYSTEM.md section 3.2 for the parsing fixes).
+SOIL_UNIT_STRINGS: dict[str, tuple[str, ...]] = {
+    "soc": ("g/kg", "%", "percent", "g/100g", "g/100 g", "mg/g", "dag/kg", "permille", "‰"),
+    "bulk_density": ("g/cm3", "g/cm^3", "g/cm**3", "g cm-3", "Mg/m3", "Mg/m^3", "Mg m-3",
+                     "t/m3", "kg/m3", "kg m-3", "kg/dm3"),
+    "stock": ("t/ha", "Mg/ha", "kg/m2", "kg m-2", "g/m2", "t C/ha", "Mg C/ha", "kg C/m2"),
+    "depth": ("cm", "m", "mm", "dm"),
+}  # fmt: skip
+# Carbon stocks may be submitted as plain mass ("t/ha") or as carbon ("t C/ha"); both mean
+# carbon mass per area and convert to t C/ha.
+CARBON_STOCK_UNIT = "t carbon/ha"
+
+
+def soil_conversion_factor(unit: str, quantity: str) -> float:
+    """Factor converting ``unit`` to the canonical unit of a soil ``quantity``.
+
+    Parameters
+    ----------
+    unit : str
+        Submitted unit string (e.g. ``"%"``, ``"Mg/m3"``, ``"kg C/m2"``, ``"m"``).
+    quantity : str
+        One of ``soc`` (to g/kg), ``bulk_density`` (to g/cm3), ``stock`` (to t C/ha, plain
+        mass per area read as carbon mass) or ``depth`` (to cm).
+
+    Raises
+    ------
+    UnitError
+        Unknown quantity, unparsable string or wrong dimension.
+    """
+    if quantity not in SOIL_UNIT_STRINGS:
+        raise UnitError(f"unknown soil quantity {quantity!r}; known: {sorted(SOIL_UNIT_STRINGS)}")
+    if quantity == "stock":
+        try:
+            factor = conversion_factor(unit, CARBON_STOCK_UNIT)
+        except UnitError:
+            factor = conversion_factor(unit, CANONICAL_UNITS["stock"])
+    else:
+        factor = conversion_factor(unit, CANONICAL_UNITS[quantity])
+    # pint's float arithmetic leaves noise (Mg/m3 -> 1.0000000000000002 g/cm3); soil unit
+    # factors are exact decimal ratios, so 12 significant digits lose nothing.
+    return float(f"{factor:.12g}")
+
+
+def convert_soil_column(values: pd.Series, units: pd.Series, quantity: str) -> np.ndarray:
+    """Convert a soil value column with a parallel unit column to the canonical unit.
+
+    One conversion per distinct unit string (vectorised); unusable or missing units give NaN,
+    which the caller must report (validation rejects such rows before harmonisation).
+    """
+    return _convert_by_unit(values, units, lambda unit: soil_conversion_factor(unit, quantity))

@@ -1,0 +1,204 @@
+"""IPCC default factor tables behind a strict loader, plus country-specific overrides.
+
+The IPCC tables are kept unchanged (with their citation columns) in ``inventory/data/ipcc/``
+(copied from the project's reference set; see its README for the provenance of every value).
+``inventory/data/factor_level_map.csv`` maps our management/input codes to the printed table
+levels and records every judgement call in its ``comment`` column.
+
+The loader returns one canonical table, the shape every factor source is brought to::
+
+    country        ISO3 of a country-specific factor, or '*' (IPCC defaults)
+    factor         SOC_REF | F_LU | F_MG | F_I
+    climate_zone   canonical zone code, or '*' (applies to every zone)
+    soil_class     canonical soil class, or '*'
+    land_use       canonical land use, or '*'
+    level          management code (F_LU, F_MG), input code (F_I), or '*'
+    value          dimensionless factor, or t C/ha for SOC_REF (0-30 cm)
+    uncertainty_pct  +/- % of the value (95 % interval), NaN when the table gives none
+    tier, source, priority   provenance; lower priority wins (submitted 1, derived 2, default 3)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Literal, get_args
+
+import pandas as pd
+
+from inventory.core import vocab
+
+Edition = Literal["2019", "2006"]  # IPCC 2019 Refinement, IPCC 2006 Guidelines
+EDITIONS: tuple[str, ...] = get_args(Edition)
+DEFAULT_EDITION: Edition = "2019"
+_REFERENCE_ZONE = {v: k for k, v in vocab.CLIMATE_TO_REFERENCE.items()}
+_REFERENCE_SOIL = {v: k for k, v in vocab.SOIL_TO_REFERENCE.items()}
+
+
+class FactorError(ValueError):
+    """A factor table is malformed or a stratum has no factor."""
+
+
+def _data_csv(name: str) -> pd.DataFrame:
+    path = resources.files("inventory.data").joinpath(name)
+    with path.open("rb") as handle:
+        return pd.read_csv(handle, dtype={"code": str, "edition": str})
+
+
+def _check_edition(edition: str) -> str:
+    if edition not in EDITIONS:
+        raise FactorError(f"unknown IPCC edition {edition!r}; choose one of {EDITIONS}")
+    return edition
+
+
+@lru_cache(maxsize=4)
+def soc_ref_defaults(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
+    """Default reference SOC stocks, 0-30 cm, t C/ha, in canonical form.
+
+    Source: IPCC 2019 Refinement Vol.4 Ch.2 Table 2.3 (updated), or IPCC 2006 Vol.4 Ch.2
+    Table 2.3 with ``edition="2006"``. Blank cells (class absent in a zone) are dropped, so a
+    stratum on such a cell fails the coverage check with its name.
+    """
+    table = _data_csv("ipcc/soc_ref_mineral.csv")
+    edition = _check_edition(edition)
+    out = pd.DataFrame({
+        "country": vocab.WILDCARD,
+        "factor": "SOC_REF",
+        "climate_zone": table["climate_zone"].map(_REFERENCE_ZONE),
+        "soil_class": table["soil_class"].map(_REFERENCE_SOIL),
+        "land_use": vocab.WILDCARD,
+        "level": vocab.WILDCARD,
+        "value": table[f"soc_ref_{edition}"],
+        "uncertainty_pct": table[f"uncertainty_{edition}_pct"],
+        "tier": "tier1_default",
+        "source": f"IPCC {edition} Vol.4 Ch.2 Table 2.3; " + table[
+            "source" if edition == "2019" else "source_2006"].astype(str),
+    })  # fmt: skip
+    if out[["climate_zone", "soil_class"]].isna().any().any():
+        raise FactorError("soc_ref_mineral.csv has a zone or soil code outside the vocabulary")
+    out["priority"] = vocab.FACTOR_PRIORITY["tier1_default"]
+    return out.dropna(subset=["value"]).reset_index(drop=True)[vocab.FACTOR_COLUMNS]
+
+
+def _table_rows(edition: str) -> pd.DataFrame:
+    """Stock change factor rows of one edition, one row per applicable zone."""
+    table = _data_csv("ipcc/stock_change_factors.csv")
+    table = table[table["source_edition"].str.startswith(f"{edition} ")].copy()
+    table["zone"] = table["applies_to_zones"].str.split(";")
+    table = table.explode("zone")
+    table["climate_zone"] = table["zone"].map(_REFERENCE_ZONE)
+    return table.add_prefix("t_")
+
+
+@lru_cache(maxsize=4)
+def stock_change_defaults(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
+    """Default F_LU, F_MG, F_I in canonical form (IPCC Vol.4 Ch.5 Table 5.5, Ch.6 Table 6.2)."""
+    edition = _check_edition(edition)
+    mapping = _data_csv("factor_level_map.csv")
+    mapping = mapping[mapping["edition"].isin([vocab.WILDCARD, edition])]
+    rows = _table_rows(edition)
+    from_table = mapping[mapping["table_level"].notna()].merge(
+        rows,
+        left_on=["table_land_use", "factor", "table_level"],
+        right_on=["t_land_use", "t_factor_type", "t_level"],
+    )
+    source = (
+        "IPCC " + from_table["t_source_edition"] + " " + from_table["t_source_table"]
+        + ", " + from_table["t_level"] + "; " + from_table["t_source"]
+    )  # fmt: skip
+    tabled = pd.DataFrame(
+        {
+            "country": vocab.WILDCARD,
+            "factor": from_table["factor"],
+            "climate_zone": from_table["t_climate_zone"],
+            "soil_class": vocab.WILDCARD,
+            "land_use": from_table["land_use"],
+            "level": from_table["code"],
+            "value": from_table["t_value"],
+            "uncertainty_pct": from_table["t_error_pct"],
+            "tier": "tier1_default",
+            "source": source,
+        }
+    )
+    fixed = mapping[mapping["table_level"].isna()]
+    fixed = fixed.assign(factor=fixed["factor"].str.split("|")).explode("factor")
+    fixed = pd.concat(
+        [fixed[fixed["factor"] != vocab.WILDCARD]]
+        + [fixed[fixed["factor"] == vocab.WILDCARD].assign(factor=f) for f in vocab.FACTORS[1:]]
+    )
+    fixed_rows = pd.DataFrame(
+        {
+            "country": vocab.WILDCARD,
+            "factor": fixed["factor"],
+            "climate_zone": vocab.WILDCARD,
+            "soil_class": vocab.WILDCARD,
+            "land_use": fixed["land_use"],
+            "level": fixed["code"],
+            "value": fixed["fixed_value"],
+            "uncertainty_pct": float("nan"),
+            "tier": "tier1_default",
+            "source": fixed["source"] + " (" + fixed["comment"].fillna("") + ")",
+        }
+    )
+    out = pd.concat([tabled, fixed_rows], ignore_index=True)
+    out["priority"] = vocab.FACTOR_PRIORITY["tier1_default"]
+    _check_unmapped(mapping, from_table, edition)
+    return out[vocab.FACTOR_COLUMNS]
+
+
+def _check_unmapped(mapping: pd.DataFrame, matched: pd.DataFrame, edition: str) -> None:
+    wanted = mapping[mapping["table_level"].notna()]
+    keys = ["land_use", "factor", "code", "table_level"]
+    found = matched[keys].drop_duplicates()
+    missing = wanted.merge(found, on=keys, how="left", indicator=True)
+    missing = missing[missing["_merge"] == "left_only"]
+    if len(missing):
+        raise FactorError(
+            f"factor_level_map.csv names table levels not in the {edition} table: "
+            + "; ".join(missing["table_level"].astype(str) + " (" + missing["factor"] + ")")
+        )
+
+
+def default_factors(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
+    """All Tier 1 defaults of one edition in canonical form (SOC_REF and F factors)."""
+    return pd.concat([soc_ref_defaults(edition), stock_change_defaults(edition)], ignore_index=True)
+
+
+def submitted_factors(factors: pd.DataFrame | None, country: str = vocab.WILDCARD) -> pd.DataFrame:
+    """Country-specific factors of a submission (dataset ``factors``) in canonical form.
+
+    Empty key cells mean "applies to all" (wildcard). ``level`` is the management code for
+    F_LU/F_MG and the input code for F_I.
+    """
+    if factors is None or factors.empty:
+        return pd.DataFrame(columns=vocab.FACTOR_COLUMNS)
+    out = factors.copy()
+    out["country"] = out["country"] if "country" in out.columns else country
+    for key in ("climate_zone", "soil_class", "land_use", "level"):
+        column = out[key] if key in out.columns else pd.Series(None, index=out.index)
+        out[key] = column.where(column.notna() & (column.astype(str) != ""), vocab.WILDCARD)
+    out["factor"] = out["factor"].astype(str).str.upper()
+    out["tier"] = "tier2_submitted"
+    out["source"] = "submitted: " + out["source"].fillna("no source given").astype(str)
+    out["priority"] = vocab.FACTOR_PRIORITY["tier2_submitted"]
+    return out[vocab.FACTOR_COLUMNS]
+
+
+def factor_table(
+    edition: str = DEFAULT_EDITION,
+    *,
+    submitted: pd.DataFrame | None = None,
+    derived: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every candidate factor of a run, ranked by ``priority`` (resolved in SQL).
+
+    ``submitted`` and ``derived`` carry a ``country`` column, so one table serves a
+    multi-country run without one country's factors leaking into another's.
+    """
+    parts = [default_factors(edition), submitted_factors(submitted)]
+    if derived is not None and not derived.empty:
+        parts.append(derived[vocab.FACTOR_COLUMNS])
+    table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    table["uncertainty_pct"] = table["uncertainty_pct"].astype("float64")
+    table["value"] = table["value"].astype("float64")
+    return table

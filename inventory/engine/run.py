@@ -1,0 +1,283 @@
+"""One inventory run: parameters, per-country computation, run manifest.
+
+``compute_country`` turns one country's harmonised inputs into the published tables;
+``run_manifest`` records what a run used (input hashes, factor-table hashes, parameters, code
+version, timings) so every published number can be traced and rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+import inventory
+from inventory.engine import approach2, factors, indicators, mineral, organic, sql_models, tier2
+from inventory.harmonise.store import harmonised_manifest, read_harmonised
+from inventory.lake.zones import Lake, sha256_file, utc_now
+
+HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
+                     "grid_zonal")  # fmt: skip
+ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_status",
+                "drainage_depth")  # fmt: skip
+
+
+class RunParameters(BaseModel):
+    """Parameters of an inventory run (validated before any work starts)."""
+
+    countries: list[str] = Field(default_factory=list, description="ISO3 codes; empty = all")
+    first_year: int | None = Field(None, ge=1900, le=2100)
+    last_year: int | None = Field(None, ge=1900, le=2100)
+    tier: Literal[1, 2] = 2
+    approach: Literal[1, 2, 3] | None = Field(
+        None, description="1: stratum areas; 2/3: land units; None: as the submission declares"
+    )
+    edition: factors.Edition = factors.DEFAULT_EDITION
+    gwp_set: organic.GwpSet = organic.DEFAULT_GWP_SET
+    transition_years: int = Field(mineral.DEFAULT_TRANSITION_YEARS, ge=1, le=100)
+    mc_draws: int = Field(mineral.DEFAULT_MC_DRAWS, ge=0, le=100_000)
+    seed: int = mineral.DEFAULT_SEED
+    min_profiles: int = Field(
+        tier2.DEFAULT_MIN_PROFILES, ge=2, description="Tier 2: profiles per stratum mean"
+    )
+    min_coverage: float = Field(
+        tier2.DEFAULT_MIN_COVERAGE, gt=0, le=1, description="Tier 2: covered share of 0-30 cm"
+    )
+    target_permille: float = Field(
+        indicators.TARGET_PERMILLE, description="4 per 1000 aspiration, per mille per year"
+    )
+    rewet_share: float = Field(
+        0.25, ge=0.0, le=1.0, description="rewetting scenario: share of drained area rewetted"
+    )
+
+
+@dataclass
+class CountryResult:
+    country: str
+    tables: dict[str, pd.DataFrame]
+    inputs: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _years(params: RunParameters, manifest: dict) -> tuple[int | None, int | None]:
+    declared = manifest.get("manifest", {}).get("years") or [None, None]
+    return (params.first_year or declared[0], params.last_year or declared[-1])
+
+
+def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryResult:
+    """All published tables of one country from its harmonised inputs."""
+    started = time.perf_counter()
+    record = harmonised_manifest(lake, country)
+    first, last = _years(params, record)
+    table, derived = _factor_table(lake, country, params)
+    con = sql_models.connect()
+    result = _mineral(lake, country, params, record, table, (first, last), con)
+    timings = {"mineral_s": time.perf_counter() - started}
+    tables: dict[str, pd.DataFrame] = {
+        "soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes,
+        "stratum_factors": result.stratum_factors.drop(columns="factor_id", errors="ignore"),
+    }  # fmt: skip
+    if result.stock_change_totals is not None:
+        tables["stock_change_totals"] = result.stock_change_totals
+    if result.stock_change_subcategories is not None:
+        tables["stock_change_subcategories"] = result.stock_change_subcategories
+    if derived is not None:
+        tables["tier2_diagnostics"] = derived.diagnostics.assign(country=country)
+    grid = read_harmonised(lake, "grid_zonal", country)
+    if grid is not None:  # reported beside the inventory; its SOC_REF candidates are not used
+        tables["grid_statistics"] = grid.drop(columns="submission_id")
+    tables.update(_organic_and_indicators(con, lake, country, tables, params, (first, last)))
+    timings["total_s"] = time.perf_counter() - started
+    inputs = {
+        d: str(lake.harmonised(d, country) / "part-0.parquet")
+        for d in HARMONISED_INPUTS
+        if (lake.harmonised(d, country) / "part-0.parquet").exists()
+    }
+    return CountryResult(country, tables, inputs, timings)
+
+
+def _factor_table(lake: Lake, country: str, params: RunParameters):
+    """Candidate factors: IPCC defaults, plus (Tier 2) submitted and profile-derived ones."""
+    if params.tier == 1:
+        return factors.factor_table(params.edition), None
+    submitted = read_harmonised(lake, "factors", country)
+    intervals = read_harmonised(lake, "profiles", country)
+    derived = None
+    if intervals is not None:
+        derived = tier2.derive_factors(
+            intervals, min_profiles=params.min_profiles, min_coverage=params.min_coverage
+        )
+    table = factors.factor_table(
+        params.edition, submitted=submitted, derived=derived.factors if derived else None
+    )
+    return table, derived
+
+
+def _mineral(lake, country, params, record, table, years, con) -> mineral.MineralInventory:
+    """Approach 1 on stratum areas, or Approach 2/3 on land units (as declared or requested)."""
+    approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
+    dataset = "land_areas" if approach == 1 else "land_units"
+    frame = read_harmonised(lake, dataset, country)
+    if frame is None:
+        raise FileNotFoundError(
+            f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
+            f"submission has none (submit it, or run with the other approach)"
+        )
+    compute = (
+        mineral.compute_mineral_inventory if approach == 1
+        else approach2.compute_land_unit_inventory
+    )  # fmt: skip
+    return compute(
+        frame, table, transition_years=params.transition_years, first_year=years[0],
+        last_year=years[1], mc_draws=params.mc_draws, seed=params.seed, con=con,
+    )  # fmt: skip
+
+
+def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[str, pd.DataFrame]:
+    """Organic-soil emissions, 4p1000 indicators, peatland offsets and UNFCCC rows."""
+
+    organic_soils = read_harmonised(lake, "organic_soils", country)
+    if organic_soils is None:
+        organic_soils = pd.DataFrame({c: pd.Series(dtype="str") for c in ORGANIC_KEYS})
+        organic_soils = organic_soils.assign(
+            year=pd.Series(dtype="int64"), area_ha=pd.Series(dtype="float64")
+        )
+    first, last = years
+    organic_soils = organic_soils[organic_soils["year"].between(first or -9999, last or 9999)]
+    emissions = organic.organic_soil_emissions(con, organic_soils, gwp_set=params.gwp_set)
+    rewetting = indicators.rewetting_scenario(
+        con, organic_soils, rewet_share=params.rewet_share, gwp_set=params.gwp_set
+    )
+    changes = tables["stock_changes"].drop(columns="draw", errors="ignore")
+    return {
+        "organic_soil_emissions": emissions,
+        "fourp1000_indicators": indicators.fourp1000_indicators(
+            con, tables["soc_stocks"], changes, target_permille=params.target_permille
+        ),
+        "peatland_offsets": indicators.peatland_offsets(
+            con, emissions, changes, rewetting=rewetting
+        ),
+        "unfccc_tables": indicators.unfccc_tables(con, changes, emissions),
+        "rewetting_scenario": rewetting,
+    }
+
+
+def _hash_package_data() -> dict[str, str]:
+    root = resources.files("inventory.data")
+    hashes = {}
+    for entry in sorted(Path(str(root)).rglob("*.csv")):
+        hashes[str(entry.relative_to(Path(str(root))))] = sha256_file(entry)
+    return hashes
+
+
+def _code_version() -> dict[str, str]:
+    here = Path(inventory.__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+            timeout=5, check=False,
+        ).stdout.strip()  # fmt: skip
+    except OSError:
+        commit = ""
+    return {"package": inventory.__version__, "git_commit": commit or "unknown",
+            "python": platform.python_version()}  # fmt: skip
+
+
+def _code_fingerprint() -> str:
+    """sha256 over the package's Python, SQL and data files (changes whenever the method does)."""
+    root = Path(inventory.__file__).resolve().parent
+    digest = hashlib.sha256(inventory.__version__.encode())
+    for path in sorted(p for p in root.rglob("*") if p.suffix in {".py", ".sql", ".csv"}):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_fingerprint(lake: Lake, country: str, params: RunParameters) -> str:
+    """Key of one country's computation: its harmonised inputs, the parameters and the code.
+
+    Used as the Prefect task cache key, so an unchanged country is not recomputed.
+    """
+    digest = hashlib.sha256(country.encode())
+    digest.update(json.dumps(params.model_dump(exclude={"countries"}), sort_keys=True).encode())
+    digest.update(_code_fingerprint().encode())
+    for dataset in HARMONISED_INPUTS:
+        path = lake.harmonised(dataset, country) / "part-0.parquet"
+        digest.update(f"{dataset}:{sha256_file(path) if path.exists() else '-'}".encode())
+    return digest.hexdigest()
+
+
+def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
+    """What the run used and how long it took (written as runs/<run_id>/manifest.json)."""
+    return {
+        "created_at": utc_now().isoformat(),
+        "countries": [r.country for r in results],
+        "parameters": params.model_dump(),
+        "inputs": {
+            r.country: {name: {"path": p, "sha256": sha256_file(p)} for name, p in r.inputs.items()}
+            for r in results
+        },
+        "factor_tables_sha256": _hash_package_data(),
+        "code_version": _code_version(),
+        "timings_s": {r.country: r.timings for r in results},
+    }
+
+
+def combine(per_country: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Concatenate the tables of several countries, table by table."""
+    names = sorted({name for tables in per_country for name in tables})
+    return {
+        name: pd.concat([t[name] for t in per_country if name in t], ignore_index=True)
+        for name in names
+    }
+
+
+def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per country, in its last reported year: area, stock, stock change, organic emissions."""
+    stocks = tables["soc_stocks"]
+    last = stocks.groupby("country")["year"].max().rename("year")
+
+    def at_last(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        if frame.empty:
+            return pd.DataFrame(columns=columns, index=last.index, dtype="float64")
+        rows = frame.merge(last.reset_index(), on=["country", "year"])
+        return rows.groupby("country")[columns].sum()
+
+    out = pd.concat([
+        last,
+        at_last(stocks, ["area_ha", "stock_tc"]),
+        at_last(tables["stock_changes"], ["dC_tc_per_yr", "dCO2_t_per_yr"]),
+        at_last(tables["organic_soil_emissions"], ["co2e_t"]).rename(
+            columns={"co2e_t": "organic_co2e_t"}),
+    ], axis=1)  # fmt: skip
+    return out.fillna({"organic_co2e_t": 0.0}).reset_index()
+
+
+# Display units of the summary (published tables keep ha, t C, t CO2).
+SUMMARY_COLUMNS = {  # column -> (heading, divisor)
+    "area_ha": ("area kha", 1e3),
+    "stock_tc": ("SOC stock Mt C", 1e6),
+    "dC_tc_per_yr": ("change kt C/yr", 1e3),
+    "dCO2_t_per_yr": ("mineral kt CO2/yr", 1e3),
+    "organic_co2e_t": ("organic kt CO2e/yr", 1e3),
+}
+
+
+def summary_rows(records: list[dict]) -> list[dict]:
+    """The :func:`summarise` records in display units (+ CO2 = emission, as UNFCCC reports)."""
+    rows = []
+    for record in records:
+        row = {"country": record["country"], "year": int(record["year"])}
+        for column, (heading, divisor) in SUMMARY_COLUMNS.items():
+            row[heading] = float(record[column]) / divisor
+        rows.append(row)
+    return rows

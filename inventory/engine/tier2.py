@@ -1,0 +1,130 @@
+"""Tier 2: country-specific SOC_REF and stock change factors from harmonised soil profiles.
+
+IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 lets a country replace the Tier 1 defaults with values from
+national measurements. Here they are stratum means of harmonised 0-30 cm stocks:
+
+* ``SOC_REF(c, s)`` = mean stock of the profiles under the native/reference land use in
+  climate zone ``c`` and soil class ``s`` (any management/input code of those profiles).
+* ``F_LU``, ``F_MG``, ``F_I`` = ratio of two stratum means in the same ``c, s``: a stratum that
+  differs from its reference in one factor only, every other factor at its IPCC reference
+  condition (full tillage and medium input for cropland, nominal management for grassland).
+  The pairs are data: ``inventory/data/tier2_factor_ratios.csv`` (one row per factor and level,
+  with its citation and a comment on each judgement call). For example::
+
+      F_LU(cropland)   = mean(cropland, full_tillage, medium) / mean(native)
+      F_MG(no_tillage) = mean(cropland, no_tillage, medium)   / mean(cropland, full_tillage, medium)
+      F_I(low)         = mean(cropland, full_tillage, low)    / mean(cropland, full_tillage, medium)
+      F_MG(improved)   = mean(grassland, improved, medium)    / mean(grassland, nominal, n/a)
+
+  Grassland F_LU is 1 by definition (Vol.4 Ch.6 Table 6.2) and is not derived; forest land,
+  settlements, wetlands and other land stay at their Tier 1 reference factors.
+
+Every mean needs ``min_profiles`` profiles (default 5) with a 0-30 cm interval covering at least
+``min_coverage`` (default 0.9) of the layer. Uncertainty is the 95 % half-width in % of the value:
+``1.96 x SE / mean`` for SOC_REF; for a ratio the two relative uncertainties add in quadrature
+(IPCC 2006 Vol.1 Ch.3 Eq. 3.1, Approach 1 propagation of error for products and quotients).
+The 1.96 is the normal quantile IPCC tables use; with n = 5 a Student t quantile (2.78) would be
+wider, which is why ``min_profiles`` should not go lower.
+
+The result is in canonical factor form (``inventory.engine.vocab.FACTOR_COLUMNS``), tier
+``tier2_derived``, ready for ``factors.factor_table(edition, derived=...)``; in the resolution
+order it ranks below submitted factors and above IPCC defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import duckdb
+import pandas as pd
+
+from inventory.core import vocab
+from inventory.engine import factors, sql_models
+from inventory.engine.mineral import Z_95
+
+DEFAULT_MIN_PROFILES = 5
+DEFAULT_MIN_COVERAGE = 0.9  # fraction of the 0-30 cm layer covered by measured horizons
+INTERVAL_COLUMNS = [
+    "country", "profile_id", "year", "lat", "lon", "climate_zone", "soil_class", "land_use",
+    "management", "input", "upper_cm", "lower_cm", "stock_tc_per_ha", "coverage_fraction",
+    "depth_method",
+]  # fmt: skip
+
+
+@dataclass
+class DerivedFactors:
+    """Tier 2 factors in canonical form, and the stratum statistics they came from."""
+
+    factors: pd.DataFrame
+    diagnostics: pd.DataFrame
+
+
+@lru_cache(maxsize=1)
+def ratio_definitions() -> pd.DataFrame:
+    """The numerator/reference strata of every derivable factor (tier2_factor_ratios.csv).
+
+    Checked at load: factor names, and every code against the vocabulary ('*' = pooled).
+    """
+    path = resources.files("inventory.data").joinpath("tier2_factor_ratios.csv")
+    with path.open("rb") as handle:
+        table = pd.read_csv(handle, dtype=str)
+    bad = ~table["factor"].isin(vocab.FACTORS)
+    allowed = {
+        "land_use": vocab.LAND_USES, "management": vocab.MANAGEMENTS, "input": vocab.INPUTS,
+    }  # fmt: skip
+    for side in ("num", "den"):
+        for key, codes in allowed.items():
+            column = table[f"{side}_{key}"]
+            bad |= column.notna() & ~column.isin((*codes, vocab.WILDCARD))
+    if bad.any():
+        rows = table.index[bad].tolist()
+        raise factors.FactorError(f"tier2_factor_ratios.csv: unknown code in rows {rows}")
+    return table
+
+
+def derive_factors(
+    intervals: pd.DataFrame,
+    *,
+    min_profiles: int = DEFAULT_MIN_PROFILES,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> DerivedFactors:
+    """Country-specific SOC_REF, F_LU, F_MG, F_I from harmonised profile intervals.
+
+    Parameters
+    ----------
+    intervals : DataFrame
+        Harmonised profile intervals (``INTERVAL_COLUMNS``); only rows with upper_cm = 0 and
+        lower_cm = 30 [cm] and coverage_fraction >= ``min_coverage`` are used;
+        stock_tc_per_ha [t C/ha].
+    min_profiles : int
+        Profiles [count] every stratum mean needs before it may feed a factor (>= 2, so that
+        a standard error exists).
+    min_coverage : float
+        Minimum fraction [0-1] of the 0-30 cm layer covered by measured horizons.
+
+    Returns
+    -------
+    DerivedFactors
+        ``factors``: canonical factor rows (tier ``tier2_derived``, priority
+        ``vocab.FACTOR_PRIORITY['tier2_derived']``, source naming n, mean and SE of each mean);
+        ``diagnostics``: n, mean, sd, se per stratum (``tier2_stratum_means.sql``), with
+        ``sufficient`` telling whether n reached ``min_profiles``.
+    """
+    if min_profiles < 2:
+        raise ValueError("min_profiles must be at least 2 (a standard error needs n >= 2)")
+    con = con or sql_models.connect()
+    sql_models.register(
+        con, {"intervals": intervals, "tier2_ratio_definitions": ratio_definitions()}
+    )
+    params = {
+        "min_profiles": min_profiles, "min_coverage": min_coverage, "z95": Z_95,
+        "priority": vocab.FACTOR_PRIORITY["tier2_derived"],
+    }  # fmt: skip
+    sql_models.run_model(con, "tier2_stratum_means", params, into="tier2_stratum_means")
+    derived = sql_models.run_model(con, "tier2_factors", params)
+    derived["uncertainty_pct"] = derived["uncertainty_pct"].astype("float64")
+    diagnostics = con.execute("SELECT * FROM tier2_stratum_means ORDER BY ALL").df()
+    return DerivedFactors(derived[vocab.FACTOR_COLUMNS], diagnostics)

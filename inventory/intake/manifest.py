@@ -1,0 +1,239 @@
+"""``submission.yaml`` (format v1, DESIGN.md): parsing and schema check with clear messages.
+
+Every problem is collected as a failure record (``file`` = ``submission.yaml``); the caller
+raises them together.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from inventory.core import units
+from inventory.core.failures import failure
+
+FORMAT_VERSION = 1
+MANIFEST = "submission.yaml"
+DATASETS = ("land_areas", "land_units", "profiles", "factors", "organic_soils", "grids")
+TABULAR_DATASETS = DATASETS[
+    :-1
+]  # grids: one NetCDF file, checked by inventory.validation.grid_checks
+TIERS = (1, 2)
+APPROACHES = (1, 2, 3)
+# Plausible inventory years: UNFCCC base years start at 1990; land-use histories (20-year
+# transition, IPCC 2006 Vol.4 Ch.2 Eq. 2.25) and legacy surveys reach back further.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+UNIT_DEFAULT_KEYS = {"area": "area", "soc": "soc", "bulk_density": "bulk_density"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# ISO 3166-1 alpha-3 (officially assigned codes), plus EUU: the European Union as a UNFCCC Party.
+ISO3_CODES = frozenset(
+    """
+AFG ALA ALB DZA ASM AND AGO AIA ATA ATG ARG ARM ABW AUS AUT AZE BHS BHR BGD BRB BLR BEL BLZ BEN
+BMU BTN BOL BES BIH BWA BVT BRA IOT BRN BGR BFA BDI CPV KHM CMR CAN CYM CAF TCD CHL CHN CXR CCK
+COL COM COG COD COK CRI CIV HRV CUB CUW CYP CZE DNK DJI DMA DOM ECU EGY SLV GNQ ERI EST SWZ ETH
+FLK FRO FJI FIN FRA GUF PYF ATF GAB GMB GEO DEU GHA GIB GRC GRL GRD GLP GUM GTM GGY GIN GNB GUY
+HTI HMD VAT HND HKG HUN ISL IND IDN IRN IRQ IRL IMN ISR ITA JAM JPN JEY JOR KAZ KEN KIR PRK KOR
+KWT KGZ LAO LVA LBN LSO LBR LBY LIE LTU LUX MAC MDG MWI MYS MDV MLI MLT MHL MTQ MRT MUS MYT MEX
+FSM MDA MCO MNG MNE MSR MAR MOZ MMR NAM NRU NPL NLD NCL NZL NIC NER NGA NIU NFK MKD MNP NOR OMN
+PAK PLW PSE PAN PNG PRY PER PHL PCN POL PRT PRI QAT REU ROU RUS RWA BLM SHN KNA LCA MAF SPM VCT
+WSM SMR STP SAU SEN SRB SYC SLE SGP SXM SVK SVN SLB SOM ZAF SGS SSD ESP LKA SDN SUR SJM SWE CHE
+SYR TWN TJK TZA THA TLS TGO TKL TON TTO TUN TUR TKM TCA TUV UGA UKR ARE GBR USA UMI URY UZB VUT
+VEN VNM VGB VIR WLF ESH YEM ZMB ZWE EUU
+""".split()
+)
+
+
+def _fail(rule_id: str, message: str, fix: str, *, column: str | None = None,
+          value: Any = None) -> dict:  # fmt: skip
+    return failure(rule_id, message, fix, file=MANIFEST, column=column, value=value)
+
+
+def parse_manifest(data: bytes) -> tuple[dict | None, list[dict]]:
+    """YAML text -> mapping, or None with the reason."""
+    text = data.decode("utf-8-sig", errors="replace")
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        return None, [
+            _fail(
+                "manifest_invalid_yaml",
+                f"submission.yaml is not valid YAML{where}: {problem}",
+                "fix the YAML syntax there: 'key: value' pairs, "
+                "consistent indentation with spaces, quotes around text with ':'",
+            )
+        ]
+    if not isinstance(loaded, dict):
+        return None, [
+            _fail(
+                "manifest_not_mapping",
+                "submission.yaml must be a list of 'key: value' settings",
+                "start from the example in the README",
+            )
+        ]
+    return loaded, []
+
+
+def check_manifest(manifest: dict) -> list[dict]:
+    """All schema problems of a parsed manifest."""
+    checks = (_check_version, _check_country, _check_contact, _check_years, _check_tier_approach,
+              _check_files, _check_units)  # fmt: skip
+    return [problem for check in checks for problem in check(manifest)]
+
+
+def country_of(manifest: dict | None) -> str | None:
+    """The declared ISO3 code (upper case) when it is a known code, else None."""
+    value = manifest.get("country") if isinstance(manifest, dict) else None
+    if isinstance(value, str) and value.strip().upper() in ISO3_CODES:
+        return value.strip().upper()
+    return None
+
+
+def _check_version(m: dict) -> list[dict]:
+    version = m.get("format_version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        return [_fail("manifest_format_version", f"format_version {version!r} is not supported",
+                      f"write 'format_version: {FORMAT_VERSION}' and use the v1 columns",
+                      column="format_version", value=version)]  # fmt: skip
+    return []
+
+
+def _check_country(m: dict) -> list[dict]:
+    value = m.get("country")
+    if value is None:
+        return [
+            _fail(
+                "manifest_country",
+                "submission.yaml has no 'country'",
+                "add e.g. 'country: KEN' (ISO 3166-1 alpha-3)",
+                column="country",
+            )
+        ]
+    if isinstance(value, bool):  # YAML 1.1 reads a bare NO/YES/ON/OFF as a boolean
+        return [_fail("manifest_country", f"'country' was read as {value!r}, not a code",
+                      "put the code in quotes, e.g. country: \"NOR\"", column="country",
+                      value=value)]  # fmt: skip
+    if country_of(m) is None:
+        return [_fail("manifest_country", f"'country' {value!r} is not an ISO 3166-1 alpha-3 "
+                      "code", "use the three-letter code, e.g. KEN for Kenya, URY for Uruguay",
+                      column="country", value=value)]  # fmt: skip
+    return []
+
+
+def _check_contact(m: dict) -> list[dict]:
+    contact = m.get("contact")
+    fix = "write 'contact: {name: Your Name, email: you@example.org}'"
+    if not isinstance(contact, dict):
+        return [_fail("manifest_contact", "'contact' must give a name and an email", fix,
+                      column="contact", value=contact)]  # fmt: skip
+    problems = []
+    name, email = contact.get("name"), contact.get("email")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(_fail("manifest_contact", "contact 'name' is missing", fix,
+                              column="contact.name", value=name))  # fmt: skip
+    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+        problems.append(_fail("manifest_contact", f"contact 'email' {email!r} is not an email "
+                              "address", fix, column="contact.email", value=email))  # fmt: skip
+    return problems
+
+
+def declared_years(m: dict) -> tuple[int, int] | None:
+    years = m.get("years")
+    if (isinstance(years, list) and len(years) == 2
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in years)):  # fmt: skip
+        return int(years[0]), int(years[1])
+    return None
+
+
+def _check_years(m: dict) -> list[dict]:
+    years = declared_years(m)
+    fix = "write 'years: [FIRST, LAST]', e.g. 'years: [1990, 2024]'"
+    if years is None:
+        return [_fail("manifest_years", f"'years' {m.get('years')!r} must be [first, last]",
+                      fix, column="years", value=m.get("years"))]  # fmt: skip
+    first, last = years
+    if first > last or first < EARLIEST_YEAR or last > LATEST_YEAR:
+        return [_fail("manifest_years", f"'years' {[first, last]} must be increasing and within "
+                      f"{EARLIEST_YEAR}-{LATEST_YEAR}", fix, column="years",
+                      value=[first, last])]  # fmt: skip
+    return []
+
+
+def _check_tier_approach(m: dict) -> list[dict]:
+    problems = []
+    if m.get("tier") not in TIERS or isinstance(m.get("tier"), bool):
+        problems.append(_fail("manifest_tier", f"'tier' {m.get('tier')!r} must be 1 or 2",
+                              "write 'tier: 1' (IPCC defaults) or 'tier: 2' (country-specific)",
+                              column="tier", value=m.get("tier")))  # fmt: skip
+    if m.get("approach") not in APPROACHES or isinstance(m.get("approach"), bool):
+        problems.append(_fail("manifest_approach", f"'approach' {m.get('approach')!r} must be "
+                              "1, 2 or 3", "write 'approach: 1' for areas by stratum and year, "
+                              "2 or 3 for land units with histories", column="approach",
+                              value=m.get("approach")))  # fmt: skip
+    return problems
+
+
+def _check_files(m: dict) -> list[dict]:
+    files = m.get("files")
+    if not isinstance(files, dict) or not files:
+        return [
+            _fail(
+                "manifest_files",
+                "'files' must map each dataset to its file",
+                "write e.g. 'files: {land_areas: land_areas.csv}'",
+                column="files",
+            )
+        ]
+    problems = []
+    for dataset, path in files.items():
+        if dataset not in DATASETS:
+            problems.append(_fail("manifest_unknown_dataset", f"unknown dataset {dataset!r} "
+                                  "under 'files'", f"use one of {', '.join(DATASETS)}",
+                                  column="files", value=dataset))  # fmt: skip
+        elif not isinstance(path, str) or not path.strip():
+            problems.append(_fail("manifest_files", f"files.{dataset} must be a file name",
+                                  f"write e.g. '{dataset}: {dataset}.csv'",
+                                  column=f"files.{dataset}", value=path))  # fmt: skip
+    approach = m.get("approach")
+    needed = "land_areas" if approach == 1 else "land_units" if approach in (2, 3) else None
+    if needed and needed not in files:
+        problems.append(_fail("manifest_missing_dataset", f"approach {approach} needs the "
+                              f"dataset {needed!r}", f"add '{needed}: <file>' under 'files'",
+                              column="files", value=needed))  # fmt: skip
+    if m.get("tier") == 2 and not {"profiles", "factors"} & set(files):
+        problems.append(
+            _fail(
+                "manifest_missing_dataset",
+                "tier 2 needs 'profiles' or 'factors'",
+                "add the soil profiles or country-specific factors, or declare 'tier: 1'",
+                column="files",
+                value="profiles",
+            )
+        )
+    return problems
+
+
+def _check_units(m: dict) -> list[dict]:
+    defaults = m.get("units")
+    if defaults is None:
+        return []
+    if not isinstance(defaults, dict):
+        return [_fail("manifest_units", "'units' must map quantities to unit strings",
+                      "write e.g. 'units: {area: ha, soc: g/kg, bulk_density: g/cm3}'",
+                      column="units", value=defaults)]  # fmt: skip
+    problems = []
+    for key, unit in defaults.items():
+        target = units.CANONICAL_UNITS.get(UNIT_DEFAULT_KEYS.get(key, ""))
+        if target is None:
+            problems.append(_fail("manifest_units", f"unknown quantity {key!r} under 'units'",
+                                  f"use {', '.join(UNIT_DEFAULT_KEYS)}", column="units",
+                                  value=key))  # fmt: skip
+        elif (reason := units.check_unit(unit, target)) is not None:
+            problems.append(_fail("manifest_units", f"units.{key}: {reason}",
+                                  f"give a unit convertible to {target}", column=f"units.{key}",
+                                  value=unit))  # fmt: skip
+    return problems

@@ -1,0 +1,141 @@
+"""Per-country API tokens for the submission API, stored only as salted scrypt hashes.
+
+A token reads ``soc_<token_id>_<secret>``: ``token_id`` (8 hex characters) is public and names
+the store record; ``secret`` (32 random bytes, URL-safe base64) is shown once by
+:func:`create_token` and never stored. The store is one JSON file, by default
+``<lake root>/config/tokens.json`` (:func:`store_path`; ``$SOILC_TOKENS`` overrides it), mode 0600::
+
+    {"version": 1, "tokens": [{"token_id", "country", "kdf", "salt", "hash", "n", "r", "p",
+                               "issued_at", "revoked_at"}]}
+
+Hashing: ``hashlib.scrypt(secret, salt=16 random bytes, n=2**14, r=8, p=1, dklen=32)``, the
+interactive-login parameters recommended by Percival (2009), "Stronger key derivation via
+sequential memory-hard functions", section 7, and RFC 7914 section 2. The secret already has
+256 bits of entropy, so the KDF is defence in depth for a leaked store file, not the only
+barrier. Comparison uses :func:`hmac.compare_digest` (constant time).
+
+Admin: :func:`create_token`, :func:`revoke_token`, :func:`list_tokens`; the command line is
+``soc-inventory token create ISO3 | revoke TOKEN_ID | list``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from inventory.core import settings
+from inventory.lake.zones import utc_now, write_json_atomic
+
+TOKEN_PREFIX = "soc"
+KDF = "scrypt"
+# Percival (2009) section 7 / RFC 7914 section 2: N=2**14, r=8, p=1 for interactive use (16 MiB).
+SCRYPT_N, SCRYPT_R, SCRYPT_P, DKLEN = 2**14, 8, 1, 32
+SALT_BYTES, SECRET_BYTES = 16, 32
+_TOKEN_RE = re.compile(r"^soc_(?P<token_id>[0-9a-f]{8})_(?P<secret>[A-Za-z0-9_-]{20,100})$")
+_ISO3_RE = re.compile(r"^[A-Z]{3}$")
+
+
+class TokenError(ValueError):
+    """A token operation got an invalid argument (unknown id, malformed country code)."""
+
+
+def store_path(lake_root: str | Path | None = None) -> Path:
+    """``$SOILC_TOKENS``, else ``<lake_root>/config/tokens.json`` (the lake is git-ignored)."""
+    return settings.get_settings().tokens_path(lake_root)
+
+
+def _hash(secret: str, salt: bytes, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P):
+    return hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=DKLEN, maxmem=64 << 20)
+
+
+def _load(store: Path) -> dict:
+    if not store.exists():
+        return {"version": 1, "tokens": []}
+    return json.loads(store.read_text(encoding="utf-8"))
+
+
+def _save(store: Path, data: dict) -> None:
+    write_json_atomic(store, data)
+    os.chmod(store, 0o600)
+
+
+@contextmanager
+def _locked(store: Path) -> Iterator[dict]:
+    """Read-modify-write of the store under an exclusive lock on a sibling lock file."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with open(store.with_name(store.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = _load(store)
+        yield data
+        _save(store, data)
+
+
+def normalise_country(country: str) -> str:
+    code = str(country).strip().upper()
+    if not _ISO3_RE.match(code):
+        raise TokenError(f"country must be an ISO 3166-1 alpha-3 code like KEN (got {country!r})")
+    return code
+
+
+def create_token(store: str | Path, country: str) -> str:
+    """Create a token for ``country``; return the plaintext (shown once, stored only hashed)."""
+    country = normalise_country(country)
+    secret, salt = secrets.token_urlsafe(SECRET_BYTES), secrets.token_bytes(SALT_BYTES)
+    with _locked(Path(store)) as data:
+        taken = {t["token_id"] for t in data["tokens"]}
+        token_id = next(i for i in iter(lambda: secrets.token_hex(4), None) if i not in taken)
+        data["tokens"].append({
+            "token_id": token_id, "country": country, "kdf": KDF, "salt": salt.hex(),
+            "hash": _hash(secret, salt).hex(), "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
+            "issued_at": utc_now().isoformat(), "revoked_at": None,
+        })  # fmt: skip
+    return f"{TOKEN_PREFIX}_{token_id}_{secret}"
+
+
+def revoke_token(store: str | Path, token_id: str) -> bool:
+    """Revoke a token by its id (or its full plaintext); False when it was already revoked."""
+    match = _TOKEN_RE.match(token_id)
+    token_id = match["token_id"] if match else token_id
+    with _locked(Path(store)) as data:
+        for record in data["tokens"]:
+            if record["token_id"] == token_id:
+                if record["revoked_at"]:
+                    return False
+                record["revoked_at"] = utc_now().isoformat()
+                return True
+    raise TokenError(f"no token with id {token_id!r} (see `soc-inventory token list`)")
+
+
+def token_id_of(token: str) -> str | None:
+    """The public id part of a well-formed token, else None."""
+    match = _TOKEN_RE.match(token or "")
+    return match["token_id"] if match else None
+
+
+def verify(store: str | Path, token: str) -> str | None:
+    """The country a valid, unrevoked token belongs to, else None."""
+    match = _TOKEN_RE.match(token or "")
+    store = Path(store)
+    if not match or not store.exists():
+        return None
+    records = {r["token_id"]: r for r in _load(store)["tokens"]}
+    record = records.get(match["token_id"])
+    if record is None or record["revoked_at"] or record["kdf"] != KDF:
+        return None
+    digest = _hash(match["secret"], bytes.fromhex(record["salt"]),
+                   n=record["n"], r=record["r"], p=record["p"])  # fmt: skip
+    return record["country"] if hmac.compare_digest(digest.hex(), record["hash"]) else None
+
+
+def list_tokens(store: str | Path) -> list[dict]:
+    """Token records without salt and hash."""
+    hidden = {"salt", "hash", "n", "r", "p", "kdf"}
+    return [{k: v for k, v in t.items() if k not in hidden} for t in _load(Path(store))["tokens"]]

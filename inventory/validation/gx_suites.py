@@ -1,0 +1,202 @@
+"""Running the GX expectation suites of ``expectations/`` and turning results into failures.
+
+One ephemeral GX context per process (built on first use; importing GX costs ~2 s), a pandas
+datasource with one dataframe asset per dataset type, progress bars off (ECOSYSTEM.md 2.4).
+Suites are plain JSON (GX 1.x suite format); each expectation's ``meta`` carries our
+``rule_id``, ``message`` template (``{value}``), ``fix`` and ``report_column`` (the submitted
+column to quote, e.g. ``soc`` for a check on the derived ``soc_g_per_kg``). Results are asked for
+with ``result_format`` COMPLETE, whose ``unexpected_index_list`` holds the frame's index: the
+spreadsheet row number (``inventory.intake.readers``). Map expectations skip nulls, so each suite
+pairs
+its range and set checks with not-null checks on the required columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from inventory.core import vocab
+from inventory.core.failures import failure_frame
+from inventory.validation.rules import FACTOR_CODES, suggest_code
+
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+RESULT_FORMAT = {"result_format": "COMPLETE", "include_unexpected_rows": False}
+_LOCK = threading.Lock()  # one GX context per process; validations take turns
+# Memo of suite results of small frames (below MEMO_MAX_ROWS, where hashing is cheap and GX's
+# fixed per-expectation cost dominates); MEMO_SIZE bounds its memory.
+MEMO_MAX_ROWS = 100_000
+MEMO_SIZE = 64
+_MEMO: OrderedDict[str, Any] = OrderedDict()
+_VOCAB_FOR_FIX = {**vocab.VOCABULARIES, "factor": FACTOR_CODES,
+                  "level": tuple(dict.fromkeys(vocab.MANAGEMENTS + vocab.INPUTS))}  # fmt: skip
+
+
+@lru_cache(maxsize=8)
+def load_suite(name: str) -> dict[str, Any]:
+    """The suite JSON of a dataset type (``expectations/<name>.json``)."""
+    return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _context() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # GX pins this module's logger at INFO on import ("Created temporary directory ...").
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    context.data_sources.add_pandas("submissions")
+    return context
+
+
+@lru_cache(maxsize=16)
+def _batch_definition(name: str) -> Any:
+    source = _context().data_sources.get("submissions")
+    return source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
+
+
+def _columns_of(kwargs: dict) -> list[str]:
+    return [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+
+
+def runnable_expectations(name: str, columns: set[str]) -> list[dict]:
+    """The suite's expectations whose columns exist (existence itself is always checked)."""
+    out = []
+    for expectation in load_suite(name)["expectations"]:
+        if (
+            expectation["type"] == "expect_table_columns_to_match_set"
+            or set(_columns_of(expectation["kwargs"])) <= columns
+        ):
+            out.append(expectation)
+    return out
+
+
+def _digest(name: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> str:
+    digest = hashlib.sha256(repr((name, sorted(parameters.items()), list(frame.columns),
+                                  [str(t) for t in frame.dtypes])).encode())  # fmt: skip
+    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> Any:
+    """Validate ``frame`` against suite ``name``; returns the GX suite validation result.
+
+    GX spends ~50 ms per expectation building its metric graph whatever the data size, so the
+    result for small frames is memoised on their content: a resubmission that changes one file
+    re-validates only that file.
+    """
+    if len(frame) > MEMO_MAX_ROWS:
+        return _run_suite(name, frame, parameters)
+    key = _digest(name, frame, parameters)
+    with _LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    result = _run_suite(name, frame, parameters)
+    with _LOCK:
+        _MEMO[key] = result
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return result
+
+
+def _run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> Any:
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(name=name, expectations=runnable_expectations(
+        name, set(frame.columns)))  # fmt: skip
+    with _LOCK:
+        batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format=RESULT_FORMAT,
+                                expectation_parameters=parameters)  # fmt: skip
+    for item in result.results:
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"GX expectation {item.expectation_config.type} on {name} failed "
+                f"to run: {item.exception_info.get('exception_message')}"
+            )
+    return result
+
+
+def result_failures(result: Any, frame: pd.DataFrame, raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """One failure row per unexpected row of every failed expectation."""
+    parts = []
+    for item in result.results:
+        if item.success:
+            continue
+        meta, kwargs = item.expectation_config.meta or {}, item.expectation_config.kwargs
+        column = meta.get("report_column") or kwargs.get("column")
+        rows = [_row_of(r) for r in item.result.get("unexpected_index_list") or []]
+        missing = item.result.get("details", {}).get("mismatched", {}).get("missing")
+        if missing:
+            parts += [_table_level(meta, name, file) for name in missing]
+            continue
+        if not rows:
+            parts.append(_table_level(meta, column, file))
+            continue
+        if kwargs.get("column_A"):
+            values = _pair_values(raw, rows, kwargs["column_B"], kwargs["column_A"])
+        else:
+            source = raw if column in raw.columns else frame
+            values = (
+                source[column].reindex(rows) if column in source.columns
+                else pd.Series([None] * len(rows), index=rows)
+            )  # fmt: skip
+        parts.append(_row_level(meta, column, file, rows, values))
+    return failure_frame(pd.concat(parts)) if parts else failure_frame()
+
+
+def _row_of(entry: Any) -> int:
+    """An unexpected index entry: the index value, or ``{"row": n, ...}`` for a named index."""
+    if isinstance(entry, dict):
+        return int(entry.get("row", next(iter(entry.values()))))
+    return int(entry)
+
+
+def _pair_values(raw: pd.DataFrame, rows: list, upper: str, lower: str) -> pd.Series:
+    top, bottom = raw[upper].reindex(rows).astype("str"), raw[lower].reindex(rows).astype("str")
+    return upper + " " + top + ", " + lower + " " + bottom
+
+
+def _table_level(meta: dict, column: str | None, file: str) -> pd.DataFrame:
+    fill = column or ""
+    return failure_frame([{"file": file, "row": 1, "column": column, "value": None,
+                           "rule_id": meta["rule_id"],
+                           "message": meta["message"].replace("{value}", fill),
+                           "fix": meta["fix"].replace("{value}", fill)}])  # fmt: skip
+
+
+def _row_level(meta: dict, column: str | None, file: str, rows: list,
+               values: pd.Series) -> pd.DataFrame:  # fmt: skip
+    shown = values.astype("object").where(values.notna(), None)
+    text = shown.map(lambda v: "(empty)" if v is None else str(v))
+    message = np.char.replace(np.array([meta["message"]] * len(rows), dtype=object).astype(str),
+                              "{value}", text.to_numpy().astype(str))  # fmt: skip
+    fix: Any = meta["fix"]
+    if fix.startswith("vocabulary:"):
+        allowed = _VOCAB_FOR_FIX[fix.split(":", 1)[1]]
+        fixes = {v: suggest_code(v, allowed) for v in pd.unique(text)}
+        fix = text.map(fixes).to_numpy()
+    return failure_frame(pd.DataFrame({
+        "file": file, "row": np.asarray(rows, dtype="int64"), "column": column,
+        "value": shown.to_numpy(), "rule_id": meta["rule_id"], "message": message, "fix": fix,
+    }))  # fmt: skip
+
+
+def render_data_docs(result: Any) -> str:
+    """GX Data Docs HTML page of one suite validation result (CSS/JS from CDNs)."""
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    return DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))

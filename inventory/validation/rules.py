@@ -1,0 +1,219 @@
+"""Dataset specifications of format v1 and the preparation step before the GX suites run.
+
+Preparation is vectorised: numbers parsed column by column (decimal comma where the file uses
+``;``), vocabulary codes normalised (``inventory.core.vocab.normalise_codes``), unit strings checked
+once per distinct string and converted to the derived columns the range expectations test
+(``area_ha``, ``soc_g_per_kg``, ``bd_g_per_cm3``). Cells that are not numbers and unusable units
+become failures here; the GX suites then see clean numeric columns.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from inventory.core import units, vocab
+from inventory.core.failures import failure_frame
+
+
+@dataclass(frozen=True)
+class UnitColumn:
+    value: str  # column holding the number
+    unit: str  # column holding the unit string
+    quantity: str  # key of units.CANONICAL_UNITS / manifest 'units' defaults
+    derived: str  # converted column tested by the range expectations
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Columns of one dataset type (DESIGN.md, submission format v1)."""
+
+    name: str
+    columns: tuple[str, ...]  # DESIGN order
+    required: tuple[str, ...]  # must be present as columns
+    numeric: tuple[str, ...]
+    units: tuple[UnitColumn, ...] = ()
+    integer: tuple[str, ...] = ("year",)
+    upper_case: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()  # further code columns normalised to lower_snake
+
+
+AREA = UnitColumn("area", "area_unit", "area", "area_ha")
+STRATA = vocab.STRATUM_KEYS
+SPECS = {
+    "land_areas": Spec("land_areas", ("year", *STRATA, "area", "area_unit"),
+                       ("year", *STRATA, "area", "area_unit"), ("year", "area"), (AREA,)),
+    "land_units": Spec("land_units", ("unit_id", "year", *STRATA, "area", "area_unit"),
+                       ("unit_id", "year", *STRATA, "area", "area_unit"), ("year", "area"),
+                       (AREA,)),
+    "profiles": Spec(
+        "profiles",
+        ("profile_id", "lat", "lon", "year", "land_use", "management", "input", "climate_zone",
+         "soil_class", "upper_cm", "lower_cm", "soc", "soc_unit", "soc_method", "bulk_density",
+         "bd_unit", "coarse_fragments_pct"),
+        ("profile_id", "year", "land_use", "climate_zone", "soil_class", "upper_cm", "lower_cm",
+         "soc", "soc_unit"),
+        ("lat", "lon", "year", "upper_cm", "lower_cm", "soc", "bulk_density",
+         "coarse_fragments_pct"),
+        (UnitColumn("soc", "soc_unit", "soc", "soc_g_per_kg"),
+         UnitColumn("bulk_density", "bd_unit", "bulk_density", "bd_g_per_cm3")),
+    ),
+    "factors": Spec(
+        "factors",
+        ("factor", "climate_zone", "soil_class", "land_use", "level", "value", "uncertainty_pct",
+         "source"),
+        ("factor", "value", "source"), ("value", "uncertainty_pct"), integer=(),
+        upper_case=("factor",), codes=("level",),
+    ),
+    "organic_soils": Spec(
+        "organic_soils",
+        ("year", "climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
+         "area", "area_unit"),
+        ("year", "climate_zone", "land_use", "drainage", "area", "area_unit"),
+        ("year", "area"), (AREA,),
+    ),
+}  # fmt: skip
+# Codes of the factors dataset (not part of vocab.VOCABULARIES, which are stratum codes).
+FACTOR_CODES = ("SOC_REF", "F_LU", "F_MG", "F_I")
+
+
+@dataclass
+class Prepared:
+    """One dataset after preparation: typed frame (index = row number) and its failures."""
+
+    frame: pd.DataFrame
+    raw: pd.DataFrame
+    failures: pd.DataFrame
+
+
+def _failures(file: str, rows: pd.Index, column: str, values: pd.Series, rule_id: str,
+              message: str | pd.Series, fix: str | pd.Series) -> pd.DataFrame:  # fmt: skip
+    return failure_frame(pd.DataFrame({
+        "file": file, "row": np.asarray(rows), "column": column, "value": values.to_numpy(),
+        "rule_id": rule_id, "message": message, "fix": fix}))  # fmt: skip
+
+
+def parse_numbers(raw: pd.Series, *, decimal: str) -> pd.Series:
+    """Text cells to float64 (NaN where missing or not a number); vectorised."""
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        return raw.astype("float64")
+    text = raw.astype("str").where(raw.notna())
+    if decimal == ",":
+        text = text.str.replace(",", ".", regex=False)
+    try:  # fast path: one Arrow cast (C++) when every cell is a number
+        values = pc.cast(pa.array(text, type=pa.string()), pa.float64())
+        return pd.Series(values.to_numpy(zero_copy_only=False), index=raw.index, dtype="float64")
+    except (pa.ArrowInvalid, ValueError, TypeError):
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def map_distinct(series: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``series.map(function)`` evaluated once per distinct value (vectorised take)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([function(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=series.index)  # code -1 (missing) -> None
+
+
+def normalise_code_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """:func:`inventory.core.vocab.normalise_codes` semantics, evaluated per distinct value."""
+    for column in columns:
+        if column in frame.columns:
+            mapped = map_distinct(frame[column], partial(vocab.canonical_code, column=column))
+            frame[column] = mapped.astype("str").where(mapped.notna())
+    return frame
+
+
+def prepare(name: str, raw: pd.DataFrame, file: str, *, decimal: str = ".",
+            unit_defaults: dict | None = None) -> Prepared:  # fmt: skip
+    """Typed, normalised copy of a dataset plus the failures found while preparing it."""
+    spec = SPECS[name]
+    frame = raw.copy()
+    for column in spec.columns:
+        if column not in frame.columns and column not in spec.required:
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    parts = []
+    for column in spec.numeric:
+        if column not in frame.columns:
+            continue
+        parsed = parse_numbers(frame[column], decimal=decimal)
+        bad = frame[column].notna() & parsed.isna()
+        if bad.any():
+            parts.append(_failures(file, frame.index[bad], column, frame.loc[bad, column],
+                                   "not_a_number", f"{column} must be a number",
+                                   "write a plain number such as 1200 or 12.5 (no units, no "
+                                   "thousands separators)"))  # fmt: skip
+        if column in spec.integer:
+            fractional = parsed.notna() & (parsed % 1 != 0)
+            if fractional.any():
+                parts.append(_failures(file, frame.index[fractional], column,
+                                       frame.loc[fractional, column], "not_an_integer",
+                                       f"{column} must be a whole number", "write the year "
+                                       "as four digits, e.g. 2015"))  # fmt: skip
+        frame[column] = parsed
+    normalise_code_columns(frame, [*vocab.VOCABULARIES, *spec.codes])
+    for column in spec.upper_case:
+        if column in frame.columns:
+            frame[column] = frame[column].str.strip().str.upper()
+    for unit_column in spec.units:
+        parts.append(_apply_units(frame, raw, unit_column, file, unit_defaults or {}))
+    return Prepared(frame, raw, failure_frame(pd.concat(parts)) if parts else failure_frame())
+
+
+def _apply_units(frame: pd.DataFrame, raw: pd.DataFrame, uc: UnitColumn, file: str,
+                 defaults: dict) -> pd.DataFrame:  # fmt: skip
+    """Fill default units, check each distinct unit string, add the converted column."""
+    target = units.CANONICAL_UNITS[uc.quantity]
+    if uc.unit not in frame.columns:
+        if uc.quantity not in defaults:
+            return failure_frame()  # reported by the suite's expect_column_to_exist
+        frame[uc.unit] = pd.Series(pd.NA, index=frame.index, dtype="str")
+    if uc.quantity in defaults:
+        frame[uc.unit] = frame[uc.unit].fillna(str(defaults[uc.quantity]))
+    if uc.value not in frame.columns:
+        return failure_frame()
+    unit_text = frame[uc.unit].astype("str").str.strip().where(frame[uc.unit].notna())
+    frame[uc.unit] = unit_text
+    reasons = {u: units.check_unit(u, target) for u in pd.unique(unit_text.dropna())}
+    bad_units = map_distinct(unit_text, reasons.get).notna() & unit_text.notna()
+    needs_unit = frame[uc.value].notna() & unit_text.isna()
+    factor = map_distinct(unit_text, lambda u: units.conversion_factor(u, target)
+                          if reasons.get(u, "missing") is None else np.nan)  # fmt: skip
+    frame[uc.derived] = frame[uc.value] * factor.astype("float64")
+    parts = []
+    if bad_units.any():
+        values = unit_text[bad_units]
+        message = values.map(lambda u: f"{uc.unit} {u!r} is not a unit of {uc.quantity} "
+                             f"convertible to {target}: {reasons[u]}")  # fmt: skip
+        parts.append(_failures(file, frame.index[bad_units], uc.unit, values, "unit_invalid",
+                               message, f"use a unit of {uc.quantity} such as "
+                               f"{_unit_examples(uc.quantity)}"))  # fmt: skip
+    if needs_unit.any():
+        parts.append(_failures(file, frame.index[needs_unit], uc.unit,
+                               pd.Series([None] * int(needs_unit.sum())), "unit_missing",
+                               f"{uc.value} is given without {uc.unit}",
+                               f"fill {uc.unit} (e.g. {_unit_examples(uc.quantity)}) or set a "
+                               f"default under 'units:' in submission.yaml"))  # fmt: skip
+    return failure_frame(pd.concat(parts)) if parts else failure_frame()
+
+
+UNIT_EXAMPLES = {"area": "ha, km2", "soc": "g/kg, %, g/100g", "bulk_density": "g/cm3, Mg/m3"}
+
+
+def _unit_examples(quantity: str) -> str:
+    return UNIT_EXAMPLES.get(quantity, units.CANONICAL_UNITS[quantity])
+
+
+def suggest_code(value: object, allowed: tuple[str, ...]) -> str:
+    """A fix for an unknown code: the closest allowed code, else the list."""
+    close = difflib.get_close_matches(str(vocab.normalise_code(value)), allowed, n=1)
+    if close:
+        return f"did you mean '{close[0]}'? Allowed: {', '.join(allowed)}"
+    return f"use one of: {', '.join(allowed)}"

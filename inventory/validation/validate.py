@@ -1,0 +1,201 @@
+"""Validation of a read submission: GX suites, unit checks and consistency checks.
+
+:func:`validate_submission` prepares every dataset (``inventory.validation.rules``: numbers, codes,
+units), runs its GX suite from ``expectations/`` (``inventory.validation.gx_suites``) and the
+set-based
+checks GX lacks (``inventory.validation.consistency``), checks a ``grids`` NetCDF file
+(``inventory.validation.grid_checks``), and returns a :class:`ValidationResult` holding *all*
+failures in one
+table (file, row, column, value, rule_id, message, fix) and, when the submission passes, the
+datasets with canonical codes and numeric types ready for ``inventory.harmonise.areas``.
+:func:`write_quarantine` and :func:`write_validated` file the outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from inventory.core.failures import concat_failures, failure_frame
+from inventory.intake import grid_format
+from inventory.intake import manifest as manifest_schema
+from inventory.intake.package import Limits
+from inventory.intake.submission import Submission
+from inventory.lake.zones import write_json_atomic, write_parquet_atomic
+from inventory.validation import consistency, grid_checks, gx_suites, rules
+from inventory.validation.report import render_html, render_markdown, render_text
+
+# IPCC default transition period D = 20 yr (2006 Vol.4 Ch.2 Eq. 2.25): land-use histories may
+# start this many years before the first reported year (README, submission format v1).
+HISTORY_YEARS = 20
+
+
+@dataclass
+class ValidationResult:
+    """Outcome of validating one submission."""
+
+    ok: bool
+    failures: pd.DataFrame
+    datasets: dict[str, pd.DataFrame]
+    manifest: dict
+    summary: dict
+    gx_results: dict[str, Any] = field(default_factory=dict, repr=False)
+    grid: grid_format.GridSource | None = None  # the submitted grid, harmonised from the package
+
+    def failure_records(self) -> list[dict]:
+        frame = failure_frame(self.failures)
+        return json.loads(frame.to_json(orient="records", default_handler=str))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": bool(self.ok),
+            "summary": _jsonable(self.summary),
+            "manifest": _jsonable(self.manifest),
+            "failures": self.failure_records(),
+        }
+
+    def to_text(self) -> str:
+        return render_text(failure_frame(self.failures), self.summary, ok=self.ok)
+
+    def to_markdown(self) -> str:
+        return render_markdown(failure_frame(self.failures), self.summary, ok=self.ok)
+
+    def to_html(self) -> str:
+        return render_html(failure_frame(self.failures), self.summary, ok=self.ok)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def suite_parameters(manifest: dict) -> dict[str, int]:
+    """Values of the ``$PARAMETER`` placeholders in the suites (declared years)."""
+    first, last = manifest_schema.declared_years(manifest) or (
+        manifest_schema.EARLIEST_YEAR, manifest_schema.LATEST_YEAR)  # fmt: skip
+    return {"first_year": first, "last_year": last, "history_first_year": first - HISTORY_YEARS,
+            "earliest_profile_year": manifest_schema.EARLIEST_YEAR}  # fmt: skip
+
+
+def validate_submission(sub: Submission) -> ValidationResult:
+    """Run every check on every dataset of ``sub``; all failures are collected."""
+    started = time.perf_counter()
+    parameters = suite_parameters(sub.manifest)
+    defaults = sub.manifest.get("units") if isinstance(sub.manifest.get("units"), dict) else {}
+    prepared: dict[str, pd.DataFrame] = {}
+    parts: list[pd.DataFrame] = []
+    gx_results: dict[str, Any] = {}
+    for name, raw in sub.datasets.items():
+        file = sub.source_files.get(name, name)
+        decimal = sub.formats[name].decimal if name in sub.formats else "."
+        step = rules.prepare(name, raw, file, decimal=decimal, unit_defaults=defaults)
+        result = gx_suites.run_suite(name, step.frame, parameters)
+        gx_results[name] = result
+        parts += [step.failures, gx_suites.result_failures(result, step.frame, raw, file),
+                  *_dataset_checks(name, step.frame, file)]  # fmt: skip
+        prepared[name] = step.frame
+    land = prepared.get("land_areas", prepared.get("land_units"))
+    if "organic_soils" in prepared:
+        file = sub.source_files.get("organic_soils", "organic_soils")
+        parts.append(consistency.organic_within_land_area(prepared["organic_soils"], land, file))
+    grid = None
+    if "grids" in sub.source_files:
+        grid = grid_format.GridSource(
+            sub.package, sub.source_files["grids"], sub.limits or Limits()
+        )
+        parts.append(grid_checks.grid_failures(grid))
+    failures = concat_failures(parts)
+    datasets = {name: canonical(name, frame) for name, frame in prepared.items()}
+    summary = _summary(sub, failures, prepared, time.perf_counter() - started)
+    return ValidationResult(
+        ok=failures.empty,
+        failures=failures,
+        datasets=datasets,
+        manifest=sub.manifest,
+        summary=summary,
+        gx_results=gx_results,
+        grid=grid,
+    )
+
+
+def _dataset_checks(name: str, frame: pd.DataFrame, file: str) -> list[pd.DataFrame]:
+    checks = [consistency.duplicates(name, frame, file)]
+    if name in ("land_areas", "land_units", "profiles"):
+        checks.append(consistency.management_for_land_use(frame, file))
+    if name == "profiles":
+        checks.append(consistency.horizons(frame, file))
+    if name == "land_units":
+        checks.append(consistency.land_units_total_area(frame, file))
+    if name == "factors":
+        checks.append(consistency.factor_levels(frame, file))
+    return checks
+
+
+def canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """DESIGN columns in DESIGN order, integer years, float numbers, canonical codes."""
+    spec = rules.SPECS[name]
+    out = frame.reindex(columns=list(spec.columns)).reset_index(drop=True)
+    for column in spec.numeric:
+        out[column] = out[column].astype("float64")
+    for column in spec.integer:
+        if out[column].notna().all():
+            out[column] = out[column].astype("int64")
+        else:
+            out[column] = out[column].round().astype("Int64")
+    return out
+
+
+def _summary(sub: Submission, failures: pd.DataFrame, prepared: dict, seconds: float) -> dict:
+    by_rule = failures["rule_id"].value_counts().sort_index()
+    return {
+        "country": sub.country, "package": sub.package, "n_failures": int(len(failures)),
+        "failures_by_rule": {str(k): int(v) for k, v in by_rule.items()},
+        "rows": {name: int(len(frame)) for name, frame in prepared.items()},
+        "files": dict(sub.source_files), "seconds": round(seconds, 3),
+    }  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- filing
+def write_quarantine(result: ValidationResult, directory: str | Path) -> Path:
+    """Write the report of a rejected submission: JSON, text, Markdown, CSV and HTML.
+
+    ``report.html`` is self-contained (readable offline); ``data_docs/<dataset>.html`` are GX
+    Data Docs pages (their styling loads from CDNs).
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(directory / "report.json", result.to_json())
+    for name, text in (("report.txt", result.to_text()), ("report.md", result.to_markdown()),
+                       ("report.html", result.to_html())):  # fmt: skip
+        _write_text(directory / name, text)
+    csv = failure_frame(result.failures).to_csv(index=False)
+    _write_text(directory / "failures.csv", csv)
+    for name, gx_result in result.gx_results.items():
+        _write_text(directory / "data_docs" / f"{name}.html",
+                    gx_suites.render_data_docs(gx_result))  # fmt: skip
+    return directory
+
+
+def write_validated(result: ValidationResult, directory: str | Path) -> dict[str, Path]:
+    """Write each accepted dataset as ``<dataset>.parquet`` (atomic) plus ``manifest.json``."""
+    if not result.ok:
+        raise ValueError("write_validated called on a rejected submission")
+    directory = Path(directory)
+    paths = {name: write_parquet_atomic(frame, directory / f"{name}.parquet")
+             for name, frame in result.datasets.items()}  # fmt: skip
+    write_json_atomic(directory / "manifest.json", _jsonable(result.manifest))
+    return paths
+
+
+def _write_text(path: Path, text: str) -> None:
+    import os
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,66 @@
+"""The domain package imports without Prefect, FastAPI or the orchestration layers.
+
+import-linter (``lint-imports``, in CI) checks the layer contract statically; this test checks it
+at run time: every module of ``inventory`` outside ``inventory.interfaces`` is imported in a fresh
+interpreter where ``prefect``, ``fastapi`` (and their servers) and ``flows``/``tasks`` cannot be
+imported at all.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import inventory
+
+BLOCKED = ("prefect", "prefect_dask", "fastapi", "starlette", "uvicorn", "flows", "tasks")
+INTERFACES = "inventory.interfaces"
+
+_PROBE = """
+import importlib, importlib.abc, sys
+
+BLOCKED = {blocked!r}
+
+class Blocker(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"the domain imported {{name}}")
+        return None
+
+sys.meta_path.insert(0, Blocker())
+for module in {modules!r}:
+    importlib.import_module(module)
+leaked = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
+assert not leaked, leaked
+print(len({modules!r}))
+"""
+
+
+def domain_modules() -> list[str]:
+    names = [
+        m.name
+        for m in pkgutil.walk_packages(inventory.__path__, prefix="inventory.")
+        if not m.name.startswith(INTERFACES)
+    ]
+    return sorted(names)
+
+
+def test_every_domain_module_imports_without_prefect_or_fastapi():
+    modules = domain_modules()
+    assert len(modules) > 40  # the stage packages and their modules
+    probe = _PROBE.format(blocked=BLOCKED, modules=modules)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(len(modules))
+
+
+def test_the_stage_packages_read_as_the_pipeline():
+    stages = sorted(
+        m.name for m in pkgutil.iter_modules(inventory.__path__) if m.ispkg and m.name != "data"
+    )
+    assert stages == sorted(
+        ["core", "lake", "intake", "validation", "harmonise", "engine", "reporting", "interfaces"]
+    )
