@@ -7,13 +7,24 @@
 --   and came back, A-B-A) is split into runs by approach2_runs using year_bits (bit i set when
 --   year $bits_origin + i is in the group); when the data span more than 64 years
 --   ($bits_origin NULL) approach2_recurring_runs reads those units' rows again instead.
--- Grain: one row per (country, unit_id, climate_zone, soil_class, land_use, management, input,
---   area_ha).
+-- Grain: country, unit_id, climate_zone, soil_class, land_use, management, input, area_ha
 -- Inputs: land_units (country, unit_id, year, climate_zone, soil_class, land_use, management,
 --   input, area_ha).
 -- Params: $bits_origin (yr, first year of the data; NULL when the data span more than 64 yr).
--- Columns: area_ha (ha), year_from, year_to (yr, first and last year in this state),
---   n_years (rows), year_bits (UBIGINT bit set of the years, NULL without $bits_origin).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   unit_id: land unit identifier, unique within the country
+--   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   management: management code (inventory.core.vocab.MANAGEMENTS)
+--   input: carbon input level code (inventory.core.vocab.INPUTS)
+--   area_ha [ha]: area of the unit in this state
+--   year_from [yr]: first year in this state
+--   year_to [yr]: last year in this state
+--   n_years [count]: unit-year rows in this state
+--   year_bits: UBIGINT bit set of the years (bit i set when year $bits_origin + i is in the
+--     group), NULL without $bits_origin
 SELECT country, unit_id, climate_zone, soil_class, land_use, management, input, area_ha,
     min(year) AS year_from,
     max(year) AS year_to,

@@ -4,10 +4,21 @@
 --   consecutive years of one state share year - row_number() within that state.
 --   Reads land_units again, for these units only, and only when the data span more than 64
 --   years (otherwise approach2_runs splits them with the year bit sets of approach2_episodes).
--- Grain: one row per (country, unit_id, year_from).
+-- Grain: country, unit_id, year_from
 -- Inputs: land_units, approach2_unit_summary.
 -- Params: none.
--- Columns: stratum keys, area_ha (ha), year_from, year_to (yr, inclusive), n_years (rows).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   unit_id: land unit identifier, unique within the country
+--   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   management: management code (inventory.core.vocab.MANAGEMENTS)
+--   input: carbon input level code (inventory.core.vocab.INPUTS)
+--   area_ha [ha]: area of the unit in this run
+--   year_from [yr]: first year of the run (inclusive)
+--   year_to [yr]: last year of the run (inclusive)
+--   n_years [count]: unit-year rows in the run
 WITH recurring_rows AS (
     SELECT l.country, l.unit_id, l.year, l.climate_zone, l.soil_class, l.land_use,
         l.management, l.input, l.area_ha

@@ -11,11 +11,24 @@
 --   a run starts at a set bit whose lower neighbour is clear and ends at a set bit whose upper
 --   neighbour is clear; the k-th start pairs with the k-th end. Units without bit sets (data
 --   spanning more than 64 years) come from approach2_recurring_runs.
--- Grain: one row per (country, unit_id, year_from).
+-- Grain: country, unit_id, year_from
 -- Inputs: approach2_episodes, approach2_unit_summary, approach2_recurring_runs.
 -- Params: $bits_origin (yr, as in approach2_episodes).
--- Columns: first_year (unit's first year), year_from, year_to (yr, inclusive), stratum keys,
---   area_ha (ha), spell_start_year (yr), previous_land_use (land use before the spell).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   unit_id: land unit identifier, unique within the country
+--   first_year [yr]: the unit's first year
+--   year_from [yr]: first year of the run (inclusive)
+--   year_to [yr]: last year of the run (inclusive)
+--   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   management: management code (inventory.core.vocab.MANAGEMENTS)
+--   input: carbon input level code (inventory.core.vocab.INPUTS)
+--   area_ha [ha]: area of the unit in this run
+--   spell_start_year [yr]: first year of the land-use spell the run belongs to
+--   previous_land_use: land use before the spell; NULL for the spell that opens the unit's
+--     history
 WITH states AS (
     SELECT e.*, u.first_year
     FROM approach2_episodes AS e

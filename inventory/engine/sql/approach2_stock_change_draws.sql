@@ -7,12 +7,25 @@
 --   Sec. 3.2.3, Approach 2 on stratum aggregates). Transitions whose past and current state are
 --   identical contribute exactly 0 and are left out of the sums.
 --   dCO2 = -dC x 44/12 (UNFCCC sign: emissions positive, removals negative).
--- Grain: one row per (draw, country, year, land_use, land_use_category, land_use_subcategory).
+-- Grain: draw, country, year, land_use, land_use_category, land_use_subcategory
 -- Inputs: approach2_transitions, stratum_factors, factor_draws (draw, factor_id, value).
--- Params: $transition_years (D, yr), $c_to_co2 (44/12 from inventory.units), $first_year,
+-- Params: $transition_years (D, yr), $c_to_co2 (44/12 from inventory.core.units), $first_year,
 --   $last_year (reported years; NULL = all).
--- Columns: previous_land_use, area_ha (ha in the sub-category in year y), dC_tc_per_yr (t C/yr,
---   + = removal), dCO2_t_per_yr (t CO2/yr, + = emission).
+-- Columns:
+--   draw: Monte Carlo draw; 0 = deterministic estimate (every factor at its table
+--     value), 1..N = draws
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   land_use_category: UNFCCC reporting category, <lu>_remaining_<lu> or
+--     land_converted_to_<lu>
+--   land_use_subcategory: <lu>_remaining_<lu> for land remaining, or
+--     <previous>_converted_to_<lu> for land converted
+--   previous_land_use: land use before the current land-use spell (= land_use for land
+--     remaining)
+--   area_ha [ha]: area in the sub-category in year y
+--   dC_tc_per_yr [t C/yr]: annual SOC stock change, + = removal (gain of soil carbon)
+--   dCO2_t_per_yr [t CO2/yr]: CO2 flux, + = emission (UNFCCC sign: -dC x 44/12)
 WITH reported AS (
     SELECT *
     FROM approach2_transitions

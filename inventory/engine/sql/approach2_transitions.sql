@@ -15,14 +15,32 @@
 --   <previous>_converted_to_<current>).
 --   Units with a single state (not in approach2_unit_summary) contribute their area to
 --   land remaining, with the past state equal to the current one, in every year they exist.
--- Grain: one row per (country, year, land_use_category, land_use_subcategory, current stratum
---   keys, past stratum keys past_*).
+-- Grain: country, year, land_use_category, land_use_subcategory, land_use, climate_zone,
+--   soil_class, management, input, past_climate_zone, past_soil_class, past_land_use,
+--   past_management, past_input; current and past stratum keys.
 -- Inputs: approach2_episodes, approach2_unit_summary, approach2_runs.
 -- Params: $transition_years (D, yr).
--- Columns: land_use (current), land_use_category, land_use_subcategory, previous_land_use
---   (= land_use for land remaining), climate_zone .. input (current stratum), past_climate_zone
---   .. past_input (stratum in y - D), area_ha (ha, current area), past_area_ha (ha, area in
---   y - D; differs from area_ha only when a unit's area was revised).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   land_use: current land-use code (inventory.core.vocab.LAND_USES)
+--   land_use_category: UNFCCC reporting category, <lu>_remaining_<lu> or
+--     land_converted_to_<lu>
+--   land_use_subcategory: <lu>_remaining_<lu> for land remaining, or
+--     <previous>_converted_to_<lu> for land converted
+--   previous_land_use: land use before the current land-use spell (= land_use for land
+--     remaining)
+--   climate_zone: current IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   soil_class: current IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
+--   management: current management code (inventory.core.vocab.MANAGEMENTS)
+--   input: current carbon input level code (inventory.core.vocab.INPUTS)
+--   past_climate_zone: climate zone code of the past stratum (the unit's state in year y - D)
+--   past_soil_class: soil class code of the past stratum (the unit's state in year y - D)
+--   past_land_use: land-use code of the past stratum (the unit's state in year y - D)
+--   past_management: management code of the past stratum (the unit's state in year y - D)
+--   past_input: carbon input level code of the past stratum (the unit's state in year y - D)
+--   area_ha [ha]: current area, in year y
+--   past_area_ha [ha]: area in y - D; differs from area_ha only when a unit's area was revised
 WITH static_intervals AS (
     SELECT e.country, e.climate_zone, e.soil_class, e.land_use, e.management, e.input,
         e.climate_zone AS past_climate_zone, e.soil_class AS past_soil_class,

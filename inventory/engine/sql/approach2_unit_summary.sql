@@ -3,12 +3,19 @@
 --   IPCC 2006 Vol.4 Ch.3 Sec. 3.3.1), from approach2_episodes. A unit with one state has a
 --   constant equilibrium stock and a zero change in every year (IPCC 2006 Vol.4 Ch.2
 --   Eq. 2.25) and is left out: its single episode says all there is.
--- Grain: one row per (country, unit_id) of a unit with more than one state.
+-- Grain: country, unit_id; only units with more than one state.
 -- Inputs: approach2_episodes.
 -- Params: none.
--- Columns: first_year, last_year (yr), n_years (unit-year rows), n_states (distinct states),
---   recurring (a state comes back after another one), rescan (recurring and no year bit set:
---   runs must be read from the rows by approach2_recurring_runs).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   unit_id: land unit identifier, unique within the country
+--   first_year [yr]: the unit's first year
+--   last_year [yr]: the unit's last year
+--   n_years [count]: unit-year rows
+--   n_states [count]: distinct states (stratum keys and area)
+--   recurring: true when a state comes back after another one
+--   rescan: recurring and no year bit set: runs must be read from the rows by
+--     approach2_recurring_runs
 SELECT country, unit_id,
     min(year_from) AS first_year,
     max(year_to) AS last_year,

@@ -9,13 +9,21 @@
 --   dC(y) is the Tier 1 stock change of IPCC 2006 Vol.4 Ch.2 Eq. 2.25 (20-year linear transition
 --   between equilibria), not an observed annual change: the two answer different questions
 --   (see inventory/data/ipcc/README.md) and are reported side by side, not merged.
--- Grain: one row per (country, year, land_use); land_use = 'all' is the national total.
+-- Grain: country, year, land_use; land_use = 'all' is the national total.
 -- Inputs: soc_stocks (country, year, land_use, stock_tc, ...), stock_changes (country, year,
 --   land_use, land_use_category, dC_tc_per_yr, ...; + = removal).
 -- Params: $target_permille (per mille / yr; 4 for the 4p1000 aspiration).
--- Columns: stock_tc (t C, year y), prev_stock_tc (t C, year y-1; NULL in the first year),
---   change_tc (t C/yr), rate_permille (per mille/yr; NULL without a y-1 stock),
---   target_permille, target_tc (t C/yr), gap_tc (t C/yr).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   land_use: land-use code; 'all' for the national total
+--   stock_tc [t C]: mineral-soil SOC stock in year y
+--   prev_stock_tc [t C]: stock in year y-1; NULL in the first year
+--   change_tc [t C/yr]: Tier 1 stock change dC(y), + = removal
+--   rate_permille [per mille/yr]: 1000 x dC(y) / stock(y - 1); NULL without a y-1 stock
+--   target_permille [per mille/yr]: the target rate ($target_permille)
+--   target_tc [t C/yr]: $target_permille / 1000 x stock(y - 1)
+--   gap_tc [t C/yr]: target_tc - change_tc, + = short of target
 WITH stocks_by_land_use AS (
     SELECT country, year, land_use, sum(stock_tc) AS stock_tc
     FROM soc_stocks

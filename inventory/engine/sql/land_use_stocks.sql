@@ -5,11 +5,20 @@
 --   once per Monte Carlo draw: factor_draws holds one value per (draw, factor_id); draw 0 is
 --   the deterministic estimate (every factor at its table value). Areas are linear, so the draws
 --   are applied to stratum aggregates (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3, Approach 2).
--- Grain: one row per (draw, country, year, climate_zone, soil_class, land_use).
+-- Grain: draw, country, year, climate_zone, soil_class, land_use
 -- Inputs: land_areas (country, year, stratum keys, area_ha), stratum_factors,
 --   factor_draws (draw INTEGER, factor_id VARCHAR, value DOUBLE).
 -- Params: none.
--- Columns: area_ha (ha), stock_tc (t C).
+-- Columns:
+--   draw: Monte Carlo draw; 0 = deterministic estimate (every factor at its table
+--     value), 1..N = draws
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   area_ha [ha]: mineral-soil area of the land use in the climate x soil cell
+--   stock_tc [t C]: SOC stock SOC_lu(y) of the land use in the cell, 0-30 cm
 WITH areas AS (
     SELECT country, year, climate_zone, soil_class, land_use, management, input,
         sum(area_ha) AS area_ha

@@ -8,16 +8,31 @@
 --   direct  N2O = A x EF_N2O                   (WS Ch.2 Table 2.5; rewetted 0, WS Ch.3)
 --   co2e = emission x GWP100(gas)              (gwp view, one set: AR4 | AR5 | AR6)
 --   The EFs in organic_ef are already masses of the emitted gas (CO2-C x 44/12, CH4-C x 16/12,
---   N2O-N x 44/28 applied by inventory.organic via inventory.units), so no molar ratio here.
--- Grain: one row per (country, year, climate_zone, land_use, drainage, nutrient_status,
---   drainage_depth, component); component determines gas.
+--   N2O-N x 44/28 applied by engine/organic.py via core/units.py), so no molar ratio here.
+-- Grain: country, year, climate_zone, land_use, drainage, nutrient_status, drainage_depth,
+--   component; component determines gas.
 -- Inputs: organic_soils (country, year, climate_zone, land_use, drainage, nutrient_status,
---   drainage_depth, area_ha), organic_ef (inventory.organic.organic_ef_table()),
+--   drainage_depth, area_ha), organic_ef (inventory.engine.organic.organic_ef_table()),
 --   gwp (gas, value: t CO2e per t gas).
 -- Params: $gwp_set (label written to the output, e.g. 'AR5').
--- Columns: area_ha (ha of organic soil in the stratum), emission (t gas/yr; negative = removal),
---   unit ('t CO2/yr' | 't CH4/yr' | 't N2O/yr'), co2e_t (t CO2e/yr), gwp_set,
---   ef (t gas/ha/yr, ditch per ha of ditch), frac_ditch (fraction), ef_source (WS table).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   drainage: drained or rewetted
+--   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   nutrient_status: nutrient_poor, nutrient_rich or not_applicable
+--   drainage_depth: deep, shallow or not_applicable
+--   area_ha [ha]: area of organic soil in the stratum
+--   gas: CO2, CH4 or N2O (set by component)
+--   component: on_site, doc (CO2); land, ditch (CH4); direct (N2O)
+--   emission [t gas/yr]: emission of the gas; negative = removal
+--   unit: unit of emission, 't CO2/yr' | 't CH4/yr' | 't N2O/yr'
+--   co2e_t [t CO2e/yr]: emission x GWP100 of the gas
+--   gwp_set: GWP set of co2e_t ($gwp_set: AR4 | AR5 | AR6)
+--   ef [t gas/ha/yr]: emission factor; ditch per ha of ditch
+--   frac_ditch [1]: fraction of the area in ditches (Frac_ditch)
+--   ef_source: Wetlands Supplement table of the factor
 WITH strata AS (
     SELECT country, year, climate_zone, land_use, drainage, nutrient_status, drainage_depth,
         sum(area_ha) AS area_ha

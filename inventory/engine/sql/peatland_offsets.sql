@@ -10,13 +10,22 @@
 --       computed by rewetting_scenario.sql; 0 when there is no drained area, NULL when a
 --       drained stratum has no rewetted factor)
 --   A missing side counts as 0 (no organic soils reported, or no mineral-soil change).
--- Grain: one row per (country, year).
+-- Grain: country, year
 -- Inputs: organic_soil_emissions (country, year, co2e_t, ...), stock_changes (country, year,
 --   dCO2_t_per_yr, ...), rewetting_scenario (country, year, avoided_co2e, ...).
 -- Params: none (the share is a parameter of rewetting_scenario.sql).
--- Columns: organic_emissions_co2e, mineral_sequestration_co2e, net_co2e,
---   required_additional_sequestration_co2e, avoided_co2e_if_rewetted (t CO2e/yr),
---   offset_ratio (dimensionless).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   organic_emissions_co2e [t CO2e/yr]: organic-soil emissions, sum co2e_t of
+--     organic_soil_emissions; 0 when no organic soils are reported
+--   mineral_sequestration_co2e [t CO2e/yr]: mineral-soil net removal as CO2, - sum
+--     dCO2_t_per_yr of stock_changes, + = sink; 0 when there is no mineral-soil change
+--   offset_ratio [1]: mineral_sequestration / organic_emissions; NULL unless emissions > 0
+--   net_co2e [t CO2e/yr]: organic_emissions - mineral_sequestration, + = net source
+--   required_additional_sequestration_co2e [t CO2e/yr]: max(net_co2e, 0)
+--   avoided_co2e_if_rewetted [t CO2e/yr]: sum avoided_co2e of rewetting_scenario; 0 when
+--     there is no drained area, NULL when a drained stratum has no rewetted factor
 WITH organic AS (
     SELECT country, year, sum(co2e_t) AS organic_emissions_co2e
     FROM organic_soil_emissions

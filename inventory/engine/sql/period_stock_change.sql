@@ -4,11 +4,17 @@
 --   instead of D (Eq. 2.25 text: "if T is greater than D, then use the value for T to obtain an
 --   annual rate of change over the inventory time period"). SOC summed over strata per land use
 --   and for the country ('all').
--- Grain: one row per (country, land_use) with land_use 'all' for the national total.
+-- Grain: country, land_use; land_use 'all' for the national total.
 -- Inputs: soc_stocks (country, year, land_use, stock_tc).
 -- Params: $start_year (0 - T), $end_year (0), $transition_years (D, years).
--- Columns: stock_start_tc, stock_end_tc (t C), period_years (T), divisor_years (max(T, D)),
---   dC_tc_per_yr (t C/yr, + = removal).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   land_use: land-use code; 'all' for the national total
+--   stock_start_tc [t C]: SOC stock in $start_year (year 0 - T); 0 when absent
+--   stock_end_tc [t C]: SOC stock in $end_year (year 0); 0 when absent
+--   period_years [yr]: length T of the period, end year - start year
+--   divisor_years [yr]: divisor max(T, D)
+--   dC_tc_per_yr [t C/yr]: annual stock change over the period, + = removal
 WITH stocks AS (
     SELECT country, year, land_use, sum(stock_tc) AS stock_tc
     FROM soc_stocks

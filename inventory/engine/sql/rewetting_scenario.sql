@@ -9,13 +9,26 @@
 --     avoided_co2e = rewetted_area_ha x (drained co2e/ha - rewetted co2e/ha)   [t CO2e/yr]
 --   Tier 1 treats the site as undrained from the year of rewetting (WS Ch.3), so there is no
 --   transition period here.
--- Grain: one row per drained stratum (country, year, climate_zone, land_use, nutrient_status,
---   drainage_depth).
+-- Grain: country, year, climate_zone, land_use, nutrient_status, drainage_depth; one row per
+--   drained stratum.
 -- Inputs: organic_soils, organic_ef, gwp (as for organic_soil_emissions).
 -- Params: $rewet_share (fraction 0..1 of the drained area rewetted).
--- Columns: area_ha (drained ha), rewetted_area_ha (ha), drained_co2e_per_ha,
---   rewetted_co2e_per_ha (t CO2e/ha/yr), drained_co2e_t, rewetted_co2e_t, avoided_co2e
---   (t CO2e/yr; NULL when the stratum has no rewetted factor, e.g. nutrient status not stated).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   nutrient_status: nutrient_poor, nutrient_rich or not_applicable
+--   drainage_depth: deep, shallow or not_applicable
+--   area_ha [ha]: drained area of the stratum
+--   rewetted_area_ha [ha]: area_ha x $rewet_share
+--   drained_co2e_per_ha [t CO2e/ha/yr]: emissions per ha while drained
+--   rewetted_co2e_per_ha [t CO2e/ha/yr]: emissions per ha once rewetted; NULL when the stratum
+--     has no rewetted factor
+--   drained_co2e_t [t CO2e/yr]: emissions of the rewetted area had it stayed drained
+--   rewetted_co2e_t [t CO2e/yr]: emissions of the rewetted area once rewetted
+--   avoided_co2e [t CO2e/yr]: drained_co2e_t - rewetted_co2e_t; NULL when the stratum has no
+--     rewetted factor, e.g. nutrient status not stated
 WITH drained AS (
     SELECT country, year, climate_zone, land_use, nutrient_status, drainage_depth,
         sum(area_ha) AS area_ha

@@ -3,12 +3,27 @@
 --   reported quantity is the 2.5th and 97.5th percentile of its draws; draw 0 (every factor at
 --   its table value) is the reported value. Same as stock_change_uncertainty.sql, one level
 --   finer: land converted split by previous land use (Approach 2/3 land-unit runs only).
--- Grain: one row per (country, year, land_use, land_use_category, land_use_subcategory).
+-- Grain: country, year, land_use, land_use_category, land_use_subcategory
 -- Inputs: stock_change_subcategory_draws (approach2_stock_change_draws.sql).
 -- Params: none.
--- Columns: previous_land_use, area_ha (ha), dC_tc_per_yr (t C/yr, + = removal), dCO2_t_per_yr
---   (t CO2/yr, + = emission), ci_low, ci_high (t C/yr, 95 % interval of dC_tc_per_yr; NULL
---   without draws), mc_mean (t C/yr), mc_draws (count).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   land_use_category: UNFCCC reporting category, <lu>_remaining_<lu> or
+--     land_converted_to_<lu>
+--   land_use_subcategory: <lu>_remaining_<lu> for land remaining, or
+--     <previous>_converted_to_<lu> for land converted
+--   previous_land_use: land use before the current land-use spell (= land_use for land
+--     remaining)
+--   area_ha [ha]: area in the sub-category (draw 0)
+--   dC_tc_per_yr [t C/yr]: deterministic stock change (draw 0), + = removal
+--   dCO2_t_per_yr [t CO2/yr]: deterministic CO2 flux (draw 0), + = emission
+--   ci_low [t C/yr]: 2.5th percentile of dC_tc_per_yr over draws 1..N (95 % interval);
+--     NULL without draws
+--   ci_high [t C/yr]: 97.5th percentile of dC_tc_per_yr over draws 1..N; NULL without draws
+--   mc_mean [t C/yr]: mean of dC_tc_per_yr over draws 1..N; NULL without draws
+--   mc_draws [count]: number of Monte Carlo draws (0 without draws)
 WITH deterministic AS (
     SELECT * EXCLUDE (draw) FROM stock_change_subcategory_draws WHERE draw = 0
 ),

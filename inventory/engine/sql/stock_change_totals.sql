@@ -5,14 +5,29 @@
 --   interval of a sum is not the sum of intervals). Draw 0 (table values) is the reported value.
 --   Totals: the national mineral-soil total per year (scope 'national', land_use 'all') and
 --   per land use (scope 'land_use': remaining + converted).
--- Grain: one row per (country, year, scope, land_use).
+-- Grain: country, year, scope, land_use
 -- Inputs: stock_change_draws (draw, country, year, land_use, land_use_category, area_ha,
 --   dC_tc_per_yr, dCO2_t_per_yr), from stock_changes.sql or approach2_category_draws.sql.
 -- Params: none.
--- Columns: area_ha (ha), dC_tc_per_yr (t C/yr, + = removal), dCO2_t_per_yr (t CO2/yr,
---   + = emission), ci_low, ci_high (t C/yr, 95 % interval of dC_tc_per_yr), dco2_ci_low,
---   dco2_ci_high (t CO2/yr, 95 % interval of dCO2_t_per_yr), mc_mean (t C/yr, mean of the
---   draws), mc_draws (count; 0 and NULL intervals without draws).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   scope: 'national' (national mineral-soil total) or 'land_use' (remaining + converted of
+--     one land use)
+--   land_use: land-use code; 'all' for scope 'national'
+--   area_ha [ha]: mineral-soil area of the total (draw 0)
+--   dC_tc_per_yr [t C/yr]: stock change of the total (draw 0), + = removal
+--   dCO2_t_per_yr [t CO2/yr]: CO2 flux of the total (draw 0), + = emission
+--   ci_low [t C/yr]: 2.5th percentile of the summed draws of dC_tc_per_yr (95 % interval);
+--     NULL without draws
+--   ci_high [t C/yr]: 97.5th percentile of the summed draws of dC_tc_per_yr; NULL without
+--     draws
+--   dco2_ci_low [t CO2/yr]: 2.5th percentile of the summed draws of dCO2_t_per_yr (95 %
+--     interval); NULL without draws
+--   dco2_ci_high [t CO2/yr]: 97.5th percentile of the summed draws of dCO2_t_per_yr; NULL
+--     without draws
+--   mc_mean [t C/yr]: mean of the summed draws of dC_tc_per_yr; NULL without draws
+--   mc_draws [count]: number of Monte Carlo draws (0 without draws)
 WITH summed AS (
     SELECT draw, country, year, 'national' AS scope, 'all' AS land_use,
         sum(area_ha) AS area_ha, sum(dC_tc_per_yr) AS dc, sum(dCO2_t_per_yr) AS dco2

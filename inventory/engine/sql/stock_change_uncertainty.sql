@@ -2,11 +2,23 @@
 -- Method: IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3 (Approach 2, Monte Carlo): the 95 % interval of a
 --   reported quantity is the 2.5th and 97.5th percentile of its Monte Carlo draws.
 --   Draw 0 is the deterministic estimate and is the reported value; draws 1..N give the interval.
--- Grain: one row per (country, year, land_use, land_use_category).
+-- Grain: country, year, land_use, land_use_category
 -- Inputs: stock_change_draws (output of stock_changes.sql over all draws).
 -- Params: none.
--- Columns: dC_tc_per_yr, dCO2_t_per_yr (deterministic), ci_low, ci_high (t C/yr, 95 % interval
---   of dC_tc_per_yr; NULL without draws), mc_mean (t C/yr, mean of the draws), mc_draws (count).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   land_use_category: UNFCCC reporting category, <lu>_remaining_<lu> or
+--     land_converted_to_<lu>
+--   area_ha [ha]: area in the category (draw 0)
+--   dC_tc_per_yr [t C/yr]: deterministic stock change (draw 0), + = removal
+--   dCO2_t_per_yr [t CO2/yr]: deterministic CO2 flux (draw 0), + = emission
+--   ci_low [t C/yr]: 2.5th percentile of dC_tc_per_yr over draws 1..N (95 % interval);
+--     NULL without draws
+--   ci_high [t C/yr]: 97.5th percentile of dC_tc_per_yr over draws 1..N; NULL without draws
+--   mc_mean [t C/yr]: mean of dC_tc_per_yr over draws 1..N; NULL without draws
+--   mc_draws [count]: number of Monte Carlo draws (0 without draws)
 WITH deterministic AS (
     SELECT * EXCLUDE (draw) FROM stock_change_draws WHERE draw = 0
 ),

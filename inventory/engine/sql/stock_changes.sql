@@ -12,13 +12,22 @@
 --       gained area in the cell in proportion to their gain (A2 - A1); if none gained area
 --       (the cell's area shrank), the rest goes to the land uses that lost area, by their loss.
 --   Cells are then summed to (land use, category).
--- Grain: one row per (draw, country, year, land_use, land_use_category).
+-- Grain: draw, country, year, land_use, land_use_category
 -- Inputs: land_use_stocks (draw, country, year, climate_zone, soil_class, land_use, area_ha,
 --   stock_tc), annual years.
 -- Params: $transition_years (D, years), $first_year, $last_year (reported years; NULL = all),
---   $c_to_co2 (44/12, passed from inventory.units).
--- Columns: area_ha (ha in the category), dC_tc_per_yr (t C/yr, + = removal),
---   dCO2_t_per_yr (t CO2/yr, + = emission, the UNFCCC sign: -dC x 44/12).
+--   $c_to_co2 (44/12, passed from inventory.core.units).
+-- Columns:
+--   draw: Monte Carlo draw; 0 = deterministic estimate (every factor at its table
+--     value), 1..N = draws
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   land_use_category: UNFCCC reporting category, <lu>_remaining_<lu> or
+--     land_converted_to_<lu>
+--   area_ha [ha]: area in the category in year y
+--   dC_tc_per_yr [t C/yr]: annual SOC stock change, + = removal (gain of soil carbon)
+--   dCO2_t_per_yr [t CO2/yr]: CO2 flux, + = emission (UNFCCC sign: -dC x 44/12)
 WITH bounds AS (
     SELECT country, min(year) AS first_data_year
     FROM land_use_stocks

@@ -4,12 +4,24 @@
 --   (submitted tier 2 = 1 > derived tier 2 = 2 > IPCC default = 3); among equal priority the most
 --   specific row wins (fewest '*' wildcards). Ties beyond that are broken by source text so the
 --   result is deterministic.
--- Grain: one row per (country, climate_zone, soil_class, land_use, management, input, factor).
+-- Grain: country, climate_zone, soil_class, land_use, management, input, factor
 -- Inputs: land_areas (country, climate_zone, soil_class, land_use, management, input, ...),
---   factor_table (inventory.factors.CANONICAL_COLUMNS).
+--   factor_table (the canonical factor table of inventory.engine.factors).
 -- Params: none.
--- Columns: value (t C/ha for SOC_REF, dimensionless otherwise), uncertainty_pct (+/- %, 95 %),
---   tier, source, factor_id (stable key of the winning candidate row, for Monte Carlo draws).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   management: management code (inventory.core.vocab.MANAGEMENTS)
+--   input: carbon input level code (inventory.core.vocab.INPUTS)
+--   factor: SOC_REF, F_LU, F_MG or F_I
+--   value [t C/ha | 1]: factor value of the winning candidate: t C/ha for SOC_REF,
+--     dimensionless otherwise
+--   uncertainty_pct [%]: +/- % of the value, 95 % interval
+--   tier: tier of the winning candidate (tier2_submitted, tier2_derived or tier1_default)
+--   source: source of the winning candidate (table citation, or how it was derived)
+--   factor_id: stable key of the winning candidate row, for Monte Carlo draws
 WITH strata AS (
     SELECT DISTINCT country, climate_zone, soil_class, land_use, management, input
     FROM land_areas

@@ -17,12 +17,23 @@
 --   Factors are derived per climate zone x soil class (the reference stratum shares the soil),
 --   more specific than the IPCC tables (climate only); a factor is produced only when every
 --   stratum it uses has n >= $min_profiles.
--- Grain: one row per (country, factor, climate_zone, soil_class, land_use, level).
+-- Grain: country, factor, climate_zone, soil_class, land_use, level; rows in the shape of the
+--   canonical factor table of inventory.engine.factors.
 -- Inputs: tier2_stratum_means, tier2_ratio_definitions (tier2_factor_ratios.csv).
--- Params: $min_profiles (count), $z95 (1.96), $priority (factors.PRIORITY['tier2_derived']).
--- Columns: inventory.factors.CANONICAL_COLUMNS: value (t C/ha for SOC_REF, 1 otherwise),
---   uncertainty_pct (+/- %, 95 %; NULL when an SE is undefined), tier = 'tier2_derived',
---   source (names n, mean and SE of every mean used), priority.
+-- Params: $min_profiles (count), $z95 (1.96), $priority
+--   (inventory.core.vocab.FACTOR_PRIORITY['tier2_derived']).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   factor: SOC_REF, F_LU, F_MG or F_I
+--   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
+--   land_use: land-use code the factor applies to, or '*'
+--   level: management code (F_LU, F_MG), input code (F_I), or '*'
+--   value [t C/ha | 1]: t C/ha for SOC_REF, dimensionless otherwise
+--   uncertainty_pct [%]: +/- % of the value, 95 %; NULL when an SE is undefined
+--   tier: 'tier2_derived'
+--   source: derivation, naming n, mean and SE of every mean used, and the IPCC definition
+--   priority: $priority (lower wins: submitted 1, derived 2, default 3)
 WITH usable AS (
     SELECT * FROM tier2_stratum_means WHERE n_profiles >= $min_profiles
 ),

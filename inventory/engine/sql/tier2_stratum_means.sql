@@ -6,14 +6,24 @@
 --   qualifying 0-30 cm rows (re-sampled years) their mean is its value. Profiles under the
 --   native/reference land use are pooled over management and input (both reported as '*'),
 --   since SOC_REF is defined for native vegetation whatever code the submitter used.
--- Grain: one row per (country, climate_zone, soil_class, land_use, management, input).
+-- Grain: country, climate_zone, soil_class, land_use, management, input
 -- Inputs: intervals (harmonised profile intervals: country, profile_id, climate_zone,
 --   soil_class, land_use, management, input, upper_cm, lower_cm, stock_tc_per_ha,
 --   coverage_fraction, ...).
 -- Params: $min_coverage (fraction 0..1 of the 0-30 cm layer covered by measured horizons),
 --   $min_profiles (profiles needed before a mean may feed a derived factor).
--- Columns: n_profiles (count), mean_tc_per_ha, sd_tc_per_ha, se_tc_per_ha (t C/ha; sd and se
---   NULL when n = 1), sufficient (n_profiles >= $min_profiles).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
+--   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   management: management code; '*' for the native land use (pooled)
+--   input: carbon input level code; '*' for the native land use (pooled)
+--   n_profiles [count]: profiles in the stratum
+--   mean_tc_per_ha [t C/ha]: mean 0-30 cm SOC stock of the profiles
+--   sd_tc_per_ha [t C/ha]: sample standard deviation (n - 1); NULL when n = 1
+--   se_tc_per_ha [t C/ha]: standard error s / sqrt(n); NULL when n = 1
+--   sufficient: n_profiles >= $min_profiles
 WITH topsoil AS (
     SELECT country, profile_id, climate_zone, soil_class, land_use,
         CASE WHEN land_use = 'native' THEN '*' ELSE management END AS management,

@@ -17,14 +17,43 @@
 --         reported in the land-use total row, not in the remaining/converted rows;
 --     NA  not applicable: other land remaining other land when absent (IPCC 2006 Vol.4 Ch.9
 --         gives no method for it: unmanaged land; recalled, verify against the text).
--- Grain: one row per (country, year, category_code).
+-- Grain: country, year, category_code, subcategory; category_code alone identifies a row
+--   except for the extra categories found only in stock_changes, which share their land
+--   use's code.
 -- Inputs: stock_changes (country, year, land_use, land_use_category, area_ha, dC_tc_per_yr,
 --   dCO2_t_per_yr), organic_soil_emissions (country, year, land_use, area_ha, gas, component,
---   emission), unfccc_categories (land_use, category_code; from inventory.vocab).
--- Params: $c_per_co2 (t C per t CO2 = 12/44, passed from inventory.units).
--- Columns: area_mineral_ha (ha), mineral_dc_tc_per_yr (t C/yr), area_organic_ha (ha),
---   organic_dc_tc_per_yr (t C/yr), organic_ch4_t, organic_n2o_t (t gas/yr), co2_t (t CO2/yr),
---   each with a VARCHAR *_notation column (NULL when the value is present).
+--   emission), unfccc_categories (land_use, category_code; from inventory.core.vocab).
+-- Params: $c_per_co2 (t C per t CO2 = 12/44, passed from inventory.core.units).
+-- Columns:
+--   country: ISO 3166-1 alpha-3 country code
+--   year [yr]: inventory year
+--   category_code: CRT code: 4.A-4.F for the land-use total, .1 for land remaining, .2 for
+--     land converted
+--   land_use: land-use code (inventory.core.vocab.LAND_USES)
+--   subcategory: 'total', <lu>_remaining_<lu>, land_converted_to_<lu>, or another category
+--     found in stock_changes
+--   area_mineral_ha [ha]: mineral-soil area
+--   area_mineral_notation: notation key NO, NE, IE or NA when area_mineral_ha is NULL; NULL when
+--     the value is present
+--   mineral_dc_tc_per_yr [t C/yr]: mineral-soil net carbon stock change, + = gain of carbon
+--   mineral_dc_notation: notation key NO, NE, IE or NA when mineral_dc_tc_per_yr is NULL; NULL when
+--     the value is present
+--   area_organic_ha [ha]: organic-soil area (land-use total rows only; else IE)
+--   area_organic_notation: notation key NO, NE, IE or NA when area_organic_ha is NULL; NULL when
+--     the value is present
+--   organic_dc_tc_per_yr [t C/yr]: organic-soil net carbon stock change,
+--     -(on-site CO2 + DOC CO2) x C/CO2, - = loss
+--   organic_dc_notation: notation key NO, NE, IE or NA when organic_dc_tc_per_yr is NULL; NULL when
+--     the value is present
+--   organic_ch4_t [t CH4/yr]: organic-soil CH4 (land + ditch)
+--   organic_ch4_notation: notation key NO, NE, IE or NA when organic_ch4_t is NULL; NULL when
+--     the value is present
+--   organic_n2o_t [t N2O/yr]: organic-soil direct N2O
+--   organic_n2o_notation: notation key NO, NE, IE or NA when organic_n2o_t is NULL; NULL when
+--     the value is present
+--   co2_t [t CO2/yr]: mineral dCO2 + organic CO2, + = emission (UNFCCC sign)
+--   co2_notation: notation key NO, NE, IE or NA when co2_t is NULL; NULL when
+--     the value is present
 WITH country_years AS (
     SELECT DISTINCT country, year FROM stock_changes
     UNION

@@ -1,6 +1,6 @@
 -- Check: every land unit has one row per year from its first to its last year (annual
--- histories, as Approach 2/3 and IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per unit need).
--- Returns one row per offending unit with a reason; empty = pass.
+--   histories, as Approach 2/3 and IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per unit need).
+-- Returns: one row per offending unit with a reason; empty = pass.
 -- Inputs: approach2_unit_summary (units with several states), approach2_episodes (a unit with
 --   one state is not in the summary: its single episode must cover its span exactly).
 WITH units AS (

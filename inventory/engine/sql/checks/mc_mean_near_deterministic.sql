@@ -1,9 +1,9 @@
 -- Check: the mean of the Monte Carlo draws of every reported total lies close to the
--- deterministic estimate (draw 0), within a tenth of the 95 % interval width (about 12 standard
--- errors of the mean at 1000 draws; meant for runs with >= 200 draws). Factor draws are normal
--- and the totals linear in each factor, so a larger gap means a biased draw (e.g. truncation at
--- 0 of a factor whose uncertainty exceeds ~50 %) or a bug.
--- Returns offending rows; empty = pass.
+--   deterministic estimate (draw 0), within a tenth of the 95 % interval width (about 12
+--   standard errors of the mean at 1000 draws; meant for runs with >= 200 draws). Factor draws
+--   are normal and the totals linear in each factor, so a larger gap means a biased draw (e.g.
+--   truncation at 0 of a factor whose uncertainty exceeds ~50 %) or a bug.
+-- Returns: offending rows; empty = pass.
 -- Inputs: stock_change_totals.
 SELECT country, year, scope, land_use, dC_tc_per_yr, mc_mean, ci_low, ci_high
 FROM stock_change_totals

@@ -1,5 +1,5 @@
 -- Check: every stratum has all four factors of Eq. 2.25 (IPCC 2006 Vol.4 Ch.2).
--- Returns one row per stratum and missing factor; empty = pass.
+-- Returns: one row per stratum and missing factor; empty = pass.
 -- Inputs: land_areas, stratum_factors.
 WITH strata AS (
     SELECT DISTINCT country, climate_zone, soil_class, land_use, management, input

@@ -1,7 +1,8 @@
 -- Check: each organic-soil component reports its own gas in that gas's mass unit
--- (on_site, doc: CO2; land, ditch: CH4; direct: N2O -- WS Ch.2 Eqs. 2.2-2.6, Table 2.5), and
--- co2e_t has the sign of the emission (GWP100 values are positive).
--- Returns the offending rows of organic_soil_emissions; empty = pass.
+--   (on_site, doc: CO2; land, ditch: CH4; direct: N2O -- WS Ch.2 Eqs. 2.2-2.6, Table 2.5), and
+--   co2e_t has the sign of the emission (GWP100 values are positive).
+-- Returns: the offending rows of organic_soil_emissions; empty = pass.
+-- Inputs: organic_soil_emissions.
 SELECT *
 FROM organic_soil_emissions
 WHERE gas <> CASE component

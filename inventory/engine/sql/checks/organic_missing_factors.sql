@@ -1,7 +1,7 @@
 -- Check: every organic-soil stratum has the complete set of Tier 1 emission factors:
 --   drained:  on_site, doc, land, ditch, direct (WS Ch.2 Tables 2.1-2.5, Eq. 2.6)
 --   rewetted: on_site, doc, land, direct        (WS Ch.3 Tables 3.1-3.3; no ditch term)
--- Returns one row per stratum and missing component; empty = pass.
+-- Returns: one row per stratum and missing component; empty = pass.
 -- Inputs: organic_soils, organic_ef.
 WITH strata AS (
     SELECT DISTINCT climate_zone, land_use, drainage, nutrient_status, drainage_depth

@@ -1,6 +1,7 @@
 -- Check: in unfccc_tables every value has exactly one of (number, notation key), and notation
--- keys are the UNFCCC ones used here (NO, NE, NA, IE).
--- Returns one row per offending (row, column); empty = pass.
+--   keys are the UNFCCC ones used here (NO, NE, NA, IE).
+-- Returns: one row per offending (row, column); empty = pass.
+-- Inputs: unfccc_tables.
 WITH pairs AS (
     SELECT country, year, category_code, 'area_mineral_ha' AS column_name,
         area_mineral_ha AS value, area_mineral_notation AS notation
