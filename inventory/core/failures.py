@@ -69,3 +69,20 @@ def listed(lines: Iterable[str], total: int) -> str:
     shown = list(lines)[:LISTED_ROWS]
     more = f" (+{total - LISTED_ROWS} more)" if total > LISTED_ROWS else ""
     return "\n  " + "\n  ".join(shown) + more
+
+
+class RowListingError(ValueError):
+    """A user error about table rows: a headline with the fix, then the rows one per line.
+
+    Subclasses set ``headline`` and :meth:`describe` (one row as text); ``rows`` keeps the table.
+    """
+
+    headline = "these rows break a rule:"
+
+    def __init__(self, rows: pd.DataFrame):
+        self.rows = rows
+        lines = (self.describe(r) for r in rows.head(LISTED_ROWS).itertuples())
+        super().__init__(self.headline + listed(lines, len(rows)))
+
+    def describe(self, row: Any) -> str:
+        return str(row)

@@ -9,10 +9,10 @@ is reported as ``land_converted_to_<lu>``, split by previous land use in
 ``stock_change_subcategories`` (e.g. ``grassland_converted_to_cropland``); all other land as
 ``<lu>_remaining_<lu>``, for the six IPCC land uses.
 
-Set-based and scalable (``inventory/sql/approach2_*.sql``): one aggregation pass over the unit
-rows finds the units whose state never changes (most of a country; their change is 0); only the
-changing units are collapsed into runs of constant state, and the change is computed on runs
-and area sums, never per unit and year. Factors are resolved and drawn exactly as in
+Set-based and scalable (``inventory/engine/sql/approach2_*.sql``): one aggregation pass over
+the unit rows finds the units whose state never changes (most of a country; their change is 0);
+only the changing units are collapsed into runs of constant state, and the change is computed on
+runs and area sums, never per unit and year. Factors are resolved and drawn exactly as in
 Approach 1 (``stratum_factors.sql``, ``mineral.factor_draws``), the outputs have the Approach 1
 columns (``soc_stocks``, ``stock_changes``) so the same publisher and reports serve both.
 """
@@ -20,40 +20,79 @@ columns (``soc_stocks``, ``stock_changes``) so the same publisher and reports se
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from inventory.core import units
-from inventory.core.failures import LISTED_ROWS, listed
+from inventory.core.failures import RowListingError
 from inventory.engine import mineral, sql_models
 
 
-class LandUnitHistoryError(ValueError):
-    """Land units without one row per year; ``offending`` lists them with a reason."""
+class LandUnitHistoryError(RowListingError):
+    """Land units without one row per year; ``rows`` lists them with a reason."""
 
-    def __init__(self, offending: pd.DataFrame):
-        self.offending = offending
-        lines = (
-            f"{r.country} unit {r.unit_id} ({r.first_year}-{r.last_year}, {r.n_years} rows): "
-            f"{r.reason}"
-            for r in offending.head(LISTED_ROWS).itertuples()
-        )
-        super().__init__(
-            "land units need one row per year from their first to their last year (fill the "
-            "gaps with the unit's state, or drop duplicate rows):" + listed(lines, len(offending))
-        )
+    headline = (
+        "land units need one row per year from their first to their last year (fill the "
+        "gaps with the unit's state, or drop duplicate rows):"
+    )
+
+    def describe(self, r: Any) -> str:
+        years = f"{r.first_year}-{r.last_year}, {r.n_years} rows"
+        return f"{r.country} unit {r.unit_id} ({years}): {r.reason}"
 
 
 def land_unit_transitions(
     con: duckdb.DuckDBPyConnection, *, transition_years: int = mineral.DEFAULT_TRANSITION_YEARS
 ) -> None:
-    """Materialise ``approach2_transitions`` (and its inputs) from the view ``land_units``.
+    r"""Current and past (y - D) state areas of land units, materialised on ``con``.
 
-    Tables created on ``con``: ``approach2_episodes``, ``approach2_unit_summary``,
-    ``approach2_recurring_runs``, ``approach2_runs``, ``approach2_transitions`` and
-    ``land_areas`` (areas by stratum and year). Raises LandUnitHistoryError naming units whose
-    years are not one row per year.
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection with the view ``land_units`` (``country``, ``unit_id``, ``year`` [yr],
+        ``climate_zone``, ``soil_class``, ``land_use``, ``management``, ``input``, ``area_ha``
+        [ha]). Tables created on it: ``approach2_episodes``, ``approach2_unit_summary``,
+        ``approach2_recurring_runs``, ``approach2_runs``, ``approach2_transitions`` and
+        ``land_areas`` (areas by stratum and year, the Approach 1 input shape).
+    transition_years : int, default 20
+        D, the period over which a change of state moves the stock [yr].
+
+    Returns
+    -------
+    None
+        ``approach2_transitions`` has one row per (country, year, land_use_category,
+        land_use_subcategory, current stratum, past stratum ``past_*``) with ``area_ha`` [ha]
+        (current area) and ``past_area_ha`` [ha] (area in y - D).
+
+    Raises
+    ------
+    LandUnitHistoryError
+        Naming the units whose years are not one row per year.
+
+    Notes
+    -----
+    Both states the change of Eq. 2.25 [1]_ needs per land unit u, summed over units (areas
+    are linear, so factors can be applied to the sums):
+
+    .. math:: \Delta C_u(y) = \frac{SOC_u(y) - SOC_u(y - D)}{D}, \quad
+        SOC_u = A_u \, SOC_{REF} \, F_{LU} \, F_{MG} \, F_I
+
+    The past state is the unit's state in year y - D, or in its first year when y - D
+    precedes it (history before the first year = first known state). Units whose state never
+    changes contribute their area to land remaining with the past state equal to the current
+    one. Reporting category (UNFCCC, Approach 2/3 land representation [2]_): land converted to
+    its current land use while y is within D years of the start of the current land-use spell
+    (years 0 .. D-1 after the change; a change of management alone does not start a spell),
+    else land remaining; converted land is split by the land use of the previous spell.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Eq. 2.25.
+    .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 3, Sec. 3.3.1.
     """
     first, last = con.execute("SELECT min(year), max(year) FROM land_units").fetchall()[0]
     # year bit sets (UBIGINT) need a span of at most 64 years; longer data are re-read instead
@@ -81,29 +120,68 @@ def compute_land_unit_inventory(
     seed: int = mineral.DEFAULT_SEED,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> mineral.MineralInventory:
-    """Stocks and stock changes of mineral soils from land units (IPCC Approach 2/3, Eq. 2.25).
+    r"""Stocks [t C] and stock changes [t C yr-1] of mineral soils from land units (Approach 2/3).
 
     Parameters
     ----------
-    land_units : DataFrame or Parquet path
-        country, unit_id, year, climate_zone, soil_class, land_use, management, input,
-        area_ha [ha]; one row per unit and year from the unit's first to its last year
+    land_units : pandas.DataFrame or str or pathlib.Path
+        DataFrame or Parquet path with columns ``country``, ``unit_id``, ``year`` [yr],
+        ``climate_zone``, ``soil_class``, ``land_use``, ``management``, ``input`` and
+        ``area_ha`` [ha]; one row per unit and year from the unit's first to its last year
         (history years before ``first_year`` included when available).
-    factor_table : DataFrame
-        Candidate factors (``inventory.engine.factors.factor_table``), tier 2 included.
-    transition_years : int
-        D [yr], the period over which a change of state moves the stock (default 20).
+    factor_table : pandas.DataFrame
+        Candidate factors (:func:`inventory.engine.factors.factor_table`), tier 2 included:
+        ``value`` [t C ha-1 for SOC_REF, - for F_LU, F_MG, F_I], ``uncertainty_pct`` [%].
+    transition_years : int, default 20
+        D, the period over which a change of state moves the stock [yr].
     first_year, last_year : int, optional
-        Reported years [yr]; earlier years only serve as history.
-    mc_draws : int
-        Monte Carlo iterations for the 95 % intervals (0 = none); ``seed`` makes them repeatable.
+        First and last reported year [yr]; earlier years only serve as history. None reports
+        every year.
+    mc_draws : int, default 1000
+        Monte Carlo iterations for the 95 % intervals [count] (0 = none).
+    seed : int, default DEFAULT_SEED
+        Seed of the Monte Carlo draws [-]; makes the intervals repeatable.
+    con : duckdb.DuckDBPyConnection, optional
+        Connection to run the SQL models on (a new in-memory one by default).
 
     Returns
     -------
     MineralInventory
-        ``soc_stocks`` and ``stock_changes`` with the Approach 1 columns, plus
-        ``stock_change_totals`` (national and per land use, with intervals) and
-        ``stock_change_subcategories`` (land converted by previous land use).
+        ``soc_stocks`` and ``stock_changes`` with the Approach 1 columns
+        (:func:`inventory.engine.mineral.compute_mineral_inventory`: ``stock_tc`` [t C],
+        ``dC_tc_per_yr`` [t C yr-1], + = removal, ``dCO2_t_per_yr`` [t CO2 yr-1], + = emission,
+        ``ci_low``, ``ci_high`` [t C yr-1]), plus ``stock_change_totals`` (national and per land
+        use, with intervals) and ``stock_change_subcategories`` (land converted by previous
+        land use, e.g. ``grassland_converted_to_cropland``, with ``previous_land_use``,
+        ``area_ha`` [ha], ``dC_tc_per_yr`` [t C yr-1] and its 95 % interval).
+
+    Raises
+    ------
+    LandUnitHistoryError
+        When a unit does not have one row per year.
+    MissingFactorError
+        When a stratum has no factor.
+
+    Notes
+    -----
+    Eq. 2.25 [1]_ per land unit, summed to reporting sub-categories
+    (``approach2_stock_change_draws.sql``):
+
+    .. math:: \Delta C(y) = \sum_u \frac{A_u(y) \, SOC_{ppha}(s_{u,y})
+        - A_u(y - D) \, SOC_{ppha}(s_{u,y-D})}{D}
+
+    with :math:`SOC_{ppha} = SOC_{REF} \, F_{LU} \, F_{MG} \, F_I` [t C ha-1] of the unit's
+    stratum s in year y resp. y - D (see :func:`land_unit_transitions` for the past state and
+    the reporting categories) and :math:`\Delta CO_2 = -\Delta C \times 44/12`. Each Monte
+    Carlo draw is applied to area sums by stratum (areas are linear; IPCC Approach 2 on
+    stratum aggregates [2]_); factors are resolved and drawn exactly as in Approach 1.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Eq. 2.25; land representation Approaches 2/3, Vol. 4, Ch. 3, Sec. 3.3.1.
+    .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Sec. 3.2.3.
     """
     con = con or sql_models.connect()
     sql_models.register(con, {"land_units": land_units, "factor_table": factor_table})

@@ -1,6 +1,6 @@
 """Mineral-soil stock-change inventory (IPCC Tier 1/2, Approach 1) run in DuckDB.
 
-The arithmetic lives in ``inventory/sql``: ``stratum_factors`` (factor resolution),
+The arithmetic lives in ``inventory/engine/sql``: ``stratum_factors`` (factor resolution),
 ``soc_stocks`` (Eq. 2.25 stocks), ``land_use_stocks`` and ``stock_changes`` (Eq. 2.25 change
 with the D-year transition), ``stock_change_uncertainty`` (Monte Carlo interval). This module
 binds them together and draws the Monte Carlo factor values.
@@ -9,13 +9,14 @@ binds them together and draws the Monte Carlo factor values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from inventory.core import units
-from inventory.core.failures import LISTED_ROWS, listed
+from inventory.core.failures import RowListingError
 from inventory.engine import sql_models
 
 DEFAULT_TRANSITION_YEARS = 20  # D, IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 (default time dependence)
@@ -26,19 +27,18 @@ DEFAULT_SEED = 20061
 Z_95 = 1.959963984540054
 
 
-class MissingFactorError(ValueError):
-    """Strata without a factor; ``missing`` lists them (stratum keys + factor)."""
+class MissingFactorError(RowListingError):
+    """Strata without a factor; ``rows`` lists them (stratum keys + factor)."""
 
-    def __init__(self, missing: pd.DataFrame):
-        self.missing = missing
-        lines = (
+    headline = (
+        "no factor for these strata (add a row to the submission's factors file, or check "
+        "the codes):"
+    )
+
+    def describe(self, r: Any) -> str:
+        return (
             f"{r.country} {r.climate_zone}/{r.soil_class}/{r.land_use}/{r.management}/{r.input}: "
             f"no {r.factor}"
-            for r in missing.head(LISTED_ROWS).itertuples()
-        )
-        super().__init__(
-            "no factor for these strata (add a row to the submission's factors file, or check "
-            "the codes):" + listed(lines, len(missing))
         )
 
 
@@ -61,12 +61,47 @@ class MineralInventory:
 def factor_draws(
     stratum_factors: pd.DataFrame, *, n_draws: int, seed: int = DEFAULT_SEED
 ) -> pd.DataFrame:
-    """Monte Carlo values of each resolved factor: draw 0 = table value, draws 1..N sampled.
+    r"""Monte Carlo values of each resolved factor: draw 0 = table value, draws 1..N sampled.
 
+    Parameters
+    ----------
+    stratum_factors : pandas.DataFrame
+        Resolved factors (:func:`resolve_factors`): ``factor_id``, ``value`` [t C ha-1 for
+        SOC_REF, - for F_LU, F_MG, F_I] and ``uncertainty_pct`` [%] (+/- % of the value, the
+        half-width of a 95 % interval; NaN = no uncertainty). One value per distinct
+        ``factor_id`` is drawn.
+    n_draws : int
+        N, the number of sampled draws [count]; 0 gives draw 0 only.
+    seed : int, default DEFAULT_SEED
+        Seed of ``numpy.random.default_rng`` [-]; the same seed gives the same draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (draw, factor_id): ``draw`` (int32, 0..N), ``factor_id`` and ``value``
+        [unit of the factor]. Draw 0 holds the table values (the deterministic estimate).
+
+    Notes
+    -----
     Each factor is drawn once per iteration and shared by every stratum and year that uses it
-    (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3.1: correlated inputs sampled together). Distribution: normal
-    with sd = value x uncertainty_pct / 100 / 1.96, truncated at 0; a factor without an
-    uncertainty stays fixed.
+    (correlated inputs sampled together, [1]_). Distribution: normal with the table value as
+    mean and a standard deviation from the 95 % half-width,
+
+    .. math:: F^{(k)} = \max\left(0, x\right), \quad
+        x \sim \mathcal{N}\left(F, \sigma^2\right), \quad
+        \sigma = \frac{F \, U / 100}{1.96}, \quad k = 1 \ldots N
+
+    with U = ``uncertainty_pct``; 1.96 (``Z_95``) is the 97.5 % normal quantile, since IPCC
+    tables give +/- % as the half-width of a 95 % interval [2]_. Negative values are set to 0
+    (clipped, not re-drawn, so this is a normal censored at 0 rather than a truncated normal).
+    A factor without an uncertainty stays fixed at its table value.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3 (Uncertainties), Sec. 3.2.3.1.
+    .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3 (Uncertainties), Sec. 3.2.2.4.
     """
     unique = stratum_factors.drop_duplicates("factor_id")[["factor_id", "value", "uncertainty_pct"]]
     value = unique["value"].to_numpy(dtype="float64")
@@ -83,7 +118,42 @@ def factor_draws(
 
 
 def resolve_factors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Resolve factors for every stratum of ``land_areas``; raise naming strata without one."""
+    """Resolved SOC_REF, F_LU, F_MG and F_I of every stratum of ``land_areas``.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection with the views ``land_areas`` (country and stratum keys: climate_zone,
+        soil_class, land_use, management, input) and ``factor_table`` (candidate factors,
+        :func:`inventory.engine.factors.factor_table`); the table ``stratum_factors`` is
+        (re)created on it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (country, climate_zone, soil_class, land_use, management, input, factor):
+        ``value`` [t C ha-1 for SOC_REF, - otherwise], ``uncertainty_pct`` [%] (+/- % of the
+        value, 95 % interval), ``tier``, ``source`` and ``factor_id`` (stable key of the
+        winning candidate, for the Monte Carlo draws of :func:`factor_draws`).
+
+    Raises
+    ------
+    MissingFactorError
+        Naming the strata without a factor (stratum keys + factor).
+
+    Notes
+    -----
+    The factors of Eq. 2.25 [1]_, resolved by ``stratum_factors.sql``: for each stratum and
+    factor the candidate with the lowest ``priority`` wins (submitted tier 2 = 1, derived
+    tier 2 = 2, IPCC default = 3); among equal priority the most specific row wins (fewest
+    ``*`` wildcards); ties beyond that are broken by the source text, so the result is
+    deterministic.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Eq. 2.25 (the factors SOC_REF, F_LU, F_MG, F_I).
+    """
     sql_models.run_model(con, "stratum_factors", into="stratum_factors")
     missing = sql_models.run_check(con, "missing_factors")
     if len(missing):
@@ -102,21 +172,84 @@ def compute_mineral_inventory(
     seed: int = DEFAULT_SEED,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> MineralInventory:
-    """Stocks and stock changes of mineral soils (IPCC 2006 Vol.4 Ch.2 Eq. 2.25).
+    r"""Stocks [t C] and annual stock changes [t C yr-1] of mineral soils (IPCC Approach 1).
 
     Parameters
     ----------
-    land_areas : DataFrame
-        country, year, climate_zone, soil_class, land_use, management, input, area_ha [ha];
-        annual rows, history years before ``first_year`` included when available.
-    factor_table : DataFrame
-        Candidate factors (``inventory.engine.factors.factor_table``).
-    transition_years : int
-        D [yr], the period over which a change of stratum moves the stock (default 20).
+    land_areas : pandas.DataFrame
+        Columns ``country``, ``year`` [yr], ``climate_zone``, ``soil_class``, ``land_use``,
+        ``management``, ``input`` and ``area_ha`` [ha]; annual rows, history years before
+        ``first_year`` included when available.
+    factor_table : pandas.DataFrame
+        Candidate factors (:func:`inventory.engine.factors.factor_table`): ``value``
+        [t C ha-1 for SOC_REF, - for F_LU, F_MG, F_I], ``uncertainty_pct`` [%].
+    transition_years : int, default 20
+        D, the period over which a change of stratum moves the stock [yr].
     first_year, last_year : int, optional
-        Reported years [yr]; earlier years only serve as history.
-    mc_draws : int
-        Monte Carlo iterations for the 95 % interval (0 = none).
+        First and last reported year [yr]; earlier years only serve as history. None reports
+        every year.
+    mc_draws : int, default 1000
+        Monte Carlo iterations for the 95 % intervals [count] (0 = none).
+    seed : int, default DEFAULT_SEED
+        Seed of the Monte Carlo draws [-] (:func:`factor_draws`).
+    con : duckdb.DuckDBPyConnection, optional
+        Connection to run the SQL models on (a new in-memory one by default); the inputs and
+        intermediate tables are registered on it.
+
+    Returns
+    -------
+    MineralInventory
+        ``stratum_factors`` (:func:`resolve_factors`); ``soc_stocks``, one row per country,
+        year and stratum: ``area_ha`` [ha], ``soc_ref`` [t C ha-1], ``f_lu``, ``f_mg``, ``f_i``
+        [-], ``stock_tc`` [t C], ``factor_tier`` and the tier and source of each factor;
+        ``stock_changes`` and ``stock_change_totals`` (:func:`uncertainty_tables`): per
+        country, year, land use and category (``<lu>_remaining_<lu>``,
+        ``land_converted_to_<lu>``), resp. national and per land use, ``area_ha`` [ha],
+        ``dC_tc_per_yr`` [t C yr-1], + = removal, ``dCO2_t_per_yr`` [t CO2 yr-1], + = emission,
+        the 95 % interval ``ci_low``, ``ci_high`` [t C yr-1], ``mc_mean`` [t C yr-1],
+        ``mc_draws`` [count] and ``transition_years`` [yr]. ``stock_change_subcategories`` is
+        None (Approach 1 areas carry no previous land use).
+
+    Raises
+    ------
+    MissingFactorError
+        When a stratum has no factor.
+
+    Notes
+    -----
+    Stock term (``soc_stocks.sql``; mineral soils, 0-30 cm, at the equilibrium reached after D
+    years under the stratum's land use and management) and change term with the default
+    linear transition (``stock_changes.sql``), Eq. 2.25 of [1]_, unchanged in [2]_:
+
+    .. math::
+
+        SOC(y) = \sum_{c,s,i} SOC_{REF,c,s} \, F_{LU,c,s,i} \, F_{MG,c,s,i} \, F_{I,c,s,i}
+        \, A_{c,s,i}(y)
+
+        \Delta C(y) = \frac{SOC(y) - SOC(y - D)}{D}, \qquad
+        \Delta CO_2(y) = -\Delta C(y) \times \frac{44}{12}
+
+    over climate zones c, soil classes s and management systems i. Departures and additions:
+
+    * history before the first year with data is taken as that first known state
+      (SOC(y - D) := SOC(first year) when y - D precedes it);
+    * the split of the change into land remaining and land converted is a project method,
+      not an IPCC equation (the national total is Eq. 2.25 exactly): within each climate x
+      soil cell, remaining land gets min(A(y-D), A(y)) x (change of its stock density) / D,
+      and the rest of the cell's change goes to the land uses that gained area, in
+      proportion to their gain (to those that lost area, by their loss, if none gained);
+    * the 95 % interval is the 2.5th-97.5th percentile of the Monte Carlo draws
+      (:func:`factor_draws`, IPCC Approach 2 [3]_); draw 0 (table values) is the reported
+      value; totals sum each draw before taking percentiles.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Eq. 2.25; default D = 20 yr, Sec. 2.3.3.1.
+    .. [2] IPCC (2019). 2019 Refinement to the 2006 IPCC Guidelines for National Greenhouse
+       Gas Inventories, Vol. 4, Ch. 2, Eq. 2.25.
+    .. [3] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Sec. 3.2.3 (Approach 2, Monte Carlo simulation).
     """
     con = con or sql_models.connect()
     sql_models.register(con, {"land_areas": land_areas, "factor_table": factor_table})
@@ -141,10 +274,43 @@ def _after(frame: pd.DataFrame, column: str) -> int:
 def uncertainty_tables(
     con: duckdb.DuckDBPyConnection, *, transition_years: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``stock_changes`` and ``stock_change_totals`` from the table ``stock_change_draws``.
+    """``stock_changes`` and ``stock_change_totals`` with 95 % Monte Carlo intervals.
 
-    Both carry the 95 % Monte Carlo interval (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3) of their rows;
-    the totals sum each draw before taking percentiles.
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection holding the table ``stock_change_draws`` (draw, country, year, land_use,
+        land_use_category, ``area_ha`` [ha], ``dC_tc_per_yr`` [t C yr-1], ``dCO2_t_per_yr``
+        [t CO2 yr-1]; from ``stock_changes.sql`` or ``approach2_category_draws.sql``); the
+        table ``stock_change_totals`` is (re)created on it.
+    transition_years : int
+        D [yr], written to both outputs as the column ``transition_years``.
+
+    Returns
+    -------
+    stock_changes : pandas.DataFrame
+        One row per (country, year, land_use, land_use_category): ``area_ha`` [ha],
+        ``dC_tc_per_yr`` [t C yr-1], + = removal, ``dCO2_t_per_yr`` [t CO2 yr-1], + = emission
+        (both from draw 0), ``ci_low``, ``ci_high`` [t C yr-1] (95 % interval of
+        ``dC_tc_per_yr``; NaN without draws), ``mc_mean`` [t C yr-1], ``mc_draws`` [count],
+        ``transition_years`` [yr].
+    stock_change_totals : pandas.DataFrame
+        One row per (country, year, scope, land_use): scope ``national`` (land_use ``all``) and
+        ``land_use`` (remaining + converted), the columns above plus ``dco2_ci_low``,
+        ``dco2_ci_high`` [t CO2 yr-1].
+
+    Notes
+    -----
+    IPCC Approach 2 (Monte Carlo) [1]_: the 95 % interval of a reported quantity is the 2.5th
+    and 97.5th percentile of its draws 1..N; draw 0 (every factor at its table value) is the
+    reported value. The totals sum each draw's categories before taking percentiles, so the
+    correlations through shared factors are kept (the interval of a sum is not the sum of
+    intervals).
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Sec. 3.2.3.
     """
     changes = sql_models.run_model(con, "stock_change_uncertainty")
     changes.insert(_after(changes, "mc_draws"), "transition_years", transition_years)
@@ -162,10 +328,49 @@ def period_stock_change(
     transition_years: int = DEFAULT_TRANSITION_YEARS,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:
-    """Annual mineral-soil stock change over one inventory period of T = end - start years.
+    r"""Annual mineral-soil stock change [t C yr-1] over one inventory period of T years.
 
-    IPCC 2006 Vol.4 Ch.2 Eq. 2.25: (SOC(end) - SOC(start)) / D, or / T when T > D.
-    soc_stocks: country, year, land_use, stock_tc (t C). Returns t C/yr per land use and 'all'.
+    Parameters
+    ----------
+    soc_stocks : pandas.DataFrame
+        Columns ``country``, ``year`` [yr], ``land_use`` and ``stock_tc`` [t C] (e.g.
+        ``MineralInventory.soc_stocks``); summed over strata per land use.
+    start_year : int
+        Year 0 - T, the start of the period [yr].
+    end_year : int
+        Year 0, the last year of the period [yr]; must be after ``start_year``.
+    transition_years : int, default 20
+        D, the period over which a change of stratum moves the stock [yr].
+    con : duckdb.DuckDBPyConnection, optional
+        Connection to run the SQL model on (a new in-memory one by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (country, land_use), with land_use ``all`` for the national total:
+        ``stock_start_tc``, ``stock_end_tc`` [t C], ``period_years`` (T) [yr],
+        ``divisor_years`` (max(T, D)) [yr] and ``dC_tc_per_yr`` [t C yr-1], + = removal.
+
+    Raises
+    ------
+    ValueError
+        When ``end_year`` is not after ``start_year``.
+
+    Notes
+    -----
+    Eq. 2.25 of [1]_ over one inventory time period, T = ``end_year`` - ``start_year``:
+
+    .. math:: \Delta C = \frac{SOC_0 - SOC_{(0-T)}}{D}, \quad \text{or}
+        \quad \frac{SOC_0 - SOC_{(0-T)}}{T} \text{ when } T > D
+
+    ("if T is greater than D, then use the value for T to obtain an annual rate of change over
+    the inventory time period"). A land use without a stock row in the start or end year
+    counts as 0 t C in that year.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Eq. 2.25.
     """
     if end_year <= start_year:
         raise ValueError(f"the period must end after it starts ({start_year}-{end_year})")
