@@ -3,9 +3,9 @@
 Three ways over the same zstd Parquet of land units x years (benchmarks/generate_national.py):
 
 1. bare DuckDB scan: every column read once (min/max per column), nothing computed;
-2. the engine: ``inventory.engine.approach2.compute_land_unit_inventory`` with IPCC 2019 defaults
-and
-   a Monte Carlo of ``--draws`` iterations (soc_stocks, stock_changes, totals, sub-categories);
+2. the engine (``inventory.engine.approach2.compute_land_unit_inventory``) with IPCC 2019
+   defaults and a Monte Carlo of ``--draws`` iterations (soc_stocks, stock_changes, totals,
+   sub-categories);
 3. plain pandas, the same equations (IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per unit, remaining vs
    converted), deterministic only (no factor resolution, no Monte Carlo: less work than the
    engine), on the first ``--pandas-units`` units and extrapolated linearly to all units. The

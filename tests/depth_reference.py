@@ -1,12 +1,11 @@
 """Straightforward per-profile reference implementations (a second implementation to test and
 benchmark ``inventory.harmonise.depth`` against; CONVENTIONS.md pattern 7).
 
-``mpspline_one`` follows mpspline2 0.1.x ``mpspline_est1`` / ``mpspline_fit1`` step by step,
-one profile and one centimetre at a time. With ``mpspline2_bugs=True`` it also reproduces two
-mpspline2 defects (single horizon assigned by ``d >= ud & d <= ld`` with 1-cm values at
-``ud:ld`` in R's 1-based indexing; fractional bottoms recycled into the deepest interval by
-``rep(length.out = md)``), so tests can show where ``inventory.harmonise.depth`` deliberately
-differs.
+``mpspline_one`` follows mpspline2 0.1.x ``mpspline_est1`` / ``mpspline_fit1`` step by step, one
+profile and one centimetre at a time. With ``mpspline2_bugs=True`` it also reproduces two mpspline2
+defects (single horizon assigned by ``d >= ud & d <= ld`` with 1-cm values at ``ud:ld`` in R's
+1-based indexing; fractional bottoms recycled into the deepest interval by ``rep(length.out =
+md)``), so tests can show where ``inventory.harmonise.depth`` deliberately differs.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class UnitError(ValueError):
 
 @lru_cache(maxsize=4096)
 def conversion_factor(unit: str, target: str) -> float:
-    """Multiplicative factor converting a value in ``unit`` to ``target``.
+    """Multiplicative factor [target unit per unit] converting a value in ``unit`` to ``target``.
 
     Parameters
     ----------
@@ -76,6 +76,13 @@ def conversion_factor(unit: str, target: str) -> float:
         Unit string as submitted (e.g. ``"g/100g"``, ``"Mg/m3"``, ``"km2"``).
     target : str
         Canonical unit (e.g. ``"g/kg"``).
+
+    Returns
+    -------
+    float
+        Value in ``target`` of 1 ``unit``. Carbon and the gases are their own dimensions;
+        between them pint applies the molar-mass ratios C -> CO2 44/12, CH4-C -> CH4 16/12
+        and N2O-N -> N2O 44/28 (``inventory/data/ipcc/gwp.csv`` conversion rows).
 
     Raises
     ------
@@ -90,7 +97,20 @@ def conversion_factor(unit: str, target: str) -> float:
 
 
 def check_unit(unit: object, target: str) -> str | None:
-    """Return None when ``unit`` converts to ``target``, else a short reason."""
+    """Return None when ``unit`` converts to ``target``, else a short reason.
+
+    Parameters
+    ----------
+    unit : object
+        Unit string to check (anything else, or a blank string, is "missing unit").
+    target : str
+        Canonical unit.
+
+    Returns
+    -------
+    str or None
+        None when the conversion works, else the reason (for validation messages).
+    """
     if not isinstance(unit, str) or not unit.strip():
         return "missing unit"
     try:
@@ -101,10 +121,23 @@ def check_unit(unit: object, target: str) -> str | None:
 
 
 def convert_column(values: pd.Series, units: pd.Series, target: str) -> np.ndarray:
-    """Convert a value column with a parallel unit column to ``target`` (vectorised).
+    """Values of a column with a parallel unit column, converted to ``target``.
 
-    One pint conversion per distinct unit string; rows with unusable units become NaN (the
-    validation stage has rejected them before harmonisation runs).
+    Parameters
+    ----------
+    values : pandas.Series
+        Values [in the unit of the same row of ``units``].
+    units : pandas.Series
+        Unit string of each row.
+    target : str
+        Canonical unit (e.g. ``"ha"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Values [``target``], float64. One pint conversion per distinct unit string
+        (vectorised); rows with unusable units become NaN (the validation stage has rejected
+        them before harmonisation runs).
     """
     return _convert_by_unit(values, units, lambda unit: conversion_factor(unit, target))
 
@@ -125,7 +158,28 @@ def _convert_by_unit(
 
 
 def carbon_to_co2(mass_c: float | np.ndarray) -> float | np.ndarray:
-    """Convert a carbon mass to CO2 mass (x 44/12; IPCC 2006 Vol.4 Ch.2, Sec. 2.2.3 note)."""
+    """CO2 mass [t CO2] of a carbon mass [t C] (x 44/12).
+
+    Parameters
+    ----------
+    mass_c : float or numpy.ndarray
+        Carbon mass [t C] (or any mass unit; the result is in the same unit of CO2).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        CO2 mass [t CO2].
+
+    Notes
+    -----
+    The molar-mass ratio 44/12 [1]_ (``inventory/data/ipcc/gwp.csv``, row ``C -> CO2``),
+    computed by the pint registry from its ``co2 = 12/44 * carbon`` definition.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Sec. 2.2.3 note.
+    """
     return mass_c * conversion_factor("t carbon", "t co2")
 
 
@@ -155,6 +209,13 @@ def soil_conversion_factor(unit: str, quantity: str) -> float:
         One of ``soc`` (to g/kg), ``bulk_density`` (to g/cm3), ``stock`` (to t C/ha, plain
         mass per area read as carbon mass) or ``depth`` (to cm).
 
+    Returns
+    -------
+    float
+        Value in the canonical unit (g kg-1, g cm-3, t C ha-1 or cm) of 1 ``unit``, rounded to
+        12 significant digits (soil unit factors are exact decimal ratios; this removes pint's
+        float noise).
+
     Raises
     ------
     UnitError
@@ -175,9 +236,23 @@ def soil_conversion_factor(unit: str, quantity: str) -> float:
 
 
 def convert_soil_column(values: pd.Series, units: pd.Series, quantity: str) -> np.ndarray:
-    """Convert a soil value column with a parallel unit column to the canonical unit.
+    """Values of a soil column with a parallel unit column, in the canonical unit.
 
-    One conversion per distinct unit string (vectorised); unusable or missing units give NaN,
-    which the caller must report (validation rejects such rows before harmonisation).
+    Parameters
+    ----------
+    values : pandas.Series
+        Values [in the unit of the same row of ``units``].
+    units : pandas.Series
+        Unit string of each row (e.g. ``"%"``, ``"Mg/m3"``).
+    quantity : str
+        ``soc`` [g kg-1], ``bulk_density`` [g cm-3], ``stock`` [t C ha-1] or ``depth`` [cm]
+        (:func:`soil_conversion_factor`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Values in the canonical unit, float64. One conversion per distinct unit string
+        (vectorised); unusable or missing units give NaN, which the caller must report
+        (validation rejects such rows before harmonisation).
     """
     return _convert_by_unit(values, units, lambda unit: soil_conversion_factor(unit, quantity))

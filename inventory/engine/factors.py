@@ -53,11 +53,39 @@ def _check_edition(edition: str) -> str:
 
 @lru_cache(maxsize=4)
 def soc_ref_defaults(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
-    """Default reference SOC stocks, 0-30 cm, t C/ha, in canonical form.
+    """Default reference SOC stocks SOC_REF [t C ha-1], 0-30 cm, in canonical factor form.
 
-    Source: IPCC 2019 Refinement Vol.4 Ch.2 Table 2.3 (updated), or IPCC 2006 Vol.4 Ch.2
-    Table 2.3 with ``edition="2006"``. Blank cells (class absent in a zone) are dropped, so a
-    stratum on such a cell fails the coverage check with its name.
+    Parameters
+    ----------
+    edition : {"2019", "2006"}, default "2019"
+        IPCC edition of Table 2.3: the 2019 Refinement (updated table) or the 2006 Guidelines.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``vocab.FACTOR_COLUMNS``, one row per climate zone x soil class with a value:
+        ``factor`` = SOC_REF, ``value`` [t C ha-1] (mineral soils under native vegetation,
+        0-30 cm), ``uncertainty_pct`` [%] (+/- % of the value as printed: per cell in 2019,
+        +/-90 % in 2006), tier ``tier1_default``, ``source`` (table and transcription),
+        priority 3; ``country``, ``land_use`` and ``level`` are ``*``.
+
+    Raises
+    ------
+    FactorError
+        For an unknown edition, or a zone or soil code outside the vocabulary.
+
+    Notes
+    -----
+    Blank cells (class absent in a zone) are dropped, so a stratum on such a cell fails the
+    coverage check with its name. The values are secondary transcriptions of the tables with a
+    ``confidence`` per row (``inventory/data/ipcc/soc_ref_mineral.csv`` and its README).
+
+    References
+    ----------
+    .. [1] IPCC (2019). 2019 Refinement to the 2006 IPCC Guidelines for National Greenhouse
+       Gas Inventories, Vol. 4, Ch. 2, Table 2.3 (updated).
+    .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Table 2.3.
     """
     table = _data_csv("ipcc/soc_ref_mineral.csv")
     edition = _check_edition(edition)
@@ -92,7 +120,44 @@ def _table_rows(edition: str) -> pd.DataFrame:
 
 @lru_cache(maxsize=4)
 def stock_change_defaults(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
-    """Default F_LU, F_MG, F_I in canonical form (IPCC Vol.4 Ch.5 Table 5.5, Ch.6 Table 6.2)."""
+    """Default stock change factors F_LU, F_MG, F_I [-] of one edition, in canonical form.
+
+    Parameters
+    ----------
+    edition : {"2019", "2006"}, default "2019"
+        IPCC edition of Tables 5.5 and 6.2.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``vocab.FACTOR_COLUMNS``: ``value`` [-] (relative stock change factor over 20 years),
+        ``uncertainty_pct`` [%] (+/- % of the value as printed; NaN for the fixed values),
+        tier ``tier1_default``, priority 3; ``level`` is our management code (F_LU, F_MG) or
+        input code (F_I), ``climate_zone`` one of our zones (or ``*`` for fixed values).
+
+    Raises
+    ------
+    FactorError
+        For an unknown edition, or when ``factor_level_map.csv`` names a table level absent
+        from the edition's table.
+
+    Notes
+    -----
+    Our management/input codes are mapped to the printed table levels by
+    ``inventory/data/factor_level_map.csv`` (judgement calls in its ``comment`` column); each
+    table row is expanded to the climate zones it applies to. Codes without a table level get
+    a fixed value of 1 with the map's citation: e.g. tillage factors of paddy rice, perennial
+    and set-aside cropland (defined for long-term cultivated land only, Table 5.5), grassland
+    F_I other than for improved grassland (Table 6.2), and forest land, settlements,
+    wetlands, other land and native land (reference condition at Tier 1).
+
+    References
+    ----------
+    .. [1] IPCC (2019). 2019 Refinement to the 2006 IPCC Guidelines for National Greenhouse
+       Gas Inventories, Vol. 4, Ch. 5, Table 5.5 (updated) and Ch. 6, Table 6.2 (updated).
+    .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 5, Table 5.5 and Ch. 6, Table 6.2.
+    """
     edition = _check_edition(edition)
     mapping = _data_csv("factor_level_map.csv")
     mapping = mapping[mapping["edition"].isin([vocab.WILDCARD, edition])]
@@ -160,15 +225,40 @@ def _check_unmapped(mapping: pd.DataFrame, matched: pd.DataFrame, edition: str) 
 
 
 def default_factors(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
-    """All Tier 1 defaults of one edition in canonical form (SOC_REF and F factors)."""
+    """All Tier 1 defaults of one edition in canonical form (SOC_REF and F factors).
+
+    Parameters
+    ----------
+    edition : {"2019", "2006"}, default "2019"
+        IPCC edition (2019 Refinement or 2006 Guidelines); editions are never mixed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`soc_ref_defaults` [t C ha-1] followed by :func:`stock_change_defaults` [-].
+    """
     return pd.concat([soc_ref_defaults(edition), stock_change_defaults(edition)], ignore_index=True)
 
 
 def submitted_factors(factors: pd.DataFrame | None, country: str = vocab.WILDCARD) -> pd.DataFrame:
-    """Country-specific factors of a submission (dataset ``factors``) in canonical form.
+    """Country-specific (Tier 2) factors of a submission (dataset ``factors``), canonical form.
 
-    Empty key cells mean "applies to all" (wildcard). ``level`` is the management code for
-    F_LU/F_MG and the input code for F_I.
+    Parameters
+    ----------
+    factors : pandas.DataFrame or None
+        Submitted rows: ``factor`` (SOC_REF | F_LU | F_MG | F_I, any case), optional
+        ``country``, ``climate_zone``, ``soil_class``, ``land_use``, ``level``, ``value``
+        [t C ha-1 for SOC_REF, - otherwise], ``uncertainty_pct`` [%] and ``source``. Empty key
+        cells mean "applies to all" (wildcard). ``level`` is the management code for F_LU/F_MG
+        and the input code for F_I.
+    country : str, default "*"
+        Country written when ``factors`` has no ``country`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``vocab.FACTOR_COLUMNS`` with tier ``tier2_submitted``, priority 1 and ``source``
+        prefixed ``submitted:``; empty when nothing was submitted.
     """
     if factors is None or factors.empty:
         return pd.DataFrame(columns=vocab.FACTOR_COLUMNS)
@@ -192,8 +282,24 @@ def factor_table(
 ) -> pd.DataFrame:
     """Every candidate factor of a run, ranked by ``priority`` (resolved in SQL).
 
-    ``submitted`` and ``derived`` carry a ``country`` column, so one table serves a
-    multi-country run without one country's factors leaking into another's.
+    Parameters
+    ----------
+    edition : {"2019", "2006"}, default "2019"
+        IPCC edition of the Tier 1 defaults.
+    submitted : pandas.DataFrame, optional
+        Submitted country-specific factors (see :func:`submitted_factors`).
+    derived : pandas.DataFrame, optional
+        Derived Tier 2 factors in canonical form (e.g.
+        :func:`inventory.engine.tier2.derive_factors`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``vocab.FACTOR_COLUMNS``: ``value`` [t C ha-1 for SOC_REF, - otherwise] and
+        ``uncertainty_pct`` [%] as float64. ``submitted`` and ``derived`` carry a ``country``
+        column, so one table serves a multi-country run without one country's factors leaking
+        into another's. Lower ``priority`` wins when factors are resolved
+        (``stratum_factors.sql``): submitted 1, derived 2, IPCC default 3.
     """
     parts = [default_factors(edition), submitted_factors(submitted)]
     if derived is not None and not derived.empty:

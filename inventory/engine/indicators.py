@@ -1,8 +1,8 @@
 """Reporting indicators over the inventory results: 4p1000, peatland offsets, CRT-style tables.
 
-Thin Python entry points over the SQL models of ``inventory/sql`` (each file's header states its
-method, grain, parameters and columns). Every function registers its inputs as views on the
-given DuckDB connection and returns a pandas frame.
+Thin Python entry points over the SQL models of ``inventory/engine/sql`` (each file's header
+states its method, grain, parameters and columns). Every function registers its inputs as views
+on the given DuckDB connection and returns a pandas frame.
 """
 
 from __future__ import annotations
@@ -25,11 +25,50 @@ def fourp1000_indicators(
     *,
     target_permille: float = TARGET_PERMILLE,
 ) -> pd.DataFrame:
-    """Annual stock-change rate in per mille of the previous year's stock vs the 4p1000 target.
+    r"""Annual stock-change rate [per mille yr-1] of the previous year's stock vs the 4p1000 target.
 
-    soc_stocks: country, year, land_use, stock_tc (t C); stock_changes: country, year, land_use,
-    dC_tc_per_yr (t C/yr, + = removal; IPCC 2006 Vol.4 Ch.2 Eq. 2.25). target_permille: per
-    mille per year. Returns ``fourp1000_indicators`` (see the SQL header), land_use 'all' = total.
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection on which the views ``soc_stocks`` and ``stock_changes`` are (re)placed.
+    soc_stocks : pandas.DataFrame
+        Columns ``country``, ``year`` [yr], ``land_use`` and ``stock_tc`` [t C] (mineral-soil
+        stocks, e.g. ``MineralInventory.soc_stocks``).
+    stock_changes : pandas.DataFrame
+        Columns ``country``, ``year`` [yr], ``land_use``, ``land_use_category`` and
+        ``dC_tc_per_yr`` [t C yr-1], + = removal (IPCC 2006 Vol.4 Ch.2 Eq. 2.25).
+    target_permille : float, default 4.0
+        Aspirational annual increase [per mille yr-1]; 4 for the 4p1000 initiative.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``fourp1000_indicators``, one row per (country, year, land_use), land_use ``all`` =
+        national total: ``stock_tc`` [t C, year y], ``prev_stock_tc`` [t C, year y - 1; NaN in
+        the first year], ``change_tc`` [t C yr-1], ``rate_permille`` [per mille yr-1; NaN
+        without a y - 1 stock], ``target_permille`` [per mille yr-1], ``target_tc``
+        [t C yr-1] and ``gap_tc`` [t C yr-1, + = short of the target].
+
+    Notes
+    -----
+    .. math::
+
+        r(y) = 1000 \, \frac{\Delta C(y)}{SOC(y - 1)}, \qquad
+        target(y) = \frac{t}{1000} \, SOC(y - 1), \qquad
+        gap(y) = target(y) - \Delta C(y)
+
+    with t = ``target_permille`` (4 for the 4p1000 aspiration [1]_). :math:`\Delta C` is the
+    Tier 1 stock change of Eq. 2.25 [2]_ (a 20-year linear transition between equilibria), not
+    an observed annual change: the two answer different questions (see
+    ``inventory/data/ipcc/README.md``) and are reported side by side, not merged.
+
+    References
+    ----------
+    .. [1] Minasny, B. et al. (2017). Soil carbon 4 per mille. Geoderma 292, 59-86. (The
+       4p1000 initiative was launched at COP21 by S. Le Foll, French Minister of Agriculture,
+       2015.)
+    .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Eq. 2.25.
     """
     sql_models.register(con, {"soc_stocks": soc_stocks, "stock_changes": stock_changes})
     return sql_models.run_model(con, "fourp1000_indicators", {"target_permille": target_permille})
@@ -42,10 +81,60 @@ def rewetting_scenario(
     rewet_share: float,
     gwp_set: str = organic.DEFAULT_GWP_SET,
 ) -> pd.DataFrame:
-    """Avoided t CO2e/yr if ``rewet_share`` (0..1) of every drained stratum were rewetted.
+    r"""Avoided emissions [t CO2e yr-1] if a share of each drained organic-soil stratum is rewetted.
 
-    Drained factors from IPCC 2014 Wetlands Supplement Ch.2, rewetted from Ch.3, same zone,
-    land use and nutrient status. Raises OrganicFactorError for strata without a factor.
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection on which the views ``organic_soils``, ``organic_ef`` and ``gwp`` are
+        (re)placed.
+    organic_soils : pandas.DataFrame
+        Columns ``country``, ``year`` [yr], the five organic-soil stratum keys
+        (``climate_zone``, ``land_use``, ``drainage``, ``nutrient_status``,
+        ``drainage_depth``) and ``area_ha`` [ha].
+    rewet_share : float
+        Fraction of each drained stratum's area rewetted [0-1].
+    gwp_set : {"AR4", "AR5", "AR6"}, default "AR5"
+        GWP100 set (:func:`inventory.engine.organic.gwp_table`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rewetting_scenario``, one row per drained stratum (country, year, climate_zone,
+        land_use, nutrient_status, drainage_depth): ``area_ha`` [ha drained],
+        ``rewetted_area_ha`` [ha], ``drained_co2e_per_ha``, ``rewetted_co2e_per_ha``
+        [t CO2e ha-1 yr-1], ``drained_co2e_t``, ``rewetted_co2e_t`` and ``avoided_co2e``
+        [t CO2e yr-1; NaN when the stratum has no rewetted factor, e.g. nutrient status not
+        stated].
+
+    Raises
+    ------
+    ValueError
+        When ``rewet_share`` is outside [0, 1].
+    OrganicFactorError
+        For strata without a factor.
+
+    Notes
+    -----
+    Tier 1 factors of [1]_ on both sides, for the same climate zone, land use, nutrient status
+    and drainage depth:
+
+    .. math::
+
+        e_{drained} = \sum_c EF_c \, w_c \, GWP(gas_c), \qquad
+        e_{rewetted} = \sum_c EF'_c \, GWP(gas_c)
+
+        avoided = A \, s \, (e_{drained} - e_{rewetted})
+
+    with s = ``rewet_share`` and the area shares w of WS Ch. 2 Eq. 2.6 (1 - Frac_ditch for CH4
+    from the land, Frac_ditch for ditches, 1 otherwise); drained EFs from WS Ch. 2 Tables
+    2.1-2.5, rewetted EFs from Ch. 3 Tables 3.1-3.3 (no ditch term, N2O = 0). Tier 1 treats the
+    site as undrained from the year of rewetting (WS Ch. 3), so there is no transition period.
+
+    References
+    ----------
+    .. [1] IPCC (2014). 2013 Supplement to the 2006 IPCC Guidelines for National Greenhouse Gas
+       Inventories: Wetlands (WS), Ch. 2 Eq. 2.6, Tables 2.1-2.5; Ch. 3 Tables 3.1-3.3.
     """
     if not 0.0 <= rewet_share <= 1.0:
         raise ValueError(f"rewet_share must lie in [0, 1], got {rewet_share}")
@@ -64,10 +153,54 @@ def peatland_offsets(
     *,
     rewetting: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Organic-soil emissions against mineral-soil sequestration per country and year (t CO2e).
+    """Organic-soil emissions against mineral-soil sequestration [t CO2e yr-1] per country and year.
 
-    ``rewetting`` is the output of :func:`rewetting_scenario`; without it the avoided emissions
-    column is 0 (no scenario).
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection on which the views ``organic_soil_emissions``, ``stock_changes`` and
+        ``rewetting_scenario`` are (re)placed.
+    organic_soil_emissions : pandas.DataFrame
+        Output of :func:`inventory.engine.organic.organic_soil_emissions`: ``country``,
+        ``year`` [yr], ``co2e_t`` [t CO2e yr-1], ...
+    stock_changes : pandas.DataFrame
+        Mineral-soil changes: ``country``, ``year`` [yr], ``dCO2_t_per_yr`` [t CO2 yr-1],
+        + = emission, ...
+    rewetting : pandas.DataFrame, optional
+        Output of :func:`rewetting_scenario` (``country``, ``year``, ``avoided_co2e``
+        [t CO2e yr-1]); without it the avoided emissions column is 0 (no scenario).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``peatland_offsets``, one row per (country, year): ``organic_emissions_co2e``,
+        ``mineral_sequestration_co2e`` (+ = sink), ``net_co2e`` (+ = net source),
+        ``required_additional_sequestration_co2e``, ``avoided_co2e_if_rewetted``
+        [t CO2e yr-1] and ``offset_ratio`` [-].
+
+    Notes
+    -----
+    Organic-soil emissions ([1]_, as CO2e) set against mineral-soil net removals (Eq. 2.25 of
+    [2]_, as CO2)::
+
+        organic_emissions_co2e     = sum of co2e_t of organic_soil_emissions
+        mineral_sequestration_co2e = - sum of dCO2_t_per_yr of stock_changes
+        offset_ratio               = mineral_sequestration / organic_emissions
+                                     (NULL unless emissions > 0)
+        net_co2e                   = organic_emissions - mineral_sequestration
+        required_additional_sequestration_co2e = max(net_co2e, 0)
+        avoided_co2e_if_rewetted   = sum of avoided_co2e of the rewetting scenario
+
+    A missing side counts as 0 (no organic soils reported, or no mineral-soil change). Mineral
+    CO2 and organic CO2e are added as they are (CO2 has GWP 1). This is a project indicator,
+    not an IPCC equation.
+
+    References
+    ----------
+    .. [1] IPCC (2014). 2013 Supplement to the 2006 IPCC Guidelines for National Greenhouse Gas
+       Inventories: Wetlands, Ch. 2 and 3.
+    .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Eq. 2.25.
     """
     if rewetting is None:
         rewetting = pd.DataFrame({
@@ -82,7 +215,14 @@ def peatland_offsets(
 
 
 def unfccc_categories() -> pd.DataFrame:
-    """Land use -> UNFCCC CRT sector 4 category code (4.A-4.F), from inventory.core.vocab."""
+    """UNFCCC CRT sector 4 category code (4.A-4.F) of each land use.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``land_use`` and ``category_code``, from
+        ``inventory.core.vocab.UNFCCC_CATEGORY``, sorted by land use.
+    """
     return pd.DataFrame(
         sorted(vocab.UNFCCC_CATEGORY.items()), columns=["land_use", "category_code"]
     )
@@ -93,7 +233,57 @@ def unfccc_tables(
     stock_changes: pd.DataFrame,
     organic_soil_emissions: pd.DataFrame,
 ) -> pd.DataFrame:
-    """CRT-style soil rows (4.A-4.F x total/remaining/converted x year) with notation keys."""
+    """CRT-style soil rows (4.A-4.F x total/remaining/converted x year) with notation keys.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection on which the views ``stock_changes``, ``organic_soil_emissions`` and
+        ``unfccc_categories`` are (re)placed.
+    stock_changes : pandas.DataFrame
+        Mineral-soil changes: ``country``, ``year`` [yr], ``land_use``, ``land_use_category``,
+        ``area_ha`` [ha], ``dC_tc_per_yr`` [t C yr-1], + = removal, ``dCO2_t_per_yr``
+        [t CO2 yr-1], + = emission.
+    organic_soil_emissions : pandas.DataFrame
+        Output of :func:`inventory.engine.organic.organic_soil_emissions` (``country``,
+        ``year``, ``land_use``, ``area_ha`` [ha], ``gas``, ``component``, ``emission``
+        [t gas yr-1]).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unfccc_tables``, one row per (country, year, category_code): ``area_mineral_ha``
+        [ha], ``mineral_dc_tc_per_yr`` [t C yr-1], ``area_organic_ha`` [ha],
+        ``organic_dc_tc_per_yr`` [t C yr-1], ``organic_ch4_t``, ``organic_n2o_t``
+        [t gas yr-1], ``co2_t`` [t CO2 yr-1, + = emission, UNFCCC sign], each with a
+        ``*_notation`` column (NULL when the value is present).
+
+    Notes
+    -----
+    Reporting of results already computed, no new estimation:
+
+    * mineral soils: area and net carbon stock change of Eq. 2.25 [1]_ (+ = gain of carbon);
+    * organic soils: net carbon stock change = -(on-site CO2 + DOC CO2) x 12/44 (WS Ch. 2
+      Tables 2.1/2.2, Ch. 3 Tables 3.1/3.2 [2]_; - = loss), plus CH4 (land + ditch) and N2O
+      of the same areas;
+    * ``co2_t`` = mineral dCO2 + organic CO2 [t CO2 yr-1].
+
+    Rows: every land use (4.A-4.F) x {total, ``<lu>_remaining_<lu>`` (.1),
+    ``land_converted_to_<lu>`` (.2)} x each country-year with data. Notation keys [3]_ fill
+    the ``*_notation`` column whenever the value is NULL: NO (not occurring: no row or area 0),
+    NE (not estimated: area > 0 but no estimate), IE (included elsewhere: organic soils are
+    estimated per land use only, so they appear in the land-use total row) and NA (not
+    applicable: other land remaining other land when absent; IPCC 2006 Vol.4 Ch.9 gives no
+    method for unmanaged land; recalled, verify against the text).
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Eq. 2.25.
+    .. [2] IPCC (2014). 2013 Supplement to the 2006 IPCC Guidelines for National Greenhouse Gas
+       Inventories: Wetlands (WS), Ch. 2 Tables 2.1/2.2, Ch. 3 Tables 3.1/3.2.
+    .. [3] UNFCCC decision 18/CMA.1, annex, para. 31 (notation keys).
+    """
     sql_models.register(con, {
         "stock_changes": stock_changes, "organic_soil_emissions": organic_soil_emissions,
         "unfccc_categories": unfccc_categories(),

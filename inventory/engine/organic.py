@@ -16,9 +16,8 @@ The printed tables are kept unchanged in ``inventory/data/ipcc/organic_soil_emis
 table rows; ``*`` in a key column means "any code" (the table does not split by that key), rows
 without ``ref_table`` declare a stratum that has **no** Tier 1 factor, with the reason in
 ``comment``. The loader expands the map, converts every factor to the mass of the emitted gas
-(t CO2, t CH4, t N2O per ha per yr; molar ratios from :mod:`inventory.core.units`) and checks that
-every
-stratum of the vocabulary is either fully covered or declared as a gap.
+(t CO2, t CH4, t N2O per ha per yr; molar ratios from :mod:`inventory.core.units`) and checks
+that every stratum of the vocabulary is either fully covered or declared as a gap.
 """
 
 from __future__ import annotations
@@ -222,22 +221,73 @@ def _attach_land_frac(ef: pd.DataFrame) -> pd.DataFrame:
 
 
 def organic_ef_table() -> pd.DataFrame:
-    """Canonical organic-soil EF table, one row per stratum and component (validated at load).
+    """Tier 1 organic-soil emission factors [t gas ha-1 yr-1], one row per stratum and component.
 
-    Columns: the five stratum keys, gas, component (on_site | doc | land | ditch | direct),
-    ef (t gas/ha/yr; ditch per ha of ditch surface), ef_unit, ci_low, ci_high (same unit, 95 %
-    interval as printed), frac_ditch (fraction of the stratum area, CH4 rows), source_table
-    (WS chapter and table), source, confidence, ef_native and ef_native_unit (as printed).
+    Returns
+    -------
+    pandas.DataFrame
+        Validated at load (every stratum of the vocabulary mapped once or declared a gap).
+        Columns: the five stratum keys (``climate_zone``, ``land_use``, ``drainage``,
+        ``nutrient_status``, ``drainage_depth``), ``gas`` (CO2 | CH4 | N2O), ``component``
+        (on_site | doc | land | ditch | direct), ``ef`` [t gas ha-1 yr-1; ditch: per ha of
+        ditch surface], ``ef_unit``, ``ci_low``, ``ci_high`` [same unit; 95 % interval as
+        printed], ``frac_ditch`` [0-1] (fraction of the stratum area that is ditch, CH4 rows;
+        0 for rewetted land rows), ``source_table`` (WS chapter and table, with edition),
+        ``source``, ``confidence``, ``ef_native`` and ``ef_native_unit`` (as printed:
+        ``t CO2-C/ha/yr``, ``kg CH4/ha/yr``, ``kg CH4/ha of ditch surface/yr``,
+        ``kg CH4-C/ha/yr``, ``kg N2O-N/ha/yr``) and ``map_comment``.
+
+    Notes
+    -----
+    The printed factors are converted to the mass of the emitted gas with the molar-mass
+    ratios CO2-C x 44/12, CH4-C x 16/12 and N2O-N x 44/28 (:mod:`inventory.core.units`), so
+    that no molar ratio is needed downstream. Drained organic soils: Tables 2.1 (on-site
+    CO2-C), 2.2 (DOC), 2.3 (CH4 land), 2.4 (CH4 ditch and Frac_ditch) and 2.5 (N2O-N) of [1]_
+    Ch. 2; rewetted: Tables 3.1 (CO2-C), 3.2 (DOC) and 3.3 (CH4, in CH4-C) of [1]_ Ch. 3, with
+    no ditch term and N2O negligible (EF = 0) at Tier 1.
+
+    References
+    ----------
+    .. [1] IPCC (2014). 2013 Supplement to the 2006 IPCC Guidelines for National Greenhouse Gas
+       Inventories: Wetlands, Ch. 2 Tables 2.1-2.5, Ch. 3 Tables 3.1-3.3.
     """
     return _load()[0].copy()
 
 
 def gwp_table(gwp_set: str = DEFAULT_GWP_SET) -> pd.DataFrame:
-    """GWP100 of CO2, CH4 and N2O for one IPCC assessment report (``gwp.csv``).
+    """GWP100 [t CO2e t-1 gas] of CO2, CH4 and N2O for one IPCC assessment report.
 
-    AR4 WG1 Ch.2 Table 2.14; AR5 WG1 Ch.8 Table 8.7 (without climate-carbon feedback, the UNFCCC
-    ETF set); AR6 WG1 Ch.7 Table 7.15 with non-fossil CH4 (27.0) for soil/peat methane.
-    Columns: gas, value (t CO2e per t gas), gwp_set, source.
+    Parameters
+    ----------
+    gwp_set : {"AR4", "AR5", "AR6"}, default "AR5"
+        Assessment report whose 100-year GWPs are used; AR5 without climate-carbon feedback is
+        the set the UNFCCC enhanced transparency framework requires (CH4 28, N2O 265).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three rows (CO2, CH4, N2O) read from ``inventory/data/ipcc/gwp.csv``: ``gas``,
+        ``value`` [t CO2e per t gas], ``gwp_set`` and ``source``.
+
+    Raises
+    ------
+    OrganicFactorError
+        For an unknown ``gwp_set``, or when ``gwp.csv`` lacks a single row for a gas.
+
+    Notes
+    -----
+    Values from ``inventory/data/ipcc/gwp.csv``: AR4 [1]_, AR5 without climate-carbon
+    feedback [2]_ (the set the UNFCCC ETF requires [4]_), AR6 [3]_. For AR6 the biogenic
+    (non-fossil) CH4 value, 27.0, is used for soil/peat methane, not the generic 27.9 or the
+    fossil 29.8.
+
+    References
+    ----------
+    .. [1] IPCC (2007). AR4 WG1 Ch. 2, Table 2.14 (table number recalled, not verified; see
+       ``inventory/data/ipcc/README.md``).
+    .. [2] IPCC (2013). AR5 WG1 Ch. 8, Table 8.7 (without climate-carbon feedback).
+    .. [3] IPCC (2021). AR6 WG1 Ch. 7, Table 7.15 (non-fossil CH4 27.0).
+    .. [4] UNFCCC decision 18/CMA.1, annex (ETF: AR5 GWP100; decision paragraph recalled).
     """
     if gwp_set not in GWP_SETS:
         raise OrganicFactorError(f"unknown GWP set {gwp_set!r}; choose one of {GWP_SETS}")
@@ -255,7 +305,23 @@ def gwp_table(gwp_set: str = DEFAULT_GWP_SET) -> pd.DataFrame:
 
 
 def missing_strata(organic_soils: pd.DataFrame) -> pd.DataFrame:
-    """Submitted strata without a complete factor set, one row each, with a reason."""
+    """Submitted organic-soil strata without a complete Tier 1 factor set, with a reason.
+
+    Parameters
+    ----------
+    organic_soils : pandas.DataFrame
+        Organic-soil areas with the five stratum keys (``climate_zone``, ``land_use``,
+        ``drainage``, ``nutrient_status``, ``drainage_depth``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per incomplete stratum: the five keys, ``components`` (the components without
+        a factor, or ``all``) and ``reason`` (the ``comment`` of ``organic_ef_map.csv``, or
+        "unknown code in a stratum key"). A stratum is complete when it has every component
+        its drainage requires (drained: on_site, doc, land, ditch, direct; rewetted: on_site,
+        doc, land, direct; Wetlands Supplement Ch. 2 Eqs. 2.2/2.6 and Table 2.5, Ch. 3 Tier 1).
+    """
     ef, gaps = _load()
     keys = list(STRATUM_KEYS)
     strata = organic_soils[keys].drop_duplicates()
@@ -272,7 +338,18 @@ def missing_strata(organic_soils: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_strata(organic_soils: pd.DataFrame) -> None:
-    """Raise :class:`OrganicFactorError` naming every stratum that has no emission factor."""
+    """Raise :class:`OrganicFactorError` naming every stratum that has no emission factor.
+
+    Parameters
+    ----------
+    organic_soils : pandas.DataFrame
+        Organic-soil areas with the five stratum keys (see :func:`missing_strata`).
+
+    Raises
+    ------
+    OrganicFactorError
+        Listing each incomplete stratum, its missing components and the reason.
+    """
     missing = missing_strata(organic_soils)
     if len(missing):
         lines = [
@@ -291,16 +368,69 @@ def organic_soil_emissions(
     *,
     gwp_set: str = DEFAULT_GWP_SET,
 ) -> pd.DataFrame:
-    """Emissions from drained and rewetted organic soils (WS Ch.2 Eqs. 2.2-2.6, Ch.3 Eq. 3.8).
+    r"""Emissions [t gas yr-1] and CO2e [t CO2e yr-1] of drained and rewetted organic soils.
 
     Parameters
     ----------
-    con : DuckDB connection; views ``organic_soils``, ``organic_ef`` and ``gwp`` are (re)placed.
-    organic_soils_df : frame with country, year, the five stratum keys and area_ha (ha).
-    gwp_set : "AR4", "AR5" (default, UNFCCC ETF) or "AR6".
+    con : duckdb.DuckDBPyConnection
+        Connection on which the views ``organic_soils``, ``organic_ef`` and ``gwp`` are
+        (re)placed.
+    organic_soils_df : pandas.DataFrame
+        Columns ``country``, ``year`` [yr], the five stratum keys (``climate_zone``,
+        ``land_use``, ``drainage``, ``nutrient_status``, ``drainage_depth``) and ``area_ha``
+        [ha] of organic soil.
+    gwp_set : {"AR4", "AR5", "AR6"}, default "AR5"
+        GWP100 set for the CO2-equivalents (AR5 = UNFCCC ETF; :func:`gwp_table`).
 
-    Returns the ``organic_soil_emissions`` table: emission in t gas/yr, co2e_t in t CO2e/yr.
-    Raises OrganicFactorError naming each stratum without a factor.
+    Returns
+    -------
+    pandas.DataFrame
+        The ``organic_soil_emissions`` table, one row per (country, year, stratum, component):
+        ``area_ha`` [ha of organic soil in the stratum], ``gas``, ``component``, ``emission``
+        [t gas yr-1; negative = removal], ``unit`` (``t CO2/yr`` | ``t CH4/yr`` |
+        ``t N2O/yr``), ``co2e_t`` [t CO2e yr-1], ``gwp_set``, ``ef`` [t gas ha-1 yr-1; ditch per
+        ha of ditch], ``frac_ditch`` [0-1] and ``ef_source`` (WS table).
+
+    Raises
+    ------
+    OrganicFactorError
+        Naming each stratum without a factor, or for an unknown ``gwp_set``.
+
+    Notes
+    -----
+    Tier 1, A x EF per stratum and component ([1]_; EFs already converted to the mass of the
+    emitted gas by :func:`organic_ef_table`):
+
+    .. math::
+
+        CO_{2,on-site} = A \times EF_{CO_2}, \qquad CO_{2,DOC} = A \times EF_{DOC}
+
+        CH_4 = A \times \left[(1 - Frac_{ditch}) \, EF_{CH_4,land}
+        + Frac_{ditch} \, EF_{CH_4,ditch}\right]
+
+        N_2O = A \times EF_{N_2O}, \qquad CO_2e = \text{emission} \times GWP_{100}(gas)
+
+    * on-site CO2: Ch. 2 Table 2.1; rewetted Ch. 3 Table 3.1;
+    * DOC (off-site CO2): the Ch. 2 Eq. 2.2 term (equation number as cited by SELA, see
+      ``inventory/data/ipcc/README.md``), Table 2.2; rewetted Ch. 3 Table 3.2;
+    * CH4: Ch. 2 Eq. 2.6, Tables 2.3 and 2.4 (ditch EF per ha of ditch surface); rewetted
+      Ch. 3 Eq. 3.8, Table 3.3 (printed in CH4-C), with Frac_ditch = 0 because former
+      ditches are part of the rewetted site at Tier 1;
+    * N2O: Ch. 2 Table 2.5 (= [2]_ EF2, feeding F_OS of [3]_); rewetted: negligible at
+      Tier 1, EF = 0.
+
+    The equation numbers of the other Ch. 2 CO2/DOC equations (2.3-2.5) are recalled, not
+    verified; fire emissions are not covered.
+
+    References
+    ----------
+    .. [1] IPCC (2014). 2013 Supplement to the 2006 IPCC Guidelines for National Greenhouse Gas
+       Inventories: Wetlands, Ch. 2 (drained inland organic soils) Eqs. 2.2 and 2.6,
+       Tables 2.1-2.5; Ch. 3 (rewetted organic soils) Eq. 3.8, Tables 3.1-3.3.
+    .. [2] IPCC (2019). 2019 Refinement to the 2006 IPCC Guidelines for National Greenhouse
+       Gas Inventories, Vol. 4, Ch. 11, Table 11.1.
+    .. [3] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 11, Eq. 11.1.
     """
     gwp = gwp_table(gwp_set)
     check_strata(organic_soils_df)

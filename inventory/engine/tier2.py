@@ -26,7 +26,7 @@ Every mean needs ``min_profiles`` profiles (default 5) with a 0-30 cm interval c
 The 1.96 is the normal quantile IPCC tables use; with n = 5 a Student t quantile (2.78) would be
 wider, which is why ``min_profiles`` should not go lower.
 
-The result is in canonical factor form (``inventory.engine.vocab.FACTOR_COLUMNS``), tier
+The result is in canonical factor form (``inventory.core.vocab.FACTOR_COLUMNS``), tier
 ``tier2_derived``, ready for ``factors.factor_table(edition, derived=...)``; in the resolution
 order it ranks below submitted factors and above IPCC defaults.
 """
@@ -63,9 +63,20 @@ class DerivedFactors:
 
 @lru_cache(maxsize=1)
 def ratio_definitions() -> pd.DataFrame:
-    """The numerator/reference strata of every derivable factor (tier2_factor_ratios.csv).
+    """The numerator/reference strata of every derivable Tier 2 factor.
 
-    Checked at load: factor names, and every code against the vocabulary ('*' = pooled).
+    Returns
+    -------
+    pandas.DataFrame
+        ``inventory/data/tier2_factor_ratios.csv`` as strings: one row per factor and level,
+        with the numerator (``num_*``) and reference (``den_*``) land use, management and
+        input codes, the citation and a comment on each judgement call. Checked at load:
+        factor names, and every code against the vocabulary (``*`` = pooled).
+
+    Raises
+    ------
+    inventory.engine.factors.FactorError
+        Naming the rows with an unknown factor or code.
     """
     path = resources.files("inventory.data").joinpath("tier2_factor_ratios.csv")
     with path.open("rb") as handle:
@@ -91,27 +102,73 @@ def derive_factors(
     min_coverage: float = DEFAULT_MIN_COVERAGE,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> DerivedFactors:
-    """Country-specific SOC_REF, F_LU, F_MG, F_I from harmonised profile intervals.
+    r"""Country-specific SOC_REF [t C ha-1] and F_LU, F_MG, F_I [-] from harmonised profiles.
 
     Parameters
     ----------
-    intervals : DataFrame
-        Harmonised profile intervals (``INTERVAL_COLUMNS``); only rows with upper_cm = 0 and
-        lower_cm = 30 [cm] and coverage_fraction >= ``min_coverage`` are used;
-        stock_tc_per_ha [t C/ha].
-    min_profiles : int
+    intervals : pandas.DataFrame
+        Harmonised profile intervals (``INTERVAL_COLUMNS``); only rows with ``upper_cm`` = 0
+        and ``lower_cm`` = 30 [cm] and ``coverage_fraction`` >= ``min_coverage`` [0-1] are
+        used; ``stock_tc_per_ha`` [t C ha-1].
+    min_profiles : int, default 5
         Profiles [count] every stratum mean needs before it may feed a factor (>= 2, so that
         a standard error exists).
-    min_coverage : float
+    min_coverage : float, default 0.9
         Minimum fraction [0-1] of the 0-30 cm layer covered by measured horizons.
+    con : duckdb.DuckDBPyConnection, optional
+        Connection to run the SQL models on (a new in-memory one by default).
 
     Returns
     -------
     DerivedFactors
-        ``factors``: canonical factor rows (tier ``tier2_derived``, priority
-        ``vocab.FACTOR_PRIORITY['tier2_derived']``, source naming n, mean and SE of each mean);
-        ``diagnostics``: n, mean, sd, se per stratum (``tier2_stratum_means.sql``), with
+        ``factors``: canonical factor rows (``vocab.FACTOR_COLUMNS``; ``value`` [t C ha-1 for
+        SOC_REF, - otherwise], ``uncertainty_pct`` [%, +/- of the value, 95 %; NaN when an SE
+        is undefined], tier ``tier2_derived``, priority
+        ``vocab.FACTOR_PRIORITY['tier2_derived']``, source naming n, mean and SE of each
+        mean); ``diagnostics``: per stratum ``n_profiles`` [count], ``mean_tc_per_ha``,
+        ``sd_tc_per_ha``, ``se_tc_per_ha`` [t C ha-1] (``tier2_stratum_means.sql``), with
         ``sufficient`` telling whether n reached ``min_profiles``.
+
+    Raises
+    ------
+    ValueError
+        When ``min_profiles`` < 2.
+
+    Notes
+    -----
+    Tier 2 [1]_: per stratum, the sample mean :math:`\bar{x}`, standard deviation s (n - 1)
+    and :math:`SE = s / \sqrt{n}` of the 0-30 cm stocks (a profile with several qualifying
+    rows, e.g. re-sampled years, counts once with their mean; native profiles are pooled over
+    management and input). Then, per climate zone c and soil class s,
+
+    .. math::
+
+        SOC_{REF}(c, s) = \bar{x}_{native}, \qquad
+        F = \frac{\bar{x}_{numerator}}{\bar{x}_{reference}}
+
+        U_{SOC_{REF}} = 100 \times \frac{1.96 \, SE}{\bar{x}}, \qquad
+        U_F = \sqrt{U_{num}^2 + U_{ref}^2}
+
+    with the numerator/reference strata of :func:`ratio_definitions` (each differs from its
+    reference in one factor only; factor definitions of [2]_ Table 5.5 and [3]_ Table 6.2,
+    unchanged in the 2019 Refinement).
+    U [%] is the 95 % half-width; the ratio uses propagation of error for a product (Eq. 3.1
+    of [4]_, the same first-order relative error for a quotient; the two means come from
+    different profiles, so independent). Departures from the IPCC tables: factors are derived
+    per climate zone x soil class (more specific than the tables, which vary by climate
+    only); a factor is produced only when every stratum it uses has n >= ``min_profiles``;
+    1.96 is the normal quantile, while with n = 5 a Student t quantile (2.78) would be wider.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Sec. 2.3.3.1 (Tier 2).
+    .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 5, Table 5.5.
+    .. [3] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 6, Table 6.2.
+    .. [4] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Eq. 3.1.
     """
     if min_profiles < 2:
         raise ValueError("min_profiles must be at least 2 (a standard error needs n >= 2)")

@@ -45,18 +45,44 @@ CLEANING_COLUMNS = ["profile_id", "row", "action", "detail"]
 def clean_horizons(
     horizons: pd.DataFrame, *, profile_keys: Sequence[str] = ("profile_id", "year")
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Remove or repair horizons whose depths cannot be used, reporting every action.
+    """Horizons with usable depths [cm], and a report of every horizon removed or repaired.
 
-    ``horizons`` needs ``upper_cm``, ``lower_cm``, the ``profile_keys`` columns and a ``row``
-    column (the submitted row number). Actions, in order: missing depth (dropped); horizon
-    entirely above the mineral surface, i.e. an organic layer with negative depths (dropped:
-    litter and forest floor are dead organic matter, IPCC 2006 Vol.4 Ch.2 Sec. 2.3.2, not the
-    mineral soil of Sec. 2.3.3); horizon straddling the surface (upper depth clipped to 0 cm); zero
-    thickness (dropped); inverted depths (dropped); overlapping horizons (the whole profile is
-    dropped, as in mpspline2, because which measurement to keep is the submitter's decision).
+    Parameters
+    ----------
+    horizons : pandas.DataFrame
+        Needs ``upper_cm`` and ``lower_cm`` [cm, positive downwards from the mineral surface],
+        the ``profile_keys`` columns, ``profile_id`` and a ``row`` column (the submitted row
+        number).
+    profile_keys : sequence of str, default ("profile_id", "year")
+        Columns identifying one profile.
 
-    Returns the kept horizons sorted by profile and depth, and a cleaning table with columns
-    ``profile_id, row, action, detail``.
+    Returns
+    -------
+    kept : pandas.DataFrame
+        The kept horizons sorted by profile and depth.
+    cleaning : pandas.DataFrame
+        One row per action, columns ``profile_id, row, action, detail``.
+
+    Notes
+    -----
+    Actions, in order:
+
+    1. missing depth: dropped;
+    2. horizon entirely above the mineral surface, i.e. an organic layer with negative
+       depths (lower depth <= 0): dropped, because litter and forest floor are dead organic
+       matter ([1]_ Sec. 2.3.2), not the mineral soil of Sec. 2.3.3;
+    3. horizon straddling the surface: upper depth clipped to 0 cm;
+    4. zero thickness: dropped;
+    5. inverted depths: dropped;
+    6. overlapping horizons: the whole profile is dropped, as in mpspline2 [2]_, because which
+       measurement to keep is the submitter's decision.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Sec. 2.3.2 (dead organic matter) and Sec. 2.3.3 (soil carbon).
+    .. [2] O'Brien, L. et al. mpspline2: Mass-Preserving Spline Functions for Soil Data (R
+       package), https://github.com/obrl-soil/mpspline2.
     """
     keys = list(profile_keys)
     actions: list[pd.DataFrame] = []
@@ -134,7 +160,20 @@ def _overlapping_profiles(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
 def overlap_thickness(
     upper_cm: np.ndarray, lower_cm: np.ndarray, targets: Sequence[tuple[float, float]]
 ) -> np.ndarray:
-    """Thickness (cm) of each horizon inside each target interval, shape (horizons, targets)."""
+    """Thickness [cm] of each horizon inside each target interval.
+
+    Parameters
+    ----------
+    upper_cm, lower_cm : numpy.ndarray
+        Horizon depths [cm], shape (N,).
+    targets : sequence of (float, float)
+        (top, bottom) of each target interval [cm].
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (N, T): max(0, min(lower, bottom) - max(upper, top)) [cm].
+    """
     bounds = np.asarray(targets, dtype="float64")
     top = np.maximum(upper_cm[:, None], bounds[None, :, 0])
     bottom = np.minimum(lower_cm[:, None], bounds[None, :, 1])
@@ -150,20 +189,39 @@ def overlap_split(
     targets: Sequence[tuple[float, float]] = IPCC_INTERVALS,
     n_profiles: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Stocks of target intervals by thickness-weighted overlap of horizon stocks.
+    r"""Stocks of target depth intervals [unit of ``stock``] by overlap depth weighting.
 
     Parameters
     ----------
-    profile : int array, profile index (0..P-1) of every horizon.
-    upper_cm, lower_cm : float arrays, horizon depths (cm), cleaned (no overlaps).
-    stock : float array, horizon stock (any extensive quantity, e.g. t C/ha).
-    targets : (top, bottom) pairs in cm.
+    profile : numpy.ndarray of int
+        Profile index (0..P-1) of every horizon, shape (N,).
+    upper_cm, lower_cm : numpy.ndarray of float
+        Horizon depths [cm], cleaned (no overlaps; :func:`clean_horizons`), shape (N,).
+    stock : numpy.ndarray of float
+        Horizon stock (any extensive quantity, e.g. [t C ha-1]), shape (N,).
+    targets : sequence of (float, float), default IPCC_INTERVALS
+        (top, bottom) pairs [cm]; default 0-30 and 30-100 cm.
+    n_profiles : int, optional
+        P, the number of profiles [count] (default: largest index + 1).
 
     Returns
     -------
-    interval_stock : (P, T) array, sum over horizons of stock x overlap / thickness; NaN where
-        no horizon overlaps the interval (never a silent zero).
-    coverage : (P, T) array, covered thickness / interval thickness, in [0, 1].
+    interval_stock : numpy.ndarray
+        Shape (P, T), in the unit of ``stock``; NaN where no horizon overlaps the interval
+        (never a silent zero).
+    coverage : numpy.ndarray
+        Shape (P, T), covered thickness / interval thickness [0-1].
+
+    Notes
+    -----
+    Uniform carbon density within a horizon: a horizon's stock is shared among the target
+    intervals in proportion to the overlapping thickness,
+
+    .. math:: S_{p,t} = \sum_{h \in p} S_h \,
+        \frac{\max(0, \min(l_h, b_t) - \max(u_h, a_t))}{l_h - u_h}
+
+    for horizon h with depths [u_h, l_h] and target [a_t, b_t]. The stocks of all horizons
+    are conserved exactly when the targets cover the profile.
     """
     n = int(profile.max()) + 1 if n_profiles is None else n_profiles
     overlap = overlap_thickness(upper_cm, lower_cm, targets)
@@ -182,22 +240,56 @@ def overlap_split(
 def spline_coefficients(
     upper_cm: np.ndarray, lower_cm: np.ndarray, values: np.ndarray, *, lam: float = SPLINE_LAMBDA
 ) -> dict[str, np.ndarray]:
-    """Equal-area quadratic spline coefficients of a batch of profiles with ``n`` horizons.
-
-    Bishop et al. (1999) Eq. 7-11 as coded in mpspline2 ``mpspline_est1``: with thickness
-    ``th``, gaps ``gp`` between horizons, ``R`` tridiagonal (diagonal ``2 th_i + 2 th_{i+1} +
-    6 gp_i``, off-diagonal ``th_{i+1}``), ``Q`` the (n-1) x n difference matrix and
-    ``Z = I + 6 n lam Q' R^-1 Q``, the fitted horizon means are ``s_bar = Z^-1 y``, the knot
-    slopes ``b = 6 R^-1 Q s_bar``, and in horizon i the spline is
-    ``f(x) = alfa_i + b0_i (x - u_i) + gamma_i (x - u_i)^2``.
+    r"""Mass-preserving (equal-area quadratic) spline coefficients of profiles with n horizons.
 
     Parameters
     ----------
-    upper_cm, lower_cm : (P, n) arrays, horizon depths (cm), sorted, no overlaps.
-    values : (P, n) array, horizon means of the property (any unit).
-    lam : smoothing parameter (larger is smoother; 0.1 for depths in cm).
+    upper_cm, lower_cm : numpy.ndarray
+        Horizon depths [cm], shape (P, n), sorted, no overlaps.
+    values : numpy.ndarray
+        Horizon means of the property [any unit], shape (P, n).
+    lam : float, default 0.1
+        Smoothing parameter lambda [-] (larger is smoother; 0.1 for depths in cm, the
+        mpspline2 default).
 
-    Returns a dict of (P, n) arrays ``s_bar``, ``b0``, ``b1``, ``gamma``, ``alfa``.
+    Returns
+    -------
+    dict of numpy.ndarray
+        (P, n) arrays ``s_bar`` (fitted horizon means) [unit of ``values``], ``b0``, ``b1``
+        (slopes at the top and bottom of each horizon) [unit cm-1], ``gamma`` [unit cm-2] and
+        ``alfa`` [unit].
+
+    Notes
+    -----
+    Eqs. 7-11 of [1]_ (applied to soil carbon by [2]_) as coded in mpspline2
+    ``mpspline_est1`` [3]_. With thickness :math:`th_i`, gaps :math:`gp_i` between horizons,
+    R the (n-1) x (n-1) tridiagonal matrix with diagonal :math:`2 th_i + 2 th_{i+1} + 6 gp_i`
+    and off-diagonal :math:`th_{i+1}`, Q the (n-1) x n difference matrix and y the horizon
+    values:
+
+    .. math::
+
+        Z = I + 6 n \lambda Q^T R^{-1} Q, \qquad \bar{s} = Z^{-1} y, \qquad
+        b = 6 R^{-1} Q \bar{s}
+
+        f(x) = \alpha_i + b_{0,i} (x - u_i) + \gamma_i (x - u_i)^2
+        \quad \text{in horizon } i
+
+    with :math:`b_0` = (0, b), :math:`b_1` = (b, 0), :math:`\gamma_i = (b_{1,i} - b_{0,i}) /
+    (2 th_i)` and :math:`\alpha_i = \bar{s}_i - b_{0,i} th_i / 2 - \gamma_i th_i^2 / 3`, so
+    that the mean of f over each horizon is :math:`\bar{s}_i`. A single horizon is its own
+    (constant) spline.
+
+    References
+    ----------
+    .. [1] Bishop, T.F.A., McBratney, A.B. and Laslett, G.M. (1999). Modelling soil attribute
+       depth functions with equal-area quadratic smoothing splines. Geoderma 91, 27-45,
+       doi:10.1016/S0016-7061(99)00003-8.
+    .. [2] Malone, B.P., McBratney, A.B., Minasny, B. and Laslett, G.M. (2009). Mapping
+       continuous depth functions of soil carbon storage and available water capacity.
+       Geoderma 154, 138-152, doi:10.1016/j.geoderma.2009.10.007.
+    .. [3] O'Brien, L. et al. mpspline2: Mass-Preserving Spline Functions for Soil Data (R
+       package), https://github.com/obrl-soil/mpspline2, ``R/mpspline.R``.
     """
     p, n = values.shape
     th = lower_cm - upper_cm
@@ -239,12 +331,38 @@ def spline_1cm(
     vlow: float = 0.0,
     vhigh: float = 1000.0,
 ) -> np.ndarray:
-    """Spline values at the top of each 1-cm slice 0..depth_cm-1, shape (P, depth_cm).
+    """Spline values at the top of each 1-cm slice 0..depth_cm-1 [unit of the property].
 
-    NaN above the first horizon and at or below the bottom of the last one (mpspline2 does not
-    extrapolate); in a gap the value is linear with the slope at the bottom of the horizon above
-    and meets the next horizon's top value (mpspline2 ``mpspline_fit1``). Clamped to
-    ``[vlow, vhigh]``.
+    Parameters
+    ----------
+    coef : dict of numpy.ndarray
+        Output of :func:`spline_coefficients` for the same profiles.
+    upper_cm, lower_cm : numpy.ndarray
+        Horizon depths [cm], shape (P, n).
+    depth_cm : int
+        Number of 1-cm slices to evaluate [cm].
+    vlow, vhigh : float, default 0 and 1000
+        Lower and upper clamp of the values [unit of the property] (mpspline2 defaults).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (P, depth_cm), value at depth k = 0, 1, ... [cm] (top of each slice).
+
+    Notes
+    -----
+    The spline of [1]_ (:func:`spline_coefficients`) at whole-cm depths. NaN above the first
+    horizon and at or below the bottom of the last one (mpspline2 does not extrapolate); in a
+    gap the value is linear with the slope at the bottom of the horizon above and meets the
+    next horizon's top value (mpspline2 ``mpspline_fit1`` [2]_). Clamped to ``[vlow, vhigh]``.
+
+    References
+    ----------
+    .. [1] Bishop, T.F.A., McBratney, A.B. and Laslett, G.M. (1999). Modelling soil attribute
+       depth functions with equal-area quadratic smoothing splines. Geoderma 91, 27-45,
+       doi:10.1016/S0016-7061(99)00003-8.
+    .. [2] O'Brien, L. et al. mpspline2: Mass-Preserving Spline Functions for Soil Data (R
+       package), https://github.com/obrl-soil/mpspline2, ``R/mpspline.R``.
     """
     grid, valid = _spline_grid(coef, upper_cm, lower_cm, depth_cm, vlow, vhigh)
     return np.where(valid, grid, np.nan)
@@ -297,20 +415,61 @@ def spline_intervals(
     vhigh: float = 1000.0,
     n_profiles: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Spline every profile and average its 1-cm values over integer target intervals.
+    """Mean of a mass-preserving spline over target depth intervals [unit of the property].
 
     Parameters
     ----------
-    profile : int array (N,), profile index 0..P-1 of every horizon.
-    upper_cm, lower_cm : float arrays (N,), cleaned horizon depths (cm).
-    values : float array (N,), horizon means of the property.
-    targets : (top, bottom) pairs in whole cm (the spline is evaluated per 1-cm slice).
+    profile : numpy.ndarray of int
+        Profile index 0..P-1 of every horizon, shape (N,).
+    upper_cm, lower_cm : numpy.ndarray of float
+        Cleaned horizon depths [cm], shape (N,).
+    values : numpy.ndarray of float
+        Horizon means of the property [any unit], shape (N,).
+    targets : sequence of (int, int), default GSM_INTERVALS
+        (top, bottom) pairs in whole cm [cm] (the spline is evaluated per 1-cm slice);
+        default the GlobalSoilMap intervals 0-5, 5-15, 15-30, 30-60, 60-100, 100-200 cm.
+    lam : float, default 0.1
+        Smoothing parameter lambda [-] (:func:`spline_coefficients`).
+    vlow, vhigh : float, default 0 and 1000
+        Clamp of the 1-cm values [unit of the property].
+    n_profiles : int, optional
+        P, the number of profiles [count] (default: largest index + 1).
 
     Returns
     -------
-    mean : (P, T) mean of the 1-cm values with data in each interval (NaN without data).
-    coverage : (P, T) fraction of the interval's 1-cm slices that have data.
-    s_bar : (N,) fitted horizon means (mpspline2 ``est_icm``), in input order.
+    mean : numpy.ndarray
+        Shape (P, T), mean of the 1-cm values with data in each interval (NaN without data).
+    coverage : numpy.ndarray
+        Shape (P, T), fraction of the interval's 1-cm slices that have data [0-1].
+    s_bar : numpy.ndarray
+        Shape (N,), fitted horizon means (mpspline2 ``est_icm``), in input order.
+
+    Raises
+    ------
+    ValueError
+        When targets are not (top, bottom) pairs of whole, non-negative cm with top < bottom.
+
+    Notes
+    -----
+    The spline of [1]_ (:func:`spline_coefficients`) is evaluated at the top of every 1-cm
+    slice (0-indexed, as splinetool.exe and mpspline2 do), with linear infill across gaps and
+    values clamped to ``[vlow, vhigh]``; the interval value is the mean of the 1-cm values with
+    data, as in the standard-depth estimates of [2]_ and mpspline2 [3]_. A slice has data when
+    its top k satisfies first upper <= k < last lower, for whole and fractional depths alike;
+    there is no extrapolation above the first or below the last horizon. Departures from
+    mpspline2 0.1.x (see the module docstring): a single-horizon profile is assigned to every
+    interval it overlaps, and a fractional bottom depth does not recycle 1-cm values.
+
+    References
+    ----------
+    .. [1] Bishop, T.F.A., McBratney, A.B. and Laslett, G.M. (1999). Modelling soil attribute
+       depth functions with equal-area quadratic smoothing splines. Geoderma 91, 27-45,
+       doi:10.1016/S0016-7061(99)00003-8.
+    .. [2] Malone, B.P., McBratney, A.B., Minasny, B. and Laslett, G.M. (2009). Mapping
+       continuous depth functions of soil carbon storage and available water capacity.
+       Geoderma 154, 138-152, doi:10.1016/j.geoderma.2009.10.007.
+    .. [3] O'Brien, L. et al. mpspline2: Mass-Preserving Spline Functions for Soil Data (R
+       package), https://github.com/obrl-soil/mpspline2, ``R/mpspline.R``.
     """
     bounds = _integer_targets(targets)
     n = int(profile.max()) + 1 if n_profiles is None else n_profiles
@@ -347,14 +506,57 @@ def spline_stocks(
     lam: float = SPLINE_LAMBDA,
     n_profiles: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Interval stocks from a spline of carbon density (stock per cm, e.g. t C ha-1 cm-1).
+    r"""Interval stocks [unit of ``stock``] from a mass-preserving spline of carbon density.
 
-    The horizon density ``stock / thickness`` is splined (lower limit 0, no upper limit) and
-    the interval stock is the sum of the 1-cm densities with data times 1 cm, i.e. the stock of
-    the covered part of the interval (``coverage`` < 1 means a partial stock). Unlike overlap
-    splitting this is not exactly mass-conserving: smoothing (``lam`` > 0) moves mass between
-    horizons and the 1-cm point evaluation differs from the horizon mean by
-    ``-(b0 + b1)/4 + gamma/6`` per cm (see tests/test_depth.py).
+    Parameters
+    ----------
+    profile : numpy.ndarray of int
+        Profile index 0..P-1 of every horizon, shape (N,).
+    upper_cm, lower_cm : numpy.ndarray of float
+        Cleaned horizon depths [cm], shape (N,).
+    stock : numpy.ndarray of float
+        Horizon stock, e.g. [t C ha-1], shape (N,).
+    targets : sequence of (int, int), default IPCC_INTERVALS
+        (top, bottom) pairs in whole cm [cm]; default 0-30 and 30-100 cm.
+    lam : float, default 0.1
+        Smoothing parameter lambda [-].
+    n_profiles : int, optional
+        P, the number of profiles [count] (default: largest index + 1).
+
+    Returns
+    -------
+    interval_stock : numpy.ndarray
+        Shape (P, T), stock of the covered part of each interval [unit of ``stock``]; NaN
+        without data.
+    coverage : numpy.ndarray
+        Shape (P, T), fraction of the interval's 1-cm slices with data [0-1]; < 1 means a
+        partial stock.
+
+    Notes
+    -----
+    The horizon density :math:`\rho_h = S_h / (l_h - u_h)` (stock per cm, e.g.
+    [t C ha-1 cm-1]) is splined with :func:`spline_intervals` ([1]_, [2]_, [3]_; lower limit 0,
+    no upper limit) and the interval stock is the sum of the 1-cm densities with data times 1 cm:
+
+    .. math:: S_t = \sum_{k \in t, \text{ data}} f(k) \times 1\ \text{cm}
+        = \bar{f}_t \times c_t \times (b_t - a_t)
+
+    with mean :math:`\bar{f}_t` and coverage :math:`c_t`. Unlike overlap splitting
+    (:func:`overlap_split`) this is not exactly mass-conserving: smoothing (``lam`` > 0) moves
+    mass between horizons, and in a horizon of whole-cm depths the mean of the 1-cm point
+    values differs from the fitted horizon mean by :math:`-(b_0 + b_1)/4 + \gamma/6` [density
+    unit] (see tests/test_depth.py).
+
+    References
+    ----------
+    .. [1] Bishop, T.F.A., McBratney, A.B. and Laslett, G.M. (1999). Modelling soil attribute
+       depth functions with equal-area quadratic smoothing splines. Geoderma 91, 27-45,
+       doi:10.1016/S0016-7061(99)00003-8.
+    .. [2] Malone, B.P., McBratney, A.B., Minasny, B. and Laslett, G.M. (2009). Mapping
+       continuous depth functions of soil carbon storage and available water capacity.
+       Geoderma 154, 138-152, doi:10.1016/j.geoderma.2009.10.007.
+    .. [3] O'Brien, L. et al. mpspline2: Mass-Preserving Spline Functions for Soil Data (R
+       package), https://github.com/obrl-soil/mpspline2, ``R/mpspline.R``.
     """
     density = stock / (lower_cm - upper_cm)
     mean, coverage, _ = spline_intervals(

@@ -66,12 +66,39 @@ CANDIDATE_EXTRA_COLUMNS = ["n_cells", "n_eff", "se_tc_per_ha"]
 
 
 def cell_area_ha(lat: xr.DataArray, lon: xr.DataArray) -> xr.DataArray:
-    """Area of each grid cell, ha, on the authalic sphere (lat, lon dims).
+    r"""Area of each cell of a regular lat/lon grid [ha], on the GRS80 authalic sphere.
 
-    ``A = R^2 * dlambda * (sin(phi + dphi/2) - sin(phi - dphi/2))`` (Snyder 1987, p. 77;
-    ECOSYSTEM.md 4.2). Parameters: ``lat`` cell-centre latitudes (degrees north, regular, either
-    order), ``lon`` cell-centre longitudes (degrees east, regular). Cell edges are clipped to
-    +/-90 degrees. The 2-D result is a broadcast view of the 1-D area per latitude (no copy).
+    Parameters
+    ----------
+    lat : xarray.DataArray
+        Cell-centre latitudes [degrees north], regular, either order.
+    lon : xarray.DataArray
+        Cell-centre longitudes [degrees east], regular.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``cell_area_ha`` [ha] with dims (lat, lon), attribute ``units`` = "ha". The 2-D result
+        is a broadcast of the 1-D area per latitude (no copy).
+
+    Notes
+    -----
+    Area of a lat/lon quadrangle on a sphere (the area between two parallels is
+    :math:`2 \pi R^2 (\sin\phi_2 - \sin\phi_1)` [1]_; ECOSYSTEM.md 4.2):
+
+    .. math:: A = R^2 \, \Delta\lambda \,
+        \left[\sin\left(\phi + \frac{\Delta\phi}{2}\right)
+        - \sin\left(\phi - \frac{\Delta\phi}{2}\right)\right] / 10^4
+
+    with :math:`\Delta\lambda, \Delta\phi, \phi` in radians, :math:`10^4` m2 per ha and R the
+    authalic radius of the GRS80 ellipsoid, R2 = 6 371 007.181 m [2]_, so that the sphere has
+    the ellipsoid's surface area. Cell edges are clipped to +/-90 degrees.
+
+    References
+    ----------
+    .. [1] Snyder, J.P. (1987). Map Projections: A Working Manual. USGS Professional Paper
+       1395, p. 77.
+    .. [2] Moritz, H. (2000). Geodetic Reference System 1980. J. Geodesy 74, 128-133.
     """
     dphi, dlam = np.deg2rad(regular_step_deg(lat)), np.deg2rad(regular_step_deg(lon))
     phi = np.deg2rad(np.asarray(lat.values, dtype="float64"))
@@ -132,15 +159,45 @@ def _sums_bincount(ds: xr.Dataset, summands: xr.Dataset, expected: list[np.ndarr
 
 
 def zonal_stocks(ds: xr.Dataset, *, engine: str = "auto") -> pd.DataFrame:
-    """SOC stock by stratum: one row per climate_zone x soil_class x land_use with cells.
+    r"""SOC stock [t C] and area-weighted mean SOC [t C ha-1] by stratum (zonal statistics).
 
-    Columns: the three stratum codes; ``area_ha`` (all cells of the stratum, ha),
-    ``valid_area_ha`` (cells with SOC, ha), ``n_cells`` (cells with SOC), ``stock_tc`` (sum of
-    SOC x cell area, t C), ``mean_stock_tc_per_ha`` (stock / valid area, t C/ha),
-    ``sd_stock_tc_per_ha`` (area-weighted SD of cell SOC, t C/ha), ``n_eff`` (Kish effective
-    number of cells, (sum w)^2 / sum w^2) and ``se_stock_tc_per_ha`` (SE of the mean, t C/ha).
-    A stratum whose cells all lack SOC keeps its ``area_ha`` (NaN mean). ``engine``: ``"flox"``,
-    ``"numpy"`` or ``"auto"`` (flox when installed). ``attrs["source"]`` names the grid file.
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A checked ``grids`` dataset: ``soc_stock`` (0-30 cm, [t C ha-1] or any unit its
+        ``units`` attribute names that converts to t C ha-1; NaN = nodata) and the CF flag
+        variables ``climate_zone``, ``soil_class``, ``land_use`` on a regular lat/lon grid.
+    engine : {"auto", "flox", "numpy"}, default "auto"
+        ``flox.xarray.xarray_reduce`` (works on dask-chunked arrays), a numpy ``bincount``
+        (loads into memory), or flox when installed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per climate_zone x soil_class x land_use with cells (``ZONAL_COLUMNS``): the
+        three stratum codes; ``area_ha`` [ha] (all cells of the stratum), ``valid_area_ha``
+        [ha] (cells with SOC), ``n_cells`` [count] (cells with SOC), ``stock_tc`` [t C] (sum of
+        SOC x cell area), ``mean_stock_tc_per_ha`` [t C ha-1] (stock / valid area),
+        ``sd_stock_tc_per_ha`` [t C ha-1] (area-weighted SD of cell SOC), ``n_eff`` [count]
+        (Kish effective number of cells) and ``se_stock_tc_per_ha`` [t C ha-1] (SE of the
+        mean). A stratum whose cells all lack SOC keeps its ``area_ha`` (NaN mean).
+        ``attrs["source"]`` names the grid file.
+
+    Notes
+    -----
+    With weights :math:`w_j` = valid cell area [ha] (:func:`cell_area_ha`) and cell SOC
+    :math:`x_j` [t C ha-1], :math:`V_1 = \sum w_j`, :math:`V_2 = \sum w_j^2`:
+
+    .. math::
+
+        S = \sum_j w_j x_j, \qquad \bar{x} = S / V_1, \qquad
+        s^2 = \frac{\sum_j w_j (x_j - \bar{x})^2}{V_1 - V_2 / V_1}
+
+        n_{eff} = V_1^2 / V_2, \qquad SE = \sqrt{s^2 / n_{eff}}
+
+    (reliability-weighted, unbiased variance: equal weights give the sample variance with
+    ddof = 1 and SE = s / sqrt(n)). A stratum of one cell has NaN SD and SE. Cells are not
+    independent samples (spatial autocorrelation), so SE describes the spatial spread only.
     """
     check_grid(ds)
     codes = [stratum_codes(ds[name]) for name in STRATA]
@@ -190,10 +247,20 @@ def _finish(sums: pd.DataFrame) -> pd.DataFrame:
 
 
 def national_totals(zonal: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Totals over strata (optionally per ``by`` columns, e.g. ``("land_use",)``).
+    """Total stock [t C] and area-weighted mean SOC [t C ha-1] over strata.
 
-    Columns: ``area_ha``, ``valid_area_ha``, ``n_cells``, ``stock_tc`` (sums) and
-    ``mean_stock_tc_per_ha`` = stock / valid area (t C/ha).
+    Parameters
+    ----------
+    zonal : pandas.DataFrame
+        Output of :func:`zonal_stocks`.
+    by : tuple of str, default ()
+        Columns to total per (e.g. ``("land_use",)``); empty = one national row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by`` columns, ``area_ha``, ``valid_area_ha`` [ha], ``n_cells`` [count], ``stock_tc``
+        [t C] (sums) and ``mean_stock_tc_per_ha`` = stock / valid area [t C ha-1].
     """
     columns = ["area_ha", "valid_area_ha", "n_cells", "stock_tc"]
     if by:
@@ -211,16 +278,50 @@ def soc_ref_candidates(
     min_cells: int = 1,
     uncertainty: str = "none",
 ) -> pd.DataFrame:
-    """Tier 2 SOC_REF candidates: area-weighted mean stock under ``native`` land, t C/ha.
+    r"""Tier 2 SOC_REF candidates [t C ha-1]: area-weighted mean stock under ``native`` land.
 
-    One row per climate_zone x soil_class with at least ``min_cells`` valid native cells, in the
-    canonical factor form of :mod:`inventory.engine.factors` (tier ``tier2_derived``, priority 2),
-    plus
-    ``n_cells``, ``n_eff`` and ``se_tc_per_ha`` (SE of the mean, t C/ha; see :func:`_finish`).
-    ``uncertainty_pct`` is NaN by default: the grid carries no map-prediction error, and cells
-    of one map are not independent samples. ``uncertainty="spatial_se"`` gives the 95 %
-    half-width of the mean from the spatial spread, ``100 * 1.96 * SE / mean``; it ignores
-    spatial autocorrelation and map error, so it is a lower bound.
+    Parameters
+    ----------
+    zonal : pandas.DataFrame
+        Output of :func:`zonal_stocks`.
+    country : str
+        ISO3 code written to ``country`` (stripped, upper case).
+    source : str, optional
+        Grid file name for ``source`` (default ``zonal.attrs["source"]``).
+    min_cells : int, default 1
+        Minimum number of valid native cells [count] of a climate_zone x soil_class.
+    uncertainty : {"none", "spatial_se"}, default "none"
+        How ``uncertainty_pct`` is filled (see Notes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per climate_zone x soil_class with at least ``min_cells`` valid native cells,
+        in the canonical factor form of :mod:`inventory.engine.factors` (``factor`` SOC_REF,
+        ``value`` [t C ha-1], ``uncertainty_pct`` [%], tier ``tier2_derived``, priority 2),
+        plus ``n_cells`` [count], ``n_eff`` [count] and ``se_tc_per_ha`` [t C ha-1] (SE of the
+        mean, :func:`zonal_stocks`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``uncertainty``.
+
+    Notes
+    -----
+    SOC_REF is the stock under native vegetation (IPCC Tier 2, country-specific reference
+    stocks [1]_). ``uncertainty_pct`` is NaN by default: the grid carries no map-prediction
+    error, and cells of one map are not independent samples. ``uncertainty="spatial_se"``
+    gives the 95 % half-width of the mean from the spatial spread,
+
+    .. math:: U = 100 \times 1.96 \times SE / \bar{x}
+
+    which ignores spatial autocorrelation and map error, so it is a lower bound.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Sec. 2.3.3.1.
     """
     if uncertainty not in ("none", "spatial_se"):
         raise ValueError(f"uncertainty must be 'none' or 'spatial_se' (got {uncertainty!r})")
@@ -256,9 +357,24 @@ def write_example_grid(
 ) -> Path:
     """A small synthetic NetCDF grid (h5netcdf engine) for tests and examples.
 
-    ``bounds`` = (south, west, north, east) in degrees; cell centres on a regular grid.
-    Strata: tropical_moist/tropical_montane x hac/lac x native/cropland/grassland, SOC drawn
-    around IPCC-like levels (t C/ha), ``nodata_fraction`` of cells set to NaN.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        File to write (parent directories are created).
+    shape : tuple of int, default (12, 16)
+        (rows, columns) [count].
+    bounds : tuple of float, default (-1, 29, 1, 31)
+        (south, west, north, east) [degrees]; cell centres on a regular grid.
+    seed : int, default 0
+        Random seed [-].
+    nodata_fraction : float, default 0.1
+        Fraction of cells set to NaN [0-1].
+
+    Returns
+    -------
+    pathlib.Path
+        The written file. Strata: tropical_moist/tropical_montane x hac/lac x
+        native/cropland/grassland; ``soc_stock`` [t C ha-1] drawn around IPCC-like levels.
     """
     rng = np.random.default_rng(seed)
     (south, west, north, east), (ny, nx) = bounds, shape
@@ -293,10 +409,26 @@ def write_example_grid(
 def upscale_grid(
     path: str | Path, country: str, *, chunks: dict | str | None = "auto", min_cells: int = 1
 ) -> dict[str, pd.DataFrame]:
-    """A ``grids`` file -> ``{"zonal", "national", "by_land_use", "soc_ref_candidates"}``.
+    """Zonal stocks, totals and SOC_REF candidates of a ``grids`` file.
 
-    ``chunks`` (default ``"auto"``: dask chunks) keeps memory at a few chunks for grids larger
-    than memory; ``None`` loads the grid eagerly.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        NetCDF/Zarr ``grids`` file.
+    country : str
+        ISO3 code of the SOC_REF candidates.
+    chunks : dict or str or None, default "auto"
+        Dask chunks; keeps memory at a few chunks for grids larger than memory. None loads the
+        grid eagerly.
+    min_cells : int, default 1
+        Minimum valid native cells [count] of a SOC_REF candidate.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``zonal`` (:func:`zonal_stocks`), ``national`` and ``by_land_use``
+        (:func:`national_totals`; [t C], [t C ha-1]) and ``soc_ref_candidates``
+        (:func:`soc_ref_candidates`, [t C ha-1]).
     """
     zonal = zonal_stocks(open_grid(path, chunks=chunks))
     return {
@@ -309,12 +441,22 @@ def upscale_grid(
 
 # ---------------------------------------------------------------------------- harmonised
 def harmonised_grid(source: GridSource, country: str) -> dict[str, pd.DataFrame]:
-    """``grid_zonal`` (stocks by stratum, :data:`inventory.harmonise.gridded.ZONAL_COLUMNS` +
-    ``source``)
-    and ``grid_soc_ref`` (SOC_REF candidates, canonical factor form) of an accepted grid.
+    """Stocks by stratum and SOC_REF candidates of an accepted grid.
 
-    The candidates are reported, not used: factor resolution is unchanged (submitted, then
-    profile-derived, then IPCC defaults).
+    Parameters
+    ----------
+    source : GridSource
+        The accepted ``grids`` file of a submission.
+    country : str
+        ISO3 code of the SOC_REF candidates.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``grid_zonal`` (stocks by stratum, :data:`ZONAL_COLUMNS` + ``source``; [t C],
+        [t C ha-1]) and ``grid_soc_ref`` (SOC_REF candidates [t C ha-1], canonical factor
+        form). The candidates are reported, not used: factor resolution is unchanged
+        (submitted, then profile-derived, then IPCC defaults).
     """
     with local_grid(source) as path, open_grid(path, chunks=CHUNKS) as ds:
         zonal = zonal_stocks(ds)

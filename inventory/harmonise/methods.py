@@ -1,8 +1,8 @@
 """Laboratory-method harmonisation of SOC concentrations to dry-combustion organic carbon.
 
-Every submitted SOC value carries ``soc_method`` (``inventory.core.vocab.SOC_METHODS``). Values are
-converted to the dry-combustion equivalent with one multiplicative factor per method; the factor
-and whether a conversion happened are recorded per row (``method_factor``,
+Every submitted SOC value carries ``soc_method`` (``inventory.core.vocab.SOC_METHODS``). Values
+are converted to the dry-combustion equivalent with one multiplicative factor per method; the
+factor and whether a conversion happened are recorded per row (``method_factor``,
 ``method_converted``). Factors are configurable per submission through :class:`MethodOptions`
 (``method_options`` of ``inventory.harmonise.profiles.harmonise_profiles``).
 
@@ -54,9 +54,14 @@ class MethodError(ValueError):
 class MethodOptions:
     """Per-submission method factors (see the module docstring for their sources).
 
-    walkley_black_factor : dry-combustion C / Walkley-Black C (dimensionless, default 1.33).
-    organic_carbon_fraction : organic C / organic matter (g g-1, default 0.58).
-    total_carbon_inorganic_free : the submitter declares total C contains no carbonate C.
+    Attributes
+    ----------
+    walkley_black_factor : float, default 1.33
+        Dry-combustion C / Walkley-Black C [-]; accepted range 1-2.
+    organic_carbon_fraction : float, default 0.58
+        Organic C / organic matter [g g-1]; accepted range 0.3-0.7.
+    total_carbon_inorganic_free : bool, default False
+        The submitter declares total C contains no carbonate C.
     """
 
     walkley_black_factor: float = WALKLEY_BLACK_FACTOR
@@ -84,9 +89,34 @@ class MethodOptions:
 
 
 def method_factors(options: MethodOptions | None = None) -> dict[str, float]:
-    """Factor converting a value of each method to dry-combustion SOC (dimensionless).
+    """Factor [-] converting a value of each laboratory method to dry-combustion SOC.
 
-    Total carbon has a factor (1) only when declared inorganic-free; otherwise it is absent.
+    Parameters
+    ----------
+    options : MethodOptions, optional
+        Per-submission factors (defaults: Walkley-Black 1.33, organic C fraction 0.58).
+
+    Returns
+    -------
+    dict of str to float
+        ``dry_combustion`` 1, ``walkley_black`` ``walkley_black_factor``,
+        ``loss_on_ignition`` and ``organic_matter`` ``organic_carbon_fraction``. Total carbon
+        has a factor (1) only when declared inorganic-free; otherwise it is absent.
+
+    Notes
+    -----
+    Walkley-Black wet oxidation recovers about 75 % of the organic carbon: default factor
+    1.33 [2]_ (77 % recovery, 1/0.77 = 1.30, in [1]_). Organic matter (loss on ignition or a
+    reported "organic matter") to organic carbon: the conventional "van Bemmelen" fraction
+    0.58 (OM = 1.724 x OC); [3]_ shows 1.724 is too low for most soils and recommends 0.5.
+
+    References
+    ----------
+    .. [1] Walkley, A. and Black, I.A. (1934). Soil Sci. 37, 29-38.
+    .. [2] Nelson, D.W. and Sommers, L.E. (1996). Total carbon, organic carbon, and organic
+       matter. In: Methods of Soil Analysis Part 3, SSSA Book Series 5, Ch. 34.
+    .. [3] Pribyl, D.W. (2010). A critical review of the conventional SOC to SOM conversion
+       factor. Geoderma 156, 75-83, doi:10.1016/j.geoderma.2010.02.003.
     """
     opts = options or MethodOptions()
     factors = {
@@ -105,25 +135,48 @@ def dry_combustion_soc(
     soc_method: pd.Series,
     options: MethodOptions | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Dry-combustion-equivalent SOC (g/kg) from values measured by ``soc_method``.
+    """Dry-combustion-equivalent SOC [g kg-1] from values measured by ``soc_method``.
 
     Parameters
     ----------
-    soc_g_per_kg : measured value in g/kg (organic C, or organic matter for LOI/OM methods).
-    soc_method : method codes (``vocab.SOC_METHODS``, normalised lower_snake).
-    options : per-submission factors.
+    soc_g_per_kg : numpy.ndarray or pandas.Series
+        Measured value [g kg-1] (organic C, or organic matter for the loss-on-ignition and
+        organic-matter methods).
+    soc_method : pandas.Series
+        Method codes (``vocab.SOC_METHODS``, normalised lower_snake); its index is reported as
+        the row number of refused rows.
+    options : MethodOptions, optional
+        Per-submission factors (:func:`method_factors`).
 
     Returns
     -------
-    soc : SOC, g/kg dry-combustion equivalent.
-    factor : factor applied per row (dimensionless).
-    converted : True where the factor differs from 1 or the method is not dry combustion.
+    soc : numpy.ndarray
+        SOC [g kg-1], dry-combustion equivalent.
+    factor : numpy.ndarray
+        Factor applied per row [-].
+    converted : numpy.ndarray of bool
+        True where the method is not dry combustion (also when its factor is 1, e.g. total
+        carbon declared inorganic-free).
 
     Raises
     ------
     MethodError
         For total-carbon rows (not declared inorganic-free) and unknown or missing methods,
         all collected into one table.
+
+    Notes
+    -----
+    SOC_dc = value x factor(method), with the factors of :func:`method_factors`:
+    Walkley-Black x 1.33 by default ([1]_, [2]_), loss on ignition / organic matter x 0.58
+    (van Bemmelen; 0.5 per [3]_), dry combustion and declared inorganic-free total carbon x 1.
+
+    References
+    ----------
+    .. [1] Walkley, A. and Black, I.A. (1934). Soil Sci. 37, 29-38.
+    .. [2] Nelson, D.W. and Sommers, L.E. (1996). Total carbon, organic carbon, and organic
+       matter. In: Methods of Soil Analysis Part 3, SSSA Book Series 5, Ch. 34.
+    .. [3] Pribyl, D.W. (2010). A critical review of the conventional SOC to SOM conversion
+       factor. Geoderma 156, 75-83, doi:10.1016/j.geoderma.2010.02.003.
     """
     factors = method_factors(options)
     methods = pd.Series(soc_method, copy=False)  # its index is reported as the row number

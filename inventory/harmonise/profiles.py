@@ -4,8 +4,8 @@ Pipeline of :func:`harmonise_profiles` (each step vectorised over all rows):
 
 1. units: ``soc`` + ``soc_unit`` to g/kg, ``bulk_density`` + ``bd_unit`` to g/cm3
    (``inventory.core.units.convert_soil_column``);
-2. laboratory method to dry-combustion SOC (``inventory.harmonise.methods``, factor recorded per
-row);
+2. laboratory method to dry-combustion SOC (``inventory.harmonise.methods``, factor recorded
+   per row);
 3. depth cleaning (``inventory.harmonise.depth.clean_horizons``, every action reported);
 4. missing bulk density from a published SOC-only pedotransfer function (flagged per row);
    missing coarse fragments default to 0 % (flagged per row);
@@ -70,29 +70,58 @@ PTF_MAX_SOC_G_PER_KG = 120.0
 
 
 def bulk_density_manrique_jones_1991(soc_g_per_kg: np.ndarray) -> np.ndarray:
-    """Bulk density (g/cm3) from organic carbon alone, Manrique & Jones (1991).
-
-    ``BD = 1.660 - 0.318 * OC**0.5`` with OC in % (= g/kg / 10); Manrique, L.A. & Jones, C.A.
-    (1991) Bulk density of soils in relation to soil physical and chemical properties. Soil Sci.
-    Soc. Am. J. 55:476-481 (about 12 000 US pedons); evaluated by De Vos et al. (2005) Soil Sci.
-    Soc. Am. J. 69:500-510.
+    r"""Bulk density [g cm-3] from organic carbon alone, Manrique & Jones (1991) pedotransfer.
 
     Parameters
     ----------
-    soc_g_per_kg : SOC concentration, g/kg (dry combustion).
+    soc_g_per_kg : numpy.ndarray
+        SOC concentration [g kg-1] (dry combustion).
+
+    Returns
+    -------
+    numpy.ndarray
+        Bulk density of the fine earth [g cm-3].
+
+    Notes
+    -----
+    .. math:: BD = 1.660 - 0.318 \sqrt{OC}
+
+    with OC in % (= g kg-1 / 10), fitted on about 12 000 US pedons [1]_ and evaluated by
+    [2]_. Calibrated on mineral soils: :func:`harmonise_profiles` does not impute above
+    ``PTF_MAX_SOC_G_PER_KG`` (120 g kg-1).
+
+    References
+    ----------
+    .. [1] Manrique, L.A. and Jones, C.A. (1991). Bulk density of soils in relation to soil
+       physical and chemical properties. Soil Sci. Soc. Am. J. 55, 476-481.
+    .. [2] De Vos, B. et al. (2005). Soil Sci. Soc. Am. J. 69, 500-510.
     """
     return 1.660 - 0.318 * np.sqrt(soc_g_per_kg / 10.0)
 
 
 def bulk_density_alexander_1980(soc_g_per_kg: np.ndarray) -> np.ndarray:
-    """Bulk density (g/cm3) from organic carbon alone, Alexander (1980).
-
-    ``BD = 1.72 - 0.294 * OC**0.5`` with OC in %; Alexander, E.B. (1980) Bulk densities of
-    California soils in relation to other soil properties. Soil Sci. Soc. Am. J. 44:689-692.
+    r"""Bulk density [g cm-3] from organic carbon alone, Alexander (1980) pedotransfer.
 
     Parameters
     ----------
-    soc_g_per_kg : SOC concentration, g/kg (dry combustion).
+    soc_g_per_kg : numpy.ndarray
+        SOC concentration [g kg-1] (dry combustion).
+
+    Returns
+    -------
+    numpy.ndarray
+        Bulk density of the fine earth [g cm-3].
+
+    Notes
+    -----
+    .. math:: BD = 1.72 - 0.294 \sqrt{OC}
+
+    with OC in % (= g kg-1 / 10) [1]_.
+
+    References
+    ----------
+    .. [1] Alexander, E.B. (1980). Bulk densities of California soils in relation to other
+       soil properties. Soil Sci. Soc. Am. J. 44, 689-692.
     """
     return 1.72 - 0.294 * np.sqrt(soc_g_per_kg / 10.0)
 
@@ -109,17 +138,37 @@ def layer_soc_stock(
     thickness_cm: np.ndarray,
     coarse_fraction: np.ndarray,
 ) -> np.ndarray:
-    """SOC stock of a layer, t C/ha: ``SOC x BD x thickness x (1 - coarse) / 10``.
-
-    IPCC 2006 Vol.4 Ch.2 (Sec. 2.3.3.1) stock of a sampled layer; the 1/10 turns
-    g C/kg x g/cm3 x cm (= 1e-3 g C/cm2) into t C/ha (1 g/cm2 = 100 t/ha).
+    r"""SOC stock of a soil layer [t C ha-1].
 
     Parameters
     ----------
-    soc_g_per_kg : SOC concentration of the fine earth, g C/kg.
-    bd_g_per_cm3 : bulk density of the fine earth, g/cm3.
-    thickness_cm : layer thickness, cm.
-    coarse_fraction : volume fraction of coarse fragments (> 2 mm), 0-1.
+    soc_g_per_kg : numpy.ndarray
+        SOC concentration of the fine earth [g C kg-1].
+    bd_g_per_cm3 : numpy.ndarray
+        Bulk density of the fine earth [g cm-3].
+    thickness_cm : numpy.ndarray
+        Layer thickness [cm].
+    coarse_fraction : numpy.ndarray
+        Volume fraction of coarse fragments (> 2 mm) [0-1].
+
+    Returns
+    -------
+    numpy.ndarray
+        Layer stock [t C ha-1]; NaN where any input is NaN.
+
+    Notes
+    -----
+    Stock of a sampled layer [1]_:
+
+    .. math:: SOC_{stock} = \frac{SOC \times BD \times th \times (1 - f_{coarse})}{10}
+
+    the 1/10 turns g C kg-1 x g cm-3 x cm (= 1e-3 g C cm-2) into t C ha-1
+    (1 g cm-2 = 100 t ha-1).
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 2, Sec. 2.3.3.1.
     """
     return soc_g_per_kg * bd_g_per_cm3 * thickness_cm * (1.0 - coarse_fraction) / 10.0
 
@@ -140,11 +189,52 @@ def harmonise_profiles(
     targets: Sequence[tuple[float, float]] = depth.IPCC_INTERVALS,
     method_options: Mapping[str, object] | None = None,
 ) -> HarmonisedProfiles:
-    """Harmonise submitted profiles (DESIGN.md ``profiles`` columns) to interval stocks.
+    """Horizon stocks and standard-depth interval stocks [t C ha-1] of submitted soil profiles.
 
-    ``method_options``: :class:`inventory.harmonise.methods.MethodOptions` fields plus
-    ``bd_pedotransfer`` (a key of :data:`PEDOTRANSFER_FUNCTIONS`, default Manrique & Jones).
-    Raises :class:`inventory.harmonise.methods.MethodError` for refused methods (e.g. total carbon).
+    Parameters
+    ----------
+    profiles : pandas.DataFrame
+        Submitted profiles (DESIGN.md ``profiles`` columns): site columns (``SITE_COLUMNS``),
+        ``upper_cm``, ``lower_cm`` [cm], ``soc`` with ``soc_unit`` (e.g. [g kg-1], [%]),
+        ``soc_method``, ``bulk_density`` with ``bd_unit`` (e.g. [g cm-3], [Mg m-3]; may be
+        missing) and ``coarse_fragments_pct`` [%] (may be missing).
+    depth_method : {"overlap", "spline"}, default "overlap"
+        Overlap depth weighting (:func:`inventory.harmonise.depth.overlap_split`) or the
+        mass-preserving spline (:func:`inventory.harmonise.depth.spline_stocks`).
+    targets : sequence of (float, float), default depth.IPCC_INTERVALS
+        (top, bottom) of the target intervals [cm]; default 0-30 and 30-100 cm.
+    method_options : mapping, optional
+        :class:`inventory.harmonise.methods.MethodOptions` fields plus ``bd_pedotransfer`` (a
+        key of :data:`PEDOTRANSFER_FUNCTIONS`, default Manrique & Jones).
+
+    Returns
+    -------
+    HarmonisedProfiles
+        ``horizons`` (``HORIZON_COLUMNS``: ``soc_g_per_kg`` [g kg-1, dry-combustion
+        equivalent], ``method_factor`` [-], ``bd_g_per_cm3`` [g cm-3], ``bd_imputed``,
+        ``bd_method``, ``coarse_fraction`` [0-1], ``coarse_defaulted``, ``stock_tc_per_ha``
+        [t C ha-1], ...), ``intervals`` (``INTERVAL_COLUMNS``: one row per profile x target,
+        ``stock_tc_per_ha`` [t C ha-1], ``coverage_fraction`` [0-1], ``any_bd_imputed``,
+        ``any_method_converted``) and ``cleaning`` (every row dropped, repaired or imputed,
+        with a reason).
+
+    Raises
+    ------
+    inventory.harmonise.methods.MethodError
+        For refused methods (e.g. total carbon not declared inorganic-free).
+    ValueError
+        For an unknown ``depth_method`` or ``bd_pedotransfer``.
+
+    Notes
+    -----
+    Steps: units to g kg-1 and g cm-3; laboratory method to dry-combustion SOC
+    (:func:`inventory.harmonise.methods.dry_combustion_soc`); depth cleaning
+    (:func:`inventory.harmonise.depth.clean_horizons`); missing bulk density from the
+    pedotransfer function, not imputed above ``PTF_MAX_SOC_G_PER_KG`` (120 g kg-1, the FAO/WRB
+    histic organic-material threshold of 12 % OC: such layers get a NaN stock); missing coarse
+    fragments default to 0 % (flagged per row); layer stock by :func:`layer_soc_stock`;
+    interval stocks by the chosen depth method (horizons with a NaN stock count as not
+    covered).
     """
     if depth_method not in DEPTH_METHODS:
         raise ValueError(f"depth_method must be one of {DEPTH_METHODS}, not {depth_method!r}")

@@ -1,11 +1,10 @@
 """Reading one submitted table (CSV, XLSX or Parquet bytes) into a string-typed DataFrame.
 
-Every frame comes back with its index set to the row number the submitter sees in a
-spreadsheet (header = row 1, first record = row 2), header names in lower_snake, cells stripped
-and blank cells as missing. Fully blank lines are dropped but keep the numbering of the others.
-Numbers stay text here; ``inventory.validation.validate`` parses them, so that a bad cell is
-reported with
-its row instead of failing the whole file. :class:`FileFormat` records what was detected.
+Every frame comes back with its index set to the row number the submitter sees in a spreadsheet
+(header = row 1, first record = row 2), header names in lower_snake, cells stripped and blank cells
+as missing. Fully blank lines are dropped but keep the numbering of the others. Numbers stay text
+here; ``inventory.validation.validate`` parses them, so that a bad cell is reported with its row
+instead of failing the whole file. :class:`FileFormat` records what was detected.
 """
 
 from __future__ import annotations
@@ -28,8 +27,7 @@ TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SUPPORTED = TEXT_SUFFIXES + XLSX_SUFFIXES + PARQUET_SUFFIXES
-# The ``grids`` dataset is not a table: one NetCDF file, opened by path
-# (inventory.validation.grid_checks).
+# The ``grids`` dataset is not a table: one NetCDF file, opened by path (validation.grid_checks).
 GRID_SUFFIXES = (".nc",)
 # Cells meaning "no value" in spreadsheets and statistics packages. Deliberately short: a code
 # such as "none" is left alone so that the vocabulary check can report it.

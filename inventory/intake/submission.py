@@ -7,9 +7,8 @@
 * :func:`read_submission` opens a package (folder, ``.zip``, or a stored raw/ copy), checks
   ``submission.yaml`` and reads every named table (CSV, XLSX, Parquet) into string-typed frames
   indexed by spreadsheet row number (a ``grids`` NetCDF file is only checked to be there: it is
-  opened by path, by ``inventory.validation.grid_checks``). Package-level problems are collected
-  and raised
-  together as one :class:`SubmissionError`; row-level checks are
+  opened by path, by ``inventory.validation.grid_checks``). Package-level problems are collected and
+  raised together as one :class:`SubmissionError`; row-level checks are
   ``inventory.validation.validate``'s job.
 """
 

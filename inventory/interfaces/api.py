@@ -24,16 +24,15 @@ submission id answers 404 exactly like an unknown one. The upload is spooled to 
 directory that is always deleted.
 
 Processing is the intake flow ``flows.intake.intake`` (store in raw/, validate, quarantine or
-harmonise), run in-process by default, or as a run of the deployment named by
-``intake_deployment`` (e.g. ``"intake/intake"``, needs ``PREFECT_API_URL`` and a served
-deployment on the same machine, since the flow reads the spooled upload). The report is then read
-back from the lake (quarantine/ or validated/). Submissions are processed one at a time per app
-(a lock): the harmonised zone has one writer.
+harmonise), run in-process by default, or as a run of the deployment named by ``intake_deployment``
+(e.g. ``"intake/intake"``, needs ``PREFECT_API_URL`` and a served deployment on the same machine,
+since the flow reads the spooled upload). The report is then read back from the lake (quarantine/ or
+validated/). Submissions are processed one at a time per app (a lock): the harmonised zone has one
+writer.
 
-Run: :func:`serve_api` (``soc-inventory api``), or ``uvicorn --factory
-inventory.interfaces.api:app_from_env``
-(lake ``$SOILC_LAKE``, tokens ``$SOILC_TOKENS``, limit ``$SOILC_API_MAX_UPLOAD_MB``, deployment
-``$SOILC_INTAKE_DEPLOYMENT``). Tokens: :mod:`inventory.lake.tokens`.
+Run: :func:`serve_api` (``soc-inventory api``), or
+``uvicorn --factory inventory.interfaces.api:app_from_env`` (settings: the ``SOILC_*`` variables
+of :mod:`inventory.core.settings`). Tokens: :mod:`inventory.lake.tokens`.
 """
 
 from __future__ import annotations

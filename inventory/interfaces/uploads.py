@@ -1,11 +1,10 @@
 """Receiving a submission upload: streaming multipart parts to disk and pre-storage checks.
 
 Used by :mod:`inventory.interfaces.api`. Everything here runs **before** anything is stored in the
-lake:
-the body is streamed to a spool folder with a byte limit (413), client file names are reduced
-to safe relative paths, a zip is checked for its unpacked size (zip-bomb guard) and the country
-its ``submission.yaml`` declares is read, so a package for another country than the token's is
-refused without touching ``raw/``.
+lake: the body is streamed to a spool folder with a byte limit (413), client file names are reduced
+to safe relative paths, a zip is checked for its unpacked size (zip-bomb guard) and the country its
+``submission.yaml`` declares is read, so a package for another country than the token's is refused
+without touching ``raw/``.
 """
 
 from __future__ import annotations

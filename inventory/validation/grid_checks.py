@@ -1,12 +1,12 @@
 """Validation of the ``grids`` dataset: every problem of the file as failure records.
 
 A package names one NetCDF file under ``files.grids`` (format: :mod:`inventory.intake.grid_format`).
-:func:`grid_failures` opens it by path and collects every problem as failure records (``row``
-empty; a cell is named in the message as ``lat=.., lon=..``):
-variables, flag attributes and their vocabulary codes, the ``soc_stock`` unit, the lat/lon axes,
-and the stock range. The range check runs on dask chunks, so a grid larger than memory is read
-chunk by chunk. An accepted grid is harmonised by
-:func:`inventory.harmonise.gridded.harmonised_grid`; the NetCDF bytes stay in ``raw/`` only.
+:func:`grid_failures` opens it by path and collects every problem as failure records (``row`` empty;
+a cell is named in the message as ``lat=.., lon=..``): variables, flag attributes and their
+vocabulary codes, the ``soc_stock`` unit, the lat/lon axes, and the stock range. The range check
+runs on dask chunks, so a grid larger than memory is read chunk by chunk. An accepted grid is
+harmonised by :func:`inventory.harmonise.gridded.harmonised_grid`; the NetCDF bytes stay in ``raw/``
+only.
 
 Cells whose stratum code is not among ``flag_values`` (fill value, sea) are not failures: the
 zonal statistics leave them out by design (:mod:`inventory.harmonise.gridded`).

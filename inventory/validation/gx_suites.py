@@ -1,14 +1,13 @@
 """Running the GX expectation suites of ``expectations/`` and turning results into failures.
 
 One ephemeral GX context per process (built on first use; importing GX costs ~2 s), a pandas
-datasource with one dataframe asset per dataset type, progress bars off (ECOSYSTEM.md 2.4).
-Suites are plain JSON (GX 1.x suite format); each expectation's ``meta`` carries our
-``rule_id``, ``message`` template (``{value}``), ``fix`` and ``report_column`` (the submitted
-column to quote, e.g. ``soc`` for a check on the derived ``soc_g_per_kg``). Results are asked for
-with ``result_format`` COMPLETE, whose ``unexpected_index_list`` holds the frame's index: the
-spreadsheet row number (``inventory.intake.readers``). Map expectations skip nulls, so each suite
-pairs
-its range and set checks with not-null checks on the required columns.
+datasource with one dataframe asset per dataset type, progress bars off (ECOSYSTEM.md 2.4). Suites
+are plain JSON (GX 1.x suite format); each expectation's ``meta`` carries our ``rule_id``,
+``message`` template (``{value}``), ``fix`` and ``report_column`` (the submitted column to quote,
+e.g. ``soc`` for a check on the derived ``soc_g_per_kg``). Results are asked for with
+``result_format`` COMPLETE, whose ``unexpected_index_list`` holds the frame's index: the spreadsheet
+row number (``inventory.intake.readers``). Map expectations skip nulls, so each suite pairs its
+range and set checks with not-null checks on the required columns.
 """
 
 from __future__ import annotations

@@ -2,12 +2,10 @@
 
 :func:`validate_submission` prepares every dataset (``inventory.validation.rules``: numbers, codes,
 units), runs its GX suite from ``expectations/`` (``inventory.validation.gx_suites``) and the
-set-based
-checks GX lacks (``inventory.validation.consistency``), checks a ``grids`` NetCDF file
+set-based checks GX lacks (``inventory.validation.consistency``), checks a ``grids`` NetCDF file
 (``inventory.validation.grid_checks``), and returns a :class:`ValidationResult` holding *all*
-failures in one
-table (file, row, column, value, rule_id, message, fix) and, when the submission passes, the
-datasets with canonical codes and numeric types ready for ``inventory.harmonise.areas``.
+failures in one table (file, row, column, value, rule_id, message, fix) and, when the submission
+passes, the datasets with canonical codes and numeric types ready for ``inventory.harmonise.areas``.
 :func:`write_quarantine` and :func:`write_validated` file the outcome.
 """
 
