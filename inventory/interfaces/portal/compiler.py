@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -51,11 +52,10 @@ def runs_page(request: Request, session: Compiler):
 def run_parameters(form: dict[str, list[str]]) -> RunParameters:
     """The run form as :class:`RunParameters` (pydantic checks every value)."""
     values: dict = {"countries": sorted({c.upper() for c in form.get("countries", [])})}
-    for name in ("first_year", "last_year", "approach"):
-        values[name] = web.first(form, name) or None
-    for name in ("tier", "edition", "gwp_set", "mc_draws"):
-        if web.first(form, name):
-            values[name] = web.first(form, name)
+    for name in ("first_year", "last_year", "approach", "tier", "edition", "gwp_set", "mc_draws"):
+        text = web.first(form, name)
+        if text:  # tier and approach are Literal[1, 2(, 3)]: numbers, not text
+            values[name] = int(text) if name in ("tier", "approach") and text.isdigit() else text
     return RunParameters(**values)
 
 
@@ -73,7 +73,9 @@ async def start_run(request: Request, session: Compiler):
         return _run_form(request, 422, errors, values)
     except (PortalError, FileNotFoundError) as err:
         return _run_form(request, 422, [str(err)], values)
-    job = jobs.start_run(web.portal(request).jobs, params, _lake(request).root)
+    # blocking (Prefect's sync client, a thread start): off the event loop
+    job = await run_in_threadpool(jobs.start_run, web.portal(request).jobs, params,
+                                  _lake(request).root)  # fmt: skip
     return web.redirect(f"{PORTAL}/compiler/runs/{job.job_id}")
 
 
@@ -145,8 +147,8 @@ async def create_token(request: Request, session: Compiler):
     form = await web.checked_form(request, session)
     role = tokens.COMPILER if web.first(form, "role") == tokens.COMPILER else tokens.CONTACT
     try:
-        token = tokens.create_token(request.app.state.token_store,
-                                    web.first(form, "country") or None, role=role)  # fmt: skip
+        token = await run_in_threadpool(tokens.create_token, request.app.state.token_store,
+                                        web.first(form, "country") or None, role=role)  # fmt: skip
     except tokens.TokenError as err:
         records = tokens.list_tokens(request.app.state.token_store)
         return web.render(request, "tokens.html", status=422, rows=list(reversed(records)),
