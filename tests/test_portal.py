@@ -312,3 +312,21 @@ def test_compiler_sees_every_country_with_its_latest_state(portal):
                            r'state-[a-z-]+">([a-z ]+)</span>', page, re.S))  # fmt: skip
     assert rows["URY"] == "accepted" and rows["KEN"] in ("accepted", "rejected")
     assert rows["IRL"] == "no submission"  # a token, no submission yet
+
+
+def test_compiler_tokens_from_the_cli_sign_in_to_the_portal_but_not_to_the_api(portal, capsys):
+    from inventory.interfaces import cli
+
+    lake = portal["lake"]
+    assert cli.main(["--lake", str(lake), "token", "create", "--admin"]) == cli.EXIT_OK
+    token = capsys.readouterr().out.splitlines()[-1]
+    identity = tokens.identify(portal["store"], token)
+    assert (identity.role, identity.country) == (tokens.COMPILER, None)
+    assert tokens.verify(portal["store"], token) is None  # not a country's token
+    answer = client(portal).get("/v1/submissions", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401
+    assert cli.main(["--lake", str(lake), "token", "create", "KEN", "--admin"]) == (
+        cli.EXIT_REJECTED
+    )  # a compiler token has no country
+    assert cli.main(["--lake", str(lake), "token", "list"]) == cli.EXIT_OK
+    assert "compiler" in capsys.readouterr().out

@@ -171,13 +171,13 @@ def test_the_forms_are_usable_from_the_keyboard_alone(browser, site):
     for text in ("Wanjiru Kamau", "w.kamau@example.org", "1990", "2024"):
         page.keyboard.type(text)
         page.keyboard.press("Tab")
-    page.keyboard.press("ArrowDown")  # tier: 1 -> 2
+    page.keyboard.press("ArrowUp")  # tier: 2 (the default) -> 1
     page.keyboard.press("Tab")  # approach: keep 1
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # on the save button
     page.wait_for_url("**/upload#files")
     saved = page.get_by_role("status").inner_text()
-    assert "Wanjiru Kamau <w.kamau@example.org>, years 1990-2024, tier 2, approach 1" in saved
+    assert "Wanjiru Kamau <w.kamau@example.org>, years 1990-2024, tier 1, approach 1" in saved
     page.context.close()
 
 

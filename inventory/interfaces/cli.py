@@ -252,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the Prefect deployments in this process")
     serve.add_argument("--limit", type=int, default=2, help="concurrent flow runs")
     serve.set_defaults(func=cmd_serve)
-    api = sub.add_parser("api", help="serve the submission HTTP API (per-country tokens)")
+    api = sub.add_parser("api", help="serve the submission HTTP API and the web portal (/portal)")
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8000)
     api.add_argument("--max-upload-mb", type=float, default=None, help="default 50")
