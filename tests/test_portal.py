@@ -330,3 +330,13 @@ def test_compiler_tokens_from_the_cli_sign_in_to_the_portal_but_not_to_the_api(p
     )  # a compiler token has no country
     assert cli.main(["--lake", str(lake), "token", "list"]) == cli.EXIT_OK
     assert "compiler" in capsys.readouterr().out
+
+
+def test_oversized_forms_and_release_ids_outside_the_list_are_refused(portal):
+    big = {"token": "x" * (70 * 1024), "csrf_token": "y"}  # the portal's forms take 64 KiB
+    assert client(portal).post("/portal/signin", data=big).status_code == 413
+    compiler = sign_in(portal, "compiler")
+    for old, new in (("../runs", "x"), ("../../config", "..")):  # never a path into the lake
+        page = compiler.get("/portal/compiler/diff", params={"old": old, "new": new})
+        assert page.status_code == 404 and "Choose two published releases" in page.text
+    assert compiler.get("/portal/compiler/releases/..%2Fconfig").status_code == 404
