@@ -69,8 +69,8 @@ def site(prefect_harness, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(site):
-    executable = _chromium()
+def browser():
+    executable = _chromium()  # skips (or fails in CI) before the server and harness start
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
