@@ -9,6 +9,7 @@ variable                     meaning                               default
 ``SOILC_API_MAX_UPLOAD_MB``  largest accepted upload, MiB          50
 ``SOILC_INTAKE_DEPLOYMENT``  API uploads run this deployment       unset: intake in-process
 ``SOILC_DASK_ADDRESS``       Dask scheduler, per-country fan-out   unset: thread pool
+``SOILC_RUN_DEPLOYMENT``     deployment the portal triggers runs   inventory-run/inventory-run
 ``SOILC_HOME``               folder a worker runs flows from       read by ``prefect.yaml``
 ===========================  ====================================  =============================
 
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
     api_max_upload_mb: float = Field(50.0, gt=0, description="largest accepted upload, MiB")
     intake_deployment: str | None = Field(None, description="deployment that runs API uploads")
     dask_address: str | None = Field(None, description="'local' or a Dask scheduler address")
+    run_deployment: str = Field(
+        "inventory-run/inventory-run",
+        description="deployment the portal triggers runs through when a Prefect API serves it "
+        "(empty: always run in the portal's process)",
+    )
 
     @property
     def lake_root(self) -> Path:

@@ -66,6 +66,7 @@ class CountryResult:
     tables: dict[str, pd.DataFrame]
     inputs: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    submission_id: str | None = None  # the accepted submission the inputs came from
 
 
 def _years(params: RunParameters, manifest: dict) -> tuple[int | None, int | None]:
@@ -102,7 +103,7 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         for d in HARMONISED_INPUTS
         if (lake.harmonised(d, country) / "part-0.parquet").exists()
     }
-    return CountryResult(country, tables, inputs, timings)
+    return CountryResult(country, tables, inputs, timings, record.get("submission_id"))
 
 
 def _factor_table(lake: Lake, country: str, params: RunParameters):
@@ -221,6 +222,7 @@ def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
     return {
         "created_at": utc_now().isoformat(),
         "countries": [r.country for r in results],
+        "submissions": {r.country: r.submission_id for r in results},
         "parameters": params.model_dump(),
         "inputs": {
             r.country: {name: {"path": p, "sha256": sha256_file(p)} for name, p in r.inputs.items()}

@@ -8,6 +8,8 @@ Endpoints (JSON everywhere; errors read ``{"error": <code>, "message": <text>}``
                                              (``submission.yaml`` + data files), any field names
     GET  /v1/submissions                     Bearer token; the token's country's submissions
     GET  /v1/submissions/{submission_id}     Bearer token; own country's submissions only
+    /portal/...                              the web portal (HTML, session cookies), see
+                                             :mod:`inventory.interfaces.portal`
 
 POST answers ``201`` (accepted) or ``422`` (rejected) with the validation report
 ``{submission_id, country, accepted, status, failures: [...], n_failures, summary, receipt}``;
@@ -265,6 +267,9 @@ def create_app(
             raise ApiError(404, "not_found", f"no submission {submission_id!r} for {country}")
         return report
 
+    from inventory.interfaces.portal import install_portal  # imports this module: not at the top
+
+    install_portal(app)
     return app
 
 

@@ -187,8 +187,10 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     store = tokens.store_path(args.lake)
     if args.verb == "create":
-        token = tokens.create_token(store, args.country)
-        print(f"token for {tokens.normalise_country(args.country)} (shown once, store it now):")
+        role = tokens.COMPILER if args.admin else tokens.CONTACT
+        token = tokens.create_token(store, args.country, role=role)
+        who = "a compiler" if args.admin else tokens.normalise_country(args.country)
+        print(f"token for {who} (shown once, store it now):")
         print(token)
     elif args.verb == "revoke":
         print("revoked" if tokens.revoke_token(store, args.token_id) else "already revoked")
@@ -250,14 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the Prefect deployments in this process")
     serve.add_argument("--limit", type=int, default=2, help="concurrent flow runs")
     serve.set_defaults(func=cmd_serve)
-    api = sub.add_parser("api", help="serve the submission HTTP API (per-country tokens)")
+    api = sub.add_parser("api", help="serve the submission HTTP API and the web portal (/portal)")
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8000)
     api.add_argument("--max-upload-mb", type=float, default=None, help="default 50")
     api.set_defaults(func=cmd_api)
-    token = sub.add_parser("token", help="create, revoke or list submission API tokens")
+    token = sub.add_parser("token", help="create, revoke or list API and portal tokens")
     verbs = token.add_subparsers(dest="verb", required=True)
-    verbs.add_parser("create", help="new token for a country").add_argument("country")
+    create = verbs.add_parser("create", help="new token for a country (or --admin)")
+    create.add_argument("country", nargs="?", default=None, help="ISO3 of the contact point")
+    create.add_argument("--admin", action="store_true",
+                        help="a compiler token (portal compiler pages; no country)")  # fmt: skip
     verbs.add_parser("revoke", help="revoke by token id").add_argument("token_id")
     verbs.add_parser("list", help="token ids, countries, dates (never secrets)")
     token.set_defaults(func=cmd_token)
