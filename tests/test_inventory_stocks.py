@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inventory.engine import factors, sql_models
+from inventory.engine import factors, indicators, run, sql_models
 from inventory.engine.mineral import compute_mineral_inventory
 
 NATIVE, CROP = 64.0, 64.0 * 0.69  # t C/ha
@@ -100,3 +100,37 @@ def test_identity_check_passes_and_catches_a_broken_stock(converted):
                               "stock_change_totals": wrong_change})  # fmt: skip
     found = sql_models.run_check(con, "inventory_stock_identity")
     assert set(found.rule) == {"reported_change"} and set(found.year) == {2003}
+
+
+def test_fourp1000_rate_refers_to_the_stock_the_land_holds(converted):
+    """The 4p1000 rate of the conversion: -0.992 t C/yr on the 64 t C the soil holds in 2000 is
+    -15.5 per mille, and the 4 per mille target 0.004 x 64 = 0.256 t C/yr. Against the
+    previous year's equilibrium stock (44.16) it read -22.5 per mille and 0.177 t C/yr.
+    2019: S(2018) = 64 - 18 x 0.992 = 46.144: -0.992 / 46.144 = -21.498 per mille, target
+    0.184576; against the base year 2000 (S = 64) still -15.5 per mille."""
+    result, con = converted
+    out = indicators.fourp1000_indicators(con, result.inventory_stocks, _no_organic())
+    out = out[(out.land_use == "all") & (out.scope == "mineral")].set_index("year")
+    assert out.loc[2001, "rate_permille"] == pytest.approx(-15.5, abs=1e-9)
+    assert out.loc[2001, "target_tc"] == pytest.approx(0.256, abs=1e-12)
+    assert out.loc[2019, "rate_permille"] == pytest.approx(-0.992 / 46.144 * 1000, abs=1e-9)
+    assert out.loc[2019, "target_tc"] == pytest.approx(0.184576, abs=1e-12)
+    assert out.loc[2001:2020, "rate_vs_base_permille"].tolist() == pytest.approx([-15.5] * 20)
+    assert out.loc[2001:2020, "base_stock_tc"].eq(64.0).all()
+
+
+def test_run_stops_on_a_broken_invariant(converted):
+    result, con = converted
+    broken = result.inventory_stocks.copy()
+    broken.loc[broken.year == 2010, "stock_tc"] -= 3.0
+    tables = {"inventory_stocks": broken, "stock_change_totals": result.stock_change_totals}
+    with pytest.raises(run.InvariantError, match="inventory_stock_identity"):
+        run.check_invariants(con, tables)
+
+
+def _no_organic() -> pd.DataFrame:
+    return pd.DataFrame({
+        "country": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
+        "land_use": pd.Series(dtype="str"), "component": pd.Series(dtype="str"),
+        "emission": pd.Series(dtype="float64"),
+    })  # fmt: skip
