@@ -34,9 +34,7 @@ def _inputs(country: str):
     result = validate_submission(read_submission(EXAMPLES / country))
     frames, _ = harmonise_datasets(result.datasets, country)
     derived = tier2.derive_factors(frames["profiles"].assign(country=country))
-    table = factors.factor_table(
-        "2019", submitted=frames.get("factors"), derived=derived.factors
-    )
+    table = factors.factor_table("2019", submitted=frames.get("factors"), derived=derived.factors)
     return frames["land_areas"].assign(country=country), table
 
 
