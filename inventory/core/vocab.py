@@ -87,6 +87,13 @@ FACTOR_COLUMNS = [
     "country", "factor", "climate_zone", "soil_class", "land_use", "level",
     "value", "uncertainty_pct", "tier", "source", "priority",
 ]  # fmt: skip
+# Monte Carlo description of a factor row (inventory.engine.uncertainty): the source table row it
+# was read from (edition + table + row; drawn once per iteration and shared by every stratum
+# using it), that row's mean, sd and degrees of freedom (NaN = normal), and for a ratio of two
+# means (Tier 2) the reference row. The factor's value in a draw is row / ref (ref absent = 1).
+DRAW_COLUMNS = [
+    "source_row", "row_mean", "row_sd", "row_df", "ref_row", "ref_mean", "ref_sd", "ref_df",
+]  # fmt: skip
 
 
 def normalise_code(value: object) -> object:

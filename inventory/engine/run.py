@@ -17,11 +17,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field
 
 import inventory
-from inventory.engine import approach2, factors, indicators, mineral, organic, sql_models, tier2
+from inventory.engine import (
+    approach2,
+    factors,
+    indicators,
+    mineral,
+    nitrogen,
+    organic,
+    sql_models,
+    tier2,
+)  # fmt: skip
 from inventory.harmonise.store import harmonised_manifest, read_harmonised
 from inventory.lake.zones import Lake, sha256_file, utc_now
 
@@ -55,9 +65,31 @@ class RunParameters(BaseModel):
     target_permille: float = Field(
         indicators.TARGET_PERMILLE, description="4 per 1000 aspiration, per mille per year"
     )
+    base_year: int | None = Field(
+        None, ge=1900, le=2100, description="4p1000 base year; None = first reported year"
+    )
+    native_land_use: indicators.NativeLandUse = Field(
+        indicators.NATIVE_LAND_USE, description="CRT land category reporting land coded native"
+    )
     rewet_share: float = Field(
         0.25, ge=0.0, le=1.0, description="rewetting scenario: share of drained area rewetted"
     )
+
+
+class InvariantError(RuntimeError):
+    """A computed table breaks an invariant check (a bug, not a data error)."""
+
+    def __init__(self, check: str, rows: pd.DataFrame):
+        self.check, self.rows = check, rows
+        super().__init__(
+            f"invariant {check} broken by {len(rows)} row(s) (a bug, not a data error):\n"
+            + rows.head(LISTED_INVARIANT_ROWS).to_string(index=False)
+        )
+
+
+# Invariant checks run on every country before its tables are published (checks/*.sql).
+INVARIANT_CHECKS = ("inventory_stock_identity", "unfccc_land_area_identity")
+LISTED_INVARIANT_ROWS = 10
 
 
 @dataclass
@@ -91,12 +123,15 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         tables["stock_change_totals"] = result.stock_change_totals
     if result.stock_change_subcategories is not None:
         tables["stock_change_subcategories"] = result.stock_change_subcategories
+    if result.inventory_stocks is not None:
+        tables["inventory_stocks"] = result.inventory_stocks
     if derived is not None:
         tables["tier2_diagnostics"] = derived.diagnostics.assign(country=country)
     grid = read_harmonised(lake, "grid_zonal", country)
     if grid is not None:  # reported beside the inventory; its SOC_REF candidates are not used
         tables["grid_statistics"] = grid.drop(columns="submission_id")
     tables.update(_organic_and_indicators(con, lake, country, tables, params, (first, last)))
+    check_invariants(con, tables)
     timings["total_s"] = time.perf_counter() - started
     inputs = {
         d: str(lake.harmonised(d, country) / "part-0.parquet")
@@ -159,17 +194,39 @@ def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[s
         con, organic_soils, rewet_share=params.rewet_share, gwp_set=params.gwp_set
     )
     changes = tables["stock_changes"].drop(columns="draw", errors="ignore")
+    soc_loss = nitrogen.soc_loss_n2o(con, changes, edition=params.edition, gwp_set=params.gwp_set)
     return {
         "organic_soil_emissions": emissions,
         "fourp1000_indicators": indicators.fourp1000_indicators(
-            con, tables["soc_stocks"], changes, target_permille=params.target_permille
+            con, tables["inventory_stocks"], emissions,
+            target_permille=params.target_permille, base_year=params.base_year,
         ),
         "peatland_offsets": indicators.peatland_offsets(
             con, emissions, changes, rewetting=rewetting
         ),
-        "unfccc_tables": indicators.unfccc_tables(con, changes, emissions),
+        "unfccc_tables": indicators.unfccc_tables(
+            con, changes, emissions, soc_loss, native_land_use=params.native_land_use
+        ),
         "rewetting_scenario": rewetting,
-    }
+        "soc_loss_n2o": soc_loss,
+        "agriculture_n2o": nitrogen.agriculture_n2o(con, emissions, soc_loss),
+    }  # fmt: skip
+
+
+def check_invariants(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
+    """Run ``INVARIANT_CHECKS`` on one country's computed tables; raise on any offending row."""
+    sql_models.register(
+        con,
+        {
+            name: tables[name]
+            for name in ("inventory_stocks", "stock_change_totals", "unfccc_tables")
+            if name in tables
+        },
+    )
+    for name in INVARIANT_CHECKS:
+        offending = sql_models.run_check(con, name)
+        if len(offending):
+            raise InvariantError(name, offending)
 
 
 def _hash_package_data() -> dict[str, str]:
@@ -254,6 +311,9 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         rows = frame.merge(last.reset_index(), on=["country", "year"])
         return rows.groupby("country")[columns].sum()
 
+    inventory = tables.get("inventory_stocks")
+    if inventory is not None:  # the stock the reported changes imply, not the equilibrium stock
+        stocks = inventory[inventory["scope"] == "national"]
     out = pd.concat([
         last,
         at_last(stocks, ["area_ha", "stock_tc"]),

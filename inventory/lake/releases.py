@@ -45,6 +45,9 @@ PUBLISHED_TABLES = (
     "tier2_diagnostics",
     "rewetting_scenario",
     "grid_statistics",
+    "inventory_stocks",
+    "soc_loss_n2o",
+    "agriculture_n2o",
 )
 PARTITION_FILE = "part-0.parquet"
 # Tables also written as CSV beside the Parquet file (reporting tables opened in spreadsheets).

@@ -58,10 +58,12 @@ def _change_series(tables: dict[str, pd.DataFrame], country: str) -> Series:
 
 def country_panels(tables: dict[str, pd.DataFrame], country: str) -> str:
     """The four charts of one country."""
-    stock = _by_year(tables["soc_stocks"], country, "stock_tc")
+    inventory = tables.get("inventory_stocks")  # S(y); soc_stocks holds equilibrium stocks
+    stock = (_by_year(inventory, country, "stock_tc", scope="national") if inventory is not None
+             else _by_year(tables["soc_stocks"], country, "stock_tc"))  # fmt: skip
     fourp = tables.get("fourp1000_indicators", pd.DataFrame())
-    rate = _by_year(fourp, country, "rate_permille", land_use="all")
-    target = _by_year(fourp, country, "target_permille", land_use="all")
+    rate = _by_year(fourp, country, "rate_permille", land_use="all", scope="mineral")
+    target = _by_year(fourp, country, "target_permille", land_use="all", scope="mineral")
     offsets = tables.get("peatland_offsets", pd.DataFrame())
     organic = _by_year(offsets, country, "organic_emissions_co2e")
     mineral = _by_year(offsets, country, "mineral_sequestration_co2e")
