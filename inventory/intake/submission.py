@@ -146,7 +146,17 @@ def read_submission(path: str | Path, *, limits: Limits | None = None) -> Submis
         raise SubmissionError(failure_frame(problem.failures)) from None
 
 
-def _read_package(package: Package) -> Submission:
+def read_manifest(path: str | Path, *, limits: Limits | None = None) -> dict[str, Any]:
+    """Only the package's ``submission.yaml``, after the archive checks (fast: no tables read);
+    raises :class:`SubmissionError`."""
+    try:
+        with Package(find_package_root(Path(path)), limits) as package:
+            return _manifest_of(package)
+    except PackageProblem as problem:
+        raise SubmissionError(failure_frame(problem.failures)) from None
+
+
+def _manifest_of(package: Package) -> dict[str, Any]:
     try:
         data = package.read(MANIFEST_NAME, max_bytes=MAX_MANIFEST_BYTES)
     except PackageProblem as problem:
@@ -159,6 +169,11 @@ def _read_package(package: Package) -> Submission:
     manifest, problems = manifest_schema.parse_manifest(data)
     if manifest is None:
         raise PackageProblem(problems)
+    return manifest
+
+
+def _read_package(package: Package) -> Submission:
+    manifest = _manifest_of(package)
     problems = manifest_schema.check_manifest(manifest)
     datasets, formats, sources = {}, {}, {}
     listed = manifest.get("files")

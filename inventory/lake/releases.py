@@ -282,7 +282,7 @@ def _refuse_failed_checks(run_id: str, manifest: dict) -> None:
         raise PublishError(f"run {run_id} not published: " + "\n".join(parts))
 
 
-def _coverage(con: duckdb.DuckDBPyConnection, release: Path, keys: Iterable[str]) -> str:
+def _coverage(release: Path, keys: Iterable[str]) -> str:
     glob = str(release / COVERAGE_TABLE / "*" / "*.parquet")
     columns = ", ".join(keys)  # identifiers from the fixed COVERAGE_KEYS list
     return (
@@ -313,14 +313,9 @@ def guard_coverage(previous: Path | None, staged: Path, withdrawn: set[str]) -> 
         raise PublishError(f"the release would drop {', '.join(lost)} (in the previous release): "
                            "nothing published. Compute them in the run, or withdraw them "
                            f"explicitly (soc-inventory run --withdraw {lost[0]})")  # fmt: skip
-    with duckdb.connect() as con:
-        keys = [k for k in COVERAGE_KEYS if k in _columns(con, previous) & _columns(con, staged)]
-        if "country" not in keys:
-            return
-        missing = con.execute(
-            f"SELECT * FROM ({_coverage(con, previous, keys)}) EXCEPT "
-            f"SELECT * FROM ({_coverage(con, staged, keys)}) ORDER BY ALL"
-        ).df()
+    missing = _dropped_rows(previous, staged)
+    if missing is None:
+        return
     missing = missing[~missing["country"].isin(withdrawn)]
     if not missing.empty:
         lines = (" ".join(f"{k}={v}" for k, v in row.items()) for row in missing.to_dict("records"))
@@ -331,6 +326,18 @@ def guard_coverage(previous: Path | None, staged: Path, withdrawn: set[str]) -> 
             f"(soc-inventory run --withdraw {missing['country'].iloc[0]}):"
             + listed(lines, len(missing))
         )
+
+
+def _dropped_rows(previous: Path, staged: Path) -> pd.DataFrame | None:
+    """Coverage rows of ``previous`` missing from ``staged`` (None: no comparable columns)."""
+    with duckdb.connect() as con:
+        keys = [k for k in COVERAGE_KEYS if k in _columns(con, previous) & _columns(con, staged)]
+        if "country" not in keys:
+            return None
+        return con.execute(
+            f"SELECT * FROM ({_coverage(previous, keys)}) EXCEPT "
+            f"SELECT * FROM ({_coverage(staged, keys)}) ORDER BY ALL"
+        ).df()
 
 
 def _countries(release: Path) -> set[str]:

@@ -24,7 +24,13 @@ from inventory.core.spreadsheet import neutralise_formulas
 from inventory.intake import grid_format
 from inventory.intake import manifest as manifest_schema
 from inventory.intake.package import Limits
-from inventory.intake.submission import Receipt, Submission, SubmissionError, read_submission
+from inventory.intake.submission import (
+    Receipt,
+    Submission,
+    SubmissionError,
+    read_manifest,
+    read_submission,
+)
 from inventory.lake.zones import commit_dir, staging_dir, write_json_atomic, write_parquet_atomic
 from inventory.validation import consistency, grid_checks, gx_suites, rules
 from inventory.validation.report import render_html, render_markdown, render_text
@@ -137,6 +143,27 @@ def validate_stored(receipt: Receipt, *, limits: Limits | None = None) -> Valida
         return rejected(failure_frame([country_mismatch(declared, receipt.country)]),
                         receipt.country)  # fmt: skip
     return validate_submission(sub)
+
+
+def precheck_stored(receipt: Receipt, *, limits: Limits | None = None) -> ValidationResult | None:
+    """Archive and ``submission.yaml`` checks of a stored submission, before any validation.
+
+    Returns the rejection (unreadable archive, duplicate members, size limits, no or unsafe
+    ``submission.yaml``, no valid country, or another country than the receipt's), else None.
+    """
+    try:
+        manifest = read_manifest(receipt.package_root, limits=limits)
+    except SubmissionError as err:
+        return rejected(err.failures, receipt.country)
+    declared = manifest_schema.country_of(manifest)
+    if declared is None:
+        problems = manifest_schema.check_manifest(manifest)
+        return rejected(failure_frame([p for p in problems if p["column"] == "country"]),
+                        receipt.country)  # fmt: skip
+    if declared != receipt.country:
+        return rejected(failure_frame([country_mismatch(declared, receipt.country)]),
+                        receipt.country)  # fmt: skip
+    return None
 
 
 def country_mismatch(declared: str | None, sender: str) -> dict:
