@@ -193,7 +193,7 @@ class Package:
     def read(self, name: str, *, max_bytes: int | None = None) -> bytes:
         """Bytes of member ``name``; raises :class:`PackageProblem` (missing, unsafe, too big)."""
         limit = max_bytes or self.limits.max_file_bytes
-        self._check_name(name)
+        self.check_name(name)
         if self._zip is not None:
             return self._read_zip(name, limit)
         return self._folder_member(name, limit).read_bytes()
@@ -201,7 +201,7 @@ class Package:
     def size(self, name: str) -> int:
         """Size in bytes of member ``name``, after the checks of :meth:`read` (nothing read)."""
         limit = self.limits.max_file_bytes
-        self._check_name(name)
+        self.check_name(name)
         if self._zip is not None:
             return self._zip_member(name, limit).file_size
         return self._folder_member(name, limit).stat().st_size
@@ -215,7 +215,7 @@ class Package:
         temporary folder, under its own base name, which is removed on exit.
         """
         limit = self.limits.max_file_bytes
-        self._check_name(name)
+        self.check_name(name)
         if self._zip is None:
             yield self._folder_member(name, limit)
             return
@@ -225,7 +225,8 @@ class Package:
             self._copy_zip_member(info, name, target, limit)
             yield target
 
-    def _check_name(self, name: str) -> None:
+    def check_name(self, name: str) -> None:
+        """Raise :class:`PackageProblem` when ``name`` leaves the package (``..``, absolute)."""
         reason = _unsafe_name(name)
         if reason:
             raise PackageProblem([failure("file_path_unsafe", f"the path {name!r} {reason}",

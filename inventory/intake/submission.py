@@ -186,6 +186,11 @@ def _read_package(package: Package) -> Submission:
         if dataset not in manifest_schema.TABULAR_DATASETS or not isinstance(name, str):
             continue
         sources[dataset] = name.strip()
+        try:  # a path leaving the package is reported as such, whatever its file type
+            package.check_name(name.strip())
+        except PackageProblem as problem:
+            problems.extend(problem.failures)
+            continue
         if PurePosixPath(name.strip()).suffix.lower() not in SUPPORTED:
             problems.append(failure(
                 "file_type_unsupported", f"{name}: files of type "
@@ -197,10 +202,22 @@ def _read_package(package: Package) -> Submission:
                                                              name.strip())  # fmt: skip
         except PackageProblem as problem:
             problems.extend(problem.failures)
+    problems.extend(_empty_required(manifest, datasets, sources))
     if problems:
         raise PackageProblem(problems)
     manifest = {**manifest, "country": manifest_schema.country_of(manifest)}
     return Submission(manifest, datasets, sources, formats, str(package.path), package.limits)
+
+
+def _empty_required(manifest: dict, datasets: dict, sources: dict) -> list[dict]:
+    """The approach's area dataset with a header but no data rows."""
+    approach = manifest.get("approach")
+    needed = "land_areas" if approach == 1 else "land_units" if approach in (2, 3) else None
+    if needed is None or needed not in datasets or not datasets[needed].empty:
+        return []
+    return [failure("file_no_rows", f"{sources[needed]} has a header but no data rows",
+                    f"add the {needed} rows below the header (approach {approach} needs them)",
+                    file=sources[needed])]  # fmt: skip
 
 
 def _grid_file_problems(package: Package, name: str) -> list[dict]:

@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 import socket
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -282,22 +281,9 @@ def _refuse_failed_checks(run_id: str, manifest: dict) -> None:
         raise PublishError(f"run {run_id} not published: " + "\n".join(parts))
 
 
-def _coverage(release: Path, keys: Iterable[str]) -> str:
-    glob = str(release / COVERAGE_TABLE / "*" / "*.parquet")
-    columns = ", ".join(keys)  # identifiers from the fixed COVERAGE_KEYS list
-    return (
-        f"SELECT DISTINCT {columns} FROM read_parquet('{glob.replace(chr(39), chr(39) * 2)}', "
-        "hive_partitioning = true, union_by_name = true)"
-    )
-
-
-def _columns(con: duckdb.DuckDBPyConnection, release: Path) -> set[str]:
-    files = sorted((release / COVERAGE_TABLE).glob("*/*.parquet"))
-    if not files:
-        return set()
-    glob = str(release / COVERAGE_TABLE / "*" / "*.parquet")
-    rel = con.read_parquet(glob, hive_partitioning=True, union_by_name=True)
-    return set(rel.columns)
+def _coverage_files(release: Path, withdrawn: set[str]) -> list[str]:
+    files = sorted((release / COVERAGE_TABLE).glob("country=*/*.parquet"))
+    return [str(f) for f in files if f.parent.name.removeprefix("country=") not in withdrawn]
 
 
 def guard_coverage(previous: Path | None, staged: Path, withdrawn: set[str]) -> None:
@@ -313,10 +299,9 @@ def guard_coverage(previous: Path | None, staged: Path, withdrawn: set[str]) -> 
         raise PublishError(f"the release would drop {', '.join(lost)} (in the previous release): "
                            "nothing published. Compute them in the run, or withdraw them "
                            f"explicitly (soc-inventory run --withdraw {lost[0]})")  # fmt: skip
-    missing = _dropped_rows(previous, staged)
+    missing = _dropped_rows(previous, staged, withdrawn)
     if missing is None:
         return
-    missing = missing[~missing["country"].isin(withdrawn)]
     if not missing.empty:
         lines = (" ".join(f"{k}={v}" for k, v in row.items()) for row in missing.to_dict("records"))
         raise PublishError(
@@ -328,16 +313,32 @@ def guard_coverage(previous: Path | None, staged: Path, withdrawn: set[str]) -> 
         )
 
 
-def _dropped_rows(previous: Path, staged: Path) -> pd.DataFrame | None:
-    """Coverage rows of ``previous`` missing from ``staged`` (None: no comparable columns)."""
+def _dropped_rows(previous: Path, staged: Path, withdrawn: set[str]) -> pd.DataFrame | None:
+    """Coverage rows of ``previous`` missing from ``staged`` (None: nothing comparable)."""
+    old, new = _coverage_files(previous, withdrawn), _coverage_files(staged, withdrawn)
+    if not old:
+        return None
     with duckdb.connect() as con:
-        keys = [k for k in COVERAGE_KEYS if k in _columns(con, previous) & _columns(con, staged)]
-        if "country" not in keys:
-            return None
-        return con.execute(
-            f"SELECT * FROM ({_coverage(previous, keys)}) EXCEPT "
-            f"SELECT * FROM ({_coverage(staged, keys)}) ORDER BY ALL"
-        ).df()
+        try:
+            before = con.read_parquet(old, hive_partitioning=True, union_by_name=True)
+            after = (
+                con.read_parquet(new, hive_partitioning=True, union_by_name=True) if new else None
+            )
+            common = set(before.columns) & set(
+                after.columns if after is not None else before.columns
+            )
+            keys = [k for k in COVERAGE_KEYS if k in common]
+            if "country" not in keys:
+                return None
+            kept = before.select(*keys)
+            if after is not None:
+                kept = kept.except_(after.select(*keys))
+            return kept.distinct().order(", ".join(keys)).df()
+        except (duckdb.IOException, duckdb.InvalidInputException) as err:
+            raise PublishError(f"a file of the previous release cannot be read ({err}); "
+                               "nothing published. Recompute its country and withdraw the "
+                               "damaged data (soc-inventory run --country ISO3 --withdraw "
+                               "ISO3)") from None  # fmt: skip
 
 
 def _countries(release: Path) -> set[str]:

@@ -187,6 +187,7 @@ def _dataset_checks(name: str, frame: pd.DataFrame, file: str) -> list[pd.DataFr
     checks = [consistency.duplicates(name, frame, file)]
     if name in ("land_areas", "land_units", "profiles"):
         checks.append(consistency.management_for_land_use(frame, file))
+        checks.append(consistency.input_for_land_use(frame, file))
     if name == "profiles":
         checks.append(consistency.horizons(frame, file))
     if name == "land_units":
