@@ -38,8 +38,10 @@ def concurrent_publishes(lake: Lake, countries: list[str]) -> list[int]:
         write(lake, f"run-{country}", tables(country, 10.0))
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(len(countries))
-    children = [context.Process(target=_publish_at_barrier,
-                                args=(str(lake.root), f"run-{c}", barrier)) for c in countries]
+    children = [
+        context.Process(target=_publish_at_barrier, args=(str(lake.root), f"run-{c}", barrier))
+        for c in countries
+    ]
     for child in children:
         child.start()
     for child in children:

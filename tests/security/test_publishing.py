@@ -37,7 +37,9 @@ def test_a_release_dropping_a_country_or_year_is_refused_unless_withdrawn(lake):
                           for k in ("soc_stocks", "stock_changes")})  # fmt: skip
     first = releases.publish_run(lake, "run-a")
     write(lake, "run-empty", tables("KEN", 1.0, years=(2000,)))  # KEN loses 2001
-    with pytest.raises(releases.PublishError, match=r"(?s)drop 1 country-year-stratum row.*year=2001"):
+    with pytest.raises(
+        releases.PublishError, match=r"(?s)drop 1 country-year-stratum row.*year=2001"
+    ):
         releases.publish_run(lake, "run-empty")
     assert releases.current_release(lake) == first.path  # untouched
     write(lake, "run-w", tables("KEN", 1.0, years=(2000,)), parameters={"withdraw": ["KEN"]})
@@ -53,7 +55,10 @@ def test_concurrent_publishes_lose_no_release_and_no_country(lake):
     countries = ["KEN", "URY", "BRA", "FRA"]
     assert concurrent_publishes(lake, countries) == [0, 0, 0, 0]
     history = releases.read_published(lake, "releases")
-    assert len(history) == 5 and set(history.run_id) == {"run-base", *(f"run-{c}" for c in countries)}
+    assert len(history) == 5 and set(history.run_id) == {
+        "run-base",
+        *(f"run-{c}" for c in countries),
+    }
     assert history.previous_release_id.iloc[1:].tolist() == history.release_id.iloc[:-1].tolist()
     assert release_countries(lake) == {"IRL", *countries}
 
@@ -95,8 +100,16 @@ def test_release_files_are_read_only_and_a_changed_file_is_never_published(lake,
 
 
 def test_a_run_with_a_failed_invariant_is_not_published(lake):
-    checks = {"KEN": [{"name": "missing_factors", "rows": 2, "passed": False,
-                       "offending": ["country=KEN, factor=F_I", "country=KEN, factor=F_MG"]}]}
+    checks = {
+        "KEN": [
+            {
+                "name": "missing_factors",
+                "rows": 2,
+                "passed": False,
+                "offending": ["country=KEN, factor=F_I", "country=KEN, factor=F_MG"],
+            }
+        ]
+    }
     write(lake, "run-bad", tables("KEN", 1.0), checks=checks)
     with pytest.raises(releases.PublishError, match=r"missing_factors failed for KEN: 2 row"):
         releases.publish_run(lake, "run-bad")
