@@ -20,8 +20,10 @@ def intake(path: str | None = None, lake_root: str | None = None, submitter: str
     lake_root = lake_root or str(settings.lake_root())
     if submission_id:
         receipt = stored(submission_id, lake_root)
-    else:
+    elif path:
         receipt = receive(path, lake_root, submitter)
+    else:
+        raise ValueError("intake needs a package path or a stored submission_id")
     result = validate_raw(receipt)
     outcome = file_outcome(receipt, result, lake_root)
     return {"submission_id": receipt.submission_id, "country": receipt.country, **outcome}

@@ -61,7 +61,7 @@ def runnable_checks(available: set[str]) -> dict[str, sql_models.CheckHeader]:
     return {n: h for n, h in headers.items() if set(check_inputs(h)) <= available}
 
 
-def _row_line(row: Mapping[str, Any]) -> str:
+def _row_line(row: Mapping[Any, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in row.items())
 
 

@@ -55,7 +55,8 @@ def _refuse_unsafe_events(text: str) -> None:
             raise UnsafeYamlError("YAML anchors and aliases (& and *) are not allowed",
                                   event.start_mark)  # fmt: skip
         if getattr(event, "tag", None) is not None:
-            raise UnsafeYamlError(f"YAML tags ({event.tag}) are not allowed", event.start_mark)
+            raise UnsafeYamlError(f"YAML tags ({event.tag}) are not allowed",
+                                  event.start_mark)  # fmt: skip
 
 
 def load_yaml_safely(text: str) -> Any:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import duckdb
+import pandas as pd
 import pytest
 
 from inventory.engine.approach2 import LandUnitHistoryError
@@ -24,9 +25,16 @@ def test_submit_a_missing_path_prints_one_line_and_exits_2(tmp_path):
     assert done.stdout == ""
 
 
-@pytest.mark.parametrize("argv", [["run", "--country", "KEN", "--years", "2024-1990"],
-                                  ["run", "--years", "nineties"], ["token", "create", "ZZZ"],
-                                  ["run", "--withdraw", "XX1"], ["reprocess", "sub-nope"]])  # fmt: skip
+BAD_ARGUMENTS = [
+    ["run", "--country", "KEN", "--years", "2024-1990"],
+    ["run", "--years", "nineties"],
+    ["token", "create", "ZZZ"],
+    ["run", "--withdraw", "XX1"],
+    ["reprocess", "sub-nope"],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_ARGUMENTS)
 def test_bad_arguments_are_one_line_exit_2(tmp_path, capsys, argv):
     assert cli.main(["--lake", str(tmp_path / "lake"), *argv]) == cli.EXIT_USAGE
     err = capsys.readouterr().err
@@ -45,10 +53,17 @@ def test_a_damaged_lake_file_is_one_line_exit_2(tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("error", [
-    OrganicFactorError("organic_ef_map.csv: unknown ws_zone x"), MethodError(__import__("pandas").DataFrame({"message": ["soc_method x unknown"]})),
+HISTORY = pd.DataFrame({"country": ["KEN"], "unit_id": ["u1"], "first_year": [1990],
+                        "last_year": [2000], "n_years": [3], "reason": ["gap"]})  # fmt: skip
+ENGINE_ERRORS = [
+    OrganicFactorError("organic_ef_map.csv: unknown ws_zone x"),
+    MethodError(pd.DataFrame({"message": ["soc_method x unknown"]})),
     duckdb.IOException("No magic bytes found at end of file"),
-    LandUnitHistoryError(__import__("pandas").DataFrame({"country": ["KEN"], "unit_id": ["u1"], "first_year": [1990], "last_year": [2000], "n_years": [3], "reason": ["missing years"]}))])  # fmt: skip
+    LandUnitHistoryError(HISTORY),
+]
+
+
+@pytest.mark.parametrize("error", ENGINE_ERRORS)
 def test_engine_and_lake_errors_are_user_errors(error):
     assert isinstance(error, cli.user_errors())
     assert cli.describe_error(error).splitlines()[0]
