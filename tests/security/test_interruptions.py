@@ -30,7 +30,6 @@ def test_kill_9_between_writing_a_version_and_switching_keeps_the_old_one_whole(
         from inventory.harmonise import store
         from inventory.intake.submission import load_receipt
         from inventory.lake.zones import Lake
-from inventory.validation import validate
         from inventory.validation import validate
         lake = Lake.at({str(lake.root)!r})
         receipt = load_receipt(lake, {later.submission_id!r})
