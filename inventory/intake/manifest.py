@@ -54,8 +54,9 @@ def _refuse_unsafe_events(text: str) -> None:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise UnsafeYamlError("YAML anchors and aliases (& and *) are not allowed",
                                   event.start_mark)  # fmt: skip
-        if getattr(event, "tag", None) is not None:
-            raise UnsafeYamlError(f"YAML tags ({event.tag}) are not allowed",
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            raise UnsafeYamlError(f"YAML tags ({tag}) are not allowed",
                                   event.start_mark)  # fmt: skip
 
 
