@@ -1,18 +1,29 @@
-"""Flow: intake of one submission package (runs on a submission, deployment ``intake``)."""
+"""Flow: intake of one submission package (runs on a submission, deployment ``intake``).
+
+Either a package ``path`` is stored in raw/ first (CLI ``submit``, the event trigger), or a
+``submission_id`` names one already stored (API uploads store the bytes before anything else;
+``soc-inventory reprocess`` files a submission whose processing was interrupted).
+"""
 
 from __future__ import annotations
 
 from prefect import flow
 
 from inventory.core import settings
-from tasks.intake import file_outcome, receive, validate_raw
+from tasks.intake import file_outcome, receive, stored, validate_raw
 
 
 @flow(name="intake", log_prints=True)
-def intake(path: str, lake_root: str | None = None, submitter: str | None = None) -> dict:
-    """Store the package in raw/, validate it, then quarantine it or harmonise it."""
+def intake(path: str | None = None, lake_root: str | None = None, submitter: str | None = None,
+           submission_id: str | None = None) -> dict:  # fmt: skip
+    """Store the package in raw/ (unless stored already), validate it, then file the outcome."""
     lake_root = lake_root or str(settings.lake_root())
-    receipt = receive(path, lake_root, submitter)
+    if submission_id:
+        receipt = stored(submission_id, lake_root)
+    elif path:
+        receipt = receive(path, lake_root, submitter)
+    else:
+        raise ValueError("intake needs a package path or a stored submission_id")
     result = validate_raw(receipt)
     outcome = file_outcome(receipt, result, lake_root)
     return {"submission_id": receipt.submission_id, "country": receipt.country, **outcome}

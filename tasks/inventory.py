@@ -13,6 +13,7 @@ from inventory.engine import run
 from inventory.lake import releases, warehouse
 from inventory.lake.zones import Lake
 from inventory.reporting import recalculations
+from tasks.retries import transient_only
 
 
 def _records(frame) -> list[dict[str, Any]]:
@@ -32,7 +33,7 @@ def compute_country(lake_root: str, country: str, params: run.RunParameters) -> 
     return run.compute_country(Lake.at(lake_root), country, params)
 
 
-@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: list) -> str:
     """Write runs/<run_id>/ (tables per country, manifest last)."""
     tables = run.combine([r.tables for r in results])
@@ -40,9 +41,12 @@ def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: l
     return str(releases.write_run(Lake.at(lake_root), run_id, tables, manifest))
 
 
-@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def publish_release(lake_root: str, run_id: str) -> str:
-    """Switch published/ to a new release holding this run, then refresh the DuckDB views."""
+    """Switch published/ to a new release holding this run, then refresh the DuckDB views.
+
+    Retried on transient errors only; publishing is idempotent by run id, so a retry after the
+    switch returns the same release."""
     lake = Lake.at(lake_root)
     release = releases.publish_run(lake, run_id)
     warehouse.refresh(lake)

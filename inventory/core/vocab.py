@@ -44,6 +44,13 @@ MANAGEMENT_BY_LAND_USE = {
     "grassland": ("nominal", "moderately_degraded", "severely_degraded", "improved"),
 }  # fmt: skip
 NOT_APPLICABLE = "not_applicable"
+# Carbon input levels F_I exist for cropland (IPCC 2006 Vol.4 Ch.5 Table 5.5: low, medium, high,
+# high with manure) and improved grassland (Ch.6 Table 6.2: medium, high); other land uses have
+# none (not_applicable).
+INPUT_BY_LAND_USE = {
+    "cropland": ("low", "medium", "high", "high_with_manure", "not_applicable"),
+    "grassland": ("medium", "high", "not_applicable"),
+}
 MANAGEMENTS = tuple(m for ms in MANAGEMENT_BY_LAND_USE.values() for m in ms) + (NOT_APPLICABLE,)
 INPUTS = ("low", "medium", "high", "high_with_manure", NOT_APPLICABLE)
 

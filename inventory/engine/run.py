@@ -17,15 +17,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import duckdb
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 import inventory
 from inventory.engine import (
     approach2,
     factors,
     indicators,
+    invariants,
     mineral,
     nitrogen,
     organic,
@@ -74,22 +74,37 @@ class RunParameters(BaseModel):
     rewet_share: float = Field(
         0.25, ge=0.0, le=1.0, description="rewetting scenario: share of drained area rewetted"
     )
+    withdraw: list[str] = Field(
+        default_factory=list,
+        description="ISO3 codes whose rows may disappear from the release (withdrawn data)",
+    )
+
+    @model_validator(mode="after")
+    def _ordered_years(self) -> RunParameters:
+        if self.first_year and self.last_year and self.first_year > self.last_year:
+            raise ValueError(f"years {self.first_year}-{self.last_year}: the first year is "
+                             "after the last (write FIRST-LAST, e.g. 1990-2024)")  # fmt: skip
+        return self
 
 
-class InvariantError(RuntimeError):
-    """A computed table breaks an invariant check (a bug, not a data error)."""
-
-    def __init__(self, check: str, rows: pd.DataFrame):
-        self.check, self.rows = check, rows
-        super().__init__(
-            f"invariant {check} broken by {len(rows)} row(s) (a bug, not a data error):\n"
-            + rows.head(LISTED_INVARIANT_ROWS).to_string(index=False)
-        )
+class RunYearsError(ValueError):
+    """The requested years are not reported by a country's accepted submission."""
 
 
-# Invariant checks run on every country before its tables are published (checks/*.sql).
-INVARIANT_CHECKS = ("inventory_stock_identity", "unfccc_land_area_identity")
-LISTED_INVARIANT_ROWS = 10
+def check_years(lake: Lake, countries: list[str], params: RunParameters) -> None:
+    """Raise :class:`RunYearsError` when the requested years leave a submission's years."""
+    problems = []
+    for country in countries:
+        declared = harmonised_manifest(lake, country).get("manifest", {}).get("years")
+        if not declared:
+            continue
+        first, last = params.first_year or declared[0], params.last_year or declared[-1]
+        if first < declared[0] or last > declared[-1] or first > last:
+            problems.append(f"{country} reports {declared[0]}-{declared[-1]}")
+    if problems:
+        asked = f"{params.first_year or 'first'}-{params.last_year or 'last'}"
+        raise RunYearsError(f"--years {asked} is outside the submitted years ("
+                            + "; ".join(problems) + "): choose years within them")  # fmt: skip
 
 
 @dataclass
@@ -99,6 +114,7 @@ class CountryResult:
     inputs: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     submission_id: str | None = None  # the accepted submission the inputs came from
+    checks: list[dict] = field(default_factory=list)  # invariants.CheckResult.to_json()
 
 
 def _years(params: RunParameters, manifest: dict) -> tuple[int | None, int | None]:
@@ -110,10 +126,11 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     """All published tables of one country from its harmonised inputs."""
     started = time.perf_counter()
     record = harmonised_manifest(lake, country)
+    check_years(lake, [country], params)
     first, last = _years(params, record)
     table, derived = _factor_table(lake, country, params)
     con = sql_models.connect()
-    result = _mineral(lake, country, params, record, table, (first, last), con)
+    result, land = _mineral(lake, country, params, record, table, (first, last), con)
     timings = {"mineral_s": time.perf_counter() - started}
     tables: dict[str, pd.DataFrame] = {
         "soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes,
@@ -130,15 +147,27 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     grid = read_harmonised(lake, "grid_zonal", country)
     if grid is not None:  # reported beside the inventory; its SOC_REF candidates are not used
         tables["grid_statistics"] = grid.drop(columns="submission_id")
-    tables.update(_organic_and_indicators(con, lake, country, tables, params, (first, last)))
-    check_invariants(con, tables)
+    organic_soils = _organic_soils(lake, country, (first, last))
+    tables.update(_organic_and_indicators(con, organic_soils, tables, params))
+    checks = _invariants(tables, {land[0]: land[1], "organic_soils": organic_soils}, params)
     timings["total_s"] = time.perf_counter() - started
     inputs = {
         d: str(lake.harmonised(d, country) / "part-0.parquet")
         for d in HARMONISED_INPUTS
         if (lake.harmonised(d, country) / "part-0.parquet").exists()
     }
-    return CountryResult(country, tables, inputs, timings, record.get("submission_id"))
+    return CountryResult(
+        country, tables, inputs, timings, record.get("submission_id"), checks=checks
+    )
+
+
+def _invariants(tables: dict[str, pd.DataFrame], inputs: dict[str, pd.DataFrame],
+                params: RunParameters) -> list[dict]:  # fmt: skip
+    """Every invariant check whose inputs this run has (results for the run manifest)."""
+    available = {**inputs, **tables, "organic_ef": organic.organic_ef_table()}
+    available["stock_changes"] = tables["stock_changes"].drop(columns="draw", errors="ignore")
+    bound = params.model_dump(exclude={"countries", "withdraw"})
+    return [r.to_json() for r in invariants.run_invariants(available, bound)]
 
 
 def _factor_table(lake: Lake, country: str, params: RunParameters):
@@ -158,8 +187,9 @@ def _factor_table(lake: Lake, country: str, params: RunParameters):
     return table, derived
 
 
-def _mineral(lake, country, params, record, table, years, con) -> mineral.MineralInventory:
-    """Approach 1 on stratum areas, or Approach 2/3 on land units (as declared or requested)."""
+def _mineral(lake, country, params, record, table, years, con):
+    """Approach 1 on stratum areas, or Approach 2/3 on land units (as declared or requested);
+    returns the inventory and (dataset name, the areas it was computed from)."""
     approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
     dataset = "land_areas" if approach == 1 else "land_units"
     frame = read_harmonised(lake, dataset, country)
@@ -172,15 +202,15 @@ def _mineral(lake, country, params, record, table, years, con) -> mineral.Minera
         mineral.compute_mineral_inventory if approach == 1
         else approach2.compute_land_unit_inventory
     )  # fmt: skip
-    return compute(
+    result = compute(
         frame, table, transition_years=params.transition_years, first_year=years[0],
         last_year=years[1], mc_draws=params.mc_draws, seed=params.seed, con=con,
     )  # fmt: skip
+    return result, (dataset, frame)
 
 
-def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[str, pd.DataFrame]:
-    """Organic-soil emissions, 4p1000 indicators, peatland offsets and UNFCCC rows."""
-
+def _organic_soils(lake: Lake, country: str, years: tuple) -> pd.DataFrame:
+    """The country's organic-soil areas in the run's years (an empty table when none)."""
     organic_soils = read_harmonised(lake, "organic_soils", country)
     if organic_soils is None:
         organic_soils = pd.DataFrame({c: pd.Series(dtype="str") for c in ORGANIC_KEYS})
@@ -188,7 +218,11 @@ def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[s
             year=pd.Series(dtype="int64"), area_ha=pd.Series(dtype="float64")
         )
     first, last = years
-    organic_soils = organic_soils[organic_soils["year"].between(first or -9999, last or 9999)]
+    return organic_soils[organic_soils["year"].between(first or -9999, last or 9999)]
+
+
+def _organic_and_indicators(con, organic_soils, tables, params) -> dict[str, pd.DataFrame]:
+    """Organic-soil emissions, 4p1000 indicators, peatland offsets and UNFCCC rows."""
     emissions = organic.organic_soil_emissions(con, organic_soils, gwp_set=params.gwp_set)
     rewetting = indicators.rewetting_scenario(
         con, organic_soils, rewet_share=params.rewet_share, gwp_set=params.gwp_set
@@ -211,22 +245,6 @@ def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[s
         "soc_loss_n2o": soc_loss,
         "agriculture_n2o": nitrogen.agriculture_n2o(con, emissions, soc_loss),
     }  # fmt: skip
-
-
-def check_invariants(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
-    """Run ``INVARIANT_CHECKS`` on one country's computed tables; raise on any offending row."""
-    sql_models.register(
-        con,
-        {
-            name: tables[name]
-            for name in ("inventory_stocks", "stock_change_totals", "unfccc_tables")
-            if name in tables
-        },
-    )
-    for name in INVARIANT_CHECKS:
-        offending = sql_models.run_check(con, name)
-        if len(offending):
-            raise InvariantError(name, offending)
 
 
 def _hash_package_data() -> dict[str, str]:
@@ -288,6 +306,7 @@ def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
         "factor_tables_sha256": _hash_package_data(),
         "code_version": _code_version(),
         "timings_s": {r.country: r.timings for r in results},
+        "checks": {r.country: r.checks for r in results},
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from inventory.core import units
+from inventory.core import countries, units
 from inventory.core.failures import failure
 
 FORMAT_VERSION = 1
@@ -27,22 +27,10 @@ APPROACHES = (1, 2, 3)
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 UNIT_DEFAULT_KEYS = {"area": "area", "soc": "soc", "bulk_density": "bulk_density"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# ISO 3166-1 alpha-3 (officially assigned codes), plus EUU: the European Union as a UNFCCC Party.
-ISO3_CODES = frozenset(
-    """
-AFG ALA ALB DZA ASM AND AGO AIA ATA ATG ARG ARM ABW AUS AUT AZE BHS BHR BGD BRB BLR BEL BLZ BEN
-BMU BTN BOL BES BIH BWA BVT BRA IOT BRN BGR BFA BDI CPV KHM CMR CAN CYM CAF TCD CHL CHN CXR CCK
-COL COM COG COD COK CRI CIV HRV CUB CUW CYP CZE DNK DJI DMA DOM ECU EGY SLV GNQ ERI EST SWZ ETH
-FLK FRO FJI FIN FRA GUF PYF ATF GAB GMB GEO DEU GHA GIB GRC GRL GRD GLP GUM GTM GGY GIN GNB GUY
-HTI HMD VAT HND HKG HUN ISL IND IDN IRN IRQ IRL IMN ISR ITA JAM JPN JEY JOR KAZ KEN KIR PRK KOR
-KWT KGZ LAO LVA LBN LSO LBR LBY LIE LTU LUX MAC MDG MWI MYS MDV MLI MLT MHL MTQ MRT MUS MYT MEX
-FSM MDA MCO MNG MNE MSR MAR MOZ MMR NAM NRU NPL NLD NCL NZL NIC NER NGA NIU NFK MKD MNP NOR OMN
-PAK PLW PSE PAN PNG PRY PER PHL PCN POL PRT PRI QAT REU ROU RUS RWA BLM SHN KNA LCA MAF SPM VCT
-WSM SMR STP SAU SEN SRB SYC SLE SGP SXM SVK SVN SLB SOM ZAF SGS SSD ESP LKA SDN SUR SJM SWE CHE
-SYR TWN TJK TZA THA TLS TGO TKL TON TTO TUN TUR TKM TCA TUV UGA UKR ARE GBR USA UMI URY UZB VUT
-VEN VNM VGB VIR WLF ESH YEM ZMB ZWE EUU
-""".split()
-)
+# YAML features a metadata file never needs: aliases/anchors (an 825-byte "billion laughs"
+# document expands to hundreds of MB) and explicit tags. A manifest is a few hundred bytes;
+# MAX_YAML_NODES bounds the work of parsing one whatever its size.
+MAX_YAML_NODES = 5_000
 
 
 def _fail(rule_id: str, message: str, fix: str, *, column: str | None = None,
@@ -50,11 +38,45 @@ def _fail(rule_id: str, message: str, fix: str, *, column: str | None = None,
     return failure(rule_id, message, fix, file=MANIFEST, column=column, value=value)
 
 
+class UnsafeYamlError(yaml.YAMLError):
+    """submission.yaml uses an alias, an anchor or a tag, or is too large to be metadata."""
+
+    def __init__(self, problem: str, mark: Any = None):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
+def _refuse_unsafe_events(text: str) -> None:
+    """Raise :class:`UnsafeYamlError` on the first alias, anchor or explicit tag (no expansion)."""
+    for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+        if count > MAX_YAML_NODES:
+            raise UnsafeYamlError(f"more than {MAX_YAML_NODES:,} YAML nodes", event.start_mark)
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise UnsafeYamlError("YAML anchors and aliases (& and *) are not allowed",
+                                  event.start_mark)  # fmt: skip
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            raise UnsafeYamlError(f"YAML tags ({tag}) are not allowed",
+                                  event.start_mark)  # fmt: skip
+
+
+def load_yaml_safely(text: str) -> Any:
+    """``yaml.safe_load`` after refusing aliases, anchors, tags and oversized documents."""
+    _refuse_unsafe_events(text)
+    return yaml.safe_load(text)
+
+
 def parse_manifest(data: bytes) -> tuple[dict | None, list[dict]]:
     """YAML text -> mapping, or None with the reason."""
     text = data.decode("utf-8-sig", errors="replace")
     try:
-        loaded = yaml.safe_load(text)
+        loaded = load_yaml_safely(text)
+    except UnsafeYamlError as err:
+        mark = err.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return None, [_fail("manifest_yaml_unsafe", f"submission.yaml{where}: {err.problem}",
+                            "write plain 'key: value' settings, without & anchors, * aliases "
+                            "or ! tags")]  # fmt: skip
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -87,10 +109,7 @@ def check_manifest(manifest: dict) -> list[dict]:
 
 def country_of(manifest: dict | None) -> str | None:
     """The declared ISO3 code (upper case) when it is a known code, else None."""
-    value = manifest.get("country") if isinstance(manifest, dict) else None
-    if isinstance(value, str) and value.strip().upper() in ISO3_CODES:
-        return value.strip().upper()
-    return None
+    return countries.country_code(manifest.get("country") if isinstance(manifest, dict) else None)
 
 
 def _check_version(m: dict) -> list[dict]:

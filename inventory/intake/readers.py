@@ -33,6 +33,12 @@ GRID_SUFFIXES = (".nc",)
 # such as "none" is left alone so that the vocabulary check can report it.
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "#N/A"]
 DELIMITERS = (",", ";", "\t")
+# Text that is not UTF-8 may be Windows-1252 or Latin-1 (spreadsheet exports in Western
+# languages); a well-formed UTF-8 multi-byte sequence in a file that is not UTF-8 means mixed.
+WESTERN_ENCODINGS = ("cp1252", "latin_1")
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # An .xlsx is itself a zip: the same bomb guard as for packages (XML inflates ~10-20x).
 XLSX_MAX_INFLATED_FACTOR = 50
@@ -61,13 +67,30 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             raise _problem("file_encoding", f"{name} is not valid UTF-16 text",
                            "save the file as CSV UTF-8", name) from None  # fmt: skip
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return text, ("utf-8" if encoding == "utf-8-sig" else encoding)
-    raise AssertionError("latin-1 decodes any byte string")  # pragma: no cover
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as err:
+        if _UTF8_SEQUENCE.search(data):  # UTF-8 text with bytes of another encoding in it
+            line = data[: err.start].count(b"\n") + 1
+            raise _problem("file_encoding_mixed", f"{name} mixes text encodings: line {line} "
+                           "has a byte that is not UTF-8, other lines are UTF-8; reading it "
+                           "either way would garble names", "save the file again as 'CSV "
+                           "UTF-8' (Excel: Save As > CSV UTF-8)", name) from None  # fmt: skip
+    return _decode_western(data, name)
+
+
+def _decode_western(data: bytes, name: str) -> tuple[str, str]:
+    """A single-byte Western text (Windows-1252 / Latin-1), when charset-normalizer finds it
+    coherent; any other encoding is reported rather than guessed (it would garble codes)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(WESTERN_ENCODINGS)).best()
+    if best is None:
+        raise _problem("file_encoding_unknown", f"{name} is neither UTF-8 nor Windows-1252/"
+                       "Latin-1 text; its encoding cannot be told for sure", "save the file "
+                       "again as 'CSV UTF-8' (Excel: Save As > CSV UTF-8)", name)  # fmt: skip
+    encoding = "cp1252" if best.encoding == "cp1252" else "latin-1"
+    return data.decode(encoding, errors="strict"), encoding
 
 
 def _sniff_delimiter(text: str) -> str:

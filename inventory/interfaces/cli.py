@@ -1,19 +1,27 @@
 """``soc-inventory``: the command line of the inventory system.
 
-Exit codes: 0 ok, 1 rejected submission or failed run (a user-fixable problem, explained),
-2 usage error. User mistakes never print a stack trace.
+Exit codes: 0 ok, 1 rejected submission (its report is printed), 2 any other user error (a bad
+argument, a missing package, a refused release, a damaged lake file...), printed as one
+``error:`` line (a listing of offending rows may follow, indented). User mistakes never print
+a stack trace: :func:`main` is the one place they are caught (:func:`user_errors`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from inventory.core import settings
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+LONG_RUNNING = ("serve", "api")  # keep Prefect's console log: operators watch it
+
+
+class UsageError(ValueError):
+    """A command-line mistake found by the CLI itself (printed as one line, exit 2)."""
 
 
 def _console():
@@ -51,9 +59,13 @@ def _years(text: str | None) -> tuple[int | None, int | None]:
         return None, None
     first, _, last = text.partition("-")
     try:
-        return int(first), int(last or first)
+        years = int(first), int(last or first)
     except ValueError:
-        raise SystemExit(f"--years takes FIRST-LAST, e.g. 1990-2024 (got {text!r})") from None
+        raise UsageError(f"--years takes FIRST-LAST, e.g. 1990-2024 (got {text!r})") from None
+    if years[0] > years[1]:
+        raise UsageError(f"--years {text}: the first year is after the last (write FIRST-LAST, "
+                         f"e.g. {years[1]}-{years[0]})")  # fmt: skip
+    return years
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -80,8 +92,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     from flows.intake import intake
 
+    if not Path(args.path).exists():
+        raise FileNotFoundError(f"no package at {args.path}")
     with _console().status(f"storing and validating {args.path}"):
         outcome = intake(str(Path(args.path).resolve()), str(args.lake), args.submitter)
+    return _print_outcome(outcome)
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    """Validate and file a stored submission whose processing was interrupted."""
+    from flows.intake import intake
+    from inventory.intake.submission import load_receipt
+    from inventory.lake.zones import Lake
+
+    lake = Lake.at(args.lake)
+    receipt = load_receipt(lake, args.submission_id)
+    for zone, status in ((lake.quarantine, "rejected"), (lake.validated, "accepted")):
+        if zone(receipt.country, receipt.submission_id).is_dir():
+            raise UsageError(f"submission {receipt.submission_id} is already filed as {status}; "
+                             "submit the package again to process it anew")  # fmt: skip
+    with _console().status(f"validating stored submission {receipt.submission_id}"):
+        outcome = intake(lake_root=str(args.lake), submission_id=receipt.submission_id)
+    return _print_outcome(outcome)
+
+
+def _print_outcome(outcome: dict) -> int:
     if outcome["accepted"]:
         _console().print(f"[green]accepted[/green] {outcome['country']} "
                          f"submission {outcome['submission_id']}")  # fmt: skip
@@ -102,17 +137,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = RunParameters(
         countries=[c.upper() for c in args.country], first_year=first, last_year=last,
         tier=args.tier, approach=args.approach, edition=args.edition, gwp_set=args.gwp,
-        mc_draws=args.mc_draws,
+        mc_draws=args.mc_draws, withdraw=[_country(c) for c in args.withdraw],
     )  # fmt: skip
-    from inventory.harmonise.store import require_accepted
+    from inventory.engine.run import check_years
+    from inventory.harmonise.store import harmonised_countries, require_accepted
     from inventory.lake.zones import Lake
 
-    require_accepted(Lake.at(args.lake), params.countries)  # before any flow run starts
+    lake = Lake.at(args.lake)
+    require_accepted(lake, params.countries)  # before any flow run starts
+    chosen = params.countries or [c for c in harmonised_countries(lake) if c not in params.withdraw]
+    check_years(lake, chosen, params)
     with _console().status(f"computing and publishing {', '.join(params.countries) or 'all'}"):
         result = inventory_run_on(args.dask)(params, str(args.lake))
     _print_table(summary_rows(result["summary"]), f"Inventory run {result['run_id']}")
     print(f"published release {result['release_id']} -> {args.lake / 'published'}")
     return EXIT_OK
+
+
+def _country(code: str) -> str:
+    from inventory.core.countries import country_code
+
+    valid = country_code(code)
+    if valid is None:
+        raise UsageError(f"{code!r} is not an ISO 3166-1 alpha-3 country code (e.g. KEN)")
+    return valid
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -227,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("path")
     submit.add_argument("--submitter", default=None)
     submit.set_defaults(func=cmd_submit)
+    reprocess = sub.add_parser("reprocess", help="validate and file a stored submission again "
+                               "(one left 'received' by an interruption)")  # fmt: skip
+    reprocess.add_argument("submission_id")
+    reprocess.set_defaults(func=cmd_reprocess)
     run = sub.add_parser("run", help="compute and publish the inventory")
     run.add_argument("--country", action="append", default=[], help="ISO3 (repeatable)")
     run.add_argument("--years", help="reported years FIRST-LAST")
@@ -236,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--edition", choices=("2019", "2006"), default="2019")
     run.add_argument("--gwp", choices=("AR4", "AR5", "AR6"), default="AR5")
     run.add_argument("--mc-draws", type=int, default=1000)
+    run.add_argument("--withdraw", action="append", default=[], metavar="ISO3",
+                     help="publish without this country's data, or let its strata and years "
+                          "shrink (repeatable); refused otherwise")  # fmt: skip
     run.add_argument("--dask", default=None, metavar="local|ADDRESS",
                      help="per-country fan-out on Dask (default: $SOILC_DASK_ADDRESS, else "
                           "threads)")  # fmt: skip
@@ -277,25 +332,58 @@ def main(argv: list[str] | None = None) -> int:
     settings.configure_prefect_environment()
     settings.quiet_libraries()
     args = build_parser().parse_args(argv)
+    if args.command not in LONG_RUNNING:  # errors are printed once, by this CLI, as one line
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     try:
         return args.func(args)
-    except FileNotFoundError as err:
-        print(f"error: {err}", file=sys.stderr)
+    except user_errors() as err:
+        print(f"error: {describe_error(err)}", file=sys.stderr)
         return EXIT_USAGE
-    except _user_errors() as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_REJECTED
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
+def describe_error(err: BaseException) -> str:
+    """A user error as one line (a listing of offending rows may follow, indented)."""
     from pydantic import ValidationError
 
+    if isinstance(err, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}"
+                         for e in err.errors())  # fmt: skip
+    if isinstance(err, damaged_lake_errors()):
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return (f"a file of the data lake cannot be read ({first}); restore it from a backup "
+                "or rerun the step that writes it (submit, reprocess or run)")  # fmt: skip
+    return str(err).strip() or type(err).__name__
+
+
+def damaged_lake_errors() -> tuple[type[BaseException], ...]:
+    """Errors of reading a damaged lake file (Parquet, DuckDB, JSON), not of the user's input."""
+    import json as json_module
+
+    import duckdb
+    import pyarrow
+
+    return (duckdb.IOException, duckdb.InvalidInputException, pyarrow.ArrowException,
+            json_module.JSONDecodeError)  # fmt: skip
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Every error that is the user's to fix (or the lake's): one line, exit 2, no traceback."""
+    from filelock import Timeout
+    from pydantic import ValidationError
+
+    from inventory.core.failures import RowListingError
+    from inventory.core.units import UnitError
     from inventory.engine.factors import FactorError
-    from inventory.engine.mineral import MissingFactorError
+    from inventory.engine.organic import OrganicFactorError
+    from inventory.engine.run import RunYearsError
+    from inventory.harmonise.methods import MethodError
     from inventory.intake.grid_format import GridError
+    from inventory.lake.releases import PublishError
     from inventory.lake.tokens import TokenError
 
-    return (MissingFactorError, FactorError, ValidationError, TokenError, GridError)
+    return (FileNotFoundError, UsageError, RowListingError, FactorError, OrganicFactorError,
+            MethodError, ValidationError, TokenError, GridError, UnitError, PublishError,
+            RunYearsError, Timeout, *damaged_lake_errors())  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from inventory.core import settings
+from inventory.core import countries, settings
 from inventory.lake.zones import utc_now, write_json_atomic
 
 TOKEN_PREFIX = "soc"
@@ -47,7 +47,6 @@ KDF = "scrypt"
 SCRYPT_N, SCRYPT_R, SCRYPT_P, DKLEN = 2**14, 8, 1, 32
 SALT_BYTES, SECRET_BYTES = 16, 32
 _TOKEN_RE = re.compile(r"^soc_(?P<token_id>[0-9a-f]{8})_(?P<secret>[A-Za-z0-9_-]{20,100})$")
-_ISO3_RE = re.compile(r"^[A-Z]{3}$")
 CONTACT, COMPILER = "contact", "compiler"
 ROLES = (CONTACT, COMPILER)
 
@@ -97,9 +96,12 @@ def _locked(store: Path) -> Iterator[dict]:
 
 
 def normalise_country(country: str) -> str:
-    code = str(country).strip().upper()
-    if not _ISO3_RE.match(code):
-        raise TokenError(f"country must be an ISO 3166-1 alpha-3 code like KEN (got {country!r})")
+    code = countries.country_code(country)
+    if code is None:
+        raise TokenError(
+            f"country must be an ISO 3166-1 alpha-3 code like KEN (got {country!r}); "
+            "tokens are only issued for countries a submission can name"
+        )
     return code
 
 

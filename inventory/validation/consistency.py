@@ -101,6 +101,27 @@ def management_for_land_use(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     return out
 
 
+def input_for_land_use(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Carbon input levels that do not exist for the row's land use (vocab.INPUT_BY_LAND_USE)."""
+    if not {"land_use", "input"} <= set(frame.columns) or frame.empty:
+        return failure_frame()
+    allowed = {lu: set(vocab.INPUT_BY_LAND_USE.get(lu, (vocab.NOT_APPLICABLE,)))
+               for lu in vocab.LAND_USES}  # fmt: skip
+    pairs = frame[["land_use", "input"]].astype("str")
+    known = pairs["land_use"].isin(vocab.LAND_USES) & pairs["input"].isin(vocab.INPUTS)
+    combo = pairs["land_use"] + "|" + pairs["input"]
+    bad = known & ~combo.isin({f"{lu}|{i}" for lu, levels in allowed.items() for i in levels})
+    if not bad.any():
+        return failure_frame()
+    uses = pairs.loc[bad, "land_use"]
+    message = "input " + pairs.loc[bad, "input"] + " does not apply to " + uses
+    out = _rows(frame, bad, file, "input", pairs.loc[bad, "input"],
+                "input_land_use_mismatch", message.to_numpy(), "")  # fmt: skip
+    out["fix"] = uses.map({lu: "use one of: " + ", ".join(sorted(allowed[lu]))
+                           for lu in pd.unique(uses)}).to_numpy()  # fmt: skip
+    return out
+
+
 def horizons(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     """Duplicated or overlapping horizons within a profile."""
     needed = {"profile_id", "upper_cm", "lower_cm"}

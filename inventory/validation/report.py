@@ -39,6 +39,15 @@ def _clip(value: object, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _widths(failures: pd.DataFrame) -> dict[str, int]:
+    """Column widths: column names and rule ids are never cut (only long values are)."""
+    widths = dict(_WIDTHS)
+    for key in ("column", "rule_id"):
+        longest = failures[key].dropna().astype("str").str.len().max()
+        widths[key] = max(widths[key], int(longest) if pd.notna(longest) else 0)
+    return widths
+
+
 def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     """A plain-text table grouped by file: row, column, value, rule, then message and fix."""
     lines = [_headline(failures, summary, ok)]
@@ -46,16 +55,15 @@ def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
         return "\n".join(lines) + "\n"
     lines.append("(rows are spreadsheet rows: the header is row 1)")
     shown = failures.head(TEXT_MAX_ROWS)
+    widths = _widths(shown)
     for file, group in shown.groupby(shown["file"].fillna("package"), sort=False):
         lines += ["", f"== {file} ({int((failures['file'].fillna('package') == file).sum())})"]
-        header = "  ".join(k.ljust(w) for k, w in _WIDTHS.items()) + "  message"
+        header = "  ".join(k.ljust(w) for k, w in widths.items()) + "  message"
         lines.append(header)
         for record in group.itertuples(index=False):
-            cells = [_clip(getattr(record, k), w).ljust(w) for k, w in _WIDTHS.items()]
+            cells = [_clip(getattr(record, k), w).ljust(w) for k, w in widths.items()]
             lines.append("  ".join(cells) + "  " + str(record.message))
-            lines.append(
-                " " * (sum(_WIDTHS.values()) + 2 * len(_WIDTHS)) + "fix: " + str(record.fix)
-            )
+            lines.append(" " * (sum(widths.values()) + 2 * len(widths)) + "fix: " + str(record.fix))
     if len(failures) > TEXT_MAX_ROWS:
         lines += [
             "",

@@ -150,6 +150,14 @@ def prepare(name: str, raw: pd.DataFrame, file: str, *, decimal: str = ".",
                                    "not_a_number", f"{column} must be a number",
                                    "write a plain number such as 1200 or 12.5 (no units, no "
                                    "thousands separators)"))  # fmt: skip
+        nonfinite = parsed.notna() & ~np.isfinite(parsed)
+        if nonfinite.any():  # "inf", "Infinity", "1e309" parse as infinite floats
+            parts.append(_failures(file, frame.index[nonfinite], column,
+                                   frame.loc[nonfinite, column], "not_finite",
+                                   f"{column} must be a finite number",
+                                   "write the measured value as a plain number; inf, Infinity "
+                                   "and numbers beyond 1e308 are not values"))  # fmt: skip
+            parsed = parsed.where(~nonfinite)
         if column in spec.integer:
             fractional = parsed.notna() & (parsed % 1 != 0)
             if fractional.any():

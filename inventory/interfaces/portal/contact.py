@@ -141,16 +141,16 @@ async def upload(request: Request, country: Country, session: SignedIn, form: st
         raise PortalError(403, "Form expired", "This upload form was already used or has "
                           "expired. Open the upload page again.")  # fmt: skip
     spool = Path(tempfile.mkdtemp(prefix="soc-portal-", dir=request.app.state.upload_dir))
-    folder = spool / "package"
     try:
-        files = await jobs.receive_package(request, folder)
-        files = _with_manifest(files, folder, session, country)
+        received = await jobs.receive_package(request, spool)
+        if received.refusal is None:
+            received.files = _with_manifest(received.files, received.folder, session, country)
     except BaseException:
         shutil.rmtree(spool, ignore_errors=True)
         raise
     request.state.token_id = session.token_id  # names the token in the receipt's submitter
     job = web.portal(request).jobs.new("upload", country)
-    jobs.in_background(jobs.run_upload, job, request, files, folder, spool)
+    jobs.in_background(jobs.run_upload, job, request, received, spool)
     return web.redirect(_country_url(country, f"/uploads/{job.job_id}"))
 
 

@@ -100,23 +100,29 @@ def in_background(target: Callable[..., Any], *args: Any) -> threading.Thread:
 
 
 # ---------------------------------------------------------------------------- uploads
-# The adapter: the portal's only calls into the upload code. Integrity work on the upload path
-# (one reusable receive-and-store function) replaces the two bodies below, nothing else.
-async def receive_package(request: Request, folder: Path) -> list[Path]:
-    """Stream the multipart body to ``folder`` with the API's size limit (413 beyond it)."""
-    return await uploads.receive_upload(request, folder, request.app.state.max_upload_bytes)
+# The portal's only calls into the upload code: the API's own receive, store and check path
+# (size limit while streaming, every received byte kept in raw/ under the signed-in country).
+async def receive_package(request: Request, spool: Path) -> uploads.ReceivedUpload:
+    """Stream the multipart body into ``spool`` with the API's size limit and unpack it."""
+    return await uploads.receive_body(request, spool, request.app.state.max_upload_bytes)
 
 
-def process_package(request: Request, files: list[Path], folder: Path, country: str) -> dict:
-    """The API's checks (country before storing, unpacked size), raw/ storage and intake."""
-    return api._check_and_process(request, files, folder, country)
+def process_package(request: Request, received: uploads.ReceivedUpload, country: str) -> dict:
+    """Store the bytes in raw/ (even a refused body), check them and run intake: the report."""
+    submitter = f"portal token {getattr(request.state, 'token_id', None)}"
+    outcome = uploads.store_and_check(received, country, api.upload_options(request.app.state),
+                                      submitter=submitter)  # fmt: skip
+    if outcome.status not in (201, 422):
+        raise uploads.ApiError(outcome.status, str(outcome.body.get("error")),
+                               str(outcome.body.get("message")))  # fmt: skip
+    return outcome.body
 
 
-def run_upload(job: Job, request: Request, files: list[Path], folder: Path, spool: Path) -> None:
+def run_upload(job: Job, request: Request, received: uploads.ReceivedUpload, spool: Path) -> None:
     """Process a received upload in the background; the spool folder is always deleted."""
     job.state = RUNNING
     try:
-        report = process_package(request, files, folder, str(job.country))
+        report = process_package(request, received, str(job.country))
         job.finish(COMPLETED, report=report)
     except uploads.ApiError as err:
         job.finish(REFUSED if err.status < 500 else FAILED, err.message)
