@@ -68,7 +68,10 @@ def test_numeric_checks_of_the_suites_become_range_validations():
     }  # fmt: skip
     factors = _validations(openpyxl.load_workbook(io.BytesIO(templates.template_xlsx(
         "factors"))), "factors")  # fmt: skip
-    assert (factors["value"].operator, factors["value"].formula1) == ("greaterThan", "0")
+    # value > 0 and value <= 1000 (two expectations of the suite) merge into one range; the
+    # strict lower bound stays with the GX suite (Excel's "between" is inclusive)
+    assert (factors["value"].operator, factors["value"].formula1, factors["value"].formula2) == (
+        "between", "0", "1000")  # fmt: skip
     units = _validations(book, "profiles")["soc_unit"]
     assert units.type == "list" and units.errorStyle == "warning"  # other real units allowed
     assert _listed(book, units.formula1) == ["g/kg", "%", "g/100g"]

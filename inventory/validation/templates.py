@@ -92,11 +92,19 @@ def _ranges(spec: Spec, dataset: str) -> dict[str, dict]:
             column, high, high_note = derived[column], None, ""
             if low != 0:
                 continue
-        note = " to ".join(n for n in (low_note, high_note) if n)
+        # a column may have a lower and an upper bound in separate expectations: merge them
+        seen = out.setdefault(column, {"minimum": None, "maximum": None, "strict_minimum": False,
+                                       "notes": ["", ""]})  # fmt: skip
+        if low_note:
+            seen["minimum"], seen["notes"][0] = low, low_note
+            seen["strict_minimum"] = bool(kw.get("strict_min"))
+        if high_note:
+            seen["maximum"], seen["notes"][1] = high, high_note
+    for seen in out.values():
+        low_note, high_note = seen.pop("notes")
+        seen["range_note"] = " to ".join(n for n in (low_note, high_note) if n)
         if low_note and not high_note:
-            note = f"{'above' if kw.get('strict_min') else 'at least'} {low_note}"
-        out[column] = {"minimum": low, "maximum": high, "range_note": note,
-                       "strict_minimum": bool(kw.get("strict_min"))}  # fmt: skip
+            seen["range_note"] = f"{'above' if seen['strict_minimum'] else 'at least'} {low_note}"
     return out
 
 

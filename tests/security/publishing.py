@@ -36,7 +36,9 @@ def concurrent_publishes(lake: Lake, countries: list[str]) -> list[int]:
     """One process per country publishes its run at the same moment; their exit codes."""
     for country in countries:
         write(lake, f"run-{country}", tables(country, 10.0))
-    context = multiprocessing.get_context("fork")
+    # spawn, not fork: the test process may hold threads (servers, Prefect) whose locks a forked
+    # child would inherit held
+    context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(len(countries))
     children = [
         context.Process(target=_publish_at_barrier, args=(str(lake.root), f"run-{c}", barrier))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from inventory.intake.manifest import APPROACHES, TIERS
@@ -141,14 +142,15 @@ async def upload(request: Request, country: Country, session: SignedIn, form: st
         raise PortalError(403, "Form expired", "This upload form was already used or has "
                           "expired. Open the upload page again.")  # fmt: skip
     spool = Path(tempfile.mkdtemp(prefix="soc-portal-", dir=request.app.state.upload_dir))
+    request.state.token_id = session.token_id  # names the token in the receipt's submitter
     try:
         received = await jobs.receive_package(request, spool)
-        if received.refusal is None:
-            received.files = _with_manifest(received.files, received.folder, session, country)
+        if received.refusal is not None:  # too large, not multipart: kept in raw/, then refused
+            await run_in_threadpool(jobs.refuse_package, request, received, country)
+        received.files = _with_manifest(received.files, received.folder, session, country)
     except BaseException:
         shutil.rmtree(spool, ignore_errors=True)
         raise
-    request.state.token_id = session.token_id  # names the token in the receipt's submitter
     job = web.portal(request).jobs.new("upload", country)
     jobs.in_background(jobs.run_upload, job, request, received, spool)
     return web.redirect(_country_url(country, f"/uploads/{job.job_id}"))

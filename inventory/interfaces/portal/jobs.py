@@ -118,6 +118,12 @@ def process_package(request: Request, received: uploads.ReceivedUpload, country:
     return outcome.body
 
 
+def refuse_package(request: Request, received: uploads.ReceivedUpload, country: str) -> None:
+    """Keep the bytes of a refused upload in raw/ (as the API does), then raise its error."""
+    body = process_package(request, received, country)  # raises the refusal as an ApiError
+    raise RuntimeError(f"a refused upload was processed as a package: {body}")
+
+
 def run_upload(job: Job, request: Request, received: uploads.ReceivedUpload, spool: Path) -> None:
     """Process a received upload in the background; the spool folder is always deleted."""
     job.state = RUNNING
