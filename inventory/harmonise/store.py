@@ -15,13 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from inventory.harmonise import areas, gridded
+from inventory.harmonise import areas, gridded, land_use_changes, timeseries
 from inventory.intake import grid_format
 from inventory.lake.zones import Lake, replace_partition, utc_now, write_json_atomic
 
 HARMONISED_DATASETS = (
     "land_areas", "land_units", "organic_soils", "factors", "profiles", "profile_horizons",
-    "grid_zonal", "grid_soc_ref",
+    "grid_zonal", "grid_soc_ref", "land_use_changes", "auxiliary_series", "national_totals",
 )  # fmt: skip
 
 
@@ -34,12 +34,18 @@ class Accepted:
 
 
 def harmonise_datasets(
-    datasets: dict[str, pd.DataFrame], country: str, *, grid: grid_format.GridSource | None = None
+    datasets: dict[str, pd.DataFrame],
+    country: str,
+    *,
+    grid: grid_format.GridSource | None = None,
+    manifest: dict | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Canonical units (and standard depths for profiles) of every submitted dataset.
 
     A ``grid`` adds its zonal statistics (``grid_zonal``) and SOC_REF candidates
     (``grid_soc_ref``), computed from the file in the package (:func:`gridded.harmonised_grid`).
+    Area series reported for some years only are gap-filled as ``manifest`` declares
+    (:func:`timeseries.fill_gaps`; every row flagged in ``area_source``).
     """
     datasets = {name: frame.assign(country=country) for name, frame in datasets.items()}
     out: dict[str, pd.DataFrame] = {}
@@ -52,6 +58,7 @@ def harmonise_datasets(
         out["organic_soils"] = areas.harmonise_organic_soils(datasets["organic_soils"])
     if "factors" in datasets:
         out["factors"] = datasets["factors"]
+    out.update(_national_datasets(datasets, manifest))
     if "profiles" in datasets:
         from inventory.harmonise.profiles import harmonise_profiles
 
@@ -63,7 +70,29 @@ def harmonise_datasets(
     if grid is not None:
         out.update(gridded.harmonised_grid(grid, country))
         flags["grid_cells"] = int(out["grid_zonal"]["n_cells"].sum())
+    out = timeseries.fill_gaps(out, manifest, datasets.get("auxiliary_series"))
+    for dataset in ("land_areas", "organic_soils"):
+        if dataset in out:
+            filled = out[dataset]["area_source"] != "reported"
+            flags[f"{dataset}_filled_rows"] = int(filled.sum())
     return out, flags
+
+
+def _national_datasets(datasets: dict[str, pd.DataFrame], manifest: dict | None) -> dict:
+    """Matrices, national totals and auxiliary series; gap-filled area series."""
+    out: dict[str, pd.DataFrame] = {}
+    if "land_use_changes" in datasets:
+        out["land_use_changes"] = land_use_changes.harmonise_land_use_changes(
+            datasets["land_use_changes"]
+        )
+    if "national_totals" in datasets:
+        out["national_totals"] = land_use_changes.harmonise_national_totals(
+            datasets["national_totals"]
+        )
+    series = datasets.get("auxiliary_series")
+    if series is not None:
+        out["auxiliary_series"] = series
+    return out
 
 
 def store_harmonised(
@@ -133,6 +162,8 @@ def file_outcome(lake: Lake, country: str, submission_id: str, result: Any) -> d
         validate.write_quarantine(result, where)
         return {"accepted": False, "report": str(where), "failures": len(result.failures)}
     validate.write_validated(result, lake.validated(country, submission_id))
-    frames, flags = harmonise_datasets(result.datasets, country, grid=result.grid)
+    frames, flags = harmonise_datasets(
+        result.datasets, country, grid=result.grid, manifest=result.manifest
+    )
     paths = store_harmonised(lake, country, submission_id, result.manifest, frames)
     return {"accepted": True, "harmonised": paths, "flags": flags}
