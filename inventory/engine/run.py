@@ -21,12 +21,22 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 import inventory
-from inventory.engine import approach2, factors, indicators, mineral, organic, sql_models, tier2
+from inventory.engine import (
+    approach2,
+    factors,
+    indicators,
+    land_use_changes,
+    mineral,
+    national_reporting,
+    organic,
+    sql_models,
+    tier2,
+)
 from inventory.harmonise.store import harmonised_manifest, read_harmonised
 from inventory.lake.zones import Lake, sha256_file, utc_now
 
 HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
-                     "grid_zonal")  # fmt: skip
+                     "grid_zonal", "land_use_changes", "national_totals")  # fmt: skip
 ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_status",
                 "drainage_depth")  # fmt: skip
 
@@ -96,6 +106,10 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     if grid is not None:  # reported beside the inventory; its SOC_REF candidates are not used
         tables["grid_statistics"] = grid.drop(columns="submission_id")
     tables.update(_organic_and_indicators(con, lake, country, tables, params, (first, last)))
+    tables = national_reporting.reporting_tables(  # Table 4.1, uncertainty, KCA, area_source
+        con, lake, country, tables, dataset=_land_dataset(lake, country, params, record),
+        years=(first, last), transition_years=params.transition_years,
+    )  # fmt: skip
     timings["total_s"] = time.perf_counter() - started
     inputs = {
         d: str(lake.harmonised(d, country) / "part-0.parquet")
@@ -122,20 +136,27 @@ def _factor_table(lake: Lake, country: str, params: RunParameters):
     return table, derived
 
 
-def _mineral(lake, country, params, record, table, years, con) -> mineral.MineralInventory:
-    """Approach 1 on stratum areas, or Approach 2/3 on land units (as declared or requested)."""
+def _land_dataset(lake: Lake, country: str, params: RunParameters, record: dict) -> str:
+    """land_areas (Approach 1), land_units or land_use_changes (Approach 2/3)."""
     approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
-    dataset = "land_areas" if approach == 1 else "land_units"
+    return national_reporting.land_dataset(lake, country, approach)
+
+
+def _mineral(lake, country, params, record, table, years, con) -> mineral.MineralInventory:
+    """Approach 1 on stratum areas, or Approach 2/3 on land units or change matrices."""
+    approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
+    dataset = _land_dataset(lake, country, params, record)
     frame = read_harmonised(lake, dataset, country)
     if frame is None:
         raise FileNotFoundError(
             f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
             f"submission has none (submit it, or run with the other approach)"
         )
-    compute = (
-        mineral.compute_mineral_inventory if approach == 1
-        else approach2.compute_land_unit_inventory
-    )  # fmt: skip
+    compute = {
+        "land_areas": mineral.compute_mineral_inventory,
+        "land_units": approach2.compute_land_unit_inventory,
+        "land_use_changes": land_use_changes.compute_matrix_inventory,
+    }[dataset]
     return compute(
         frame, table, transition_years=params.transition_years, first_year=years[0],
         last_year=years[1], mc_draws=params.mc_draws, seed=params.seed, con=con,
