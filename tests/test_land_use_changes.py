@@ -291,9 +291,14 @@ def test_matrix_package_equals_the_same_land_as_stratum_areas(tmp_path):
     for name in ("profiles.csv", "factors.csv", "organic_soils.csv"):
         (package / name).unlink()
     (package / "land_areas.csv").write_text(land, encoding="utf-8")
+    # the matrices beside the areas: checked against them, and the source of Table 4.1
+    (package / "land_use_changes.csv").write_text(_matrix_csv(), encoding="utf-8")
     set_yaml(package, years=[2005, 2024], tier=1, approach=1,
-             files={"land_areas": "land_areas.csv"})  # fmt: skip
+             files={"land_areas": "land_areas.csv",
+                    "land_use_changes": "land_use_changes.csv"})  # fmt: skip
     area_run = _run(tmp_path / "b", package)
+    pd.testing.assert_frame_equal(area_run.tables["land_transition_matrix"],
+                                  matrix_run.tables["land_transition_matrix"])  # fmt: skip
     national = [_national(r.tables["stock_change_totals"]) for r in (matrix_run, area_run)]
     pd.testing.assert_series_equal(national[0], national[1], rtol=1e-12, atol=1e-9)
     assert national[0][2007] == pytest.approx(5 * G_TO_C + 5 * C_TO_N + 2 * C_TO_F)
