@@ -164,3 +164,35 @@ def test_national_totals_are_in_t_co2e_and_their_units_checked(runs, tmp_path):
     assert failures.loc["unknown_emissions_unit", "row"] == 2
     assert "kt CO2e" in failures.loc["unknown_emissions_unit", "fix"]
     assert failures.loc["duplicate_category_year", "row"] == len(lines)
+
+
+def test_published_tables_carry_the_area_source(runs):
+    _, results = runs
+    tables = results["CRI"][1].tables
+    changes = tables["stock_changes"].groupby("year")["area_source"].agg(set)
+    assert changes[2000] == {"reported"} and changes[2005] == {"interpolated"}
+    assert changes[2024] == {"extrapolated_constant"}
+    national = tables["stock_change_totals"].query("scope == 'national'")
+    assert national.set_index("year").loc[2024, "area_source"] == "extrapolated_constant"
+    organic = tables["organic_soil_emissions"].groupby("year")["area_source"].agg(set)
+    assert organic[2024] == {"extrapolated_trend"} and organic[2010] == {"reported"}
+    rewetting = tables["rewetting_scenario"].groupby("year")["area_source"].agg(set)
+    assert rewetting[2015] == {"interpolated"}
+    crt = tables["unfccc_tables"].set_index(["year", "category_code"])["area_source"]
+    # cropland: mineral areas interpolated, organic areas interpolated in 2015
+    assert crt[(2015, "4.B")] == "interpolated"
+    assert crt[(2024, "4.B")] == "extrapolated_constant,extrapolated_trend"
+    assert pd.isna(crt[(2015, "4.E")])  # no settlements: no area behind the row
+    # matrices: the state areas of a 5-year matrix's inner years are interpolated
+    nzl = results["NZL"][1].tables["unfccc_tables"].set_index(["year", "category_code"])
+    assert nzl.loc[(2003, "4.B"), "area_source"] == "interpolated"
+    assert nzl.loc[(2021, "4.B"), "area_source"] == "reported"
+
+
+def test_tables_without_flagged_areas_are_reported():
+    from inventory.engine.area_sources import attach_area_sources
+
+    changes = pd.DataFrame({"country": ["KEN"], "year": [2020], "land_use": ["cropland"],
+                            "land_use_category": ["cropland_remaining_cropland"]})  # fmt: skip
+    out = attach_area_sources(sql_models.connect(), {"stock_changes": changes}, None, None)
+    assert out["stock_changes"]["area_source"].tolist() == ["reported"]  # e.g. land units

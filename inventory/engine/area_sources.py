@@ -10,7 +10,8 @@ Harmonisation flags every area it fills (:mod:`inventory.harmonise.timeseries`; 
   the year, as a sorted comma list (``area_sources_by_land_use.sql``; ``all`` = every stratum).
 
 A table without flagged input (land units, or data stored before flags existed) gets
-``reported``. The column is added last; nothing else in the tables changes.
+``reported``; with flagged input, a row no area stands behind (e.g. a CRT row of a land use
+without land) stays empty. The column is added last; nothing else in the tables changes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ BY_LAND_USE = {  # table -> column of area_sources_by_land_use.sql it takes
     "unfccc_tables": "area_source",
 }
 BY_ORGANIC_STRATUM = ("organic_soil_emissions", "rewetting_scenario")
+DRAINED = "drained"
 
 
 def _flags(frame: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
@@ -45,14 +47,14 @@ def _flags(frame: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
 
 
 def _merge(table: pd.DataFrame, flags: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """``table`` with ``area_source`` joined on ``keys`` (reported where nothing matches)."""
-    if table.empty and "area_source" in table.columns:
-        return table
-    flags = flags.astype({"year": "int64"}) if len(flags) else flags
-    merged = table.drop(columns="area_source", errors="ignore").merge(
+    """``table`` with ``area_source`` joined on ``keys``. Without any flagged input every row
+    is ``reported``; with flags, a row no flagged area stands behind stays empty (NULL)."""
+    if flags.empty:
+        return table.assign(area_source=REPORTED)
+    flags = flags.astype({"year": "int64"})
+    return table.drop(columns="area_source", errors="ignore").merge(
         flags[[*keys, "area_source"]], on=keys, how="left", validate="many_to_one"
     )
-    return merged.fillna({"area_source": REPORTED})
 
 
 def attach_area_sources(
@@ -89,6 +91,10 @@ def attach_area_sources(
     for name in BY_ORGANIC_STRATUM:
         if name in out and set(ORGANIC_STRATUM) <= set(out[name].columns):
             out[name] = _merge(out[name], organic, ORGANIC_STRATUM)
+        elif name in out:  # the rewetting scenario: drained strata, no drainage column
+            keys = [k for k in ORGANIC_STRATUM if k != "drainage"]
+            drained = organic[organic["drainage"] == DRAINED].drop(columns="drainage")
+            out[name] = _merge(out[name], drained, keys)
     for name, column in BY_LAND_USE.items():
         if name in out and {"country", "year", "land_use"} <= set(out[name].columns):
             flags = by_land_use[["country", "year", "land_use", column]]
