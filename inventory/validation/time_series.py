@@ -20,9 +20,14 @@ from __future__ import annotations
 import pandas as pd
 
 from inventory.core import timeseries, vocab
-from inventory.core.failures import failure, failure_frame
+from inventory.core.failures import concat_failures, failure, failure_frame
 from inventory.intake import manifest as manifest_schema
-from inventory.intake.time_series import FILLED_DATASETS, SERIES_DATASET, time_series_config
+from inventory.intake.time_series import (
+    FILLED_DATASETS,
+    SERIES_DATASET,
+    TimeSeriesConfig,
+    time_series_config,
+)
 
 FILL_KEYS = {
     "land_areas": list(vocab.STRATUM_KEYS),
@@ -159,39 +164,47 @@ def time_series_checks(prepared: dict[str, pd.DataFrame], manifest: dict,
         area_source, :func:`inventory.core.timeseries.filled_year_ranges`).
     """
     config = time_series_config(manifest)
-    series = prepared.get(SERIES_DATASET)
     parts: list[pd.DataFrame] = []
     summary: dict = {}
     for dataset in FILLED_DATASETS:
-        if dataset not in prepared:
-            continue
-        keys, file = FILL_KEYS[dataset], files.get(dataset, dataset)
-        if not {"year", "area_ha", *keys} <= set(prepared[dataset].columns):
-            continue  # a missing column is reported by the suite
-        frame = _usable(prepared[dataset], keys)
-        span = fill_span(frame, manifest)
-        if span is None:
-            continue
-        method = config.method(dataset)
-        rows = series_rows(series, method.series)
-        problems = _trend_failures(dataset, frame, method, file)
-        if method.method in ("surrogate", "overlap") and series is not None:
-            problems += _series_failures(dataset, frame, method, rows, span,
-                                         files.get(SERIES_DATASET, SERIES_DATASET))  # fmt: skip
-        parts.append(failure_frame(problems))
-        if problems:
-            continue
-        filled = timeseries.fill_series(frame, keys=keys, span=span, method=method, series=rows)
-        listing = timeseries.filled_year_ranges(filled, keys)
-        summary[dataset] = {"method": method.method, "span": list(span),
-                            "filled": listing.to_dict("records")}  # fmt: skip
-        if dataset == "land_areas":
-            first_rows = pd.Series(frame.index, index=frame.index).groupby(frame["year"]).min()
-            parts.append(total_area_failures(
-                filled, sorted(frame["year"].unique()), config.total_area_tolerance_pct, file,
-                first_rows))  # fmt: skip
-    failures = pd.concat([p for p in parts if len(p)]) if any(len(p) for p in parts) else None
-    return (failure_frame() if failures is None else failure_frame(failures)), summary
+        keys = FILL_KEYS[dataset]
+        frame = prepared.get(dataset)
+        if frame is None or not {"year", "area_ha", *keys} <= set(frame.columns):
+            continue  # absent, or a missing column the suite reports
+        found, listing = _dataset_checks(dataset, _usable(frame, keys), prepared, manifest,
+                                         files, config)  # fmt: skip
+        parts.append(found)
+        if listing is not None:
+            summary[dataset] = listing
+    return concat_failures(parts), summary
+
+
+def _dataset_checks(
+    dataset: str, frame: pd.DataFrame, prepared: dict, manifest: dict, files: dict,
+    config: TimeSeriesConfig,
+) -> tuple[pd.DataFrame, dict | None]:  # fmt: skip
+    """One dataset: method prerequisites, then the fill, its listing and its total areas."""
+    span = fill_span(frame, manifest)
+    if span is None:
+        return failure_frame(), None
+    keys, file, method = FILL_KEYS[dataset], files.get(dataset, dataset), config.method(dataset)
+    series = prepared.get(SERIES_DATASET)
+    rows = series_rows(series, method.series)
+    problems = _trend_failures(dataset, frame, method, file)
+    if method.method in ("surrogate", "overlap") and series is not None:
+        problems += _series_failures(dataset, frame, method, rows, span,
+                                     files.get(SERIES_DATASET, SERIES_DATASET))  # fmt: skip
+    if problems:
+        return failure_frame(problems), None
+    filled = timeseries.fill_series(frame, keys=keys, span=span, method=method, series=rows)
+    ranges = timeseries.filled_year_ranges(filled, keys).to_dict("records")
+    listing = {"method": method.method, "span": list(span), "filled": ranges}
+    if dataset != "land_areas":
+        return failure_frame(), listing
+    first_rows = pd.Series(frame.index, index=frame.index).groupby(frame["year"]).min()
+    reported = sorted(frame["year"].unique())
+    return total_area_failures(filled, reported, config.total_area_tolerance_pct, file,
+                               first_rows), listing  # fmt: skip
 
 
 __all__ = ["FILL_KEYS", "fill_span", "series_rows", "time_series_checks", "total_area_failures"]
