@@ -26,7 +26,9 @@ from inventory.engine import (
     factors,
     indicators,
     invariants,
+    land_use_changes,
     mineral,
+    national_reporting,
     nitrogen,
     organic,
     sql_models,
@@ -36,7 +38,7 @@ from inventory.harmonise.store import harmonised_manifest, read_harmonised
 from inventory.lake.zones import Lake, sha256_file, utc_now
 
 HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
-                     "grid_zonal")  # fmt: skip
+                     "grid_zonal", "land_use_changes", "national_totals")  # fmt: skip
 ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_status",
                 "drainage_depth")  # fmt: skip
 
@@ -149,6 +151,12 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         tables["grid_statistics"] = grid.drop(columns="submission_id")
     organic_soils = _organic_soils(lake, country, (first, last))
     tables.update(_organic_and_indicators(con, organic_soils, tables, params))
+    reporting_started = time.perf_counter()
+    tables = national_reporting.reporting_tables(  # Table 4.1, uncertainty, KCA, area_source
+        con, lake, country, tables, dataset=land[0], years=(first, last),
+        transition_years=params.transition_years,
+    )  # fmt: skip
+    timings["national_reporting_s"] = time.perf_counter() - reporting_started
     checks = _invariants(tables, {land[0]: land[1], "organic_soils": organic_soils}, params)
     timings["total_s"] = time.perf_counter() - started
     inputs = {
@@ -187,21 +195,28 @@ def _factor_table(lake: Lake, country: str, params: RunParameters):
     return table, derived
 
 
-def _mineral(lake, country, params, record, table, years, con):
-    """Approach 1 on stratum areas, or Approach 2/3 on land units (as declared or requested);
-    returns the inventory and (dataset name, the areas it was computed from)."""
+def _land_dataset(lake: Lake, country: str, params: RunParameters, record: dict) -> str:
+    """land_areas (Approach 1), land_units or land_use_changes (Approach 2/3)."""
     approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
-    dataset = "land_areas" if approach == 1 else "land_units"
+    return national_reporting.land_dataset(lake, country, approach)
+
+
+def _mineral(lake, country, params, record, table, years, con):
+    """Approach 1 on stratum areas, or Approach 2/3 on land units or change matrices; returns
+    the inventory and (dataset name, the areas it was computed from)."""
+    approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
+    dataset = _land_dataset(lake, country, params, record)
     frame = read_harmonised(lake, dataset, country)
     if frame is None:
         raise FileNotFoundError(
             f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
             f"submission has none (submit it, or run with the other approach)"
         )
-    compute = (
-        mineral.compute_mineral_inventory if approach == 1
-        else approach2.compute_land_unit_inventory
-    )  # fmt: skip
+    compute = {
+        "land_areas": mineral.compute_mineral_inventory,
+        "land_units": approach2.compute_land_unit_inventory,
+        "land_use_changes": land_use_changes.compute_matrix_inventory,
+    }[dataset]
     result = compute(
         frame, table, transition_years=params.transition_years, first_year=years[0],
         last_year=years[1], mc_draws=params.mc_draws, seed=params.seed, con=con,

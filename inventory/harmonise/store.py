@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 from filelock import FileLock
 
-from inventory.harmonise import areas, gridded
+from inventory.harmonise import areas, gridded, land_use_changes, timeseries
 from inventory.intake import grid_format
 from inventory.lake.zones import (
     Lake,
@@ -47,7 +47,7 @@ KEPT_VERSIONS = 2  # the current version and the one before it stay on disk
 
 HARMONISED_DATASETS = (
     "land_areas", "land_units", "organic_soils", "factors", "profiles", "profile_horizons",
-    "grid_zonal", "grid_soc_ref",
+    "grid_zonal", "grid_soc_ref", "land_use_changes", "auxiliary_series", "national_totals",
 )  # fmt: skip
 
 
@@ -60,12 +60,18 @@ class Accepted:
 
 
 def harmonise_datasets(
-    datasets: dict[str, pd.DataFrame], country: str, *, grid: grid_format.GridSource | None = None
+    datasets: dict[str, pd.DataFrame],
+    country: str,
+    *,
+    grid: grid_format.GridSource | None = None,
+    manifest: dict | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Canonical units (and standard depths for profiles) of every submitted dataset.
 
     A ``grid`` adds its zonal statistics (``grid_zonal``) and SOC_REF candidates
     (``grid_soc_ref``), computed from the file in the package (:func:`gridded.harmonised_grid`).
+    Area series reported for some years only are gap-filled as ``manifest`` declares
+    (:func:`timeseries.fill_gaps`; every row flagged in ``area_source``).
     """
     datasets = {name: frame.assign(country=country) for name, frame in datasets.items()}
     out: dict[str, pd.DataFrame] = {}
@@ -78,6 +84,7 @@ def harmonise_datasets(
         out["organic_soils"] = areas.harmonise_organic_soils(datasets["organic_soils"])
     if "factors" in datasets:
         out["factors"] = datasets["factors"]
+    out.update(_national_datasets(datasets, manifest))
     if "profiles" in datasets:
         from inventory.harmonise.profiles import harmonise_profiles
 
@@ -89,7 +96,29 @@ def harmonise_datasets(
     if grid is not None:
         out.update(gridded.harmonised_grid(grid, country))
         flags["grid_cells"] = int(out["grid_zonal"]["n_cells"].sum())
+    out = timeseries.fill_gaps(out, manifest, datasets.get("auxiliary_series"))
+    for dataset in ("land_areas", "organic_soils"):
+        if dataset in out:
+            filled = out[dataset]["area_source"] != "reported"
+            flags[f"{dataset}_filled_rows"] = int(filled.sum())
     return out, flags
+
+
+def _national_datasets(datasets: dict[str, pd.DataFrame], manifest: dict | None) -> dict:
+    """Matrices, national totals and auxiliary series; gap-filled area series."""
+    out: dict[str, pd.DataFrame] = {}
+    if "land_use_changes" in datasets:
+        out["land_use_changes"] = land_use_changes.harmonise_land_use_changes(
+            datasets["land_use_changes"]
+        )
+    if "national_totals" in datasets:
+        out["national_totals"] = land_use_changes.harmonise_national_totals(
+            datasets["national_totals"]
+        )
+    series = datasets.get("auxiliary_series")
+    if series is not None:
+        out["auxiliary_series"] = series
+    return out
 
 
 def store_harmonised(
@@ -202,7 +231,9 @@ def file_outcome(lake: Lake, country: str, submission_id: str, result: Any) -> d
     if country_of(result.manifest) != country:  # validation refuses this; never cross countries
         raise ValueError(f"submission {submission_id} declares {country_of(result.manifest)} "
                          f"but is filed under {country}: not harmonised")  # fmt: skip
-    frames, flags = harmonise_datasets(result.datasets, country, grid=result.grid)
+    frames, flags = harmonise_datasets(
+        result.datasets, country, grid=result.grid, manifest=result.manifest
+    )
     paths = store_harmonised(lake, country, submission_id, result.manifest, frames)
     # validated/ is written last: it marks the submission as filed (a crash before it leaves the
     # submission "received", and `soc-inventory reprocess` files it again)

@@ -13,13 +13,20 @@ import yaml
 
 from inventory.core import countries, units
 from inventory.core.failures import failure
+from inventory.intake.time_series import check_time_series
 
 FORMAT_VERSION = 1
 MANIFEST = "submission.yaml"
-DATASETS = ("land_areas", "land_units", "profiles", "factors", "organic_soils", "grids")
+DATASETS = (
+    "land_areas", "land_units", "profiles", "factors", "organic_soils",
+    "land_use_changes", "auxiliary_series", "national_totals", "grids",
+)  # fmt: skip
 TABULAR_DATASETS = DATASETS[
     :-1
 ]  # grids: one NetCDF file, checked by inventory.validation.grid_checks
+# Datasets that can carry each approach's land representation (IPCC 2006 Vol.4 Ch.3 Sec. 3.3.1:
+# Approach 2 from land-use change matrices or units, Approach 3 spatially explicit units).
+LAND_DATASETS = {1: ("land_areas",), 2: ("land_units", "land_use_changes"), 3: ("land_units",)}
 TIERS = (1, 2)
 APPROACHES = (1, 2, 3)
 # Plausible inventory years: UNFCCC base years start at 1990; land-use histories (20-year
@@ -103,7 +110,7 @@ def parse_manifest(data: bytes) -> tuple[dict | None, list[dict]]:
 def check_manifest(manifest: dict) -> list[dict]:
     """All schema problems of a parsed manifest."""
     checks = (_check_version, _check_country, _check_contact, _check_years, _check_tier_approach,
-              _check_files, _check_units)  # fmt: skip
+              _check_files, _check_units, check_time_series)  # fmt: skip
     return [problem for check in checks for problem in check(manifest)]
 
 
@@ -218,11 +225,12 @@ def _check_files(m: dict) -> list[dict]:
                                   f"write e.g. '{dataset}: {dataset}.csv'",
                                   column=f"files.{dataset}", value=path))  # fmt: skip
     approach = m.get("approach")
-    needed = "land_areas" if approach == 1 else "land_units" if approach in (2, 3) else None
-    if needed and needed not in files:
+    needed = LAND_DATASETS.get(approach, ()) if isinstance(approach, int) else ()
+    if needed and not set(needed) & set(files):
+        names = " or ".join(repr(n) for n in needed)
         problems.append(_fail("manifest_missing_dataset", f"approach {approach} needs the "
-                              f"dataset {needed!r}", f"add '{needed}: <file>' under 'files'",
-                              column="files", value=needed))  # fmt: skip
+                              f"dataset {names}", f"add '{needed[0]}: <file>' under 'files'",
+                              column="files", value=needed[0]))  # fmt: skip
     if m.get("tier") == 2 and not {"profiles", "factors"} & set(files):
         problems.append(
             _fail(

@@ -66,10 +66,13 @@ PUBLISHED_TABLES = (
     "inventory_stocks",
     "soc_loss_n2o",
     "agriculture_n2o",
+    "land_transition_matrix",
+    "uncertainty_analysis",
+    "key_categories",
 )
 PARTITION_FILE = "part-0.parquet"
 # Tables also written as CSV beside the Parquet file (reporting tables opened in spreadsheets).
-CSV_TABLES = ("unfccc_tables",)
+CSV_TABLES = ("unfccc_tables", "land_transition_matrix", "key_categories")
 MANIFEST = "manifest.json"
 RELEASES_FILE = "releases.parquet"
 CHECKSUMS = "checksums.json"

@@ -25,12 +25,20 @@ DUPLICATE_KEYS = {
     "organic_soils": ("year", "climate_zone", "land_use", "drainage", "nutrient_status",
                       "drainage_depth"),
     "factors": ("factor", "climate_zone", "soil_class", "land_use", "level"),
+    "land_use_changes": ("year", "climate_zone", "soil_class", "from_land_use",
+                         "from_management", "from_input", "to_land_use", "to_management",
+                         "to_input"),
+    "auxiliary_series": ("series", "year", "land_use", "climate_zone"),
+    "national_totals": ("year", "category", "gas"),
 }  # fmt: skip
 DUPLICATE_RULE = {
     "land_areas": "duplicate_stratum_year",
     "land_units": "duplicate_unit_year",
     "organic_soils": "duplicate_stratum_year",
     "factors": "duplicate_factor",
+    "land_use_changes": "duplicate_matrix_cell",
+    "auxiliary_series": "duplicate_series_year",
+    "national_totals": "duplicate_category_year",
 }
 
 

@@ -48,9 +48,31 @@ def _widths(failures: pd.DataFrame) -> dict[str, int]:
     return widths
 
 
+FILLED_MAX_STRATA = 50  # strata listed per dataset in the readable renderings
+
+
+def filled_lines(summary: dict) -> list[str]:
+    """The gap-filled years per dataset and stratum (IPCC 2006 Vol.1 Ch.5), one line each."""
+    lines = []
+    for dataset, info in (summary.get("time_series") or {}).items():
+        filled = info.get("filled") or []
+        if not filled:
+            continue
+        first, last = info["span"]
+        lines.append(f"{dataset}: {len(filled)} stratum/strata gap-filled by "
+                     f"{info.get('method')} (years {first}-{last}):")  # fmt: skip
+        lines += [f"  {r['stratum']}: {r['years']} ({r['area_source']})"
+                  for r in filled[:FILLED_MAX_STRATA]]  # fmt: skip
+        if len(filled) > FILLED_MAX_STRATA:
+            lines.append(f"  ... and {len(filled) - FILLED_MAX_STRATA} more (see report.json)")
+    return lines
+
+
 def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     """A plain-text table grouped by file: row, column, value, rule, then message and fix."""
     lines = [_headline(failures, summary, ok)]
+    if filled_lines(summary):
+        lines += ["", "Gap-filled years (IPCC 2006 Vol.1 Ch.5):", *filled_lines(summary)]
     if ok or failures.empty:
         return "\n".join(lines) + "\n"
     lines.append("(rows are spreadsheet rows: the header is row 1)")
@@ -81,6 +103,9 @@ def _md_cell(value: object) -> str:
 def render_markdown(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     """Markdown: headline, counts per rule, then the first rows of the failure table."""
     parts = [f"## {_headline(failures, summary, ok)}", ""]
+    if filled_lines(summary):
+        parts += ["Gap-filled years (IPCC 2006 Vol.1 Ch.5):", "", "```", *filled_lines(summary),
+                  "```", ""]  # fmt: skip
     if ok or failures.empty:
         return "\n".join(parts)
     parts += ["| rule | failures |", "|---|---:|"]
@@ -110,6 +135,9 @@ def render_html(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
         f'<h1 class="{status}">{esc(_headline(failures, summary, ok))}</h1>',
         "<p>Rows are spreadsheet rows: the header is row 1, the first data row is row 2.</p>",
     ]
+    if filled_lines(summary):
+        body.append("<h2>Gap-filled years (IPCC 2006 Vol.1 Ch.5)</h2><pre>"
+                    + esc("\n".join(filled_lines(summary))) + "</pre>")  # fmt: skip
     if not ok and not failures.empty:
         body.append("<h2>Problems by rule</h2><table><tr><th>rule</th><th>count</th></tr>")
         body += [f"<tr><td><code>{esc(str(k))}</code></td><td class='num'>{v}</td></tr>"

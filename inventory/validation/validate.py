@@ -31,8 +31,16 @@ from inventory.intake.submission import (
     read_manifest,
     read_submission,
 )
+from inventory.intake.time_series import time_series_config
 from inventory.lake.zones import commit_dir, staging_dir, write_json_atomic, write_parquet_atomic
-from inventory.validation import consistency, grid_checks, gx_suites, rules
+from inventory.validation import (
+    consistency,
+    grid_checks,
+    gx_suites,
+    land_use_changes,
+    rules,
+    time_series,
+)
 from inventory.validation.report import render_html, render_markdown, render_text
 
 # IPCC default transition period D = 20 yr (2006 Vol.4 Ch.2 Eq. 2.25): land-use histories may
@@ -104,6 +112,11 @@ def validate_submission(sub: Submission) -> ValidationResult:
                   *_dataset_checks(name, step.frame, file)]  # fmt: skip
         prepared[name] = step.frame
     land = prepared.get("land_areas", prepared.get("land_units"))
+    series_failures, filled = time_series.time_series_checks(prepared, sub.manifest,
+                                                             sub.source_files)  # fmt: skip
+    parts.append(series_failures)
+    if "land_use_changes" in prepared:
+        parts.append(_matrix_checks(prepared, sub))
     if "organic_soils" in prepared:
         file = sub.source_files.get("organic_soils", "organic_soils")
         parts.append(consistency.organic_within_land_area(prepared["organic_soils"], land, file))
@@ -116,6 +129,8 @@ def validate_submission(sub: Submission) -> ValidationResult:
     failures = concat_failures(parts)
     datasets = {name: canonical(name, frame) for name, frame in prepared.items()}
     summary = _summary(sub, failures, prepared, time.perf_counter() - started)
+    if filled:
+        summary["time_series"] = filled
     return ValidationResult(
         ok=failures.empty,
         failures=failures,
@@ -195,6 +210,17 @@ def _dataset_checks(name: str, frame: pd.DataFrame, file: str) -> list[pd.DataFr
     if name == "factors":
         checks.append(consistency.factor_levels(frame, file))
     return checks
+
+
+def _matrix_checks(prepared: dict[str, pd.DataFrame], sub: Submission) -> pd.DataFrame:
+    """Land-use change matrices: management per land use, row/column sums, total area."""
+    file = sub.source_files.get("land_use_changes", "land_use_changes")
+    tolerance = time_series_config(sub.manifest).total_area_tolerance_pct
+    frame = prepared["land_use_changes"]
+    return concat_failures([
+        land_use_changes.management_failures(frame, file),
+        land_use_changes.matrix_failures(frame, prepared.get("land_areas"), tolerance, file),
+    ])  # fmt: skip
 
 
 def canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,199 @@
+"""Uncertainty of categories, totals and trends (IPCC 2006 Vol.1 Ch.3), beside the Monte Carlo.
+
+The engine's Monte Carlo (IPCC Approach 2) leaves one row per draw, country, year and category
+(``stock_change_draws``: draw 0 = every factor at its value). This module adds, per country,
+category and year (``uncertainty_analysis.sql``):
+
+* **Approach 1 propagation** (Eq. 3.1 and 3.2). Eq. 2.25 is linear in each factor, so the part
+  of a category's emissions proportional to a factor, ``c_f = f x dE/df``, is exactly the change
+  when that factor is doubled. The engine's own per-draw SQL models are rerun on "sensitivity
+  draws" (one draw per uncertain factor, that factor doubled; :func:`sensitivity_draws`), so the
+  propagation follows the engine whatever its approach (stratum areas, land units, matrices).
+  Terms sharing a factor are summed before Eq. 3.2 (correlated inputs, Sec. 3.2.3.1). Organic
+  soils: area x EF per stratum, the EF's printed 95 % interval, terms summed per EF.
+* **Monte Carlo intervals and trend**: percentiles of the draws; the trend from the base year
+  evaluated draw by draw with the same draw for both years.
+* **Trend, Approach 1** (Table 3.2): type A/B sensitivities and the trend uncertainty of the
+  totals.
+
+Built on ``stock_change_draws`` as the engine produces it (columns draw, country, year,
+land_use, land_use_category, dCO2_t_per_yr) and on the ``factor_draws`` input of its per-draw
+models (draw, factor_id, value), so it follows changes of the draw scheme.
+
+Method status: Eq. 3.1, 3.2 and the Table 3.2 columns I-M are taken from a secondary summary of
+IPCC 2006 Vol.1 Ch.3 (pp. 3.28-3.31) whose Table 3.2 sensitivities match an independent public
+implementation (inventory_uncertainty_UNFCCC_CLRTAP, ``compute_U_propagation_trend_pd``); the
+wording of Eq. 3.1/3.2 was not checked against the printed chapter.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from inventory.engine import organic, sql_models
+
+Engine = Literal["stratum", "transitions"]
+# Table 3.2 note (type A sensitivity): the change of the trend for a 1 % increase of the
+# category's emissions in both the base year and the year (IPCC 2006 Vol.1 Ch.3, Table 3.2).
+TYPE_A_STEP = 0.01
+# Activity data uncertainty E of Table 3.2: areas are taken as exact (no area uncertainty is
+# submitted), so column L is 0 and the trend uncertainty is that of the parameters.
+ACTIVITY_DATA_UNCERTAINTY_PCT = 0.0
+# The factor of a sensitivity draw: Eq. 2.25 is linear in each factor, so doubling it adds
+# exactly c_f = f x dE/df to the category's emissions.
+SENSITIVITY_MULTIPLIER = 2.0
+# The engine's per-draw models (input factor_draws) for each way of computing stock changes,
+# with the tables they read from the main connection.
+SENSITIVITY_MODELS = {
+    "stratum": (("land_use_stocks", "land_use_stocks"), ("stock_changes", "sensitivity_draws")),
+    "transitions": (
+        ("approach2_stock_change_draws", "stock_change_subcategory_draws"),
+        ("approach2_category_draws", "sensitivity_draws"),
+    ),
+}
+SENSITIVITY_INPUTS = {
+    "stratum": ("land_areas", "stratum_factors"),
+    "transitions": ("approach2_transitions", "stratum_factors"),
+}
+
+
+def sensitivity_draws(stratum_factors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Draw 0 with every factor at its value, then one draw per uncertain factor, doubled.
+
+    Parameters
+    ----------
+    stratum_factors : pandas.DataFrame
+        Resolved factors: ``factor_id``, ``value`` [t C ha-1 or -], ``uncertainty_pct`` [%].
+
+    Returns
+    -------
+    draws : pandas.DataFrame
+        ``factor_draws`` for the engine's per-draw models: ``draw`` (int32), ``factor_id``,
+        ``value``; in draw k (1..K) the k-th uncertain factor is at twice its value.
+    factors : pandas.DataFrame
+        ``draw``, ``factor_id``, ``uncertainty_pct`` [%] of the K uncertain factors.
+    """
+    unique = stratum_factors.drop_duplicates("factor_id")[["factor_id", "value",
+                                                           "uncertainty_pct"]]  # fmt: skip
+    uncertain = np.flatnonzero(unique["uncertainty_pct"].fillna(0).to_numpy() > 0)
+    values = np.tile(unique["value"].to_numpy(dtype="float64"), (len(uncertain) + 1, 1))
+    values[np.arange(1, len(uncertain) + 1), uncertain] *= SENSITIVITY_MULTIPLIER
+    ids = unique["factor_id"].to_numpy(dtype=object)
+    draws = pd.DataFrame({
+        "draw": np.repeat(np.arange(len(uncertain) + 1), len(ids)).astype("int32"),
+        "factor_id": np.tile(ids, len(uncertain) + 1),
+        "value": values.ravel(),
+    })  # fmt: skip
+    factors = pd.DataFrame({
+        "draw": np.arange(1, len(uncertain) + 1, dtype="int32"),
+        "factor_id": ids[uncertain],
+        "uncertainty_pct": unique["uncertainty_pct"].to_numpy(dtype="float64")[uncertain],
+    })  # fmt: skip
+    return draws, factors
+
+
+def category_sensitivities(
+    con: duckdb.DuckDBPyConnection, engine: Engine, params: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The engine's category emissions under the sensitivity draws (on a separate connection).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection the inventory ran on (holding ``stratum_factors`` and the engine's
+        inputs: ``land_areas`` for stratum areas, ``approach2_transitions`` otherwise).
+    engine : {"stratum", "transitions"}
+        Which per-draw models computed the stock changes.
+    params : dict
+        The parameters of those models (transition_years, c_to_co2, first_year, last_year).
+
+    Returns
+    -------
+    draws : pandas.DataFrame
+        ``stock_change_draws``-shaped rows (draw, country, year, land_use,
+        land_use_category, area_ha, dC_tc_per_yr, dCO2_t_per_yr) of the sensitivity draws.
+    factors : pandas.DataFrame
+        The draws' factors (:func:`sensitivity_draws`).
+    """
+    stratum_factors = con.sql("SELECT * FROM stratum_factors").df()
+    draws, factors = sensitivity_draws(stratum_factors)
+    work = sql_models.connect()
+    for name in SENSITIVITY_INPUTS[engine]:  # fixed names, never from input
+        sql_models.register(work, {name: con.sql(f"SELECT * FROM {name}").to_arrow_table()})
+    sql_models.register(work, {"factor_draws": draws})
+    for model, into in SENSITIVITY_MODELS[engine]:
+        sql_models.run_model(work, model, params, into=into)
+    return work.sql("SELECT * FROM sensitivity_draws").df(), factors
+
+
+def uncertainty_analysis(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    engine: Engine,
+    params: dict,
+    base_year: int,
+    organic_emissions: pd.DataFrame,
+) -> pd.DataFrame:
+    r"""Approach 1, Monte Carlo and trend uncertainty per country, category and year.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection the inventory ran on, holding ``stock_change_draws`` (draw, country,
+        year, land_use, land_use_category, dCO2_t_per_yr [t CO2 yr-1]) and the engine's
+        inputs (:func:`category_sensitivities`). Tables ``soil_category_emissions`` and
+        ``uncertainty_contributions`` are (re)created on it.
+    engine : {"stratum", "transitions"}
+        Which per-draw models computed the stock changes.
+    params : dict
+        Their parameters (transition_years, c_to_co2, first_year, last_year).
+    base_year : int
+        Base year of the trend [yr].
+    organic_emissions : pandas.DataFrame
+        ``organic_soil_emissions`` (stratum keys, component, gas, ``co2e_t`` [t CO2e yr-1]).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``uncertainty_analysis.sql``: one row per country, year, category and gas (plus the
+        totals ``mineral_soils_total`` and ``soils_total``), emissions [t CO2e yr-1], Approach
+        1 and Monte Carlo 95 % intervals, the trend from ``base_year`` [%] with its Monte Carlo
+        interval, and the Table 3.2 columns.
+
+    Notes
+    -----
+    Approach 1 of [1]_ with the terms of a category grouped by the parameter f they share:
+
+    .. math:: U_x = \frac{\sqrt{\sum_f (U_f \, c_f)^2}}{|E_x|}, \qquad
+        c_f = f \frac{\partial E_x}{\partial f} = E_x(2f) - E_x(f)
+
+    (Eq. 3.1 for the product within a term, Eq. 3.2 for the sum over independent
+    parameters). Trend uncertainty by Table 3.2 of [1]_ (type A sensitivity with a 1 % step,
+    ``TYPE_A_STEP``; activity data exact, ``ACTIVITY_DATA_UNCERTAINTY_PCT``) and by Monte Carlo
+    (Sec. 3.2.3.2 of [1]_): the trend of each draw, same draw in both years.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Eq. 3.1, Eq. 3.2, Table 3.2 and Sec. 3.2.3.2 (equation and table numbers from a
+       secondary summary, see the module docstring).
+    """
+    draws, factors = category_sensitivities(con, engine, params)
+    intervals = organic.organic_ef_table()[
+        ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
+         "component", "ef", "ci_low", "ci_high", "source_table"]
+    ]  # fmt: skip
+    sql_models.register(con, {
+        "sensitivity_draws": draws, "sensitivity_factors": factors,
+        "organic_soil_emissions": organic_emissions, "organic_ef_intervals": intervals,
+    })  # fmt: skip
+    sql_models.run_model(con, "soil_category_emissions", into="soil_category_emissions")
+    sql_models.run_model(con, "uncertainty_contributions", into="uncertainty_contributions")
+    return sql_models.run_model(con, "uncertainty_analysis", {
+        "base_year": base_year, "type_a_step": TYPE_A_STEP,
+        "ad_uncertainty_pct": ACTIVITY_DATA_UNCERTAINTY_PCT,
+    })  # fmt: skip
