@@ -12,11 +12,11 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXAMPLES
 
 from inventory.engine import factors, land_use_changes, sql_models
 from inventory.engine.mineral import compute_mineral_inventory
@@ -27,6 +27,7 @@ from inventory.intake.submission import read_submission
 from inventory.lake.zones import Lake
 from inventory.validation.validate import validate_submission
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CENSUS_YEARS = [1990, 2000, 2010, 2020]
 D = 20
 STRATUM = ["climate_zone", "soil_class", "land_use", "management", "input"]

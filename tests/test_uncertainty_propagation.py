@@ -150,15 +150,24 @@ def test_trend_uses_the_same_draws_in_both_years():
     assert row["mc_uncertainty_pct"] > 20  # while the level itself is uncertain
 
 
-def test_sensitivity_draws_double_one_factor_each():
-    factors_frame = pd.DataFrame({"factor_id": ["a", "b", "c", "a"],
-                                  "value": [2.0, 3.0, 5.0, 2.0],
-                                  "uncertainty_pct": [10.0, None, 30.0, 10.0]})  # fmt: skip
-    draws, uncertain = uncertainty.sensitivity_draws(factors_frame)
+def test_sensitivity_draws_perturb_one_source_row_each():
+    """One draw per uncertain source row, the row (and every factor from it) at mean x (1 + h);
+    the parameters carry the rows' printed +/- %: 2019 SOC_REF cool temperate moist HAC 81
+    +/- 5 %, F_LU cropland 0.70 +/- 12 %; rows without uncertainty are not parameters."""
+    from inventory.engine import uncertainty as draws_module
+
+    con = sql_models.connect()
+    inventory = mineral.compute_mineral_inventory(
+        _conversion_areas(), factors.factor_table("2019"), mc_draws=0, con=con
+    )
+    stratum_factors = inventory.stratum_factors
+    draws, parameters = draws_module.sensitivity_factor_draws(stratum_factors)
+    h = draws_module.SENSITIVITY_STEP
     table = draws.pivot(index="draw", columns="factor_id", values="value")
-    assert table.loc[0].tolist() == [2.0, 3.0, 5.0]
-    assert table.loc[1].tolist() == [4.0, 3.0, 5.0]  # a doubled
-    assert table.loc[2].tolist() == [2.0, 3.0, 10.0]  # c doubled; b has no uncertainty
-    assert uncertain[["draw", "factor_id", "uncertainty_pct"]].values.tolist() == [
-        [1, "a", 10.0], [2, "c", 30.0]
-    ]  # fmt: skip
+    values = stratum_factors.drop_duplicates("factor_id").set_index("factor_id")["value"]
+    assert table.loc[0].to_dict() == pytest.approx(values.to_dict())  # draw 0: table values
+    assert sorted(parameters["uncertainty_pct"].round(9)) == [5.0, 12.0]
+    for draw in parameters["draw"]:
+        ratio = table.loc[draw] / table.loc[0]
+        changed = ratio[ratio != 1.0]
+        assert len(changed) == 1 and changed.iloc[0] == pytest.approx(1 + h, rel=1e-12)

@@ -189,7 +189,7 @@ def compute_land_unit_inventory(
     stratum_factors = mineral.resolve_factors(con)
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
     params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0)}
-    history = _history(con, stratum_factors, params)
+    history = transition_history(con, stratum_factors, params)
     draws = uncertainty.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)
     sql_models.register(con, {"factor_draws": draws})
     sql_models.run_model(
@@ -210,7 +210,9 @@ def compute_land_unit_inventory(
     )  # fmt: skip
 
 
-def _history(con: duckdb.DuckDBPyConnection, stratum_factors: pd.DataFrame, params: dict):
+def transition_history(
+    con: duckdb.DuckDBPyConnection, stratum_factors: pd.DataFrame, params: dict
+) -> pd.DataFrame:
     """Deterministic category changes [t C yr-1] of every year with data (history included)."""
     sql_models.register(
         con, {"factor_draws": uncertainty.factor_draws(stratum_factors, n_draws=0, seed=0)}

@@ -210,6 +210,7 @@ def compute_mineral_inventory(
     weights = sql_models.run_model(
         con, "stock_change_weights", {"transition_years": transition_years}
     )
+    sql_models.register(con, {"stock_change_weights": weights})  # for the sensitivities
     history = category_draws(
         con, weights, stratum_factors, n_draws=mc_draws, seed=seed, years=(first_year, last_year)
     )
@@ -278,6 +279,23 @@ def category_draws(
     strata, stock_per_ha = uncertainty.stratum_stock_draws(
         stratum_factors, n_draws=n_draws, seed=seed
     )
+    return label_category_draws(con, weights, strata, stock_per_ha, years=years,
+                                into="stock_change_draws")  # fmt: skip
+
+
+def label_category_draws(
+    con: duckdb.DuckDBPyConnection,
+    weights: pd.DataFrame,
+    strata: pd.DataFrame,
+    stock_per_ha: np.ndarray,
+    *,
+    years: tuple[int | None, int | None],
+    into: str,
+) -> pd.DataFrame:
+    """Category stock changes of every draw of ``stock_per_ha`` [t C ha-1] as table ``into``
+    (``stock_changes.sql`` rows, reported years); returns the deterministic changes of every
+    year with data (draw 0), as :func:`category_draws` does."""
+    n_draws = stock_per_ha.shape[0] - 1
     categories = weights[[*CATEGORY_KEYS, "category_area_ha"]].drop_duplicates(CATEGORY_KEYS)
     categories = categories.reset_index(drop=True).rename(columns={"category_area_ha": "area_ha"})
     matrix = _weight_matrix(weights, categories, strata)
@@ -294,7 +312,7 @@ def category_draws(
         }),
     })  # fmt: skip
     params = {"c_to_co2": units.carbon_to_co2(1.0)}
-    sql_models.run_model(con, "stock_changes", params, into="stock_change_draws")
+    sql_models.run_model(con, "stock_changes", params, into=into)
     return history
 
 

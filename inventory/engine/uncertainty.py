@@ -229,12 +229,17 @@ def _factor_matrix(
     factors = stratum_factors.drop_duplicates("factor_id").reset_index(drop=True)
     specs = source_rows(factors)
     rows = draw_source_rows(specs, n_draws=n_draws, seed=seed)
+    return factors, _factor_values(factors, specs, rows)
+
+
+def _factor_values(factors: pd.DataFrame, specs: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Factor values (draws x factors) from source-row values (draws x rows): own / ref."""
     position = pd.Series(np.arange(len(specs)), index=specs["source_row"])
     own = rows[:, position.loc[factors["source_row"]].to_numpy()]
     has_ref = factors["ref_row"].notna().to_numpy()
     ref = np.ones_like(own)
     ref[:, has_ref] = rows[:, position.loc[factors.loc[has_ref, "ref_row"]].to_numpy()]
-    return factors, own / ref
+    return own / ref
 
 
 def factor_draws(stratum_factors: pd.DataFrame, *, n_draws: int, seed: int) -> pd.DataFrame:
@@ -309,6 +314,14 @@ def stratum_stock_draws(
     :math:`SOC_{REF} F_{LU} F_{MG} F_I`, with the factors of :func:`factor_draws`.
     """
     factors, values = _factor_matrix(stratum_factors, n_draws=n_draws, seed=seed)
+    return _stratum_products(stratum_factors, factors, values, keys)
+
+
+def _stratum_products(
+    stratum_factors: pd.DataFrame, factors: pd.DataFrame, values: np.ndarray, keys: Sequence[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per stratum and draw, the product of its four factor values (draws x strata)."""
+    n_draws = values.shape[0] - 1
     position = pd.Series(np.arange(len(factors)), index=factors["factor_id"])
     codes = stratum_factors.groupby(list(keys), sort=True).ngroup().to_numpy()
     strata = stratum_factors[list(keys)].drop_duplicates().sort_values(list(keys))
@@ -317,3 +330,96 @@ def stratum_stock_draws(
     for code, column in zip(codes, columns, strict=True):  # 4 factors x strata, not draws
         product[:, code] *= values[:, column]
     return strata.reset_index(drop=True), product
+
+
+# ---------------------------------------------------------------------------- sensitivities
+# Relative step of the one-at-a-time sensitivities of the Approach 1 propagation: the terms of
+# IPCC 2006 Vol.1 Ch.3 Eq. 3.1/3.2 are first order, c_f = f x dE/df, taken as a forward
+# difference (E(f (1 + h)) - E(f)) / h. Exact for a parameter E is linear in (SOC_REF and every
+# factor of Eq. 2.25); first order for the reference mean a Tier 2 ratio divides by.
+SENSITIVITY_STEP = 2.0**-20
+
+
+def source_row_uncertainty_pct(specs: pd.DataFrame) -> np.ndarray:
+    """Half-width of each source row's 95 % interval as % of its mean [%].
+
+    ``t(0.975, df) x sd / |mean| x 100`` for a Tier 2 mean of n profiles (df = n - 1), ``1.96
+    x sd / |mean| x 100`` otherwise: the inverse of :func:`normal_sd` for table rows.
+    """
+    df = specs["df"].to_numpy(dtype="float64")
+    quantile = np.where(np.isfinite(df), student_t_975(np.where(np.isfinite(df), df, 1.0)), Z_95)
+    mean = np.abs(specs["mean"].to_numpy(dtype="float64"))
+    sd = specs["sd"].to_numpy(dtype="float64")
+    return np.divide(quantile * sd * 100, mean, out=np.zeros_like(sd), where=mean > 0)
+
+
+def sensitivity_rows(
+    stratum_factors: pd.DataFrame, *, step: float = SENSITIVITY_STEP
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]:
+    r"""One-at-a-time perturbations of the uncertain source rows, for Approach 1 propagation.
+
+    Parameters
+    ----------
+    stratum_factors : pandas.DataFrame
+        Resolved factors with the ``vocab.DRAW_COLUMNS``.
+    step : float, default SENSITIVITY_STEP
+        h, the relative perturbation [-].
+
+    Returns
+    -------
+    factors : pandas.DataFrame
+        The distinct resolved factors (column order of ``values``).
+    specs : pandas.DataFrame
+        :func:`source_rows` output.
+    values : numpy.ndarray
+        Factor values, shape (K + 1, factors): draw 0 at the means, draw k with the k-th
+        uncertain source row at mean x (1 + h) [unit of each factor].
+    parameters : pandas.DataFrame
+        ``draw`` (1..K), ``parameter`` (the source row key), ``uncertainty_pct`` [%]
+        (:func:`source_row_uncertainty_pct`) and ``relative_step`` [-].
+
+    Notes
+    -----
+    The parameters of the propagation are the source rows, as in the Monte Carlo: a table row
+    shared by several zones or strata is one parameter, so its terms are summed before Eq. 3.2
+    (correlated inputs, IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3.1).
+    """
+    factors = stratum_factors.drop_duplicates("factor_id").reset_index(drop=True)
+    specs = source_rows(factors)
+    uncertain = np.flatnonzero(specs["sd"].fillna(0).to_numpy(dtype="float64") > 0)
+    rows = np.tile(specs["mean"].to_numpy(dtype="float64"), (len(uncertain) + 1, 1))
+    rows[np.arange(1, len(uncertain) + 1), uncertain] *= 1 + step
+    parameters = pd.DataFrame({
+        "draw": np.arange(1, len(uncertain) + 1, dtype="int32"),
+        "parameter": specs["source_row"].to_numpy(dtype=object)[uncertain],
+        "uncertainty_pct": source_row_uncertainty_pct(specs)[uncertain],
+        "relative_step": step,
+    })  # fmt: skip
+    return factors, specs, _factor_values(factors, specs, rows), parameters
+
+
+def sensitivity_factor_draws(
+    stratum_factors: pd.DataFrame, *, step: float = SENSITIVITY_STEP
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`sensitivity_rows` as a ``factor_draws`` table (draw, factor_id, value) for the
+    engine's per-draw SQL models, and the parameters of its draws."""
+    factors, _, values, parameters = sensitivity_rows(stratum_factors, step=step)
+    draws = pd.DataFrame({
+        "draw": np.repeat(np.arange(len(values), dtype="int32"), len(factors)),
+        "factor_id": np.tile(factors["factor_id"].to_numpy(dtype=object), len(values)),
+        "value": values.ravel(),
+    })  # fmt: skip
+    return draws, parameters
+
+
+def sensitivity_stock_draws(
+    stratum_factors: pd.DataFrame,
+    *,
+    step: float = SENSITIVITY_STEP,
+    keys: Sequence[str] = STRATUM_KEYS,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """:func:`sensitivity_rows` as stock per hectare of each stratum and draw [t C ha-1]
+    (the shape of :func:`stratum_stock_draws`), and the parameters of its draws."""
+    factors, _, values, parameters = sensitivity_rows(stratum_factors, step=step)
+    strata, products = _stratum_products(stratum_factors, factors, values, keys)
+    return strata, products, parameters

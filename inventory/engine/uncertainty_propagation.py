@@ -4,12 +4,14 @@ The engine's Monte Carlo (IPCC Approach 2) leaves one row per draw, country, yea
 (``stock_change_draws``: draw 0 = every factor at its value). This module adds, per country,
 category and year (``uncertainty_analysis.sql``):
 
-* **Approach 1 propagation** (Eq. 3.1 and 3.2). Eq. 2.25 is linear in each factor, so the part
-  of a category's emissions proportional to a factor, ``c_f = f x dE/df``, is exactly the change
-  when that factor is doubled. The engine's own per-draw SQL models are rerun on "sensitivity
-  draws" (one draw per uncertain factor, that factor doubled; :func:`sensitivity_draws`), so the
-  propagation follows the engine whatever its approach (stratum areas, land units, matrices).
-  Terms sharing a factor are summed before Eq. 3.2 (correlated inputs, Sec. 3.2.3.1). Organic
+* **Approach 1 propagation** (Eq. 3.1 and 3.2). The parameters are the factor tables' source
+  rows, as in the Monte Carlo (one row shared by several zones or strata is one parameter). The
+  part of a category's emissions proportional to a parameter, ``c_f = f x dE/df``, is a forward
+  difference of the engine's own per-draw computation under one-at-a-time perturbations
+  (:func:`inventory.engine.uncertainty.sensitivity_rows`), so the propagation follows the
+  engine whatever its approach (stratum areas, land units, matrices); exact where E is linear
+  in the parameter (every factor of Eq. 2.25). Terms sharing a parameter are summed before
+  Eq. 3.2 (correlated inputs, Sec. 3.2.3.1). Organic
   soils: area x EF per stratum, the EF's printed 95 % interval, terms summed per EF.
 * **Monte Carlo intervals and trend**: percentiles of the draws; the trend from the base year
   evaluated draw by draw with the same draw for both years.
@@ -17,8 +19,8 @@ category and year (``uncertainty_analysis.sql``):
   totals.
 
 Built on ``stock_change_draws`` as the engine produces it (columns draw, country, year,
-land_use, land_use_category, dCO2_t_per_yr) and on the ``factor_draws`` input of its per-draw
-models (draw, factor_id, value), so it follows changes of the draw scheme.
+land_use, land_use_category, dCO2_t_per_yr) and on the engine's draw functions
+(:mod:`inventory.engine.uncertainty`), so it follows changes of the draw scheme.
 
 Method status: Eq. 3.1, 3.2 and the Table 3.2 columns I-M are taken from a secondary summary of
 IPCC 2006 Vol.1 Ch.3 (pp. 3.28-3.31) whose Table 3.2 sensitivities match an independent public
@@ -31,10 +33,9 @@ from __future__ import annotations
 from typing import Literal
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-from inventory.engine import organic, sql_models
+from inventory.engine import mineral, organic, sql_models, uncertainty
 
 Engine = Literal["stratum", "transitions"]
 # Table 3.2 note (type A sensitivity): the change of the trend for a 1 % increase of the
@@ -43,71 +44,33 @@ TYPE_A_STEP = 0.01
 # Activity data uncertainty E of Table 3.2: areas are taken as exact (no area uncertainty is
 # submitted), so column L is 0 and the trend uncertainty is that of the parameters.
 ACTIVITY_DATA_UNCERTAINTY_PCT = 0.0
-# The factor of a sensitivity draw: Eq. 2.25 is linear in each factor, so doubling it adds
-# exactly c_f = f x dE/df to the category's emissions.
-SENSITIVITY_MULTIPLIER = 2.0
-# The engine's per-draw models (input factor_draws) for each way of computing stock changes,
-# with the tables they read from the main connection.
-SENSITIVITY_MODELS = {
-    "stratum": (("land_use_stocks", "land_use_stocks"), ("stock_changes", "sensitivity_draws")),
-    "transitions": (
-        ("approach2_stock_change_draws", "stock_change_subcategory_draws"),
-        ("approach2_category_draws", "sensitivity_draws"),
-    ),
-}
+# The engine's per-draw models (input factor_draws) for stock changes on land transitions
+# (Approach 2/3 land units and change matrices), with the tables they read from the main
+# connection; stratum areas (Approach 1) go through the weights of stock_change_weights.sql.
+TRANSITION_MODELS = (
+    ("approach2_stock_change_draws", "stock_change_subcategory_draws"),
+    ("approach2_category_draws", "sensitivity_draws"),
+)
 SENSITIVITY_INPUTS = {
-    "stratum": ("land_areas", "stratum_factors"),
+    "stratum": ("stock_change_weights", "stratum_factors"),
     "transitions": ("approach2_transitions", "stratum_factors"),
 }
-
-
-def sensitivity_draws(stratum_factors: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Draw 0 with every factor at its value, then one draw per uncertain factor, doubled.
-
-    Parameters
-    ----------
-    stratum_factors : pandas.DataFrame
-        Resolved factors: ``factor_id``, ``value`` [t C ha-1 or -], ``uncertainty_pct`` [%].
-
-    Returns
-    -------
-    draws : pandas.DataFrame
-        ``factor_draws`` for the engine's per-draw models: ``draw`` (int32), ``factor_id``,
-        ``value``; in draw k (1..K) the k-th uncertain factor is at twice its value.
-    factors : pandas.DataFrame
-        ``draw``, ``factor_id``, ``uncertainty_pct`` [%] of the K uncertain factors.
-    """
-    unique = stratum_factors.drop_duplicates("factor_id")[["factor_id", "value",
-                                                           "uncertainty_pct"]]  # fmt: skip
-    uncertain = np.flatnonzero(unique["uncertainty_pct"].fillna(0).to_numpy() > 0)
-    values = np.tile(unique["value"].to_numpy(dtype="float64"), (len(uncertain) + 1, 1))
-    values[np.arange(1, len(uncertain) + 1), uncertain] *= SENSITIVITY_MULTIPLIER
-    ids = unique["factor_id"].to_numpy(dtype=object)
-    draws = pd.DataFrame({
-        "draw": np.repeat(np.arange(len(uncertain) + 1), len(ids)).astype("int32"),
-        "factor_id": np.tile(ids, len(uncertain) + 1),
-        "value": values.ravel(),
-    })  # fmt: skip
-    factors = pd.DataFrame({
-        "draw": np.arange(1, len(uncertain) + 1, dtype="int32"),
-        "factor_id": ids[uncertain],
-        "uncertainty_pct": unique["uncertainty_pct"].to_numpy(dtype="float64")[uncertain],
-    })  # fmt: skip
-    return draws, factors
 
 
 def category_sensitivities(
     con: duckdb.DuckDBPyConnection, engine: Engine, params: dict
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The engine's category emissions under the sensitivity draws (on a separate connection).
+    """The engine's category emissions under one-at-a-time perturbations of each uncertain
+    source row (on a separate connection).
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
         The connection the inventory ran on (holding ``stratum_factors`` and the engine's
-        inputs: ``land_areas`` for stratum areas, ``approach2_transitions`` otherwise).
+        inputs: ``stock_change_weights`` for stratum areas, ``approach2_transitions``
+        otherwise).
     engine : {"stratum", "transitions"}
-        Which per-draw models computed the stock changes.
+        Which per-draw computation gave the stock changes.
     params : dict
         The parameters of those models (transition_years, c_to_co2, first_year, last_year).
 
@@ -115,19 +78,28 @@ def category_sensitivities(
     -------
     draws : pandas.DataFrame
         ``stock_change_draws``-shaped rows (draw, country, year, land_use,
-        land_use_category, area_ha, dC_tc_per_yr, dCO2_t_per_yr) of the sensitivity draws.
-    factors : pandas.DataFrame
-        The draws' factors (:func:`sensitivity_draws`).
+        land_use_category, area_ha, dC_tc_per_yr, dCO2_t_per_yr): draw 0 at the table values,
+        draw k with the k-th uncertain source row perturbed
+        (:func:`inventory.engine.uncertainty.sensitivity_rows`).
+    parameters : pandas.DataFrame
+        ``draw``, ``parameter`` (source row), ``uncertainty_pct`` [%], ``relative_step`` [-].
     """
     stratum_factors = con.sql("SELECT * FROM stratum_factors").df()
-    draws, factors = sensitivity_draws(stratum_factors)
     work = sql_models.connect()
     for name in SENSITIVITY_INPUTS[engine]:  # fixed names, never from input
         sql_models.register(work, {name: con.sql(f"SELECT * FROM {name}").to_arrow_table()})
-    sql_models.register(work, {"factor_draws": draws})
-    for model, into in SENSITIVITY_MODELS[engine]:
-        sql_models.run_model(work, model, params, into=into)
-    return work.sql("SELECT * FROM sensitivity_draws").df(), factors
+    if engine == "stratum":
+        strata, stock_per_ha, parameters = uncertainty.sensitivity_stock_draws(stratum_factors)
+        weights = work.sql("SELECT * FROM stock_change_weights").df()
+        years = (params.get("first_year"), params.get("last_year"))
+        mineral.label_category_draws(work, weights, strata, stock_per_ha, years=years,
+                                     into="sensitivity_draws")  # fmt: skip
+    else:
+        draws, parameters = uncertainty.sensitivity_factor_draws(stratum_factors)
+        sql_models.register(work, {"factor_draws": draws})
+        for model, into in TRANSITION_MODELS:
+            sql_models.run_model(work, model, params, into=into)
+    return work.sql("SELECT * FROM sensitivity_draws").df(), parameters
 
 
 def uncertainty_analysis(

@@ -3,17 +3,19 @@
 --   and 3.2): for each category and each uncertain parameter f, the part of the category's
 --   emissions proportional to f, c_f = f x dE/df, with the parameter's relative uncertainty
 --   U_f [%, half-width of its 95 % interval].
---     mineral soils: Eq. 2.25 is linear in each factor (SOC_REF, F_LU, F_MG, F_I), so c_f is
---       exactly E(f doubled) - E: sensitivity_draws holds one draw per factor, the factor at
---       twice its value, all others at their values (draw 0 = every factor at its value);
+--     mineral soils: the parameters are the factor tables' source rows (as in the Monte
+--       Carlo); c_f = (E(f (1 + h)) - E) / h, the forward difference over sensitivity_draws,
+--       one draw per source row perturbed by the relative step h (draw 0 = every row at its
+--       value); exact where E is linear in f (every factor of Eq. 2.25);
 --     organic soils: E = A x EF (x GWP) per stratum and component, so c_f = the emissions of
 --       the strata using emission factor f (one factor per printed table row: component,
 --       source table, value and interval), U_f = (ci_high - ci_low) / 2 / |EF| x 100.
---   Strata sharing a factor are fully correlated through it, which is why the terms are summed
---   per factor here before Eq. 3.2 combines the (independent) factors.
+--   Strata sharing a parameter are fully correlated through it, which is why the terms are
+--   summed per parameter here before Eq. 3.2 combines the (independent) parameters.
 -- Grain: country, year, category, gas, factor
 -- Inputs: sensitivity_draws (draw, country, year, land_use_category, dCO2_t_per_yr),
---   sensitivity_factors (draw, factor_id, uncertainty_pct), organic_soil_emissions,
+--   sensitivity_factors (draw, parameter, uncertainty_pct, relative_step),
+--   organic_soil_emissions,
 --   organic_ef_intervals (stratum keys, component, ef, ci_low, ci_high, source_table).
 -- Params: none.
 -- Columns:
@@ -21,8 +23,8 @@
 --   year [yr]: inventory year
 --   category: reporting category (soil_category_emissions)
 --   gas: CO2, CH4 or N2O
---   factor: identifier of the uncertain parameter (factor_id of stratum_factors, or the
---     organic emission factor's component, table and value)
+--   factor: identifier of the uncertain parameter (the source row of a mineral-soil factor, or
+--     the organic emission factor's component, table and value)
 --   uncertainty_pct [%]: U_f, half-width of the parameter's 95 % interval as % of its value
 --   contribution_co2e_t [t CO2e/yr]: c_f, the category's emissions proportional to the
 --     parameter
@@ -35,8 +37,9 @@ WITH base AS (
 
 mineral AS (
     SELECT d.country, d.year, d.land_use_category AS category, 'CO2' AS gas,
-        f.factor_id AS factor, f.uncertainty_pct,
-        sum(d.dCO2_t_per_yr) - any_value(b.e) AS contribution_co2e_t
+        f.parameter AS factor, f.uncertainty_pct,
+        (sum(d.dCO2_t_per_yr) - any_value(b.e)) / any_value(f.relative_step)
+            AS contribution_co2e_t
     FROM sensitivity_draws AS d
     JOIN sensitivity_factors AS f USING (draw)
     JOIN base AS b USING (country, year, land_use_category)
