@@ -117,3 +117,15 @@ def test_national_totals_equal_approach_1_on_the_same_land(approach2_run):
     a2 = result.tables["stock_changes"].groupby("year")["dC_tc_per_yr"].sum()
     pd.testing.assert_series_equal(a1, a2, check_exact=False, rtol=1e-12)
     assert a2[2015] == pytest.approx(U1_DC + U2_DC)  # -121.5 + 12.7575 = -108.7425 t C/yr
+
+
+def test_partitioned_run_equals_one_pass(approach2_run):
+    """``soc-inventory run --partitions 2``: the same published tables as one pass."""
+    lake, one_pass = approach2_run
+    by_partition = compute_country(lake, "IRL", RunParameters(tier=1, mc_draws=0, partitions=2))
+    for name in ("soc_stocks", "stock_changes", "stock_change_totals",
+                 "stock_change_subcategories", "unfccc_tables"):  # fmt: skip
+        pd.testing.assert_frame_equal(
+            by_partition.tables[name], one_pass.tables[name], check_exact=False, rtol=1e-9,
+            obj=name,
+        )  # fmt: skip
