@@ -253,14 +253,15 @@ def test_gap_in_a_partition_names_the_unit_and_pickles(table):
 
 
 def test_object_store_through_fsspec(units, table):
-    """An fsspec URL (here the in-memory file system) is read like a local path."""
+    """fsspec URLs (here the in-memory file system) and their globs are read like local paths."""
     import fsspec
 
     fs = fsspec.filesystem("memory")
-    with fs.open("memory://lake/land_units/tile-0.parquet", "wb") as f:
-        units.to_parquet(f)
+    for k in range(2):
+        with fs.open(f"memory://test-partitioned/land_units/tile-{k}.parquet", "wb") as f:
+            units[units["unit_id"] % 2 == k].to_parquet(f)
     run = partitioned.compute_partitioned_inventory(
-        "memory://lake/land_units/tile-0.parquet", table, partitions=2, mc_draws=0
+        "memory://test-partitioned/land_units/*.parquet", table, partitions=2, mc_draws=0
     )
     expected = approach2.compute_land_unit_inventory(units, table, mc_draws=0)
     pd.testing.assert_frame_equal(

@@ -129,3 +129,30 @@ def test_partitioned_run_equals_one_pass(approach2_run):
             by_partition.tables[name], one_pass.tables[name], check_exact=False, rtol=1e-9,
             obj=name,
         )  # fmt: skip
+
+
+def test_partitioned_run_inside_a_dask_task_uses_the_cluster(approach2_run, monkeypatch):
+    """As under ``run --dask``: the country task submits its partitions to its own cluster."""
+    from distributed import Client, LocalCluster
+
+    from inventory.engine import partitioned
+
+    lake, one_pass = approach2_run
+    used = []
+    original = partitioned.compute_partitioned_inventory
+
+    def spy(*args, executor=None, **kwargs):
+        used.append(type(executor).__name__)
+        return original(*args, executor=executor, **kwargs)
+
+    monkeypatch.setattr(partitioned, "compute_partitioned_inventory", spy)
+    params = RunParameters(tier=1, mc_draws=0, partitions=3)
+    kwargs = {"n_workers": 2, "threads_per_worker": 1, "processes": False,
+              "dashboard_address": None}  # fmt: skip
+    with LocalCluster(**kwargs) as cluster, Client(cluster) as client:
+        result = client.submit(compute_country, lake, "IRL", params, pure=False).result()
+    assert used == ["DaskExecutor"]
+    pd.testing.assert_frame_equal(
+        result.tables["stock_changes"], one_pass.tables["stock_changes"], check_exact=False,
+        rtol=1e-9,
+    )  # fmt: skip
