@@ -217,15 +217,22 @@ def test_plan_by_size(units, monkeypatch):
     assert len(partitioned.plan_partitions(units, partitions=7)) == 7
 
 
-def test_every_unit_is_in_exactly_one_partition(tiles):
+def test_every_row_is_in_exactly_one_partition(units, tmp_path):
+    """Units never split; a row without unit_id (intake refuses them) is not lost either."""
+    ordered = units.sort_values(["unit_id", "year"], ignore_index=True).astype({"unit_id": "Int64"})
+    ordered.loc[len(ordered)] = ordered.iloc[0]  # a copy of the first row, without its id
+    ordered.loc[len(ordered) - 1, "unit_id"] = pd.NA
+    pq.write_table(pa.Table.from_pandas(ordered, preserve_index=False), tmp_path / "u.parquet",
+                   row_group_size=3000)  # fmt: skip
     for kind in ("range", "hash"):
-        plan = partitioned.plan_partitions(unit_layout.as_source(tiles), partitions=3, kind=kind)
-        seen = []
-        for part in plan:
-            con = duckdb.connect()
-            rel = partitioned._relation(con, part)
-            seen += [r[0] for r in rel.aggregate("unit_id", "unit_id").fetchall()]
-        assert sorted(seen) == list(range(N_UNITS)), kind
+        source = unit_layout.as_source(tmp_path / "u.parquet")
+        seen: list = []
+        for part in partitioned.plan_partitions(source, partitions=3, kind=kind):
+            rows = partitioned._relation(duckdb.connect(), part).aggregate("unit_id, count(*)")
+            seen += rows.fetchall()
+        ids = sorted((i for i, _ in seen), key=lambda i: -1 if i is None else i)
+        assert ids == [None, *range(N_UNITS)], kind  # each unit id in one partition only
+        assert sum(n for _, n in seen) == len(ordered), kind
 
 
 def test_range_on_a_frame_is_refused(units):

@@ -217,8 +217,9 @@ def _relation(con: duckdb.DuckDBPyConnection, partition: Partition) -> duckdb.Du
         rel = rel.filter(bucket == ConstantExpression(partition.index))
     if partition.kind == "range" and partition.lo is not None:
         rel = rel.filter(unit >= ConstantExpression(partition.lo))
-    if partition.kind == "range" and partition.hi is not None:
-        rel = rel.filter(unit < ConstantExpression(partition.hi))
+    if partition.kind == "range" and partition.hi is not None:  # NULL ids: the first range
+        below = unit < ConstantExpression(partition.hi)
+        rel = rel.filter(below | unit.isnull() if partition.lo is None else below)
     columns = [
         ConstantExpression(country).alias(c) if c == "country" and country else ColumnExpression(c)
         for c in LAND_UNIT_COLUMNS
