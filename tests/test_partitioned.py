@@ -122,9 +122,10 @@ def _hand_units() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_hand_computed_national_total_over_three_partitions(table):
+@pytest.mark.parametrize("partitions", [3, 10])  # 10: most partitions have no unit at all
+def test_hand_computed_national_total_over_partitions(table, partitions):
     run = partitioned.compute_partitioned_inventory(
-        _hand_units(), table, partitions=3, mc_draws=0, first_year=2000
+        _hand_units(), table, partitions=partitions, mc_draws=0, first_year=2000
     )
     totals = run.inventory.stock_change_totals.set_index(["year", "scope", "land_use"])
     assert totals.loc[(2015, "national", "all"), "dC_tc_per_yr"] == pytest.approx(-4.96, abs=1e-9)
