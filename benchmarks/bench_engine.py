@@ -99,6 +99,7 @@ def phase_engine(path: str, draws: int) -> dict:
             "soc_stocks_rows": len(out.soc_stocks),
             "stock_changes_rows": len(out.stock_changes),
             "national_dc_last_year": float(national.dC_tc_per_yr.iloc[-1]),
+            "tables": _compared_tables(out),
         }
 
     return _timed(run)
@@ -119,9 +120,34 @@ def phase_partitioned(path: str, draws: int, partitions: int) -> dict:
             "kinds": sorted({p.kind for p in out.partitions}),
             "partition_pass_s": out.seconds,
             "national_dc_last_year": float(national.dC_tc_per_yr.iloc[-1]),
+            "tables": _compared_tables(out.inventory),
         }
 
     return _timed(run)
+
+
+COMPARED = {  # table -> its numeric outputs; compared between the one-pass and partitioned runs
+    "soc_stocks": ["area_ha", "stock_tc"],
+    "stock_changes": ["area_ha", "dC_tc_per_yr", "ci_low", "ci_high"],
+    "stock_change_totals": ["area_ha", "dC_tc_per_yr", "ci_low", "ci_high", "dco2_ci_low"],
+    "stock_change_subcategories": ["area_ha", "dC_tc_per_yr", "ci_low", "ci_high"],
+}
+
+
+def _compared_tables(inventory) -> dict[str, pd.DataFrame]:
+    return {name: getattr(inventory, name) for name in COMPARED}
+
+
+def max_relative_difference(a: dict, b: dict) -> float:
+    """Largest |a - b| / max(|a|, 1) over the compared tables (same rows, same order)."""
+    worst = 0.0
+    for name, columns in COMPARED.items():
+        x, y = a[name][columns].to_numpy(float), b[name][columns].to_numpy(float)
+        if x.shape != y.shape:
+            return float("inf")
+        gap = np.abs(x - y) / np.maximum(np.abs(x), 1.0)
+        worst = max(worst, float(np.nanmax(gap)))
+    return worst
 
 
 def _density(land_units: pd.DataFrame) -> pd.DataFrame:
@@ -256,6 +282,9 @@ def main() -> None:
     figures["scan"] = _in_process(phase_scan, str(path))
     figures["engine"] = _in_process(phase_engine, str(path), args.draws)
     figures["partitioned"] = _in_process(phase_partitioned, str(path), args.draws, args.partitions)
+    figures["partitioned"]["max_relative_difference"] = max_relative_difference(
+        figures["engine"]["result"].pop("tables"), figures["partitioned"]["result"].pop("tables")
+    )
     pandas_units = min(args.pandas_units, args.units)
     figures["pandas"] = _in_process(phase_pandas, str(path), pandas_units)
     polars_units = min(args.polars_units, args.units)
@@ -296,6 +325,10 @@ def _table(f: dict) -> str:
         f"| {name} | {w:.1f} | {c:.1f} | {r:.2f} | {w / s['wall_s']:.2f} | {c / s['cpu_s']:.2f} |"
         for name, w, c, r in rows
     ]
+    lines.append(
+        f"partitioned vs one pass: max relative difference {q['max_relative_difference']:.1e} "
+        "over stocks, categories, totals, sub-categories and their 95 % intervals"
+    )
     for name in ("pandas", "polars"):
         p = f[name]
         lines.append(
