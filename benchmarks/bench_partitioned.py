@@ -10,6 +10,9 @@ unit-id range partitions read only their own tiles.
   processes (1 thread each; DuckDB threads = cores / workers, at least 1), same partitions;
   wall, CPU (workers + client) and peak RSS of every worker, efficiency = T(1) / (n x T(n)),
   and the national totals of every run compared with the 1-worker run (to agree to 1e-9).
+* ``one-pass``: all the units in one DuckDB pass (``compute_land_unit_inventory``) bounded by
+  ``--memory`` (DuckDB spills the rest to ``--temp-dir``), its national totals compared with
+  an ``out-of-core`` result (``--compare out-of-core.json``).
 
     python benchmarks/bench_partitioned.py out-of-core --data /data/lu_100m --memory 3GB \\
         --temp-dir /data/spill --json oc.json
@@ -65,6 +68,30 @@ def out_of_core(args: argparse.Namespace) -> dict:
     return result
 
 
+def one_pass(args: argparse.Namespace) -> dict:
+    from inventory.engine import approach2, factors, partitioned
+
+    os.environ["SOILC_ENGINE_MEMORY"] = args.memory
+    os.environ["SOILC_ENGINE_TEMP_DIR"] = str(args.temp_dir)
+    before, started = _rusage(), time.perf_counter()
+    out = approach2.compute_land_unit_inventory(
+        f"{args.data}/*.parquet", factors.factor_table("2019"), mc_draws=args.draws,
+        con=partitioned.partition_connection(),
+    )  # fmt: skip
+    after = _rusage()
+    result = {
+        "wall_s": time.perf_counter() - started, "cpu_s": after["cpu_s"] - before["cpu_s"],
+        "peak_rss_gb": after["peak_rss_gb"], "totals": out.stock_change_totals,
+    }  # fmt: skip
+    if args.compare:
+        other = pd.DataFrame(json.loads(args.compare.read_text())["run"]["totals"])
+        mine = out.stock_change_totals.query("scope == 'national'").set_index("year")
+        result["max_relative_difference"] = _difference(
+            other.set_index("year")[COMPARED], mine.loc[other["year"], COMPARED]
+        )
+    return result
+
+
 def _worker_usage() -> dict[str, float]:
     return _rusage()
 
@@ -112,7 +139,7 @@ def _files(folder: Path) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("out-of-core", "scaling"))
+    parser.add_argument("mode", choices=("out-of-core", "scaling", "one-pass"))
     parser.add_argument("--data", type=Path, required=True, help="folder of Parquet tiles")
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--partition-units", type=int, default=10_000_000)
@@ -121,11 +148,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--scaling-files", type=int, default=4)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--compare", type=Path, default=None, help="out-of-core JSON (one-pass)")
     args = parser.parse_args()
     args.temp_dir.mkdir(parents=True, exist_ok=True)
     figures = {"mode": args.mode, "load_average_start": os.getloadavg()}
     if args.mode == "out-of-core":
         figures["run"] = out_of_core(args)
+    elif args.mode == "one-pass":
+        figures["run"] = one_pass(args)
     else:
         figures["runs"] = scaling(args)
     figures["load_average_end"] = os.getloadavg()
