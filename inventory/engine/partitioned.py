@@ -23,8 +23,9 @@ The run (:func:`compute_partitioned_inventory`):
    (a tree of :func:`combine_partials`) **before** the percentiles are taken, with the same
    SQL models as the single-machine engine.
 
-Executors: :class:`InProcess` (default: partitions one after the other in this process, so the
-memory needed is one partition's) or :class:`DaskExecutor` (a ``distributed.Client``).
+Executors (:mod:`inventory.engine.executors`): ``InProcess`` (default: partitions one after
+the other in this process, so the memory needed is one partition's) or ``DaskExecutor`` (a
+``distributed.Client``).
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ from __future__ import annotations
 import math
 import operator
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
@@ -45,6 +45,13 @@ import pyarrow as pa
 from inventory.core import units
 from inventory.core.settings import get_settings
 from inventory.engine import approach2, mineral, sql_models, unit_layout
+from inventory.engine.executors import DaskExecutor, Executor, InProcess, executor_here
+
+__all__ = [
+    "DaskExecutor", "Executor", "InProcess", "LandUnitSource", "Partition", "PartitionedInventory",
+    "combine_partials", "compute_partitioned_inventory", "executor_here", "partition_connection",
+    "partition_stock_change_draws", "partition_transitions", "plan_partitions",
+]  # fmt: skip
 
 PartitionKind = Literal["range", "hash"]
 LAND_UNIT_COLUMNS = ("country", "unit_id", "year", "climate_zone", "soil_class", "land_use",
@@ -89,62 +96,6 @@ class PartitionedInventory:
     inventory: mineral.MineralInventory
     partitions: list[Partition]
     seconds: list[float]
-
-
-class Executor(Protocol):
-    """Where partition tasks run: ``submit`` returns a handle, ``gather`` the values."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any: ...
-    def scatter(self, data: Any) -> Any: ...
-    def gather(self, handles: list[Any]) -> list[Any]: ...
-
-
-class InProcess:
-    """Runs each task at once in this process: partitions one after the other."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        return fn(*args, **kwargs)
-
-    def scatter(self, data: Any) -> Any:
-        return data
-
-    def gather(self, handles: list[Any]) -> list[Any]:
-        return list(handles)
-
-
-class DaskExecutor:
-    """Tasks on a Dask cluster; results stay on the workers until gathered."""
-
-    def __init__(self, client: Any):
-        self.client = client
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False, **kwargs)
-
-    def scatter(self, data: Any) -> Any:
-        return self.client.scatter(data, broadcast=True)  # one copy per worker
-
-    def gather(self, handles: list[Any]) -> list[Any]:
-        return list(self.client.gather(handles))
-
-
-@contextmanager
-def executor_here() -> Iterator[Executor]:
-    """A :class:`DaskExecutor` on the cluster when called inside a Dask task, else in-process.
-
-    Inside a Dask task (e.g. the per-country task of ``soc-inventory run --dask``) the partitions
-    go to the same cluster through ``distributed.worker_client`` (the task leaves the worker's
-    thread pool while it waits, so it does not block its own partitions).
-    """
-    try:
-        from distributed import get_worker, worker_client
-
-        get_worker()
-    except (ImportError, ValueError):
-        yield InProcess()
-        return
-    with worker_client() as client:
-        yield DaskExecutor(client)
 
 
 def plan_partitions(
