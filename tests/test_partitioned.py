@@ -191,7 +191,15 @@ def test_combine_partials_sums_by_grain():
     }  # fmt: skip
 
 
-def test_combine_refuses_tables_that_are_not_additive():
+@pytest.mark.parametrize("model", ["soc_stocks", "stock_change_uncertainty"])
+def test_combine_refuses_tables_that_are_not_additive(model):
+    """Factors (soc_stocks) and percentiles (ci_low [t C/yr]) do not add over partitions."""
+    with pytest.raises(ValueError, match=f"{model}: not a sum over land units"):
+        partitioned.combine_partials(model, pa.table({"x": [1]}))
+
+
+def test_combine_refuses_a_listed_model_with_a_non_additive_column(monkeypatch):
+    monkeypatch.setattr(partitioned, "ADDITIVE_MODELS", frozenset({"soc_stocks"}))
     with pytest.raises(ValueError, match=r"soc_stocks: column\(s\) \['soc_ref'"):
         partitioned.combine_partials("soc_stocks", pa.table({"x": [1]}))
 

@@ -56,6 +56,13 @@ __all__ = [
 PartitionKind = Literal["range", "hash"]
 LAND_UNIT_COLUMNS = ("country", "unit_id", "year", "climate_zone", "soil_class", "land_use",
                      "management", "input", "area_ha")  # fmt: skip
+# SQL models whose every row is a sum over land units, so that their tables on disjoint sets of
+# units add up to the table on all of them (Eq. 2.25 is linear in the units). A percentile, a
+# mean or a factor is not such a sum: add a model here only when all its measures are.
+ADDITIVE_MODELS = frozenset({
+    "approach2_transitions", "approach2_land_areas", "approach2_stock_change_draws",
+    "approach2_category_draws",
+})  # fmt: skip
 # Units of additive columns: a partial table's column with one of these units is summed over
 # partitions; the key columns are the model's Grain and its unit-less labels.
 ADDITIVE_UNITS = frozenset({"ha", "t C", "t C/yr", "t CO2/yr", "t CO2e/yr", "count"})
@@ -242,7 +249,7 @@ def combine_partials(model: str, *partials: pa.Table) -> pa.Table:
     Parameters
     ----------
     model : str
-        SQL model whose header says the grain and the units (``inventory/engine/sql``).
+        SQL model in ``ADDITIVE_MODELS``; its header gives the grain and the units.
     *partials : pyarrow.Table
         Its results on disjoint sets of land units.
 
@@ -255,9 +262,11 @@ def combine_partials(model: str, *partials: pa.Table) -> pa.Table:
     Raises
     ------
     ValueError
-        A column is neither a key nor additive (e.g. a factor or a percentile): such a table
-        cannot be summed over partitions.
+        The model is not in ``ADDITIVE_MODELS`` (e.g. percentiles, factors), or a column is
+        neither a key nor in an additive unit: such a table cannot be summed over partitions.
     """
+    if model not in ADDITIVE_MODELS:
+        raise ValueError(f"{model}: not a sum over land units, its partial tables do not add up")
     header, _ = sql_models.load_model(model)
     keys = [c.name for c in header.columns if c.name in header.grain or c.unit is None]
     sums = [c.name for c in header.columns if c.name not in keys]
