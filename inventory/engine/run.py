@@ -21,16 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 import inventory
-from inventory.engine import (
-    approach2,
-    factors,
-    indicators,
-    mineral,
-    organic,
-    partitioned,
-    sql_models,
-    tier2,
-)
+from inventory.engine import approach2, factors, indicators, mineral, organic, sql_models, tier2
 from inventory.harmonise.store import harmonised_manifest, read_harmonised
 from inventory.lake.zones import Lake, sha256_file, utc_now
 
@@ -158,6 +149,8 @@ def _mineral(lake, country, params, record, table, years, con) -> mineral.Minera
 
 def _partitioned(lake, country, params, table, years, con) -> mineral.MineralInventory:
     """Approach 2/3 by partitions of the land units, read by each partition from the lake."""
+    from inventory.engine import partitioned  # only runs with --partitions need it
+
     path = lake.harmonised("land_units", country) / "part-0.parquet"
     if not path.exists():
         raise FileNotFoundError(
