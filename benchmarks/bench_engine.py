@@ -6,10 +6,17 @@ Three ways over the same zstd Parquet of land units x years (benchmarks/generate
 2. the engine (``inventory.engine.approach2.compute_land_unit_inventory``) with IPCC 2019
    defaults and a Monte Carlo of ``--draws`` iterations (soc_stocks, stock_changes, totals,
    sub-categories);
-3. plain pandas, the same equations (IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per unit, remaining vs
+3. the partitioned engine (``inventory.engine.partitioned``) in this process, ``--partitions``
+   unit-id ranges one after the other (same outputs; bounded memory);
+4. plain pandas, the same equations (IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per unit, remaining vs
    converted), deterministic only (no factor resolution, no Monte Carlo: less work than the
    engine), on the first ``--pandas-units`` units and extrapolated linearly to all units. The
-   engine is run on the same subsample and both results are compared (they must agree).
+   engine is run on the same subsample and both results are compared (they must agree);
+5. Polars (``benchmarks/polars_reference.py``), the same equations as pandas, same subsample
+   (``--polars-units``; all units if it fits), compared with the engine in the same way.
+
+DuckDB runs with ``$SOILC_ENGINE_MEMORY`` / ``$SOILC_ENGINE_TEMP_DIR`` when set (the machine is
+shared: keep memory bounded).
 
 Each phase runs in its own process, so peak RSS and CPU seconds are per phase. CPU seconds are
 reported because the machine may be shared: wall time on a loaded host says little, CPU time
@@ -17,6 +24,8 @@ divided by the cores used is the time on an idle one.
 
     python benchmarks/bench_engine.py --units 1000000 --years 30
     python benchmarks/bench_engine.py --units 10000000 --years 30 --pandas-units 250000
+    SOILC_ENGINE_MEMORY=6GB SOILC_ENGINE_TEMP_DIR=/data/spill \
+        python benchmarks/bench_engine.py --data /data/lu_10m.parquet --units 10000000
 """
 
 from __future__ import annotations
@@ -60,10 +69,10 @@ def _timed(function, *args, **kwargs) -> dict:
 
 def phase_scan(path: str) -> dict:
     """Bare DuckDB scan: read every column once."""
-    import duckdb
+    from inventory.engine.partitioned import partition_connection
 
     def scan():
-        con = duckdb.connect()
+        con = partition_connection()
         return con.execute(
             "SELECT count(*), min(country), max(unit_id), min(year), max(year), "
             "max(climate_zone), max(soil_class), max(land_use), max(management), max(input), "
@@ -77,19 +86,68 @@ def phase_scan(path: str) -> dict:
 def phase_engine(path: str, draws: int) -> dict:
     """The engine on the Parquet file, IPCC 2019 defaults, ``draws`` Monte Carlo draws."""
     from inventory.engine import approach2, factors
+    from inventory.engine.partitioned import partition_connection
 
     table = factors.factor_table("2019")
 
     def run():
-        out = approach2.compute_land_unit_inventory(path, table, mc_draws=draws)
+        out = approach2.compute_land_unit_inventory(
+            path, table, mc_draws=draws, con=partition_connection()
+        )
         national = out.stock_change_totals.query("scope == 'national'")
         return {
             "soc_stocks_rows": len(out.soc_stocks),
             "stock_changes_rows": len(out.stock_changes),
             "national_dc_last_year": float(national.dC_tc_per_yr.iloc[-1]),
+            "tables": _compared_tables(out),
         }
 
     return _timed(run)
+
+
+def phase_partitioned(path: str, draws: int, partitions: int) -> dict:
+    """The partitioned engine in this process: ``partitions`` unit-id ranges in turn."""
+    from inventory.engine import factors, partitioned
+
+    table = factors.factor_table("2019")
+
+    def run():
+        out = partitioned.compute_partitioned_inventory(
+            path, table, partitions=partitions, mc_draws=draws
+        )
+        national = out.inventory.stock_change_totals.query("scope == 'national'")
+        return {
+            "kinds": sorted({p.kind for p in out.partitions}),
+            "partition_pass_s": out.seconds,
+            "national_dc_last_year": float(national.dC_tc_per_yr.iloc[-1]),
+            "tables": _compared_tables(out.inventory),
+        }
+
+    return _timed(run)
+
+
+COMPARED = {  # table -> its numeric outputs; compared between the one-pass and partitioned runs
+    "soc_stocks": ["area_ha", "stock_tc"],
+    "stock_changes": ["area_ha", "dC_tc_per_yr", "ci_low", "ci_high"],
+    "stock_change_totals": ["area_ha", "dC_tc_per_yr", "ci_low", "ci_high", "dco2_ci_low"],
+    "stock_change_subcategories": ["area_ha", "dC_tc_per_yr", "ci_low", "ci_high"],
+}
+
+
+def _compared_tables(inventory) -> dict[str, pd.DataFrame]:
+    return {name: getattr(inventory, name) for name in COMPARED}
+
+
+def max_relative_difference(a: dict, b: dict) -> float:
+    """Largest |a - b| / max(|a|, 1) over the compared tables (same rows, same order)."""
+    worst = 0.0
+    for name, columns in COMPARED.items():
+        x, y = a[name][columns].to_numpy(float), b[name][columns].to_numpy(float)
+        if x.shape != y.shape:
+            return float("inf")
+        gap = np.abs(x - y) / np.maximum(np.abs(x), 1.0)
+        worst = max(worst, float(np.nanmax(gap)))
+    return worst
 
 
 def _density(land_units: pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +222,32 @@ def phase_pandas(path: str, n_units: int) -> dict:
     }
 
 
+def phase_polars(path: str, n_units: int) -> dict:
+    """Polars on the first ``n_units`` units (lazy scan); checked against the engine."""
+    import polars as pl
+    from polars_reference import polars_stock_changes
+
+    from inventory.engine import approach2, factors
+
+    land_units = pd.read_parquet(path, filters=[("unit_id", "<", n_units)])  # not timed
+    density = pl.from_pandas(_density(land_units))
+    lazy = pl.scan_parquet(path).filter(pl.col("unit_id") < n_units)
+    computed = _timed(polars_stock_changes, lazy, density)
+    engine = approach2.compute_land_unit_inventory(
+        land_units, factors.factor_table("2019"), mc_draws=0
+    ).stock_changes
+    keys = ["country", "year", "land_use", "land_use_category"]
+    ours = engine.set_index(keys)[["area_ha", "dC_tc_per_yr"]]
+    theirs = computed["result"].to_pandas().set_index(keys).reindex(ours.index)
+    gap = float((ours - theirs).abs().to_numpy().max())
+    scale = float(max(ours["dC_tc_per_yr"].abs().max(), 1.0))
+    return {
+        "rows": len(land_units), "wall_s": computed["wall_s"], "cpu_s": computed["cpu_s"],
+        "peak_rss_gb": computed["peak_rss_gb"], "max_abs_difference": gap,
+        "relative_difference": gap / scale,
+    }  # fmt: skip
+
+
 def _in_process(function, *args):
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         return pool.submit(function, *args).result()
@@ -175,6 +259,8 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=30)
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--pandas-units", type=int, default=250_000)
+    parser.add_argument("--polars-units", type=int, default=250_000)
+    parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument(
         "--data", type=Path, default=None, help="Parquet path (generated if absent)"
     )
@@ -195,47 +281,62 @@ def main() -> None:
     figures["load_average_start"] = os.getloadavg()
     figures["scan"] = _in_process(phase_scan, str(path))
     figures["engine"] = _in_process(phase_engine, str(path), args.draws)
+    figures["partitioned"] = _in_process(phase_partitioned, str(path), args.draws, args.partitions)
+    figures["partitioned"]["max_relative_difference"] = max_relative_difference(
+        figures["engine"]["result"].pop("tables"), figures["partitioned"]["result"].pop("tables")
+    )
     pandas_units = min(args.pandas_units, args.units)
     figures["pandas"] = _in_process(phase_pandas, str(path), pandas_units)
-    factor = args.units / pandas_units
-    figures["pandas"]["extrapolated_wall_s"] = figures["pandas"]["wall_s"] * factor
-    figures["pandas"]["extrapolated_cpu_s"] = figures["pandas"]["cpu_s"] * factor
+    polars_units = min(args.polars_units, args.units)
+    figures["polars"] = _in_process(phase_polars, str(path), polars_units)
+    for name, n in (("pandas", pandas_units), ("polars", polars_units)):
+        figures[name]["units"] = n
+        figures[name]["extrapolated_wall_s"] = figures[name]["wall_s"] * args.units / n
+        figures[name]["extrapolated_cpu_s"] = figures[name]["cpu_s"] * args.units / n
     figures["load_average_end"] = os.getloadavg()
-    print(_table(figures, pandas_units))
+    print(_table(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str))
 
 
-def _table(f: dict, pandas_units: int) -> str:
-    p, e, s = f["pandas"], f["engine"], f["scan"]
+def _table(f: dict) -> str:
+    e, s, q = f["engine"], f["scan"], f["partitioned"]
     rows = [
         ("bare DuckDB scan (all columns)", s["wall_s"], s["cpu_s"], s["peak_rss_gb"]),
-        (
-            f"engine: Approach 2/3 + Monte Carlo ({f['draws']} draws)",
-            e["wall_s"], e["cpu_s"], e["peak_rss_gb"],
-        ),
-        (
-            f"pandas, {pandas_units:,} units x {f['years']} yr (measured)",
-            p["wall_s"], p["cpu_s"], p["peak_rss_gb"],
-        ),
-        ("pandas, extrapolated to all units", p["extrapolated_wall_s"], p["extrapolated_cpu_s"],
-         float("nan")),
+        (f"engine: Approach 2/3 + Monte Carlo ({f['draws']} draws)",
+         e["wall_s"], e["cpu_s"], e["peak_rss_gb"]),
+        (f"partitioned engine, {len(q['result']['partition_pass_s'])} partitions in turn",
+         q["wall_s"], q["cpu_s"], q["peak_rss_gb"]),
     ]  # fmt: skip
+    for name in ("pandas", "polars"):
+        p = f[name]
+        rows.append((f"{name}, {p['units']:,} units (measured)", p["wall_s"], p["cpu_s"],
+                     p["peak_rss_gb"]))  # fmt: skip
+        rows.append((f"{name}, extrapolated to all units", p["extrapolated_wall_s"],
+                     p["extrapolated_cpu_s"], float("nan")))  # fmt: skip
     lines = [
         f"{f['units']:,} units x {f['years']} years = {f['rows']:,} rows, "
         f"Parquet {f['parquet_mb']:.0f} MB; load average {f['load_average_start'][0]:.1f} -> "
         f"{f['load_average_end'][0]:.1f} on {os.cpu_count()} cores",
-        "| phase | wall s | CPU s | peak RSS GB |",
-        "|---|---|---|---|",
+        "| phase | wall s | CPU s | peak RSS GB | wall / scan | CPU / scan |",
+        "|---|---|---|---|---|---|",
     ]
-    lines += [f"| {name} | {w:.1f} | {c:.1f} | {r:.2f} |" for name, w, c, r in rows]
+    lines += [
+        f"| {name} | {w:.1f} | {c:.1f} | {r:.2f} | {w / s['wall_s']:.2f} | {c / s['cpu_s']:.2f} |"
+        for name, w, c, r in rows
+    ]
     lines.append(
-        f"pandas read of the subsample {p['read_wall_s']:.1f} s (not counted); engine on the same "
-        f"subsample {p['engine_same_units_wall_s']:.1f} s; max |engine - pandas| = "
-        f"{p['max_abs_difference']:.3g} (relative {p['relative_difference']:.1e}); "
-        f"speed-up vs pandas (CPU, extrapolated): {p['extrapolated_cpu_s'] / e['cpu_s']:.1f}x, "
-        f"(wall): {p['extrapolated_wall_s'] / e['wall_s']:.1f}x"
+        f"partitioned vs one pass: max relative difference {q['max_relative_difference']:.1e} "
+        "over stocks, categories, totals, sub-categories and their 95 % intervals"
     )
+    for name in ("pandas", "polars"):
+        p = f[name]
+        lines.append(
+            f"{name}: max |engine - {name}| = {p['max_abs_difference']:.3g} t C/yr (relative "
+            f"{p['relative_difference']:.1e}); engine faster by "
+            f"{p['extrapolated_wall_s'] / e['wall_s']:.1f}x wall, "
+            f"{p['extrapolated_cpu_s'] / e['cpu_s']:.1f}x CPU"
+        )
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ once and 2 % of them go through a 5-year grass ley and back (a recurring state),
 D = 20 yr transition, the remaining/converted split and the A-B-A path are all exercised.
 
     python benchmarks/generate_national.py --units 1000000 --years 30 --out /tmp/lu_1m.parquet
+    python benchmarks/generate_national.py --units 100000000 --files 10 --out /data/lu_100m/
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ WITH units AS (
         hash($seed, range, 3) AS h_lu, hash($seed, range, 4) AS h_state,
         hash($seed, range, 5) AS h_change, hash($seed, range, 6) AS h_year,
         hash($seed, range, 7) AS h_target, hash($seed, range, 8) AS h_area
-    FROM range($n_units)
+    FROM range($first_unit, $first_unit + $n_units)
 ),
 
 start AS (
@@ -103,13 +104,24 @@ FROM unit_years
 
 
 def generate_land_units(
-    out: Path, *, n_units: int, n_years: int = 30, first_year: int = 1991, seed: int = 42
+    out: Path,
+    *,
+    n_units: int,
+    n_years: int = 30,
+    first_year: int = 1991,
+    seed: int = 42,
+    first_unit: int = 0,
 ) -> float:
-    """Write the synthetic land units to ``out`` (Parquet); returns the seconds taken."""
+    """Write units ``first_unit`` .. ``first_unit + n_units - 1`` to ``out`` (Parquet); seconds.
+
+    A unit's rows depend only on (seed, unit_id), so files written with consecutive
+    ``first_unit`` ranges together equal one file of all the units.
+    """
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")  # row order is irrelevant here
     params = {
-        "seed": seed, "n_units": n_units, "n_years": n_years, "first_year": first_year,
+        "seed": seed, "n_units": n_units, "first_unit": first_unit, "n_years": n_years,
+        "first_year": first_year,
         "zones": ZONES, "soils": SOILS, "land_uses": [s[0] for s in STATES],
         "managements": [s[1] for s in STATES], "inputs": [s[2] for s in STATES],
         "cropland": CROPLAND, "notill": NOTILL, "grassland": GRASSLAND, "settlements": SETTLEMENTS,
@@ -128,13 +140,44 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=1_000_000)
     parser.add_argument("--years", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--files", type=int, default=1,
+        help="write a folder of this many files (tiles of consecutive unit ids) instead of one",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    seconds = generate_land_units(args.out, n_units=args.units, n_years=args.years, seed=args.seed)
-    size = args.out.stat().st_size / 1e6
+    if args.files == 1:
+        seconds = generate_land_units(
+            args.out, n_units=args.units, n_years=args.years, seed=args.seed
+        )
+        size = args.out.stat().st_size
+    else:
+        seconds, size = generate_tiles(
+            args.out, n_units=args.units, n_years=args.years, seed=args.seed, n_files=args.files
+        )
     print(
-        f"{args.units} units x {args.years} years -> {args.out} ({size:.0f} MB) in {seconds:.1f} s"
+        f"{args.units} units x {args.years} years -> {args.out} ({size / 1e6:.0f} MB) "
+        f"in {seconds:.1f} s"
     )
+
+
+def generate_tiles(
+    out: Path, *, n_units: int, n_years: int, seed: int, n_files: int
+) -> tuple[float, int]:
+    """``out/part-NNN.parquet``, each a consecutive range of unit ids; (seconds, bytes)."""
+    out.mkdir(parents=True, exist_ok=True)
+    per_file = -(-n_units // n_files)
+    seconds, size = 0.0, 0
+    for k in range(n_files):
+        first = k * per_file
+        count = min(per_file, n_units - first)
+        path = out / f"part-{k:03d}.parquet"
+        if count > 0 and not path.exists():
+            seconds += generate_land_units(
+                path, n_units=count, n_years=n_years, seed=seed, first_unit=first
+            )
+        size += path.stat().st_size if path.exists() else 0
+    return seconds, size
 
 
 if __name__ == "__main__":

@@ -117,3 +117,42 @@ def test_national_totals_equal_approach_1_on_the_same_land(approach2_run):
     a2 = result.tables["stock_changes"].groupby("year")["dC_tc_per_yr"].sum()
     pd.testing.assert_series_equal(a1, a2, check_exact=False, rtol=1e-12)
     assert a2[2015] == pytest.approx(U1_DC + U2_DC)  # -121.5 + 12.7575 = -108.7425 t C/yr
+
+
+def test_partitioned_run_equals_one_pass(approach2_run):
+    """``soc-inventory run --partitions 2``: the same published tables as one pass."""
+    lake, one_pass = approach2_run
+    by_partition = compute_country(lake, "IRL", RunParameters(tier=1, mc_draws=0, partitions=2))
+    for name in ("soc_stocks", "stock_changes", "stock_change_totals",
+                 "stock_change_subcategories", "unfccc_tables"):  # fmt: skip
+        pd.testing.assert_frame_equal(
+            by_partition.tables[name], one_pass.tables[name], check_exact=False, rtol=1e-9,
+            obj=name,
+        )  # fmt: skip
+
+
+def test_partitioned_run_inside_a_dask_task_uses_the_cluster(approach2_run, monkeypatch):
+    """As under ``run --dask``: the country task submits its partitions to its own cluster."""
+    from distributed import Client, LocalCluster
+
+    from inventory.engine import partitioned
+
+    lake, one_pass = approach2_run
+    used = []
+    original = partitioned.compute_partitioned_inventory
+
+    def spy(*args, executor=None, **kwargs):
+        used.append(type(executor).__name__)
+        return original(*args, executor=executor, **kwargs)
+
+    monkeypatch.setattr(partitioned, "compute_partitioned_inventory", spy)
+    params = RunParameters(tier=1, mc_draws=0, partitions=3)
+    kwargs = {"n_workers": 2, "threads_per_worker": 1, "processes": False,
+              "dashboard_address": None}  # fmt: skip
+    with LocalCluster(**kwargs) as cluster, Client(cluster) as client:
+        result = client.submit(compute_country, lake, "IRL", params, pure=False).result()
+    assert used == ["DaskExecutor"]
+    pd.testing.assert_frame_equal(
+        result.tables["stock_changes"], one_pass.tables["stock_changes"], check_exact=False,
+        rtol=1e-9,
+    )  # fmt: skip

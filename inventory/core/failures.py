@@ -86,3 +86,7 @@ class RowListingError(ValueError):
 
     def describe(self, row: Any) -> str:
         return str(row)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its rows, so it survives pickling (raised on a Dask worker process)
+        return (type(self), (self.rows,))

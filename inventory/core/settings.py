@@ -10,6 +10,10 @@ variable                     meaning                               default
 ``SOILC_INTAKE_DEPLOYMENT``  API uploads run this deployment       unset: intake in-process
 ``SOILC_DASK_ADDRESS``       Dask scheduler, per-country fan-out   unset: thread pool
 ``SOILC_RUN_DEPLOYMENT``     deployment the portal triggers runs   inventory-run/inventory-run
+``SOILC_PARTITION_UNITS``    land units per partition (auto)       10000000
+``SOILC_ENGINE_MEMORY``      DuckDB memory_limit of a partition    unset: DuckDB (80 % of RAM)
+``SOILC_ENGINE_TEMP_DIR``    DuckDB spill folder of a partition    unset: DuckDB's
+``SOILC_ENGINE_THREADS``     DuckDB threads of a partition         unset: all cores
 ``SOILC_HOME``               folder a worker runs flows from       read by ``prefect.yaml``
 ===========================  ====================================  =============================
 
@@ -29,6 +33,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = PROJECT_ROOT / "examples"
 EXAMPLE_COUNTRIES = ("IRL", "KEN", "URY")
+# a DuckDB memory size such as 4GB, 512MiB or 1.5 GB (checked, since it is put into a SET)
+MEMORY_LIMIT_PATTERN = r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
 
 
 class Settings(BaseSettings):
@@ -47,6 +53,14 @@ class Settings(BaseSettings):
         description="deployment the portal triggers runs through when a Prefect API serves it "
         "(empty: always run in the portal's process)",
     )
+    partition_units: int = Field(
+        10_000_000, gt=0, description="land units per partition when partitions are automatic"
+    )
+    engine_memory: str | None = Field(
+        None, pattern=MEMORY_LIMIT_PATTERN, description="DuckDB memory_limit, e.g. '4GB'"
+    )
+    engine_temp_dir: Path | None = Field(None, description="DuckDB spill folder (temp_directory)")
+    engine_threads: int | None = Field(None, gt=0, description="DuckDB threads per partition")
 
     @property
     def lake_root(self) -> Path:

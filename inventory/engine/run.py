@@ -76,6 +76,9 @@ class RunParameters(BaseModel):
     rewet_share: float = Field(
         0.25, ge=0.0, le=1.0, description="rewetting scenario: share of drained area rewetted"
     )
+    partitions: int = Field(
+        1, ge=0, description="Approach 2/3 land-unit partitions: 1 = one pass, 0 = by size"
+    )
     withdraw: list[str] = Field(
         default_factory=list,
         description="ISO3 codes whose rows may disappear from the release (withdrawn data)",
@@ -206,6 +209,8 @@ def _mineral(lake, country, params, record, table, years, con):
     the inventory and (dataset name, the areas it was computed from)."""
     approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
     dataset = _land_dataset(lake, country, params, record)
+    if dataset == "land_units" and params.partitions != 1:  # inputs stay in the partitions
+        return _partitioned(lake, country, params, table, years, con), (dataset, None)
     frame = read_harmonised(lake, dataset, country)
     if frame is None:
         raise FileNotFoundError(
@@ -222,6 +227,25 @@ def _mineral(lake, country, params, record, table, years, con):
         last_year=years[1], mc_draws=params.mc_draws, seed=params.seed, con=con,
     )  # fmt: skip
     return result, (dataset, frame)
+
+
+def _partitioned(lake, country, params, table, years, con) -> mineral.MineralInventory:
+    """Approach 2/3 by partitions of the land units, read by each partition from the lake."""
+    from inventory.engine import partitioned  # only runs with --partitions need it
+
+    path = lake.harmonised("land_units", country) / "part-0.parquet"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{country}: Approach 2/3 needs harmonised land_units; the accepted submission has "
+            f"none (submit it, or run with --approach 1)"
+        )
+    source = partitioned.LandUnitSource((str(path),), country=country)
+    with partitioned.executor_here() as executor:  # the Dask cluster when run on one
+        return partitioned.compute_partitioned_inventory(
+            source, table, partitions=params.partitions or None, executor=executor,
+            transition_years=params.transition_years, first_year=years[0], last_year=years[1],
+            mc_draws=params.mc_draws, seed=params.seed, con=con,
+        ).inventory  # fmt: skip
 
 
 def _organic_soils(lake: Lake, country: str, years: tuple) -> pd.DataFrame:

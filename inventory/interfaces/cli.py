@@ -68,6 +68,15 @@ def _years(text: str | None) -> tuple[int | None, int | None]:
     return years
 
 
+def _partitions(text: str) -> int:
+    """``--partitions``: a count >= 1, or ``auto`` (0: one partition per SOILC_PARTITION_UNITS)."""
+    if text.strip().lower() == "auto":
+        return 0
+    if text.strip().isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"takes a number >= 1 or 'auto' (got {text!r})")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate a package without storing anything."""
     from inventory.intake import submission
@@ -138,6 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         countries=[c.upper() for c in args.country], first_year=first, last_year=last,
         tier=args.tier, approach=args.approach, edition=args.edition, gwp_set=args.gwp,
         mc_draws=args.mc_draws, withdraw=[_country(c) for c in args.withdraw],
+        partitions=args.partitions,
     )  # fmt: skip
     from inventory.engine.run import check_years
     from inventory.harmonise.store import harmonised_countries, require_accepted
@@ -294,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dask", default=None, metavar="local|ADDRESS",
                      help="per-country fan-out on Dask (default: $SOILC_DASK_ADDRESS, else "
                           "threads)")  # fmt: skip
+    run.add_argument("--partitions", type=_partitions, default=1, metavar="N|auto",
+                     help="Approach 2/3: land units in N partitions (on the Dask cluster "
+                          "with --dask; auto: one per $SOILC_PARTITION_UNITS units)")  # fmt: skip
     run.set_defaults(func=cmd_run)
     status = sub.add_parser("status", help="list published releases")
     status.set_defaults(func=cmd_status)
