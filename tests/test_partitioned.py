@@ -168,9 +168,12 @@ def test_intervals_are_taken_on_summed_draws(single, units, table):
         widths.append(part["ci_high"] - part["ci_low"])
     summed_widths = widths[0] + widths[1]
     width = national["ci_high"] - national["ci_low"]
-    # widths do not add (measured: summed widths are 1.04-1.31x the true width, mean 1.19x)
+    # widths do not add: with one draw per source table row shared by both halves (the same
+    # factor rows), the halves' draws are correlated and the summed widths exceed the true
+    # width less than with independent draws per factor (measured: mean 1.10x; it was 1.19x
+    # with draws per factor id), but always exceed it
     assert (summed_widths > width).all()
-    assert (summed_widths / width).mean() > 1.1
+    assert (summed_widths / width).mean() > 1.05
 
 
 def test_combine_partials_sums_by_grain():

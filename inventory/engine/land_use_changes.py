@@ -209,7 +209,8 @@ def land_transition_matrix(
        transition matrix).
     """
     model = "land_transitions_units" if source == "units" else "land_transitions_matrices"
-    sql_models.run_model(con, model, into="land_transitions")
+    if not (source == "units" and _has_table(con, "land_transitions")):  # partitions summed it
+        sql_models.run_model(con, model, into="land_transitions")
     categories = pd.DataFrame(
         {
             "land_use": list(vocab.UNFCCC_CATEGORY),
@@ -220,3 +221,13 @@ def land_transition_matrix(
     params = {"first_year": first_year, "last_year": last_year,
               "ha_per_kha": units.conversion_factor("kha", "ha")}  # fmt: skip
     return sql_models.run_model(con, "crt_land_transition_matrix", params)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether ``name`` is a table or view on ``con`` (a partitioned run registers its sums)."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = $n UNION ALL "
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = $n",
+        {"n": name},
+    ).fetchall()
+    return sum(n for (n,) in found) > 0

@@ -61,7 +61,7 @@ LAND_UNIT_COLUMNS = ("country", "unit_id", "year", "climate_zone", "soil_class",
 # mean or a factor is not such a sum: add a model here only when all its measures are.
 ADDITIVE_MODELS = frozenset({
     "approach2_transitions", "approach2_land_areas", "approach2_stock_change_draws",
-    "approach2_category_draws",
+    "approach2_category_draws", "land_transitions_units",
 })  # fmt: skip
 # Units of additive columns: a partial table's column with one of these units is summed over
 # partitions; the key columns are the model's Grain and its unit-less labels.
@@ -192,13 +192,15 @@ def _arrow(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
 def partition_transitions(
     partition: Partition, *, transition_years: int = mineral.DEFAULT_TRANSITION_YEARS
 ) -> dict[str, Any]:
-    """The unit pass of one partition: ``approach2_transitions`` and ``land_areas`` [ha].
+    """The unit pass of one partition: ``approach2_transitions``, ``land_areas`` [ha] and the
+    CRT Table 4.1 cells ``land_transitions`` [ha] (all sums over the partition's units).
 
     Returns
     -------
     dict
-        ``approach2_transitions`` and ``land_areas`` (Arrow tables, the columns of the SQL
-        models of those names) and ``seconds`` [s] (wall time of the pass).
+        ``approach2_transitions``, ``land_areas`` and ``land_transitions`` (Arrow tables, the
+        columns of the SQL models ``approach2_transitions``, ``approach2_land_areas`` and
+        ``land_transitions_units``) and ``seconds`` [s] (wall time of the pass).
 
     Raises
     ------
@@ -210,9 +212,11 @@ def partition_transitions(
     try:
         _relation(con, partition).create_view("land_units")
         approach2.land_unit_transitions(con, transition_years=transition_years)
+        sql_models.run_model(con, "land_transitions_units", into="land_transitions")
         return {
             "approach2_transitions": _arrow(con, "approach2_transitions"),
             "land_areas": _arrow(con, "land_areas"),
+            "land_transitions": _arrow(con, "land_transitions"),  # CRT Table 4.1 cells
             "seconds": time.perf_counter() - started,
         }
     finally:
@@ -362,7 +366,8 @@ def compute_partitioned_inventory(
     passes = [run.submit(partition_transitions, p, transition_years=transition_years) for p in plan]
     con = con or sql_models.connect()
     for table, model in (("land_areas", "approach2_land_areas"),
-                         ("approach2_transitions", "approach2_transitions")):  # fmt: skip
+                         ("approach2_transitions", "approach2_transitions"),
+                         ("land_transitions", "land_transitions_units")):  # fmt: skip
         con.register(table, _combined(run, passes, table, model, fan_in))
     sql_models.register(con, {"factor_table": factor_table})
     stratum_factors = mineral.resolve_factors(con)
