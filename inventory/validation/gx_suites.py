@@ -18,17 +18,15 @@ import logging
 import threading
 from collections import OrderedDict
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from inventory.core import vocab
+from inventory.core import bundled, vocab
 from inventory.core.failures import failure_frame
 from inventory.validation.rules import FACTOR_CODES, suggest_code
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 RESULT_FORMAT = {"result_format": "COMPLETE", "include_unexpected_rows": False}
 _LOCK = threading.Lock()  # one GX context per process; validations take turns
 # Memo of suite results of small frames (below MEMO_MAX_ROWS, where hashing is cheap and GX's
@@ -42,8 +40,8 @@ _VOCAB_FOR_FIX = {**vocab.VOCABULARIES, "factor": FACTOR_CODES,
 
 @lru_cache(maxsize=8)
 def load_suite(name: str) -> dict[str, Any]:
-    """The suite JSON of a dataset type (``expectations/<name>.json``)."""
-    return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    """The suite JSON of a dataset type (``expectations/<name>.json``, shipped in the wheel)."""
+    return json.loads(bundled.suite_file(name).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
