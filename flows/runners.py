@@ -39,6 +39,18 @@ def dask_task_runner(dask: str | None = None) -> Any | None:
     return DaskTaskRunner(address=target)
 
 
+def current_runner() -> dict[str, str]:
+    """The task runner of the running flow, for the run manifest (``dask``: local or address)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    described = {"task_runner": type(runner).__name__ if runner is not None else "none"}
+    if described["task_runner"] == "DaskTaskRunner":
+        described["dask"] = str(getattr(runner, "address", None) or LOCAL)
+    return described
+
+
 def with_task_runner(flow: Any, dask: str | None = None) -> Any:
     """``flow`` on the runner chosen by ``dask`` / ``$SOILC_DASK_ADDRESS`` (same flow if none)."""
     runner = dask_task_runner(dask)

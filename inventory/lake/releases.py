@@ -3,6 +3,9 @@
 A run writes ``runs/<run_id>/<table>/country=<ISO3>/part-0.parquet`` (reporting tables also as
 ``<table>_<ISO3>.csv`` beside it) and, last of all,
 ``runs/<run_id>/manifest.json`` (a run without a manifest is incomplete and is never published).
+Each file keeps its ``country`` column; tables given as Arrow tables keep their schema metadata
+(field descriptions and units, release id: ``inventory.engine.published_schema``). A manifest
+may name the ``release_id`` the run is to be published as (written into its files).
 
 Publishing builds a complete new release in ``releases/.tmp-<release_id>/``: the run's country
 partitions plus, hard-linked, every other country's partitions of the previous release, and
@@ -22,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from inventory.lake.zones import (
     Lake,
@@ -65,7 +70,17 @@ class Release:
     countries: tuple[str, ...]
 
 
-def write_run(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
+def _by_country(frame: pd.DataFrame | pa.Table):
+    """(country, rows) per country, sorted; Arrow tables keep their schema and metadata."""
+    if isinstance(frame, pa.Table):
+        for country in sorted(pc.unique(frame["country"]).to_pylist()):
+            yield country, frame.filter(pc.equal(frame["country"], country))
+    else:
+        yield from frame.groupby("country", sort=True)
+
+
+def write_run(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame | pa.Table],
+              manifest: dict) -> Path:  # fmt: skip
     """Write a run's tables, one Parquet file per table and country, then its manifest."""
     run_dir = lake.run(run_id)
     if (run_dir / MANIFEST).exists():
@@ -73,11 +88,12 @@ def write_run(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame], manifest
     counts: dict[str, dict[str, int]] = {}
     for table, frame in tables.items():
         counts[table] = {}
-        for country, part in frame.groupby("country", sort=True):
+        for country, part in _by_country(frame):
             path = run_dir / table / f"country={country}" / PARTITION_FILE
-            write_parquet_atomic(part.drop(columns="country"), path)
+            write_parquet_atomic(part, path)
             if table in CSV_TABLES:
-                write_csv_atomic(part, path.with_name(f"{table}_{country}.csv"))
+                rows = part.to_pandas() if isinstance(part, pa.Table) else part
+                write_csv_atomic(rows, path.with_name(f"{table}_{country}.csv"))
             counts[table][str(country)] = len(part)
     write_json_atomic(run_dir / MANIFEST, {**manifest, "run_id": run_id, "row_counts": counts})
     return run_dir
@@ -100,9 +116,16 @@ def _link_tree(source: Path, target: Path) -> None:
             os.link(path, dest)
 
 
-def _run_countries(run_dir: Path) -> tuple[str, ...]:
-    manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
-    return tuple(sorted(manifest.get("countries", [])))
+def _run_manifest(run_dir: Path) -> dict:
+    return json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+def _release_id(lake: Lake, run_dir: Path) -> str:
+    """The release id the run's files name (its manifest's), else a new one."""
+    planned = _run_manifest(run_dir).get("release_id")
+    if planned and not lake.release(planned).exists():
+        return str(planned)
+    return new_id("release")
 
 
 def _release_rows(previous: Path | None, release: Release, published_at: str) -> pd.DataFrame:
@@ -130,9 +153,9 @@ def publish_run(lake: Lake, run_id: str) -> Release:
         raise PublishError(f"run {run_id} has no manifest.json: incomplete, not published")
     _clean_stale(lake)
     previous = current_release(lake)
-    release_id = new_id("release")
+    release_id = _release_id(lake, run_dir)
     staging = lake.root / "releases" / f".tmp-{release_id}"
-    countries = _run_countries(run_dir)
+    countries = tuple(sorted(_run_manifest(run_dir).get("countries", [])))
     for table in PUBLISHED_TABLES:
         if previous is not None and (previous / table).exists():
             for part in sorted((previous / table).glob("country=*")):

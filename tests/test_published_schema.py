@@ -1,0 +1,75 @@
+"""The published tables' contract: every column described, units in names, one sign per table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from inventory.engine import published_schema as ps
+from inventory.lake.releases import PUBLISHED_TABLES
+
+
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
+def test_every_published_column_has_a_description_and_its_unit_in_its_name(table):
+    assert ps.unit_problems(table) == []
+    columns = ps.columns_of(table)
+    assert columns[0].name == "country" and columns[-1].name == "release_id"
+    assert len({c.name for c in columns}) == len(columns), "a published name is used twice"
+
+
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
+def test_every_table_states_its_sign_convention(table):
+    assert ps.spec_of(table).sign in (ps.FLUX_SIGN, ps.NO_FLUX)
+
+
+def test_a_column_without_a_description_is_refused():
+    frame = pd.DataFrame({"country": ["KEN"], "year": [2000], "undocumented": [1.0]})
+    with pytest.raises(ps.PublishedSchemaError, match="without a description.*undocumented"):
+        ps.published_table("peatland_offsets", frame, release_id="r", run_id="x")
+
+
+def test_a_table_without_model_or_entry_is_refused():
+    with pytest.raises(ps.PublishedSchemaError, match="no SQL model 'new_table'"):
+        ps.columns_of("new_table")
+
+
+def _offsets() -> pd.DataFrame:
+    # model columns of peatland_offsets.sql; organic 120, mineral sink 25 t CO2/yr:
+    # ratio 25 / 120, net 120 - 25 = 95
+    return pd.DataFrame({
+        "country": ["IRL"], "year": [2024], "organic_emissions_co2e": [120.0],
+        "mineral_sequestration_co2e": [25.0], "offset_ratio": [25 / 120], "net_co2e": [95.0],
+        "required_additional_sequestration_co2e": [95.0], "avoided_co2e_if_rewetted": [10.0],
+    })  # fmt: skip
+
+
+def test_published_table_renames_negates_and_describes():
+    table = ps.published_table("peatland_offsets", _offsets(), release_id="release-1",
+                               run_id="run-1")  # fmt: skip
+    row = table.to_pylist()[0]
+    assert row["mineral_co2e_t_per_yr"] == -25.0  # + = emission: a 25 t sink is -25
+    assert row["net_co2e_t_per_yr"] == 95.0 == row["organic_emissions_co2e_t_per_yr"] - 25.0
+    assert row["country"] == "IRL" and row["release_id"] == "release-1"
+    field = table.schema.field("mineral_co2e_t_per_yr")
+    assert field.metadata[b"v1_name"] == b"mineral_sequestration_co2e"
+    assert field.metadata[b"v1_sign"] == b"-1" and field.metadata[b"unit"] == b"t CO2e/yr"
+    assert table.schema.metadata[b"soilc.schema_version"] == b"2"
+    assert table.schema.metadata[b"soilc.release_id"] == b"release-1"
+    assert table.schema.metadata[b"soilc.table"] == b"peatland_offsets"
+
+
+def test_published_names_match_the_published_table():
+    frame = _offsets()
+    renamed = ps.to_published_names("peatland_offsets", frame)
+    table = ps.published_table("peatland_offsets", frame, release_id="r", run_id="x")
+    assert list(renamed.columns) == table.column_names[:-1]  # all but release_id
+    assert renamed["mineral_co2e_t_per_yr"].iloc[0] == -25.0
+
+
+def test_unit_patterns():
+    assert ps.name_carries_unit("dCO2_ci_low_t_per_yr", "t CO2/yr")
+    assert ps.name_carries_unit("n_mc_draws", "count")
+    assert ps.name_carries_unit("f_lu", "1")
+    assert not ps.name_carries_unit("emission", "t gas/yr")
+    assert not ps.name_carries_unit("soc_ref", "t C/ha")
+    assert not ps.name_carries_unit("anything", "furlongs")  # an unlisted unit never passes
