@@ -92,7 +92,7 @@ def test_stock_is_area_times_factors(demo_lake):
 def test_national_change_equals_pandas_eq_2_25(demo_lake, submitted_areas):
     """dC(y) = (SOC(y) - SOC(y - D)) / D, with SOC(y) summed over strata in pandas from the
     submitted areas and the per-stratum factors the run resolved; history before the first
-    submitted year = the first year's state (DESIGN.md)."""
+    submitted year = the first year's state (README, method notes)."""
     lake, _ = demo_lake
     stocks = releases.read_published(lake, "soc_stocks")
     factors = stocks.drop_duplicates(STRATUM)[

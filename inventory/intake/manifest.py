@@ -1,4 +1,4 @@
-"""``submission.yaml`` (format v1, DESIGN.md): parsing and schema check with clear messages.
+"""``submission.yaml`` (format v1): parsing and schema check with clear messages.
 
 Every problem is collected as a failure record (``file`` = ``submission.yaml``); the caller
 raises them together.

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import charset_normalizer
 import pandas as pd
 
 from inventory.core import vocab
@@ -33,6 +34,11 @@ GRID_SUFFIXES = (".nc",)
 # such as "none" is left alone so that the vocabulary check can report it.
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "#N/A"]
 DELIMITERS = (",", ";", "\t")
+SNIFF_LINES = 20
+# Non-UTF-8 encodings charset-normalizer chooses between. Left free, it reads a short cp1252
+# export ("Señor Peña") as cp1250 ("Seńor Peńa"): any 8-bit text decodes in every code page,
+# so the candidates are the two that spreadsheets write (tests/test_readers.py).
+LEGACY_ENCODINGS = ["cp1252", "latin_1"]
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # An .xlsx is itself a zip: the same bomb guard as for packages (XML inflates ~10-20x).
 XLSX_MAX_INFLATED_FACTOR = 50
@@ -54,25 +60,32 @@ def _problem(rule_id: str, message: str, fix: str, name: str) -> PackageProblem:
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Text and encoding: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252 / Latin-1."""
+    """Text and encoding: UTF-8 (BOM or not), UTF-16 with BOM, else what charset-normalizer
+    detects (Windows-1252 / Latin-1 exports of spreadsheets, ...)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise _problem("file_encoding", f"{name} is not valid UTF-16 text",
                            "save the file as CSV UTF-8", name) from None  # fmt: skip
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return text, ("utf-8" if encoding == "utf-8-sig" else encoding)
-    raise AssertionError("latin-1 decodes any byte string")  # pragma: no cover
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    match = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
+    if match is None or match.encoding is None:
+        return data.decode("latin-1"), "latin-1"  # decodes any byte string
+    return str(match), match.encoding
 
 
 def _sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return max(DELIMITERS, key=header.count)
+    """The delimiter of the first lines (csv.Sniffer), else the most frequent in the header."""
+    sample = "\n".join(text.splitlines()[:SNIFF_LINES])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:  # e.g. a single column: no delimiter to find
+        header = text.split("\n", 1)[0]
+        return max(DELIMITERS, key=header.count)
 
 
 def _finish(frame: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Submission HTTP API for country contact points (FastAPI; DESIGN.md "Interfaces").
+"""Submission HTTP API for country contact points (FastAPI).
 
 Endpoints (JSON everywhere; errors read ``{"error": <code>, "message": <text>}``)::
 

@@ -1,7 +1,8 @@
 """Running the GX expectation suites of ``expectations/`` and turning results into failures.
 
 One ephemeral GX context per process (built on first use; importing GX costs ~2 s), a pandas
-datasource with one dataframe asset per dataset type, progress bars off (ECOSYSTEM.md 2.4). Suites
+datasource with one dataframe asset per dataset type, progress bars off (GX's tqdm bars would
+fill the logs). Suites
 are plain JSON (GX 1.x suite format); each expectation's ``meta`` carries our ``rule_id``,
 ``message`` template (``{value}``), ``fix`` and ``report_column`` (the submitted column to quote,
 e.g. ``soc`` for a check on the derived ``soc_g_per_kg``). Results are asked for with
@@ -16,12 +17,12 @@ import hashlib
 import json
 import logging
 import threading
-from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from cachetools import LRUCache
 
 from inventory.core import bundled, vocab
 from inventory.core.failures import failure_frame
@@ -33,7 +34,7 @@ _LOCK = threading.Lock()  # one GX context per process; validations take turns
 # fixed per-expectation cost dominates); MEMO_SIZE bounds its memory.
 MEMO_MAX_ROWS = 100_000
 MEMO_SIZE = 64
-_MEMO: OrderedDict[str, Any] = OrderedDict()
+_MEMO: LRUCache[str, Any] = LRUCache(maxsize=MEMO_SIZE)
 _VOCAB_FOR_FIX = {**vocab.VOCABULARIES, "factor": FACTOR_CODES,
                   "level": tuple(dict.fromkeys(vocab.MANAGEMENTS + vocab.INPUTS))}  # fmt: skip
 
@@ -97,14 +98,12 @@ def run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> Any
         return _run_suite(name, frame, parameters)
     key = _digest(name, frame, parameters)
     with _LOCK:
-        if key in _MEMO:
-            _MEMO.move_to_end(key)
-            return _MEMO[key]
+        cached = _MEMO.get(key)  # an LRU hit also refreshes the entry
+    if cached is not None:
+        return cached
     result = _run_suite(name, frame, parameters)
     with _LOCK:
         _MEMO[key] = result
-        while len(_MEMO) > MEMO_SIZE:
-            _MEMO.popitem(last=False)
     return result
 
 

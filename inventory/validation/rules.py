@@ -34,10 +34,10 @@ class UnitColumn:
 
 @dataclass(frozen=True)
 class Spec:
-    """Columns of one dataset type (DESIGN.md, submission format v1)."""
+    """Columns of one dataset type (submission format v1)."""
 
     name: str
-    columns: tuple[str, ...]  # DESIGN order
+    columns: tuple[str, ...]  # documented order
     required: tuple[str, ...]  # must be present as columns
     numeric: tuple[str, ...]
     units: tuple[UnitColumn, ...] = ()
