@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from inventory.core import units
+from inventory.core import countries, units
 from inventory.core.failures import failure
 
 FORMAT_VERSION = 1
@@ -27,22 +27,6 @@ APPROACHES = (1, 2, 3)
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 UNIT_DEFAULT_KEYS = {"area": "area", "soc": "soc", "bulk_density": "bulk_density"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# ISO 3166-1 alpha-3 (officially assigned codes), plus EUU: the European Union as a UNFCCC Party.
-ISO3_CODES = frozenset(
-    """
-AFG ALA ALB DZA ASM AND AGO AIA ATA ATG ARG ARM ABW AUS AUT AZE BHS BHR BGD BRB BLR BEL BLZ BEN
-BMU BTN BOL BES BIH BWA BVT BRA IOT BRN BGR BFA BDI CPV KHM CMR CAN CYM CAF TCD CHL CHN CXR CCK
-COL COM COG COD COK CRI CIV HRV CUB CUW CYP CZE DNK DJI DMA DOM ECU EGY SLV GNQ ERI EST SWZ ETH
-FLK FRO FJI FIN FRA GUF PYF ATF GAB GMB GEO DEU GHA GIB GRC GRL GRD GLP GUM GTM GGY GIN GNB GUY
-HTI HMD VAT HND HKG HUN ISL IND IDN IRN IRQ IRL IMN ISR ITA JAM JPN JEY JOR KAZ KEN KIR PRK KOR
-KWT KGZ LAO LVA LBN LSO LBR LBY LIE LTU LUX MAC MDG MWI MYS MDV MLI MLT MHL MTQ MRT MUS MYT MEX
-FSM MDA MCO MNG MNE MSR MAR MOZ MMR NAM NRU NPL NLD NCL NZL NIC NER NGA NIU NFK MKD MNP NOR OMN
-PAK PLW PSE PAN PNG PRY PER PHL PCN POL PRT PRI QAT REU ROU RUS RWA BLM SHN KNA LCA MAF SPM VCT
-WSM SMR STP SAU SEN SRB SYC SLE SGP SXM SVK SVN SLB SOM ZAF SGS SSD ESP LKA SDN SUR SJM SWE CHE
-SYR TWN TJK TZA THA TLS TGO TKL TON TTO TUN TUR TKM TCA TUV UGA UKR ARE GBR USA UMI URY UZB VUT
-VEN VNM VGB VIR WLF ESH YEM ZMB ZWE EUU
-""".split()
-)
 
 
 def _fail(rule_id: str, message: str, fix: str, *, column: str | None = None,
@@ -88,7 +72,7 @@ def check_manifest(manifest: dict) -> list[dict]:
 def country_of(manifest: dict | None) -> str | None:
     """The declared ISO3 code (upper case) when it is a known code, else None."""
     value = manifest.get("country") if isinstance(manifest, dict) else None
-    if isinstance(value, str) and value.strip().upper() in ISO3_CODES:
+    if isinstance(value, str) and countries.is_iso3(value):
         return value.strip().upper()
     return None
 
