@@ -84,6 +84,48 @@ SPECS = {
 # Codes of the factors dataset (not part of vocab.VOCABULARIES, which are stratum codes).
 FACTOR_CODES = ("SOC_REF", "F_LU", "F_MG", "F_I")
 
+# What each submitted column holds (the submission-format page of docs/ is generated from this,
+# SPECS, the suites and the vocabularies; tests/test_reference_docs.py checks every column of
+# SPECS has an entry).
+COLUMN_GLOSSARY = {
+    "year": "calendar year the row describes (four digits)",
+    "unit_id": "identifier of a land unit (a parcel or sample point followed through time), "
+    "unique within the country",
+    "climate_zone": "IPCC climate zone (2019 Refinement Vol.4 Ch.3 Annex 3A.5)",
+    "soil_class": "IPCC mineral soil class (2006 Vol.4 Ch.3 Annex 3A.5); organic soils are "
+    "submitted in organic_soils",
+    "land_use": "IPCC land-use category; native = the undisturbed reference state of SOC_REF",
+    "management": "management practice of the land use (cropland tillage, grassland condition); "
+    "not_applicable for other land uses",
+    "input": "carbon input level (cropland); not_applicable for other land uses",
+    "area": "area of the stratum (or land unit) in the year, a number >= 0",
+    "area_unit": "unit of area (ha, kha, km2, ...); a default may be set under units: in "
+    "submission.yaml",
+    "profile_id": "identifier of a soil profile (one site and sampling date); its horizons "
+    "share it",
+    "lat": "latitude of the profile, decimal degrees (WGS 84)",
+    "lon": "longitude of the profile, decimal degrees (WGS 84)",
+    "upper_cm": "upper depth of the horizon, cm below the surface",
+    "lower_cm": "lower depth of the horizon, cm below the surface (greater than upper_cm)",
+    "soc": "soil organic carbon content of the horizon",
+    "soc_unit": "unit of soc (g/kg, %, g/100g, ...)",
+    "soc_method": "laboratory method of soc; converted to dry combustion with cited factors",
+    "bulk_density": "bulk density of the fine earth; estimated by a pedotransfer function "
+    "(Manrique & Jones 1991) when empty",
+    "bd_unit": "unit of bulk_density (g/cm3, Mg/m3, ...)",
+    "coarse_fragments_pct": "volume share of coarse fragments (> 2 mm), %",
+    "factor": "which factor the row gives: SOC_REF (t C/ha) or a stock change factor "
+    "F_LU, F_MG, F_I (dimensionless)",
+    "level": "management (F_LU, F_MG) or input (F_I) code the factor applies to; empty or * "
+    "for all",
+    "value": "the factor value: t C/ha for SOC_REF, dimensionless for F_LU, F_MG, F_I",
+    "uncertainty_pct": "half-width of the 95 % interval as +/- % of the value",
+    "source": "citation of the country-specific factor (study, report, table)",
+    "drainage": "drained or rewetted organic soil",
+    "nutrient_status": "nutrient status of the peat (Wetlands Supplement Ch.2 tables)",
+    "drainage_depth": "deep- or shallow-drained (Wetlands Supplement Ch.2 tables)",
+}
+
 
 @dataclass
 class Prepared:
