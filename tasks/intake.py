@@ -13,9 +13,19 @@ from inventory.validation import validate
 
 
 @task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def receive(path: str, lake_root: str, submitter: str | None = None) -> submission.Receipt:
-    """Store the bytes as received in raw/ with a receipt (I/O: retried)."""
+def receive(path: str, lake_root: str, submitter: str | None = None,
+            submission_id: str | None = None) -> submission.Receipt:  # fmt: skip
+    """Store the bytes as received in raw/ with a receipt (I/O: retried), or read the receipt
+    of the submission already stored as ``submission_id``."""
+    if submission_id:
+        return submission.load_receipt(Lake.at(lake_root), submission_id)
     return submission.receive_submission(path, Lake.at(lake_root), submitter=submitter)
+
+
+@task(cache_policy=NO_CACHE)
+def filed_outcome(receipt: submission.Receipt, lake_root: str) -> dict | None:
+    """The outcome of a submission validated before (quarantined or accepted), else None."""
+    return store.filed_outcome(Lake.at(lake_root), receipt.country, receipt.submission_id)
 
 
 @task(cache_policy=NO_CACHE)

@@ -397,8 +397,13 @@ def test_deployment_backend_finds_the_submission_by_its_submitter(tmp_path, monk
     monkeypatch.setattr(prefect.deployments, "run_deployment", fake_run_deployment)
     package = tmp_path / "p.zip"
     package.write_bytes(zip_bytes(package_files("KEN")))
-    backend = api.deployment_backend("intake/intake", timeout_s=5)
+    announced = []
+    backend = api.deployment_backend("intake/intake", timeout_s=5,
+                                     announce=lambda *args: announced.append(args))  # fmt: skip
     outcome = backend(package, tmp_path / "lake", "api token x upload 1")
+    sid = outcome["submission_id"]
+    assert announced == [(outcome, str(tmp_path / "lake" / "raw" / "KEN" / sid),
+                          "api token x upload 1")]  # fmt: skip
     assert calls[0][0] == "intake/intake" and calls[0][2] == 5
     assert calls[0][1] == {"path": str(package), "lake_root": str(tmp_path / "lake"),
                            "submitter": "api token x upload 1"}  # fmt: skip

@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -38,6 +40,7 @@ from inventory.lake.zones import Lake, new_id, utc_now, write_json_atomic
 
 UNKNOWN_COUNTRY = "UNKNOWN"
 RECEIPT = "receipt.json"
+_SUBMISSION_ID = re.compile(r"sub-[0-9A-Za-z]+-[0-9a-f]+")  # zones.new_id("sub")
 READ_ONLY = 0o444
 
 
@@ -110,7 +113,7 @@ def _read_package(package: Package) -> Submission:
         if problem.failures[0]["rule_id"] == "file_missing":
             raise PackageProblem([failure(
                 "missing_submission_yaml", "the package has no submission.yaml",
-                "add submission.yaml (format v1, docs/submission-format.md) at the top",
+                "add submission.yaml (format v1, see the docs' Submission format) at the top",
                 file=MANIFEST_NAME)]) from None  # fmt: skip
         raise
     manifest, problems = manifest_schema.parse_manifest(data)
@@ -192,6 +195,31 @@ def receive_submission(path: str | Path, lake: Lake, *, submitter: str | None = 
         os.chmod(staging / stored, READ_ONLY)
     os.rename(staging, final)
     return receipt
+
+
+def load_receipt(lake: Lake, submission_id: str) -> Receipt:
+    """The receipt of a stored submission, found by its id under ``raw/<country>/``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No stored submission has that id (or the id is not one this system writes).
+    """
+    found = []
+    if _SUBMISSION_ID.fullmatch(submission_id):
+        found = sorted((lake.root / "raw").glob(f"*/{submission_id}/{RECEIPT}"))
+    if not found:
+        raise FileNotFoundError(f"no stored submission {submission_id!r} in {lake.root / 'raw'}")
+    record = json.loads(found[0].read_text(encoding="utf-8"))
+    files = record.get("files", {})
+    return Receipt(
+        submission_id=record["submission_id"], country=record["country"],
+        raw_dir=str(found[0].parent), sha256={p: f["sha256"] for p, f in files.items()},
+        received_at=record.get("received_at", ""), submitter=record.get("submitter"),
+        package_name=record.get("package_name", ""), package_kind=record.get("package_kind", ""),
+        package_sha256=record.get("package_sha256", ""),
+        sizes={p: f.get("size") for p, f in files.items()},
+    )  # fmt: skip
 
 
 def _declared_country(source: Path) -> str:

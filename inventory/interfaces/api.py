@@ -91,14 +91,29 @@ def require_country(request: Request) -> str:
 
 # ---------------------------------------------------------------------------- intake backends
 def run_intake_flow(package: Path, lake_root: Path, submitter: str) -> dict:
-    """Run the Prefect intake flow in this process (ephemeral or configured Prefect API)."""
+    """Run the Prefect intake flow in this process (ephemeral or configured Prefect API), then
+    emit ``soil.submission.received`` for the stored submission."""
+    from flows.events import emit_submission_received
     from flows.intake import intake
 
-    return intake(str(package), str(lake_root), submitter)
+    outcome = intake(str(package), str(lake_root), submitter)
+    emit_submission_received(outcome, outcome["raw_dir"], submitter)
+    return outcome
 
 
-def deployment_backend(name: str, *, timeout_s: float = DEPLOYMENT_TIMEOUT_S) -> IntakeBackend:
-    """A backend running the intake deployment ``name`` (``flow/deployment``) and waiting."""
+def _emit(outcome: dict, raw_dir: str, submitter: str) -> None:
+    from flows.events import emit_submission_received
+
+    emit_submission_received(outcome, raw_dir, submitter)
+
+
+Announce = Callable[[dict, str, str], None]  # (outcome, raw dir, submitter)
+
+
+def deployment_backend(name: str, *, timeout_s: float = DEPLOYMENT_TIMEOUT_S,
+                       announce: Announce = _emit) -> IntakeBackend:  # fmt: skip
+    """A backend running the intake deployment ``name`` (``flow/deployment``) and waiting, then
+    emitting ``soil.submission.received`` (``announce``)."""
 
     def run(package: Path, lake_root: Path, submitter: str) -> dict:
         from prefect.deployments import run_deployment
@@ -108,10 +123,13 @@ def deployment_backend(name: str, *, timeout_s: float = DEPLOYMENT_TIMEOUT_S) ->
         if flow_run.state is None or not flow_run.state.is_completed():
             state = flow_run.state.name if flow_run.state else "unknown"
             raise RuntimeError(f"intake flow run {flow_run.id} ended {state}")
-        found = find_by_submitter(Lake.at(lake_root), submitter)
+        lake = Lake.at(lake_root)
+        found = find_by_submitter(lake, submitter)
         if found is None:
             raise RuntimeError(f"intake flow run {flow_run.id} stored no submission")
-        return {"country": found[0], "submission_id": found[1], "flow_run_id": str(flow_run.id)}
+        outcome = {"country": found[0], "submission_id": found[1], "flow_run_id": str(flow_run.id)}
+        announce(outcome, str(lake.raw(*found)), submitter)
+        return outcome
 
     return run
 
