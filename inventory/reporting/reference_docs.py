@@ -38,25 +38,6 @@ PARAMETERS = {  # the suites' $PARAMETER placeholders (validate.suite_parameters
     "history_first_year": f"the first declared year - {validate.HISTORY_YEARS}",
     "earliest_profile_year": str(manifest.EARLIEST_YEAR),
 }
-MANIFEST_KEYS = (
-    ("format_version", f"optional, {manifest.FORMAT_VERSION}", "version of this format"),
-    ("country", "required", "ISO 3166-1 alpha-3 code of the reporting country (e.g. KEN); "
-     "EUU for the European Union"),
-    ("contact", "required", "{name: ..., email: ...} of the national contact point"),
-    ("years", "required", f"[first, last] reported years, within {manifest.EARLIEST_YEAR}-"
-     f"{manifest.LATEST_YEAR}; land areas may start {validate.HISTORY_YEARS} years earlier "
-     "(the IPCC default transition period)"),
-    ("tier", "required", f"one of {', '.join(map(str, manifest.TIERS))}: 1 = IPCC defaults only, "
-     "2 = also country-specific factors (needs profiles or factors)"),
-    ("approach", "required", f"one of {', '.join(map(str, manifest.APPROACHES))}: 1 = areas by "
-     "stratum and year (land_areas), 2/3 = land units with histories (land_units)"),
-    ("files", "required", "dataset -> file in the package, for the datasets "
-     f"{', '.join(manifest.DATASETS)}"),
-    ("units", "optional", "default units when a unit column is empty, for "
-     f"{', '.join(manifest.UNIT_DEFAULT_KEYS)} (e.g. {{area: ha, soc: g/kg}})"),
-    ("synthetic", "optional, false", "true marks made-up data (the bundled examples): reports "
-     "label them 'synthetic example'"),
-)  # fmt: skip
 
 
 def _table(headings: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
@@ -167,7 +148,7 @@ def submission_format() -> str:
     datasets = [name for name in rules.SPECS if name in bundled.suite_names()]
     sections = [
         GENERATED, "# Submission format v1", _intro(), "## submission.yaml",
-        _table(["key", "", "meaning"], [(_code(k), r, m) for k, r, m in MANIFEST_KEYS]),
+        _manifest_keys(),
         "## Datasets",
         "Codes are case-insensitive; spaces and dashes read as underscores (`Forest Land` = "
         "`forest_land`). Units are any unit string that converts to the canonical unit "
@@ -190,6 +171,19 @@ def submission_format() -> str:
         _consistency_checks(), "## Code lists", _code_lists(),
     ]  # fmt: skip
     return "\n\n".join(sections) + "\n"
+
+
+def _manifest_keys() -> str:
+    """The keys of ``submission.yaml`` from the pydantic model that checks them."""
+    rows = []
+    for key, field in manifest.SubmissionManifest.model_fields.items():
+        required = field.default is None and field.validate_default
+        default = "none" if field.default is None else str(field.default).lower()
+        needed = "required" if required else f"optional (default {default})"
+        rows.append((_code(key), needed, field.description or ""))
+    history = (f"Land areas may start {validate.HISTORY_YEARS} years before the first reported "
+               "year (the IPCC default transition period).")  # fmt: skip
+    return _table(["key", "", "meaning"], rows) + "\n\n" + history
 
 
 def _intro() -> str:
