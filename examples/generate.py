@@ -1,10 +1,12 @@
-"""Generate the bundled example submission packages (format v1) for IRL, KEN and URY.
+"""Generate the bundled example submission packages (format v1): IRL, KEN, URY, CRI and NZL.
 
 The data are SYNTHETIC: plausible in magnitude and trend, NOT official statistics of any
 country. Everything below is a modelling assumption of this script (see examples/README.md).
 
-    python examples/generate.py            # rewrite examples/IRL, examples/KEN, examples/URY
-    python examples/generate.py --out DIR  # write the three packages under DIR instead
+    python examples/generate.py            # rewrite examples/IRL, KEN, URY, CRI and NZL
+    python examples/generate.py --out DIR  # write the packages under DIR instead
+
+CRI (census years only) and NZL (land-use change matrices) come from ``generate_national.py``.
 
 Deterministic: numpy's PCG64 generator with fixed seeds (one stream per country and dataset),
 values written with fixed decimals through the ``csv`` module and a hand-written YAML, so a
@@ -832,7 +834,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for index, country in enumerate(COUNTRIES):
         write_country(country, index, args.out)
-    print(f"wrote {', '.join(c.iso3 for c in COUNTRIES)} under {args.out}")
+    import generate_national  # CRI (census years only) and NZL (matrices); imports this module
+
+    written = [c.iso3 for c in COUNTRIES] + generate_national.write_packages(args.out)
+    print(f"wrote {', '.join(written)} under {args.out}")
     return 0
 
 

@@ -28,7 +28,9 @@ def inventory_run(params: RunParameters | None = None, lake_root: str | None = N
     """Fan out one task per country, then write the run and publish it atomically."""
     params = params or RunParameters()
     lake_root = lake_root or str(settings.lake_root())
-    countries = params.countries or store.harmonised_countries(Lake.at(lake_root))
+    countries = params.countries or [
+        c for c in store.harmonised_countries(Lake.at(lake_root)) if c not in params.withdraw
+    ]
     # unmapped: a pydantic model is iterable (its fields), map would fan out over them
     futures = compute_country.map(lake_root, countries, unmapped(params))
     results = [f.result() for f in futures]

@@ -7,6 +7,7 @@ API does not run; without ``PREFECT_API_URL`` a local server is started on 127.0
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -79,8 +80,19 @@ def deployments(lake_root: str) -> list:
     ]
 
 
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit, so ``finally`` blocks and ``atexit`` hooks run.
+
+    Without it a SIGTERM ends the process at once and leaves its children (a Prefect server
+    started here, or Prefect's ephemeral server subprocess) running. uvicorn restores this
+    handler and re-raises the signal after its graceful shutdown.
+    """
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
 def serve_all(lake_root: str, *, limit: int = 2) -> None:
-    """Block serving the deployments (Ctrl-C stops; a started local server is stopped too)."""
+    """Block serving the deployments (Ctrl-C or SIGTERM stops; a started local server too)."""
+    exit_on_sigterm()
     server = None if os.environ.get("PREFECT_API_URL") else start_local_server()
     try:
         from prefect import serve

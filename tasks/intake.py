@@ -10,16 +10,20 @@ from inventory.harmonise import store
 from inventory.intake import submission
 from inventory.lake.zones import Lake
 from inventory.validation import validate
+from tasks.retries import transient_only
 
 
-@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def receive(path: str, lake_root: str, submitter: str | None = None,
-            submission_id: str | None = None) -> submission.Receipt:  # fmt: skip
-    """Store the bytes as received in raw/ with a receipt (I/O: retried), or read the receipt
-    of the submission already stored as ``submission_id``."""
-    if submission_id:
-        return submission.load_receipt(Lake.at(lake_root), submission_id)
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
+def receive(path: str, lake_root: str, submitter: str | None = None) -> submission.Receipt:
+    """Store the bytes as received in raw/ with a receipt (I/O: retried)."""
     return submission.receive_submission(path, Lake.at(lake_root), submitter=submitter)
+
+
+@task(cache_policy=NO_CACHE)
+def stored(submission_id: str, lake_root: str) -> submission.Receipt:
+    """The receipt of a submission already in raw/ (API uploads, ``reprocess``, the
+    ``soil.submission.received`` trigger)."""
+    return submission.load_receipt(Lake.at(lake_root), submission_id)
 
 
 @task(cache_policy=NO_CACHE)
@@ -31,17 +35,7 @@ def filed_outcome(receipt: submission.Receipt, lake_root: str) -> dict | None:
 @task(cache_policy=NO_CACHE)
 def validate_raw(receipt: submission.Receipt) -> validate.ValidationResult:
     """Read the stored copy and run the GX suites and consistency checks on it."""
-    try:
-        sub = submission.read_submission(receipt.raw_dir)
-    except submission.SubmissionError as err:
-        return validate.ValidationResult(
-            ok=False,
-            failures=err.failures,
-            datasets={},
-            manifest={},
-            summary={"n_failures": len(err.failures), "country": receipt.country},
-        )
-    return validate.validate_submission(sub)
+    return validate.validate_stored(receipt)
 
 
 @task(cache_policy=NO_CACHE)

@@ -13,6 +13,7 @@ from inventory.engine import published_schema, run
 from inventory.lake import releases, warehouse
 from inventory.lake.zones import Lake, new_id
 from inventory.reporting import recalculations
+from tasks.retries import transient_only
 
 
 def _records(frame) -> list[dict[str, Any]]:
@@ -32,10 +33,11 @@ def compute_country(lake_root: str, country: str, params: run.RunParameters) -> 
     return run.compute_country(Lake.at(lake_root), country, params)
 
 
-@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: list,
               runner: dict | None = None) -> str:  # fmt: skip
-    """Write runs/<run_id>/ (published tables per country, manifest last)."""
+    """Write runs/<run_id>/ (published tables per country, manifest last, with the sha256 of
+    every file as written: after the published-schema step)."""
     release_id = new_id("release")  # the id the run will be published as, inside its files
     tables = published_schema.published_tables(
         run.combine([r.tables for r in results]), release_id=release_id, run_id=run_id
@@ -45,9 +47,12 @@ def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: l
     return str(releases.write_run(Lake.at(lake_root), run_id, tables, manifest))
 
 
-@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def publish_release(lake_root: str, run_id: str) -> str:
-    """Switch published/ to a new release holding this run, then refresh the DuckDB views."""
+    """Switch published/ to a new release holding this run, then refresh the DuckDB views.
+
+    Retried on transient errors only; publishing is idempotent by run id, so a retry after the
+    switch returns the same release."""
     lake = Lake.at(lake_root)
     release = releases.publish_run(lake, run_id)
     warehouse.refresh(lake)

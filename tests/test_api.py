@@ -21,11 +21,12 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-import yaml
 
+from inventory.intake.package import find_package_root
+from inventory.intake.submission import load_receipt
 from inventory.interfaces import api, uploads
 from inventory.lake import tokens
-from inventory.lake.zones import Lake, new_id, write_json_atomic
+from inventory.lake.zones import Lake, write_json_atomic
 
 MAX_UPLOAD_BYTES = 64 * 1024  # small limit so the 413 tests send little
 
@@ -72,18 +73,17 @@ def zip_bytes(files: dict[str, str | bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def stub_intake(package: Path, lake_root: Path, submitter: str) -> dict:
-    """Files the package as the intake flow would: raw/ + receipt, then quarantine/validated."""
+def stub_intake(lake_root: Path, sid: str) -> dict:
+    """Files a stored submission as the intake flow would: quarantine/ or validated/."""
+    lake = Lake.at(lake_root)
+    receipt = load_receipt(lake, sid)
+    package = find_package_root(receipt.package_root)
     if package.is_dir():
         files = {p.name: p.read_text() for p in package.iterdir()}
     else:
         with zipfile.ZipFile(package) as archive:
             files = {n: archive.read(n).decode() for n in archive.namelist()}
-    country = yaml.safe_load(files["submission.yaml"])["country"].upper()
-    lake, sid = Lake.at(lake_root), new_id("sub")
-    receipt = {"submission_id": sid, "country": country, "submitter": submitter,
-               "files": sorted(files)}  # fmt: skip
-    write_json_atomic(lake.raw(country, sid) / "receipt.json", receipt)
+    country = receipt.country
     rejected = "tropical_soggy" in files.get("land_areas.csv", "")
     failures = STUB_FAILURES if rejected else []
     where = (lake.quarantine if rejected else lake.validated)(country, sid)
@@ -124,10 +124,13 @@ def env(tmp_path_factory):
     tokens.revoke_token(store, tokens.token_id_of(revoked))
     app = api.create_app(lake, max_upload_bytes=MAX_UPLOAD_BYTES, upload_dir=uploads)
     app.state.intake = stub_intake
+    announced: list[tuple] = []  # what would be emitted as soil.submission.received
+    app.state.announce = lambda *args: announced.append(args)
     server, thread, base = start_in_thread(app)
     with httpx.Client(base_url=base, timeout=60) as client:
         yield {"client": client, "keys": keys, "revoked": revoked, "lake": lake,
-               "uploads": uploads, "app": app, "store": store}  # fmt: skip
+               "uploads": uploads, "app": app, "store": store,
+               "announced": announced}  # fmt: skip
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -166,8 +169,27 @@ def test_zip_upload_accepted_is_201_with_report_and_readable_back(env):
     status = env["client"].get(f"/v1/submissions/{sid}", headers=auth(env["keys"]["KEN"]))
     assert status.status_code == 200 and status.json() == body
     listing = env["client"].get("/v1/submissions", headers=auth(env["keys"]["KEN"])).json()
-    assert {"submission_id": sid, "status": "accepted", "n_failures": 0} in listing["submissions"]
+    assert {"submission_id": sid, "status": "accepted", "n_failures": 0,
+            "url": f"/v1/submissions/{sid}"} in listing["submissions"]  # fmt: skip
+    assert "raw_dir" not in response.text and str(env["lake"]) not in response.text
     assert list(env["uploads"].iterdir()) == []  # the spooled upload was deleted
+
+
+def test_filed_uploads_are_announced_with_their_id_refused_ones_are_not(env):
+    """soil.submission.received goes out once the intake flow filed the stored submission
+    (accepted or rejected), with its id, the stored raw folder and the submitter."""
+    env["announced"].clear()
+    good = upload(env, env["keys"]["KEN"], zip_bytes(package_files("KEN"))).json()
+    bad = upload(env, env["keys"]["KEN"], zip_bytes(package_files("KEN", BAD_ROWS))).json()
+    wrong = upload(env, env["keys"]["URY"], zip_bytes(package_files("KEN")))  # 403: never filed
+    assert wrong.status_code == 403
+    raw = env["lake"] / "raw" / "KEN"
+    assert env["announced"] == [
+        ({"submission_id": good["submission_id"], "country": "KEN", "accepted": True},
+         str(raw / good["submission_id"]), good["receipt"]["submitter"]),
+        ({"submission_id": bad["submission_id"], "country": "KEN", "accepted": False},
+         str(raw / bad["submission_id"]), bad["receipt"]["submitter"]),
+    ]  # fmt: skip
 
 
 def test_multipart_files_upload_rejected_is_422_with_failures(env):
@@ -179,18 +201,21 @@ def test_multipart_files_upload_rejected_is_422_with_failures(env):
     body = response.json()
     assert (body["country"], body["accepted"], body["status"]) == ("KEN", False, "rejected")
     assert body["failures"] == STUB_FAILURES and body["n_failures"] == 2
-    assert body["receipt"]["files"] == ["land_areas.csv", "submission.yaml"]  # a folder package
+    assert sorted(body["receipt"]["files"]) == ["land_areas.csv", "submission.yaml"]  # a folder
     assert (env["lake"] / "quarantine" / "KEN" / body["submission_id"]).is_dir()
 
 
-def test_wrong_country_token_is_refused_and_nothing_is_stored(env):
+def test_wrong_country_token_is_refused_and_kept_under_the_tokens_country(env):
     before = raw_entries(env["lake"])
     response = upload(env, env["keys"]["URY"], zip_bytes(package_files("KEN")))
     assert response.status_code == 403
     assert response.json()["error"] == "wrong_country"
     assert "URY" in response.json()["message"] and "KEN" in response.json()["message"]
-    assert raw_entries(env["lake"]) == before
-    assert not (env["lake"] / "raw" / "URY").exists()
+    sid = response.json()["submission_id"]
+    assert raw_entries(env["lake"]) - before == {f"URY/{sid}"}  # the bytes, under the sender
+    assert (env["lake"] / "quarantine" / "URY" / sid / "report.json").is_file()
+    assert not list((env["lake"] / "raw").glob(f"KEN/{sid}"))
+    assert not list((env["lake"] / "harmonised").glob("**/*KEN*"))
     assert list(env["uploads"].iterdir()) == []
 
 
@@ -216,15 +241,23 @@ def test_another_token_of_the_same_country_is_accepted(env):
     assert response.status_code == 201 and response.json()["country"] == "URY"
 
 
-def test_oversized_upload_is_413_by_content_length(env):
-    before = raw_entries(env["lake"])
+def refused_receipt(env, response) -> dict:
+    """The receipt of a refused upload: its bytes are kept under the token's country."""
+    sid = response.json()["submission_id"]
+    return json.loads((env["lake"] / "raw" / "KEN" / sid / "receipt.json").read_text())
+
+
+def test_oversized_upload_is_413_and_its_first_bytes_are_kept(env):
     big = zip_bytes({**package_files("KEN"), "noise.bin": bytes(range(256)) * 1024})
     big = big + b"\0" * max(0, MAX_UPLOAD_BYTES + 1 - len(big))
     response = upload(env, env["keys"]["KEN"], big)
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
     assert f"{MAX_UPLOAD_BYTES:,}" in response.json()["message"]
-    assert raw_entries(env["lake"]) == before
+    receipt = refused_receipt(env, response)
+    assert (receipt["refused"], receipt["truncated"]) == ("payload_too_large", True)
+    (stored,) = receipt["files"].values()
+    assert stored["size"] == MAX_UPLOAD_BYTES  # every byte up to the limit, no more
 
 
 def test_oversized_streamed_upload_is_cut_off_at_the_limit(env):
@@ -243,7 +276,6 @@ def test_oversized_streamed_upload_is_cut_off_at_the_limit(env):
 
     headers = {**auth(env["keys"]["KEN"]),
                "Content-Type": f"multipart/form-data; boundary={boundary}"}  # fmt: skip
-    before = raw_entries(env["lake"])
     try:
         response = env["client"].post("/v1/submissions", headers=headers, content=body())
     except httpx.TransportError:  # the server may close before the client finished sending
@@ -251,17 +283,20 @@ def test_oversized_streamed_upload_is_cut_off_at_the_limit(env):
     else:
         assert response.status_code == 413
         assert response.json()["error"] == "payload_too_large"
-    assert raw_entries(env["lake"]) == before
+        (stored,) = refused_receipt(env, response)["files"].values()
+        assert stored["size"] == MAX_UPLOAD_BYTES
+    assert sum(sent) < 64 * 16384 or True  # the client may or may not have sent it all
     assert list(env["uploads"].iterdir()) == []
 
 
-def test_zip_bomb_is_413_before_anything_is_stored(env):
+def test_zip_bomb_is_413_before_it_is_unpacked(env):
     bomb = zip_bytes({**package_files("KEN"), "zeros.csv": b"0" * (11 * MAX_UPLOAD_BYTES)})
     assert len(bomb) < MAX_UPLOAD_BYTES  # compresses to a few KiB
-    before = raw_entries(env["lake"])
     response = upload(env, env["keys"]["KEN"], bomb)
-    assert response.status_code == 413 and "unpacked" in response.json()["message"]
-    assert raw_entries(env["lake"]) == before
+    assert response.status_code == 413 and "unpacks to" in response.json()["message"]
+    sid = response.json()["submission_id"]
+    assert (env["lake"] / "quarantine" / "KEN" / sid / "report.json").is_file()
+    assert not (env["lake"] / "validated" / "KEN" / sid).exists()
 
 
 def test_another_countrys_submission_reads_as_not_found(env):
@@ -283,31 +318,34 @@ def test_another_countrys_submission_reads_as_not_found(env):
         assert traversal.status_code == 404
 
 
-def test_unreadable_packages_get_a_report_and_store_nothing(env):
+def test_unreadable_packages_get_a_report_and_are_kept(env):
     before = raw_entries(env["lake"])
     not_zip = upload(env, env["keys"]["KEN"], b"this is not a zip")
     assert not_zip.status_code == 422
     assert not_zip.json()["failures"][0]["rule_id"] == "package_not_zip"
+    assert not_zip.json()["status"] == "rejected"
     no_yaml = upload(env, env["keys"]["KEN"], zip_bytes({"land_areas.csv": LAND_AREAS_HEADER}))
     assert no_yaml.status_code == 422
     assert no_yaml.json()["failures"][0]["rule_id"] == "missing_submission_yaml"
-    assert no_yaml.json()["submission_id"] is None
     no_country = upload(env, env["keys"]["KEN"], zip_bytes({"submission.yaml": "tier: 1\n"}))
-    assert no_country.json()["failures"][0]["rule_id"] == "country_missing"
+    assert no_country.json()["failures"][0]["rule_id"] == "manifest_country"
     form = env["client"].post("/v1/submissions", headers=auth(env["keys"]["KEN"]),
                               data={"note": "no file"})  # fmt: skip
     assert form.status_code == 415
     no_file = env["client"].post("/v1/submissions", headers=auth(env["keys"]["KEN"]),
                                  files={"note": (None, b"text only")})  # fmt: skip
     assert (no_file.status_code, no_file.json()["error"]) == (400, "no_package")
-    assert raw_entries(env["lake"]) == before
+    answers = (not_zip, no_yaml, no_country, form, no_file)
+    assert raw_entries(env["lake"]) - before == {f"KEN/{r.json()['submission_id']}"
+                                                 for r in answers}  # every one kept  # fmt: skip
 
 
 def test_file_names_cannot_escape_the_upload_folder():
     assert uploads.safe_relative_path("../../etc/passwd") is None
-    assert uploads.safe_relative_path("/abs/land areas.csv") == Path("abs/land_areas.csv")
+    assert uploads.safe_relative_path("/abs/land areas.csv") == Path("abs/land areas.csv")
     assert uploads.safe_relative_path("data\\x.csv") == Path("data/x.csv")
     assert uploads.safe_relative_path("") is None
+    assert uploads.safe_relative_path("bad\x00name.csv") is None
 
 
 def test_internal_errors_answer_json_without_a_stack_trace(env):
@@ -338,7 +376,8 @@ def test_token_store_keeps_only_salted_hashes(tmp_path):
     store = tmp_path / "tokens.json"
     first, second = tokens.create_token(store, "irl"), tokens.create_token(store, "IRL")
     text = store.read_text()
-    assert first.split("_")[2] not in text and second.split("_")[2] not in text
+    # the secret is everything after "soc_<id>_" (base64url: it may itself hold "_")
+    assert first.split("_", 2)[2] not in text and second.split("_", 2)[2] not in text
     assert store.stat().st_mode & 0o777 == 0o600
     records = json.loads(text)["tokens"]
     assert [r["country"] for r in records] == ["IRL", "IRL"]
@@ -379,37 +418,35 @@ def test_token_cli(tmp_path, capsys):
     assert tokens.verify(store, token) is None
 
 
-def test_deployment_backend_finds_the_submission_by_its_submitter(tmp_path, monkeypatch):
-    """``intake_deployment``: run_deployment, then the receipt naming this upload's submitter."""
+def test_deployment_backend_runs_the_intake_deployment_on_the_stored_submission(
+    tmp_path, monkeypatch
+):
+    """``intake_deployment``: run_deployment with the stored submission's id, then its report."""
     from types import SimpleNamespace
 
     import prefect.deployments
+
+    from inventory.intake.submission import receive_submission
 
     calls = []
 
     def fake_run_deployment(name, parameters, timeout):
         calls.append((name, parameters, timeout))
-        stub_intake(Path(parameters["path"]), Path(parameters["lake_root"]),
-                    parameters["submitter"])  # fmt: skip
+        stub_intake(Path(parameters["lake_root"]), parameters["submission_id"])
         state = SimpleNamespace(is_completed=lambda: True, name="Completed")
         return SimpleNamespace(id="run-1", state=state)
 
     monkeypatch.setattr(prefect.deployments, "run_deployment", fake_run_deployment)
     package = tmp_path / "p.zip"
     package.write_bytes(zip_bytes(package_files("KEN")))
-    announced = []
-    backend = api.deployment_backend("intake/intake", timeout_s=5,
-                                     announce=lambda *args: announced.append(args))  # fmt: skip
-    outcome = backend(package, tmp_path / "lake", "api token x upload 1")
-    sid = outcome["submission_id"]
-    assert announced == [(outcome, str(tmp_path / "lake" / "raw" / "KEN" / sid),
-                          "api token x upload 1")]  # fmt: skip
+    lake = Lake.at(tmp_path / "lake")
+    sid = receive_submission(package, lake, country="KEN").submission_id
+    backend = api.deployment_backend("intake/intake", timeout_s=5)
+    outcome = backend(lake.root, sid)
     assert calls[0][0] == "intake/intake" and calls[0][2] == 5
-    assert calls[0][1] == {"path": str(package), "lake_root": str(tmp_path / "lake"),
-                           "submitter": "api token x upload 1"}  # fmt: skip
-    assert outcome["country"] == "KEN" and outcome["flow_run_id"] == "run-1"
-    report = api.submission_report(Lake.at(tmp_path / "lake"), "KEN", outcome["submission_id"])
-    assert report["status"] == "accepted"
+    assert calls[0][1] == {"lake_root": str(lake.root), "submission_id": sid}
+    assert outcome == {"submission_id": sid, "flow_run_id": "run-1"}
+    assert api.submission_report(lake, "KEN", sid)["status"] == "accepted"
 
 
 @pytest.mark.prefect

@@ -166,6 +166,28 @@ def test_compiler_triggers_inventory_run_deployment(served):
     assert len(releases) == 1 and releases["countries"].iloc[0] == COUNTRY
 
 
+def test_portal_runs_go_through_the_served_deployment(served):
+    """A compiler's run from the portal goes through ``inventory-run`` when the Prefect API
+    serves it; the portal follows the flow run's state from the API into a new release."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from inventory.interfaces.portal import jobs
+
+    before = len(_releases(served["lake"]))
+    params = RunParameters(countries=[COUNTRY], mc_draws=20)
+    with temporary_settings(updates={PREFECT_API_URL: served["url"]}):
+        job = jobs.start_run(jobs.JobRegistry(), params, served["lake"])
+        assert job.mode == "deployment" and job.flow_run_id is not None
+
+        def finished() -> bool:
+            jobs.refresh_run(job)
+            return job.done
+
+        _wait_for(finished, "the portal's run of the inventory-run deployment")
+    assert job.state == jobs.COMPLETED, job.message
+    assert len(_releases(served["lake"])) == before + 1
+
+
 def test_schedule_creates_runs_that_publish(served):
     """The server's scheduler creates the nightly runs; one is moved to now and must publish."""
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId

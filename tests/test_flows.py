@@ -157,12 +157,17 @@ def test_offsets_and_4p1000_consistent_with_tables(demo_lake):
     assert offsets.loc[2024, "mineral_co2e_t_per_yr"] == pytest.approx(
         changes.loc[changes["year"] == 2024, "dCO2_t_per_yr"].sum(), rel=1e-12
     )
-    stocks = releases.read_published(lake, "soc_stocks").groupby("year")["stock_tc"].sum()
-    indicators = releases.read_published(lake, "fourp1000_indicators")
-    national = indicators[indicators["land_use"] == "all"].set_index("year")
+    # the 4p1000 rate divides by the inventory stock S(y-1), which moves by exactly dC(y)
+    inventory = releases.read_published(lake, "inventory_stocks")
+    stocks = inventory[inventory["scope"] == "national"].set_index("year")["stock_tc"]
     dc = changes.groupby("year")["dC_tc_per_yr"].sum()
+    assert stocks[2024] - stocks[2023] == pytest.approx(dc[2024], rel=1e-6)
+    indicators = releases.read_published(lake, "fourp1000_indicators")
+    national = indicators[(indicators["land_use"] == "all") & (indicators["scope"] == "mineral")]
     rate = 1000 * dc[2024] / stocks[2023]  # per mille of the previous year's stock
-    assert national.loc[2024, "rate_permille_per_yr"] == pytest.approx(rate, rel=1e-9)
+    assert national.set_index("year").loc[2024, "rate_permille_per_yr"] == pytest.approx(
+        rate, rel=1e-9
+    )
 
 
 def test_summary_names_the_country(demo_lake):

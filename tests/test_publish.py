@@ -82,8 +82,8 @@ def test_kill_9_during_publish_leaves_previous_release_intact(lake):
         from inventory.lake import releases
         from inventory.lake.zones import Lake
         original = releases._link_tree
-        def slow(src, dst):
-            original(src, dst)
+        def slow(*args):
+            original(*args)
             print("STAGED", flush=True)
             time.sleep(60)
         releases._link_tree = slow

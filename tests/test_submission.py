@@ -46,13 +46,13 @@ def test_folder_is_stored_byte_identical_with_receipt(tmp_path):
     receipt = receive_submission(MINIMAL, lake, submitter="analyst@example.org")
     raw = Path(receipt.raw_dir)
     assert raw == lake.raw("IRL", receipt.submission_id) and receipt.country == "IRL"
-    stored = digests(raw)
-    assert stored.pop("receipt.json")
+    stored = digests(raw / "package")  # the user's files, apart from the system's receipt
+    assert (raw / "receipt.json").is_file() and "receipt.json" not in stored
     assert stored == before == receipt.sha256
     record = json.loads((raw / "receipt.json").read_text())
     assert record["submitter"] == "analyst@example.org" and record["received_at"]
     assert record["files"]["land_areas.csv"]["size"] == (MINIMAL / "land_areas.csv").stat().st_size
-    assert all(not os.stat(raw / name).st_mode & stat.S_IWUSR for name in stored)
+    assert all(not os.stat(raw / "package" / name).st_mode & stat.S_IWUSR for name in stored)
     assert digests(MINIMAL) == before  # the source is untouched
     assert stored_files_unchanged(receipt)
 
@@ -61,7 +61,7 @@ def test_zip_is_stored_as_received_and_readable_from_raw(tmp_path):
     lake = Lake.at(tmp_path / "lake")
     package = zip_folder(MINIMAL, tmp_path / "irl.zip", top="irl")
     receipt = receive_submission(package, lake)
-    stored = Path(receipt.raw_dir) / "irl.zip"
+    stored = Path(receipt.raw_dir) / "package" / "irl.zip"
     assert stored.read_bytes() == package.read_bytes()
     assert receipt.package_sha256 == hashlib.sha256(package.read_bytes()).hexdigest()
     assert receipt.package_kind == "zip"
@@ -85,9 +85,9 @@ def test_broken_package_is_stored_under_unknown(tmp_path):
     junk.write_bytes(b"definitely not a zip")
     receipt = receive_submission(junk, lake)
     assert receipt.country == "UNKNOWN"
-    assert (Path(receipt.raw_dir) / "junk.zip").read_bytes() == b"definitely not a zip"
+    assert (Path(receipt.raw_dir) / "package" / "junk.zip").read_bytes() == b"definitely not a zip"
     assert "package_not_zip" in rules_of(receipt.raw_dir)
-    assert (Path(receipt.raw_dir) / "junk.zip").read_bytes() == b"definitely not a zip"
+    assert (Path(receipt.raw_dir) / "package" / "junk.zip").read_bytes() == b"definitely not a zip"
 
 
 def test_raw_bytes_unchanged_after_rejection(tmp_path):
@@ -111,7 +111,7 @@ def test_folder_symlinks_are_neither_followed_nor_copied(tmp_path):
     secret.write_text("do not copy")
     (package / "link.txt").symlink_to(secret)
     receipt = receive_submission(package, Lake.at(tmp_path / "lake"))
-    assert not (Path(receipt.raw_dir) / "link.txt").exists()
+    assert not (Path(receipt.raw_dir) / "package" / "link.txt").exists()
     record = json.loads((Path(receipt.raw_dir) / "receipt.json").read_text())
     assert record["skipped_symlinks"] == ["link.txt"]
 

@@ -1,20 +1,22 @@
 """Tier 2 factors from harmonised profiles, worked by hand (IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1).
 
 Statistics per stratum: mean, s (n - 1), SE = s / sqrt(n); uncertainty = 95 % half-width in %:
-U = 1.96 x SE / mean x 100 (SOC_REF), U = sqrt(U_num^2 + U_ref^2) for a ratio (IPCC 2006 Vol.1
-Ch.3 Eq. 3.1). 1.96 is mineral.Z_95 = 1.959964 in the code.
+U = t(0.975, n - 1) x SE / mean x 100 (SOC_REF; Student t, 2.776445 for n = 5, where the normal
+1.96 would give an interval 29 % too narrow), U = sqrt(U_num^2 + U_ref^2) for a ratio (IPCC 2006
+Vol.1 Ch.3 Eq. 3.1).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from inventory.core import vocab
-from inventory.engine import factors, tier2
-from inventory.engine.mineral import Z_95, compute_mineral_inventory
+from inventory.engine import factors, tier2, uncertainty
+from inventory.engine.mineral import compute_mineral_inventory
 
 ZONE, SOIL = "warm_temperate_moist", "hac"
 # native: 50, 55, 60, 65, 70 -> mean 60; deviations -10, -5, 0, 5, 10 -> s^2 = 250 / 4 = 62.5,
@@ -24,12 +26,14 @@ NATIVE_MEAN, NATIVE_SE = 60.0, math.sqrt(62.5 / 5)
 # cropland, full tillage, medium input: 30 .. 50 -> mean 40, same spread: SE = 3.535534
 CROP = [30.0, 35.0, 40.0, 45.0, 50.0]
 CROP_MEAN, CROP_SE = 40.0, math.sqrt(62.5 / 5)
-# SOC_REF U = 1.96 x 3.535534 / 60 x 100 = 11.5492 %
-U_SOC_REF = 100 * Z_95 * NATIVE_SE / NATIVE_MEAN
-# F_LU = 40 / 60 = 0.666667; U_num = 1.96 x 3.535534 / 40 x 100 = 17.3238 %,
-# U = sqrt(17.3238^2 + 11.5492^2) = 20.8206 %
+# Student t quantile for n = 5 profiles, df = 4 (printed t tables: 2.776)
+T_975_DF4 = 2.7764451051977934
+# SOC_REF U = 2.776445 x 3.535534 / 60 x 100 = 16.3604 % (with 1.96: 11.5492 %, 29 % narrower)
+U_SOC_REF = 100 * T_975_DF4 * NATIVE_SE / NATIVE_MEAN
+# F_LU = 40 / 60 = 0.666667; U_num = 2.776445 x 3.535534 / 40 x 100 = 24.5405 %,
+# U = sqrt(24.5405^2 + 16.3604^2) = 29.4941 %
 F_LU = CROP_MEAN / NATIVE_MEAN
-U_F_LU = math.hypot(100 * Z_95 * CROP_SE / CROP_MEAN, U_SOC_REF)
+U_F_LU = math.hypot(100 * T_975_DF4 * CROP_SE / CROP_MEAN, U_SOC_REF)
 
 
 def _interval(profile: str, land_use: str, management: str, inp: str, stock: float, **extra):
@@ -96,8 +100,8 @@ def test_soc_ref_from_native_profiles(derived):
     row = _factor(derived.factors, "SOC_REF")
     assert (row.country, row.climate_zone, row.soil_class, row.land_use) == ("URY", ZONE, SOIL, "*")
     assert row.value == pytest.approx(60.0, abs=1e-12)
-    assert row.uncertainty_pct == pytest.approx(U_SOC_REF, abs=1e-9)  # 11.5492 %
-    assert row.uncertainty_pct == pytest.approx(11.5492, abs=1e-4)
+    assert row.uncertainty_pct == pytest.approx(U_SOC_REF, abs=1e-9)  # 16.3604 %
+    assert row.uncertainty_pct == pytest.approx(16.3604, abs=1e-4)
     assert (row.tier, row.priority) == ("tier2_derived", vocab.FACTOR_PRIORITY["tier2_derived"])
     assert "n=5 mean=60.00 SE=3.54 t C/ha" in row.source
 
@@ -107,8 +111,8 @@ def test_land_use_factor_is_a_ratio_of_means(derived):
         row = _factor(derived.factors, "F_LU", level)
         assert row.land_use == "cropland"
         assert row.value == pytest.approx(F_LU, abs=1e-12)  # 40 / 60
-        assert row.uncertainty_pct == pytest.approx(U_F_LU, abs=1e-9)  # 20.8206 %
-        assert row.uncertainty_pct == pytest.approx(20.8206, abs=1e-4)
+        assert row.uncertainty_pct == pytest.approx(U_F_LU, abs=1e-9)  # 29.4941 %
+        assert row.uncertainty_pct == pytest.approx(29.4941, abs=1e-4)
         assert "cropland/full_tillage/medium n=5 mean=40.00" in row.source
         assert "native/*/* n=5 mean=60.00" in row.source
 
@@ -116,7 +120,7 @@ def test_land_use_factor_is_a_ratio_of_means(derived):
 def test_no_factor_from_too_few_profiles(derived):
     assert not ((derived.factors.factor == "F_MG") & (derived.factors.level == "no_tillage")).any()
     assert set(derived.factors.factor) == {"SOC_REF", "F_LU"}
-    assert list(derived.factors.columns) == vocab.FACTOR_COLUMNS
+    assert list(derived.factors.columns) == [*vocab.FACTOR_COLUMNS, *vocab.DRAW_COLUMNS]
 
 
 def test_min_profiles_is_a_parameter():
@@ -167,3 +171,50 @@ def test_ratio_definitions_are_checked():
     table = tier2.ratio_definitions()
     assert set(table.factor) == set(vocab.FACTORS)
     assert table.source.notna().all()
+
+
+def test_student_t_quantiles_match_printed_tables():
+    # two-sided 95 % t quantiles, df = 1, 4, 9, 29 (any t table): 12.706, 2.776, 2.262, 2.045;
+    # 1.96 is the limit for df -> infinity
+    got = uncertainty.student_t_975([1, 4, 9, 29])
+    assert got == pytest.approx([12.7062, 2.7764, 2.2622, 2.0452], abs=1e-4)
+    assert float(uncertainty.student_t_975(1e9)) == pytest.approx(uncertainty.Z_95, abs=1e-6)
+
+
+def test_partial_coverage_is_scaled_to_the_full_layer():
+    """A 0-27 cm profile (coverage 0.9) holding 54 t C/ha enters as 54 / 0.9 = 60 t C/ha.
+
+    Native stocks 50, 55, 65, 70 and the scaled 60: mean 60, n 5, one profile flagged; entered
+    unscaled it would give (50 + 55 + 54 + 65 + 70) / 5 = 58.8 t C/ha (2 % low).
+    """
+    rows = [_interval(f"n{i}", "native", "not_applicable", "not_applicable", v)
+            for i, v in enumerate([50.0, 55.0, 65.0, 70.0])]  # fmt: skip
+    rows.append(_interval("n-27cm", "native", "not_applicable", "not_applicable", 54.0,
+                          coverage_fraction=0.9))  # fmt: skip
+    out = tier2.derive_factors(pd.DataFrame(rows))
+    native = out.diagnostics.iloc[0]
+    assert (native.n_profiles, native.n_scaled) == (5, 1)
+    assert native.mean_tc_per_ha == pytest.approx(60.0, abs=1e-12)
+    assert _factor(out.factors, "SOC_REF").value == pytest.approx(60.0, abs=1e-12)
+
+
+def test_soc_ref_and_land_use_ratio_are_drawn_jointly(derived):
+    """SOC_REF = native mean, F_LU = crop mean / native mean: in every Monte Carlo draw their
+    product is the drawn crop mean, so the cropland stock carries only the crop mean's
+    uncertainty (U_num = 24.5405 %), not U_SOC_REF and U_F_LU compounded (sqrt(16.3604^2 +
+    29.4941^2) = 33.7282 %, as independent draws would give)."""
+    areas = pd.DataFrame({
+        "country": "URY", "year": [2000], "climate_zone": ZONE, "soil_class": SOIL,
+        "land_use": "cropland", "management": "full_tillage", "input": "medium", "area_ha": 1.0,
+    })  # fmt: skip
+    table = factors.factor_table("2019", derived=derived.factors)
+    result = compute_mineral_inventory(areas, table, mc_draws=0)
+    strata, per_ha = uncertainty.stratum_stock_draws(result.stratum_factors, n_draws=4000, seed=7)
+    rows = uncertainty.source_row_draws(result.stratum_factors, n_draws=4000, seed=7)
+    crop = rows[rows.source_row == f"tier2 URY {ZONE}/{SOIL} cropland/full_tillage/medium"]
+    # SOC_REF x F_LU x F_MG x F_I = native x (crop / native) x 1 x 1 = crop, draw by draw
+    assert per_ha[:, 0] == pytest.approx(crop.value.to_numpy(), rel=1e-12)
+    assert per_ha[0, 0] == pytest.approx(40.0, abs=1e-12)  # draw 0: 60 x 0.666667
+    # the crop mean's draws: 40 + 3.535534 x t(4): 95 % half-width 2.776445 x 3.535534 = 9.8162
+    half_width = (np.quantile(per_ha[1:, 0], 0.975) - np.quantile(per_ha[1:, 0], 0.025)) / 2
+    assert half_width == pytest.approx(T_975_DF4 * CROP_SE, rel=0.06)

@@ -1,32 +1,43 @@
 """The one country list of the project: ISO 3166-1 alpha-3 codes and names (pycountry).
 
-pycountry ships the ISO 3166-1 table (officially assigned codes). The European Union reports
-to the UNFCCC as a Party under the code ``EUU``, which ISO 3166-1 does not assign; it is added
-here so that an EU submission is accepted.
+Used by ``submission.yaml`` checks and API tokens alike: a code accepted here is accepted
+everywhere, and only here. pycountry ships the ISO 3166-1 table (the officially assigned alpha-3
+codes, 249 entries). The European Union reports to the UNFCCC as a Party under the code ``EUU``,
+which ISO 3166-1 does not assign; it is added here so that an EU submission is accepted.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pycountry
 
+# UNFCCC Parties that are not ISO 3166-1 countries: code -> name.
 UNFCCC_PARTIES_OUTSIDE_ISO = {"EUU": "European Union"}
 
 
-def _normalised(code: object) -> str | None:
-    if not isinstance(code, str) or isinstance(code, bool):
+@lru_cache(maxsize=1)
+def iso3_codes() -> frozenset[str]:
+    """Every accepted country code (upper case)."""
+    return frozenset(c.alpha_3 for c in pycountry.countries) | frozenset(UNFCCC_PARTIES_OUTSIDE_ISO)
+
+
+def country_code(value: object) -> str | None:
+    """``value`` (any case, spaces around allowed) as an accepted upper-case code, else None."""
+    if not isinstance(value, str):
         return None
-    code = code.strip().upper()
-    return code if len(code) == 3 and code.isalpha() else None
+    code = value.strip().upper()
+    return code if code in iso3_codes() else None
 
 
 def is_iso3(code: object) -> bool:
     """Whether ``code`` (any case, spaces around allowed) is an assigned alpha-3 code or EUU."""
-    return country_name(code) is not None
+    return country_code(code) is not None
 
 
 def country_name(code: object) -> str | None:
     """The country's English short name (``KEN`` -> ``Kenya``), None for an unknown code."""
-    normalised = _normalised(code)
+    normalised = country_code(code)
     if normalised is None:
         return None
     if normalised in UNFCCC_PARTIES_OUTSIDE_ISO:

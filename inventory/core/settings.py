@@ -12,6 +12,7 @@ variable                     meaning                               default
 ``SOILC_PREFECT_HOME``       Prefect's home (local database,       ``<user data dir>/prefect``
                              results); ``PREFECT_HOME`` wins       (Linux: ``~/.local/share/
                                                                    soc-inventory/prefect``)
+``SOILC_RUN_DEPLOYMENT``     deployment the portal triggers runs   inventory-run/inventory-run
 ``SOILC_HOME``               folder a worker runs flows from       read by ``prefect.yaml``
 ===========================  ====================================  =============================
 
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     intake_deployment: str | None = Field(None, description="deployment that runs API uploads")
     dask_address: str | None = Field(None, description="'local' or a Dask scheduler address")
     prefect_home: Path = Field(default_factory=_user_prefect_home, description="Prefect's home")
+    run_deployment: str = Field(
+        "inventory-run/inventory-run",
+        description="deployment the portal triggers runs through when a Prefect API serves it "
+        "(empty: always run in the portal's process)",
+    )
 
     @property
     def lake_root(self) -> Path:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import lru_cache
 
 import numpy as np
@@ -66,6 +68,63 @@ class UnitError(ValueError):
     """A unit string that cannot be parsed or has the wrong dimension."""
 
 
+# Unit strings are parsed against a small grammar before pint sees them: unit names the registry
+# knows, joined by '*', '/' or spaces, with optional parentheses and small integer exponents
+# ('**' or '^', -4..4 without 0). No other number, so no arithmetic can be smuggled in
+# ('ha/0', 'ha**0', 'ha*10**10**8' are refused without being evaluated).
+MAX_UNIT_CHARS = 40
+MAX_UNIT_TOKENS = 16
+UNIT_PARSE_TIMEOUT_S = 1.0  # pint parses an allowed expression in well under a millisecond
+_UNIT_TOKEN = re.compile(
+    r"\s*(?:(?P<name>[A-Za-z_][A-Za-z_0-9]*)|(?P<power>\*\*|\^)\s*(?P<exp>-?[1-4])(?![0-9])"
+    r"|(?P<op>[*/()]))"
+)
+_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unit-parse")
+
+
+def unit_expression_problem(unit: str) -> str | None:
+    """Why ``unit`` is not an allowed unit expression (see above), or None when it is one.
+
+    Parameters
+    ----------
+    unit : str
+        Unit string as submitted (before the soil preprocessors run).
+
+    Returns
+    -------
+    str or None
+        A short reason, e.g. ``"'0' is a number, not a unit"``; None when allowed.
+    """
+    if len(unit) > MAX_UNIT_CHARS:
+        return f"is longer than {MAX_UNIT_CHARS} characters"
+    text, position, tokens, depth = _preprocess(unit), 0, 0, 0
+    while position < len(text.rstrip()):
+        match = _UNIT_TOKEN.match(text, position)
+        if match is None:
+            bad = text[position:].strip().split()[0]
+            return f"{bad!r} is not a unit name" + (
+                " (numbers are only allowed as exponents 1-4, e.g. m**2)" if bad[0].isdigit()
+                else "")  # fmt: skip
+        name, op = match.group("name"), match.group("op")
+        if name is not None and name not in ureg:
+            return f"{name!r} is not a known unit"
+        depth += {"(": 1, ")": -1}.get(op or "", 0)
+        tokens += 1
+        if depth < 0 or tokens > MAX_UNIT_TOKENS:
+            return "is not a simple unit expression"
+        position = match.end()
+    return None if depth == 0 and tokens else "is not a simple unit expression"
+
+
+def _parse_bounded(unit: str, target: str) -> float:
+    """pint's conversion of an allowed expression, given at most UNIT_PARSE_TIMEOUT_S."""
+    future = _PARSER.submit(lambda: float(ureg.Quantity(1.0, unit).to(target).magnitude))
+    try:
+        return future.result(timeout=UNIT_PARSE_TIMEOUT_S)
+    except FutureTimeout:
+        raise UnitError(f"{unit!r} took longer than {UNIT_PARSE_TIMEOUT_S} s to parse") from None
+
+
 @lru_cache(maxsize=4096)
 def conversion_factor(unit: str, target: str) -> float:
     """Multiplicative factor [target unit per unit] converting a value in ``unit`` to ``target``.
@@ -89,11 +148,17 @@ def conversion_factor(unit: str, target: str) -> float:
     UnitError
         When the string does not parse or measures another dimension.
     """
+    problem = unit_expression_problem(unit) if isinstance(unit, str) else "is not text"
+    if problem is not None:
+        raise UnitError(f"cannot convert {unit!r} to {target}: {problem}")
     try:
-        quantity = ureg.Quantity(1.0, unit)
-        return float(quantity.to(target).magnitude)
-    except (pint.errors.PintError, AttributeError, TypeError, ValueError, AssertionError) as err:
+        factor = _parse_bounded(unit, target)
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError, AssertionError,
+            ZeroDivisionError, OverflowError) as err:  # fmt: skip
         raise UnitError(f"cannot convert {unit!r} to {target}: {err}") from err
+    if not np.isfinite(factor) or factor <= 0:
+        raise UnitError(f"cannot convert {unit!r} to {target}: factor {factor} is not positive")
+    return factor
 
 
 def check_unit(unit: object, target: str) -> str | None:

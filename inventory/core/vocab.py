@@ -44,6 +44,13 @@ MANAGEMENT_BY_LAND_USE = {
     "grassland": ("nominal", "moderately_degraded", "severely_degraded", "improved"),
 }  # fmt: skip
 NOT_APPLICABLE = "not_applicable"
+# Carbon input levels F_I exist for cropland (IPCC 2006 Vol.4 Ch.5 Table 5.5: low, medium, high,
+# high with manure) and improved grassland (Ch.6 Table 6.2: medium, high); other land uses have
+# none (not_applicable).
+INPUT_BY_LAND_USE = {
+    "cropland": ("low", "medium", "high", "high_with_manure", "not_applicable"),
+    "grassland": ("medium", "high", "not_applicable"),
+}
 MANAGEMENTS = tuple(m for ms in MANAGEMENT_BY_LAND_USE.values() for m in ms) + (NOT_APPLICABLE,)
 INPUTS = ("low", "medium", "high", "high_with_manure", NOT_APPLICABLE)
 
@@ -86,6 +93,13 @@ WILDCARD = "*"  # a factor row that applies to every code of its column
 FACTOR_COLUMNS = [
     "country", "factor", "climate_zone", "soil_class", "land_use", "level",
     "value", "uncertainty_pct", "tier", "source", "priority",
+]  # fmt: skip
+# Monte Carlo description of a factor row (inventory.engine.uncertainty): the source table row it
+# was read from (edition + table + row; drawn once per iteration and shared by every stratum
+# using it), that row's mean, sd and degrees of freedom (NaN = normal), and for a ratio of two
+# means (Tier 2) the reference row. The factor's value in a draw is row / ref (ref absent = 1).
+DRAW_COLUMNS = [
+    "source_row", "row_mean", "row_sd", "row_df", "ref_row", "ref_mean", "ref_sd", "ref_df",
 ]  # fmt: skip
 
 

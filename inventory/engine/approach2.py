@@ -13,7 +13,7 @@ Set-based and scalable (``inventory/engine/sql/approach2_*.sql``): one aggregati
 the unit rows finds the units whose state never changes (most of a country; their change is 0);
 only the changing units are collapsed into runs of constant state, and the change is computed on
 runs and area sums, never per unit and year. Factors are resolved and drawn exactly as in
-Approach 1 (``stratum_factors.sql``, ``mineral.factor_draws``), the outputs have the Approach 1
+Approach 1 (``stratum_factors.sql``, ``uncertainty.factor_draws``), the outputs have the Approach 1
 columns (``soc_stocks``, ``stock_changes``) so the same publisher and reports serve both.
 """
 
@@ -27,7 +27,7 @@ import pandas as pd
 
 from inventory.core import units
 from inventory.core.failures import RowListingError
-from inventory.engine import mineral, sql_models
+from inventory.engine import mineral, sql_models, stocks, uncertainty
 
 
 class LandUnitHistoryError(RowListingError):
@@ -187,18 +187,37 @@ def compute_land_unit_inventory(
     sql_models.register(con, {"land_units": land_units, "factor_table": factor_table})
     land_unit_transitions(con, transition_years=transition_years)
     stratum_factors = mineral.resolve_factors(con)
-    years = {"first_year": first_year, "last_year": last_year}
-    soc_stocks = sql_models.run_model(con, "soc_stocks", years)
-    draws = mineral.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)
+    equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
+    params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0)}
+    history = transition_history(con, stratum_factors, params)
+    draws = uncertainty.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)
     sql_models.register(con, {"factor_draws": draws})
-    params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0), **years}
     sql_models.run_model(
-        con, "approach2_stock_change_draws", params, into="stock_change_subcategory_draws"
-    )
+        con, "approach2_stock_change_draws",
+        {**params, "first_year": first_year, "last_year": last_year},
+        into="stock_change_subcategory_draws",
+    )  # fmt: skip
     sql_models.run_model(con, "approach2_category_draws", into="stock_change_draws")
     changes, totals = mineral.uncertainty_tables(con, transition_years=transition_years)
     subcategories = sql_models.run_model(con, "stock_change_subcategory_uncertainty")
+    stock_table = stocks.inventory_stocks(
+        con, equilibrium, history, transition_years=transition_years, years=(first_year, last_year)
+    )
     return mineral.MineralInventory(
-        stratum_factors, soc_stocks, changes,
+        stratum_factors, mineral.reported_years(equilibrium, first_year, last_year), changes,
         stock_change_totals=totals, stock_change_subcategories=subcategories,
+        inventory_stocks=stock_table,
     )  # fmt: skip
+
+
+def transition_history(
+    con: duckdb.DuckDBPyConnection, stratum_factors: pd.DataFrame, params: dict
+) -> pd.DataFrame:
+    """Deterministic category changes [t C yr-1] of every year with data (history included)."""
+    sql_models.register(
+        con, {"factor_draws": uncertainty.factor_draws(stratum_factors, n_draws=0, seed=0)}
+    )
+    sub = sql_models.run_model(
+        con, "approach2_stock_change_draws", {**params, "first_year": None, "last_year": None}
+    )
+    return sub.groupby(mineral.CATEGORY_KEYS, as_index=False)[["area_ha", "dC_tc_per_yr"]].sum()

@@ -16,6 +16,11 @@ The loader returns one canonical table, the shape every factor source is brought
     value          dimensionless factor, or t C/ha for SOC_REF (0-30 cm)
     uncertainty_pct  +/- % of the value (95 % interval), NaN when the table gives none
     tier, source, priority   provenance; lower priority wins (submitted 1, derived 2, default 3)
+
+:func:`factor_table` adds the Monte Carlo columns ``vocab.DRAW_COLUMNS``
+(:mod:`inventory.engine.uncertainty`): ``source_row`` names the printed table row (edition +
+table + row) a default was read from, so that one draw of that row serves every climate zone the
+row applies to.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Literal, get_args
 import pandas as pd
 
 from inventory.core import vocab
+from inventory.engine import uncertainty
 
 Edition = Literal["2019", "2006"]  # IPCC 2019 Refinement, IPCC 2006 Guidelines
 EDITIONS: tuple[str, ...] = get_args(Edition)
@@ -105,7 +111,13 @@ def soc_ref_defaults(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
     if out[["climate_zone", "soil_class"]].isna().any().any():
         raise FactorError("soc_ref_mineral.csv has a zone or soil code outside the vocabulary")
     out["priority"] = vocab.FACTOR_PRIORITY["tier1_default"]
-    return out.dropna(subset=["value"]).reset_index(drop=True)[vocab.FACTOR_COLUMNS]
+    # one printed cell = one source row: 2019 prints one Boreal and one Polar row for moist and dry
+    out["source_row"] = (
+        f"IPCC {edition} Vol.4 Ch.2 Table 2.3: " + table[f"table_row_{edition}"].astype(str)
+        + " x " + table["soil_class_name"].astype(str)
+    )  # fmt: skip
+    out = out.dropna(subset=["value"]).reset_index(drop=True)
+    return out[[*vocab.FACTOR_COLUMNS, "source_row"]]
 
 
 def _table_rows(edition: str) -> pd.DataFrame:
@@ -115,6 +127,11 @@ def _table_rows(edition: str) -> pd.DataFrame:
     table["zone"] = table["applies_to_zones"].str.split(";")
     table = table.explode("zone")
     table["climate_zone"] = table["zone"].map(_REFERENCE_ZONE)
+    table["row_key"] = (
+        f"IPCC {edition} Vol.4 " + table["source_table"] + ": " + table["land_use"] + " "
+        + table["factor_type"] + " " + table["level"] + " | " + table["temperature_regime"]
+        + " | " + table["moisture_regime"]
+    )  # fmt: skip
     return table.add_prefix("t_")
 
 
@@ -183,6 +200,7 @@ def stock_change_defaults(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
             "uncertainty_pct": from_table["t_error_pct"],
             "tier": "tier1_default",
             "source": source,
+            "source_row": from_table["t_row_key"],
         }
     )
     fixed = mapping[mapping["table_level"].isna()]
@@ -203,12 +221,18 @@ def stock_change_defaults(edition: str = DEFAULT_EDITION) -> pd.DataFrame:
             "uncertainty_pct": float("nan"),
             "tier": "tier1_default",
             "source": fixed["source"] + " (" + fixed["comment"].fillna("") + ")",
+            "source_row": "fixed value: "
+            + fixed["land_use"]
+            + " "
+            + fixed["factor"]
+            + " "
+            + fixed["code"],
         }
     )
     out = pd.concat([tabled, fixed_rows], ignore_index=True)
     out["priority"] = vocab.FACTOR_PRIORITY["tier1_default"]
     _check_unmapped(mapping, from_table, edition)
-    return out[vocab.FACTOR_COLUMNS]
+    return out[[*vocab.FACTOR_COLUMNS, "source_row"]]
 
 
 def _check_unmapped(mapping: pd.DataFrame, matched: pd.DataFrame, edition: str) -> None:
@@ -271,7 +295,12 @@ def submitted_factors(factors: pd.DataFrame | None, country: str = vocab.WILDCAR
     out["tier"] = "tier2_submitted"
     out["source"] = "submitted: " + out["source"].fillna("no source given").astype(str)
     out["priority"] = vocab.FACTOR_PRIORITY["tier2_submitted"]
-    return out[vocab.FACTOR_COLUMNS]
+    out["source_row"] = (
+        "submitted " + out["country"].astype(str) + ": " + out["factor"] + " "
+        + out[["climate_zone", "soil_class", "land_use", "level"]].astype(str).agg("/".join, axis=1)
+        + " row " + (out.index.to_series() + 1).astype(str)
+    )  # fmt: skip
+    return out[[*vocab.FACTOR_COLUMNS, "source_row"]]
 
 
 def factor_table(
@@ -303,8 +332,50 @@ def factor_table(
     """
     parts = [default_factors(edition), submitted_factors(submitted)]
     if derived is not None and not derived.empty:
-        parts.append(derived[vocab.FACTOR_COLUMNS])
+        parts.append(derived)
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     table["uncertainty_pct"] = table["uncertainty_pct"].astype("float64")
     table["value"] = table["value"].astype("float64")
-    return table
+    return with_draw_columns(table)
+
+
+def with_draw_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """Canonical factor rows with their Monte Carlo description (``vocab.DRAW_COLUMNS``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``vocab.FACTOR_COLUMNS`` and any of the ``vocab.DRAW_COLUMNS`` already known (e.g.
+        ``source_row`` of the IPCC defaults, the profile means of Tier 2 ratios).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``vocab.FACTOR_COLUMNS + vocab.DRAW_COLUMNS``. Missing descriptions are filled for a
+        single normal source row: ``source_row`` = the row's tier and keys, ``row_mean`` =
+        ``value``, ``row_sd`` = ``value x U / 100 / 1.96`` [unit of the value]
+        (:func:`inventory.engine.uncertainty.normal_sd`; 0 without U), ``row_df`` NaN, no
+        reference row.
+
+    Raises
+    ------
+    FactorError
+        When a row's value is not its row mean over its reference mean.
+    """
+    out = table.copy()
+    for column in vocab.DRAW_COLUMNS:
+        if column not in out.columns:
+            out[column] = None if column in ("source_row", "ref_row") else float("nan")
+    keys = out[["tier", "country", "factor", "climate_zone", "soil_class", "land_use", "level"]]
+    fallback = keys.astype(str).agg("|".join, axis=1) + "|" + out["source"].astype(str)
+    out["source_row"] = out["source_row"].fillna(fallback)
+    single = out["row_mean"].isna()
+    out.loc[single, "row_mean"] = out.loc[single, "value"]
+    sd = uncertainty.normal_sd(out["value"], out["uncertainty_pct"])
+    out.loc[single, "row_sd"] = sd[single.to_numpy()]
+    for column in ("row_mean", "row_sd", "row_df", "ref_mean", "ref_sd", "ref_df"):
+        out[column] = out[column].astype("float64")
+    ratio = out["row_mean"] / out["ref_mean"].fillna(1.0)
+    if not ((ratio - out["value"]).abs() <= 1e-9 * out["value"].abs()).all():
+        raise FactorError("factor rows whose value is not row_mean / ref_mean")
+    return out[[*vocab.FACTOR_COLUMNS, *vocab.DRAW_COLUMNS]]

@@ -7,6 +7,8 @@ on the given DuckDB connection and returns a pandas frame.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import duckdb
 import pandas as pd
 
@@ -16,51 +18,69 @@ from inventory.engine import organic, sql_models
 # "4 per 1000" initiative (Le Foll 2015, COP21; Minasny et al. 2017, Geoderma 292:59-86):
 # aspirational annual increase of the soil organic carbon stock, per mille per year.
 TARGET_PERMILLE = 4.0
+# Land coded 'native' (the IPCC reference condition, unmanaged) is reported under one IPCC land
+# category so that the CRT areas cover the whole land (every land area belongs to one of the six
+# categories, unmanaged land included: IPCC 2006 Vol.4 Ch.3 Sec. 3.2, recalled). Grassland by
+# default: most native reference land of Tier 1 strata is non-forest; forest_land selectable.
+NativeLandUse = Literal["grassland", "forest_land"]
+NATIVE_CATEGORIES: tuple[str, ...] = get_args(NativeLandUse)
+NATIVE_LAND_USE: NativeLandUse = "grassland"
 
 
 def fourp1000_indicators(
     con: duckdb.DuckDBPyConnection,
-    soc_stocks: pd.DataFrame,
-    stock_changes: pd.DataFrame,
+    inventory_stocks: pd.DataFrame,
+    organic_soil_emissions: pd.DataFrame,
     *,
     target_permille: float = TARGET_PERMILLE,
+    base_year: int | None = None,
 ) -> pd.DataFrame:
-    r"""Annual stock-change rate [per mille yr-1] of the previous year's stock vs the 4p1000 target.
+    r"""Annual change [per mille yr-1] of the inventory stock vs the 4p1000 target.
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
-        Connection on which the views ``soc_stocks`` and ``stock_changes`` are (re)placed.
-    soc_stocks : pandas.DataFrame
-        Columns ``country``, ``year`` [yr], ``land_use`` and ``stock_tc`` [t C] (mineral-soil
-        stocks, e.g. ``MineralInventory.soc_stocks``).
-    stock_changes : pandas.DataFrame
-        Columns ``country``, ``year`` [yr], ``land_use``, ``land_use_category`` and
-        ``dC_tc_per_yr`` [t C yr-1], + = removal (IPCC 2006 Vol.4 Ch.2 Eq. 2.25).
+        Connection on which the views ``inventory_stocks`` and ``organic_soil_emissions`` are
+        (re)placed.
+    inventory_stocks : pandas.DataFrame
+        ``inventory_stocks.sql`` output (:func:`inventory.engine.stocks.inventory_stocks`):
+        ``country``, ``year`` [yr], ``scope``, ``land_use``, ``area_ha``, ``prev_area_ha``,
+        ``converted_area_ha`` [ha], ``stock_tc`` = S(y), ``prev_stock_tc`` = S(y - 1) [t C],
+        ``change_tc`` [t C yr-1], + = gain.
+    organic_soil_emissions : pandas.DataFrame
+        :func:`inventory.engine.organic.organic_soil_emissions` output (``country``, ``year``,
+        ``land_use``, ``component``, ``emission`` [t CO2 yr-1 for on_site and doc]).
     target_permille : float, default 4.0
         Aspirational annual increase [per mille yr-1]; 4 for the 4p1000 initiative.
+    base_year : int, optional
+        Year whose stock the ``rate_vs_base_permille`` refers to [yr]; None = the first
+        reported year.
 
     Returns
     -------
     pandas.DataFrame
-        ``fourp1000_indicators``, one row per (country, year, land_use), land_use ``all`` =
-        national total: ``stock_tc`` [t C, year y], ``prev_stock_tc`` [t C, year y - 1; NaN in
-        the first year], ``change_tc`` [t C yr-1], ``rate_permille`` [per mille yr-1; NaN
-        without a y - 1 stock], ``target_permille`` [per mille yr-1], ``target_tc``
-        [t C yr-1] and ``gap_tc`` [t C yr-1, + = short of the target].
+        ``fourp1000_indicators``, one row per (country, year, land_use, scope), land_use
+        ``all`` = national total, scope ``mineral`` or ``mineral_and_organic``: ``stock_tc``,
+        ``prev_stock_tc`` [t C], ``change_tc`` [t C yr-1], ``rate_permille`` [per mille
+        yr-1], ``base_year`` [yr], ``base_stock_tc`` [t C], ``rate_vs_base_permille`` [per
+        mille yr-1], ``target_permille`` [per mille yr-1], ``target_tc`` and ``gap_tc``
+        [t C yr-1, + = short of the target]. Per-land-use rows only in years when no land was
+        converted to the land use within D years and its area did not change.
 
     Notes
     -----
     .. math::
 
-        r(y) = 1000 \, \frac{\Delta C(y)}{SOC(y - 1)}, \qquad
-        target(y) = \frac{t}{1000} \, SOC(y - 1), \qquad
-        gap(y) = target(y) - \Delta C(y)
+        r(y) = 1000 \, \frac{\Delta C(y)}{S(y - 1)}, \qquad
+        r_{base}(y) = 1000 \, \frac{\Delta C(y)}{S(y_b)}, \qquad
+        target(y) = \frac{t}{1000} \, S(y - 1), \qquad gap(y) = target(y) - \Delta C(y)
 
-    with t = ``target_permille`` (4 for the 4p1000 aspiration [1]_). :math:`\Delta C` is the
-    Tier 1 stock change of Eq. 2.25 [2]_ (a 20-year linear transition between equilibria), not
-    an observed annual change: the two answer different questions (see
-    ``inventory/data/ipcc/README.md``) and are reported side by side, not merged.
+    with S the inventory stock (the D-year mean of equilibrium stocks, so that S(y) - S(y-1)
+    = :math:`\Delta C(y)`, Eq. 2.25 of [2]_), t = ``target_permille`` (4 for the 4p1000
+    aspiration [1]_) and y_b the base year. Dividing by the previous year's *equilibrium*
+    stock instead would overstate a conversion's rate: 64 t C/ha native land converted to
+    cropland (44.16 t C/ha) loses 0.992 t C/ha/yr, -15.5 per mille of the 64 t C it holds in
+    the first year, not -22.5 per mille of 44.16.
 
     References
     ----------
@@ -70,8 +90,14 @@ def fourp1000_indicators(
     .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
        Ch. 2, Eq. 2.25.
     """
-    sql_models.register(con, {"soc_stocks": soc_stocks, "stock_changes": stock_changes})
-    return sql_models.run_model(con, "fourp1000_indicators", {"target_permille": target_permille})
+    sql_models.register(con, {
+        "inventory_stocks": inventory_stocks, "organic_soil_emissions": organic_soil_emissions,
+    })  # fmt: skip
+    params = {
+        "target_permille": target_permille, "base_year": base_year,
+        "c_per_co2": units.conversion_factor("t CO2", "t C"),
+    }  # fmt: skip
+    return sql_models.run_model(con, "fourp1000_indicators", params)
 
 
 def rewetting_scenario(
@@ -232,6 +258,9 @@ def unfccc_tables(
     con: duckdb.DuckDBPyConnection,
     stock_changes: pd.DataFrame,
     organic_soil_emissions: pd.DataFrame,
+    soc_loss_n2o: pd.DataFrame | None = None,
+    *,
+    native_land_use: str = NATIVE_LAND_USE,
 ) -> pd.DataFrame:
     """CRT-style soil rows (4.A-4.F x total/remaining/converted x year) with notation keys.
 
@@ -248,6 +277,13 @@ def unfccc_tables(
         Output of :func:`inventory.engine.organic.organic_soil_emissions` (``country``,
         ``year``, ``land_use``, ``area_ha`` [ha], ``gas``, ``component``, ``emission``
         [t gas yr-1]).
+    soc_loss_n2o : pandas.DataFrame, optional
+        :func:`inventory.engine.nitrogen.soc_loss_n2o` output (``country``, ``year``,
+        ``land_use``, ``land_use_category``, ``n2o_t`` [t N2O yr-1]); without it the N2O from
+        soil carbon loss is NE.
+    native_land_use : {"grassland", "forest_land"}, default "grassland"
+        IPCC land category under which land coded ``native`` (unmanaged land at the reference
+        condition) is reported.
 
     Returns
     -------
@@ -255,8 +291,9 @@ def unfccc_tables(
         ``unfccc_tables``, one row per (country, year, category_code): ``area_mineral_ha``
         [ha], ``mineral_dc_tc_per_yr`` [t C yr-1], ``area_organic_ha`` [ha],
         ``organic_dc_tc_per_yr`` [t C yr-1], ``organic_ch4_t``, ``organic_n2o_t``
-        [t gas yr-1], ``co2_t`` [t CO2 yr-1, + = emission, UNFCCC sign], each with a
-        ``*_notation`` column (NULL when the value is present).
+        [t gas yr-1], ``co2_t`` [t CO2 yr-1, + = emission, UNFCCC sign], ``mineral_n2o_t``
+        [t N2O yr-1, LULUCF 4(III)], each with a ``*_notation`` column (NULL when the value is
+        present), and ``notation_explanation`` (where an IE value is reported).
 
     Notes
     -----
@@ -266,7 +303,12 @@ def unfccc_tables(
     * organic soils: net carbon stock change = -(on-site CO2 + DOC CO2) x 12/44 (WS Ch. 2
       Tables 2.1/2.2, Ch. 3 Tables 3.1/3.2 [2]_; - = loss), plus CH4 (land + ditch) and N2O
       of the same areas;
-    * ``co2_t`` = mineral dCO2 + organic CO2 [t CO2 yr-1].
+    * ``co2_t`` = mineral dCO2 + organic CO2 [t CO2 yr-1];
+    * N2O of drained organic soils of cropland and grassland and the F_SOM N2O of cropland
+      remaining cropland are reported in Agriculture 3.D
+      (:func:`inventory.engine.nitrogen.agriculture_n2o`) and are IE here;
+    * land coded ``native`` is reported under ``native_land_use``, so that the 4.A-4.F areas
+      add up to the country's land area.
 
     Rows: every land use (4.A-4.F) x {total, ``<lu>_remaining_<lu>`` (.1),
     ``land_converted_to_<lu>`` (.2)} x each country-year with data. Notation keys [3]_ fill
@@ -284,9 +326,19 @@ def unfccc_tables(
        Inventories: Wetlands (WS), Ch. 2 Tables 2.1/2.2, Ch. 3 Tables 3.1/3.2.
     .. [3] UNFCCC decision 18/CMA.1, annex, para. 31 (notation keys).
     """
+    if native_land_use not in NATIVE_CATEGORIES:
+        raise ValueError(f"native land is reported as one of {NATIVE_CATEGORIES}")
+    if soc_loss_n2o is None:
+        soc_loss_n2o = pd.DataFrame({
+            "country": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
+            "land_use": pd.Series(dtype="str"), "land_use_category": pd.Series(dtype="str"),
+            "n2o_t": pd.Series(dtype="float64"),
+        })  # fmt: skip
     sql_models.register(con, {
         "stock_changes": stock_changes, "organic_soil_emissions": organic_soil_emissions,
-        "unfccc_categories": unfccc_categories(),
+        "unfccc_categories": unfccc_categories(), "soc_loss_n2o": soc_loss_n2o,
     })  # fmt: skip
-    c_per_co2 = units.conversion_factor("t CO2", "t C")
-    return sql_models.run_model(con, "unfccc_tables", {"c_per_co2": c_per_co2})
+    params = {
+        "c_per_co2": units.conversion_factor("t CO2", "t C"), "native_land_use": native_land_use,
+    }  # fmt: skip
+    return sql_models.run_model(con, "unfccc_tables", params)

@@ -1,9 +1,12 @@
 """Mineral-soil stock-change inventory (IPCC Tier 1/2, Approach 1) run in DuckDB.
 
 The arithmetic lives in ``inventory/engine/sql``: ``stratum_factors`` (factor resolution),
-``soc_stocks`` (Eq. 2.25 stocks), ``land_use_stocks`` and ``stock_changes`` (Eq. 2.25 change
-with the D-year transition), ``stock_change_uncertainty`` (Monte Carlo interval). This module
-binds them together and draws the Monte Carlo factor values.
+``soc_stocks`` (Eq. 2.25 stocks), ``stock_change_weights`` (Eq. 2.25 change with the D-year
+transition, as draw-independent weights on each stratum's stock per hectare),
+``stock_changes`` (the labelled per-draw changes), ``stock_change_uncertainty`` and
+``stock_change_totals`` (Monte Carlo intervals), ``inventory_stocks`` (the stock the reported
+changes imply). This module binds them together; the factor draws come from
+:mod:`inventory.engine.uncertainty` and are applied by one matrix product per country.
 """
 
 from __future__ import annotations
@@ -14,17 +17,20 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from inventory.core import units
 from inventory.core.failures import RowListingError
-from inventory.engine import sql_models
+from inventory.engine import sql_models, stocks, uncertainty
+
+# re-exported for existing callers; the draw scheme lives in inventory/engine/uncertainty.py
+from inventory.engine.uncertainty import Z_95 as Z_95
+from inventory.engine.uncertainty import factor_draws as factor_draws
 
 DEFAULT_TRANSITION_YEARS = 20  # D, IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 (default time dependence)
 DEFAULT_MC_DRAWS = 1000
 DEFAULT_SEED = 20061
-# IPCC tables give +/- % as the half-width of a 95 % interval; for a normal distribution that is
-# 1.96 standard deviations (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.2.4).
-Z_95 = 1.959963984540054
+CATEGORY_KEYS = ["country", "year", "land_use", "land_use_category"]
 
 
 class MissingFactorError(RowListingError):
@@ -48,7 +54,11 @@ class MineralInventory:
 
     ``stock_change_totals``: national and per-land-use totals with their own Monte Carlo
     interval (``stock_change_totals.sql``). ``stock_change_subcategories``: land converted split
-    by previous land use (Approach 2/3 only, None for Approach 1).
+    by previous land use (Approach 2/3 only, None for Approach 1). ``inventory_stocks``: the
+    stock S(y) the reported changes imply, national and per land use (``inventory_stocks.sql``).
+    The per-draw changes stay on the run's DuckDB connection as the table
+    ``stock_change_draws`` (draw, country, year, land_use, land_use_category, area_ha,
+    dC_tc_per_yr, dCO2_t_per_yr).
     """
 
     stratum_factors: pd.DataFrame
@@ -56,65 +66,7 @@ class MineralInventory:
     stock_changes: pd.DataFrame
     stock_change_totals: pd.DataFrame | None = None
     stock_change_subcategories: pd.DataFrame | None = None
-
-
-def factor_draws(
-    stratum_factors: pd.DataFrame, *, n_draws: int, seed: int = DEFAULT_SEED
-) -> pd.DataFrame:
-    r"""Monte Carlo values of each resolved factor: draw 0 = table value, draws 1..N sampled.
-
-    Parameters
-    ----------
-    stratum_factors : pandas.DataFrame
-        Resolved factors (:func:`resolve_factors`): ``factor_id``, ``value`` [t C ha-1 for
-        SOC_REF, - for F_LU, F_MG, F_I] and ``uncertainty_pct`` [%] (+/- % of the value, the
-        half-width of a 95 % interval; NaN = no uncertainty). One value per distinct
-        ``factor_id`` is drawn.
-    n_draws : int
-        N, the number of sampled draws [count]; 0 gives draw 0 only.
-    seed : int, default DEFAULT_SEED
-        Seed of ``numpy.random.default_rng`` [-]; the same seed gives the same draws.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (draw, factor_id): ``draw`` (int32, 0..N), ``factor_id`` and ``value``
-        [unit of the factor]. Draw 0 holds the table values (the deterministic estimate).
-
-    Notes
-    -----
-    Each factor is drawn once per iteration and shared by every stratum and year that uses it
-    (correlated inputs sampled together, [1]_). Distribution: normal with the table value as
-    mean and a standard deviation from the 95 % half-width,
-
-    .. math:: F^{(k)} = \max\left(0, x\right), \quad
-        x \sim \mathcal{N}\left(F, \sigma^2\right), \quad
-        \sigma = \frac{F \, U / 100}{1.96}, \quad k = 1 \ldots N
-
-    with U = ``uncertainty_pct``; 1.96 (``Z_95``) is the 97.5 % normal quantile, since IPCC
-    tables give +/- % as the half-width of a 95 % interval [2]_. Negative values are set to 0
-    (clipped, not re-drawn, so this is a normal censored at 0 rather than a truncated normal).
-    A factor without an uncertainty stays fixed at its table value.
-
-    References
-    ----------
-    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
-       Ch. 3 (Uncertainties), Sec. 3.2.3.1.
-    .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
-       Ch. 3 (Uncertainties), Sec. 3.2.2.4.
-    """
-    unique = stratum_factors.drop_duplicates("factor_id")[["factor_id", "value", "uncertainty_pct"]]
-    value = unique["value"].to_numpy(dtype="float64")
-    sd = value * np.nan_to_num(unique["uncertainty_pct"].to_numpy(dtype="float64")) / 100 / Z_95
-    rng = np.random.default_rng(seed)
-    sampled = np.clip(rng.normal(value, sd, size=(n_draws, len(value))), 0.0, None)
-    table = np.vstack([value[None, :], sampled])
-    draws = np.repeat(np.arange(n_draws + 1), len(value))
-    return pd.DataFrame({
-        "draw": draws.astype("int32"),
-        "factor_id": np.tile(unique["factor_id"].to_numpy(dtype=object), n_draws + 1),
-        "value": table.ravel(),
-    })  # fmt: skip
+    inventory_stocks: pd.DataFrame | None = None
 
 
 def resolve_factors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -254,16 +206,130 @@ def compute_mineral_inventory(
     con = con or sql_models.connect()
     sql_models.register(con, {"land_areas": land_areas, "factor_table": factor_table})
     stratum_factors = resolve_factors(con)
-    years = {"first_year": first_year, "last_year": last_year}
-    soc_stocks = sql_models.run_model(con, "soc_stocks", years)
-    sql_models.register(
-        con, {"factor_draws": factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)}
+    equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
+    weights = sql_models.run_model(
+        con, "stock_change_weights", {"transition_years": transition_years}
     )
-    sql_models.run_model(con, "land_use_stocks", into="land_use_stocks")
-    params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0), **years}
-    sql_models.run_model(con, "stock_changes", params, into="stock_change_draws")
+    sql_models.register(con, {"stock_change_weights": weights})  # for the sensitivities
+    history = category_draws(
+        con, weights, stratum_factors, n_draws=mc_draws, seed=seed, years=(first_year, last_year)
+    )
     changes, totals = uncertainty_tables(con, transition_years=transition_years)
-    return MineralInventory(stratum_factors, soc_stocks, changes, stock_change_totals=totals)
+    stock_table = stocks.inventory_stocks(
+        con, equilibrium, history, transition_years=transition_years, years=(first_year, last_year)
+    )
+    return MineralInventory(
+        stratum_factors, reported_years(equilibrium, first_year, last_year), changes,
+        stock_change_totals=totals, inventory_stocks=stock_table,
+    )  # fmt: skip
+
+
+def reported_years(frame: pd.DataFrame, first_year: int | None, last_year: int | None):
+    """Rows of ``frame`` whose ``year`` lies in [first_year, last_year] (None = open)."""
+    years = frame["year"]
+    keep = years.ge(first_year if first_year is not None else years.min())
+    keep &= years.le(last_year if last_year is not None else years.max())
+    return frame[keep].reset_index(drop=True)
+
+
+def category_draws(
+    con: duckdb.DuckDBPyConnection,
+    weights: pd.DataFrame,
+    stratum_factors: pd.DataFrame,
+    *,
+    n_draws: int,
+    seed: int,
+    years: tuple[int | None, int | None],
+) -> pd.DataFrame:
+    r"""Monte Carlo stock changes [t C yr-1] of the reporting categories (Approach 1).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection on which the table ``stock_change_draws`` (``stock_changes.sql``: draw,
+        country, year, land_use, land_use_category, ``area_ha`` [ha], ``dC_tc_per_yr``
+        [t C yr-1], ``dCO2_t_per_yr`` [t CO2 yr-1]) is (re)created for the reported years.
+    weights : pandas.DataFrame
+        ``stock_change_weights.sql`` output: per category, year and stratum
+        ``weight_ha_per_yr`` [ha yr-1] and ``category_area_ha`` [ha].
+    stratum_factors : pandas.DataFrame
+        Resolved factors with their Monte Carlo description (``vocab.DRAW_COLUMNS``).
+    n_draws : int
+        N [count]; draw 0 is the deterministic estimate.
+    seed : int
+        Run seed [-] (:mod:`inventory.engine.uncertainty`).
+    years : (int or None, int or None)
+        First and last reported year [yr]; draws are kept for these years only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The deterministic change of every category in every year with data, history years
+        included: ``country``, ``year``, ``land_use``, ``land_use_category``, ``area_ha``
+        [ha], ``dC_tc_per_yr`` [t C yr-1] (input of ``inventory_stocks.sql``).
+
+    Notes
+    -----
+    .. math:: \Delta C_k(c, y) = \sum_s w(c, y, s) \, p_k(s)
+
+    with the weights w of ``stock_change_weights.sql`` and :math:`p_k = SOC_{REF} F_{LU}
+    F_{MG} F_I` of draw k (:func:`inventory.engine.uncertainty.stratum_stock_draws`): one
+    sparse matrix product for all draws, categories and years.
+    """
+    strata, stock_per_ha = uncertainty.stratum_stock_draws(
+        stratum_factors, n_draws=n_draws, seed=seed
+    )
+    return label_category_draws(con, weights, strata, stock_per_ha, years=years,
+                                into="stock_change_draws")  # fmt: skip
+
+
+def label_category_draws(
+    con: duckdb.DuckDBPyConnection,
+    weights: pd.DataFrame,
+    strata: pd.DataFrame,
+    stock_per_ha: np.ndarray,
+    *,
+    years: tuple[int | None, int | None],
+    into: str,
+) -> pd.DataFrame:
+    """Category stock changes of every draw of ``stock_per_ha`` [t C ha-1] as table ``into``
+    (``stock_changes.sql`` rows, reported years); returns the deterministic changes of every
+    year with data (draw 0), as :func:`category_draws` does."""
+    n_draws = stock_per_ha.shape[0] - 1
+    categories = weights[[*CATEGORY_KEYS, "category_area_ha"]].drop_duplicates(CATEGORY_KEYS)
+    categories = categories.reset_index(drop=True).rename(columns={"category_area_ha": "area_ha"})
+    matrix = _weight_matrix(weights, categories, strata)
+    history = categories.assign(dC_tc_per_yr=matrix @ stock_per_ha[0])
+    reported = reported_years(categories.assign(row=np.arange(len(categories))), *years)
+    values = np.asarray((matrix[reported["row"].to_numpy()] @ stock_per_ha.T).T)
+    sql_models.register(con, {
+        "stock_change_categories": reported.drop(columns="row").assign(
+            category_id=np.arange(len(reported))),
+        "category_draws": pd.DataFrame({
+            "draw": np.repeat(np.arange(n_draws + 1, dtype="int32"), len(reported)),
+            "category_id": np.tile(np.arange(len(reported)), n_draws + 1),
+            "dC_tc_per_yr": values.ravel(),
+        }),
+    })  # fmt: skip
+    params = {"c_to_co2": units.carbon_to_co2(1.0)}
+    sql_models.run_model(con, "stock_changes", params, into=into)
+    return history
+
+
+def _weight_matrix(
+    weights: pd.DataFrame, categories: pd.DataFrame, strata: pd.DataFrame
+) -> sparse.csr_matrix:
+    """Sparse (categories x strata) matrix of ``weight_ha_per_yr``."""
+    rows = weights.merge(categories[CATEGORY_KEYS].assign(i=np.arange(len(categories))))
+    keys = list(uncertainty.STRATUM_KEYS)
+    rows = rows.drop(columns="land_use").rename(columns={"stratum_land_use": "land_use"})
+    rows = rows.merge(strata.assign(j=np.arange(len(strata))), on=keys, how="left")
+    if rows["j"].isna().any():
+        raise ValueError("stock_change_weights names a stratum without resolved factors")
+    return sparse.csr_matrix(
+        (rows["weight_ha_per_yr"], (rows["i"], rows["j"].astype("int64"))),
+        shape=(len(categories), len(strata)),
+    )
 
 
 def _after(frame: pd.DataFrame, column: str) -> int:

@@ -18,15 +18,27 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 import inventory
-from inventory.engine import approach2, factors, indicators, mineral, organic, sql_models, tier2
+from inventory.engine import (
+    approach2,
+    factors,
+    indicators,
+    invariants,
+    land_use_changes,
+    mineral,
+    national_reporting,
+    nitrogen,
+    organic,
+    sql_models,
+    tier2,
+)  # fmt: skip
 from inventory.harmonise.store import harmonised_manifest, read_harmonised
 from inventory.lake.zones import Lake, sha256_file, utc_now
 
 HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
-                     "grid_zonal")  # fmt: skip
+                     "grid_zonal", "land_use_changes", "national_totals")  # fmt: skip
 ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_status",
                 "drainage_depth")  # fmt: skip
 
@@ -55,9 +67,46 @@ class RunParameters(BaseModel):
     target_permille: float = Field(
         indicators.TARGET_PERMILLE, description="4 per 1000 aspiration, per mille per year"
     )
+    base_year: int | None = Field(
+        None, ge=1900, le=2100, description="4p1000 base year; None = first reported year"
+    )
+    native_land_use: indicators.NativeLandUse = Field(
+        indicators.NATIVE_LAND_USE, description="CRT land category reporting land coded native"
+    )
     rewet_share: float = Field(
         0.25, ge=0.0, le=1.0, description="rewetting scenario: share of drained area rewetted"
     )
+    withdraw: list[str] = Field(
+        default_factory=list,
+        description="ISO3 codes whose rows may disappear from the release (withdrawn data)",
+    )
+
+    @model_validator(mode="after")
+    def _ordered_years(self) -> RunParameters:
+        if self.first_year and self.last_year and self.first_year > self.last_year:
+            raise ValueError(f"years {self.first_year}-{self.last_year}: the first year is "
+                             "after the last (write FIRST-LAST, e.g. 1990-2024)")  # fmt: skip
+        return self
+
+
+class RunYearsError(ValueError):
+    """The requested years are not reported by a country's accepted submission."""
+
+
+def check_years(lake: Lake, countries: list[str], params: RunParameters) -> None:
+    """Raise :class:`RunYearsError` when the requested years leave a submission's years."""
+    problems = []
+    for country in countries:
+        declared = harmonised_manifest(lake, country).get("manifest", {}).get("years")
+        if not declared:
+            continue
+        first, last = params.first_year or declared[0], params.last_year or declared[-1]
+        if first < declared[0] or last > declared[-1] or first > last:
+            problems.append(f"{country} reports {declared[0]}-{declared[-1]}")
+    if problems:
+        asked = f"{params.first_year or 'first'}-{params.last_year or 'last'}"
+        raise RunYearsError(f"--years {asked} is outside the submitted years ("
+                            + "; ".join(problems) + "): choose years within them")  # fmt: skip
 
 
 @dataclass
@@ -66,6 +115,8 @@ class CountryResult:
     tables: dict[str, pd.DataFrame]
     inputs: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    submission_id: str | None = None  # the accepted submission the inputs came from
+    checks: list[dict] = field(default_factory=list)  # invariants.CheckResult.to_json()
 
 
 def _years(params: RunParameters, manifest: dict) -> tuple[int | None, int | None]:
@@ -77,10 +128,11 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     """All published tables of one country from its harmonised inputs."""
     started = time.perf_counter()
     record = harmonised_manifest(lake, country)
+    check_years(lake, [country], params)
     first, last = _years(params, record)
     table, derived = _factor_table(lake, country, params)
     con = sql_models.connect()
-    result = _mineral(lake, country, params, record, table, (first, last), con)
+    result, land = _mineral(lake, country, params, record, table, (first, last), con)
     timings = {"mineral_s": time.perf_counter() - started}
     tables: dict[str, pd.DataFrame] = {
         "soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes,
@@ -90,19 +142,40 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         tables["stock_change_totals"] = result.stock_change_totals
     if result.stock_change_subcategories is not None:
         tables["stock_change_subcategories"] = result.stock_change_subcategories
+    if result.inventory_stocks is not None:
+        tables["inventory_stocks"] = result.inventory_stocks
     if derived is not None:
         tables["tier2_diagnostics"] = derived.diagnostics.assign(country=country)
     grid = read_harmonised(lake, "grid_zonal", country)
     if grid is not None:  # reported beside the inventory; its SOC_REF candidates are not used
         tables["grid_statistics"] = grid.drop(columns="submission_id")
-    tables.update(_organic_and_indicators(con, lake, country, tables, params, (first, last)))
+    organic_soils = _organic_soils(lake, country, (first, last))
+    tables.update(_organic_and_indicators(con, organic_soils, tables, params))
+    reporting_started = time.perf_counter()
+    tables = national_reporting.reporting_tables(  # Table 4.1, uncertainty, KCA, area_source
+        con, lake, country, tables, dataset=land[0], years=(first, last),
+        transition_years=params.transition_years,
+    )  # fmt: skip
+    timings["national_reporting_s"] = time.perf_counter() - reporting_started
+    checks = _invariants(tables, {land[0]: land[1], "organic_soils": organic_soils}, params)
     timings["total_s"] = time.perf_counter() - started
     inputs = {
         d: str(lake.harmonised(d, country) / "part-0.parquet")
         for d in HARMONISED_INPUTS
         if (lake.harmonised(d, country) / "part-0.parquet").exists()
     }
-    return CountryResult(country, tables, inputs, timings)
+    return CountryResult(
+        country, tables, inputs, timings, record.get("submission_id"), checks=checks
+    )
+
+
+def _invariants(tables: dict[str, pd.DataFrame], inputs: dict[str, pd.DataFrame],
+                params: RunParameters) -> list[dict]:  # fmt: skip
+    """Every invariant check whose inputs this run has (results for the run manifest)."""
+    available = {**inputs, **tables, "organic_ef": organic.organic_ef_table()}
+    available["stock_changes"] = tables["stock_changes"].drop(columns="draw", errors="ignore")
+    bound = params.model_dump(exclude={"countries", "withdraw"})
+    return [r.to_json() for r in invariants.run_invariants(available, bound)]
 
 
 def _factor_table(lake: Lake, country: str, params: RunParameters):
@@ -122,29 +195,37 @@ def _factor_table(lake: Lake, country: str, params: RunParameters):
     return table, derived
 
 
-def _mineral(lake, country, params, record, table, years, con) -> mineral.MineralInventory:
-    """Approach 1 on stratum areas, or Approach 2/3 on land units (as declared or requested)."""
+def _land_dataset(lake: Lake, country: str, params: RunParameters, record: dict) -> str:
+    """land_areas (Approach 1), land_units or land_use_changes (Approach 2/3)."""
     approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
-    dataset = "land_areas" if approach == 1 else "land_units"
+    return national_reporting.land_dataset(lake, country, approach)
+
+
+def _mineral(lake, country, params, record, table, years, con):
+    """Approach 1 on stratum areas, or Approach 2/3 on land units or change matrices; returns
+    the inventory and (dataset name, the areas it was computed from)."""
+    approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
+    dataset = _land_dataset(lake, country, params, record)
     frame = read_harmonised(lake, dataset, country)
     if frame is None:
         raise FileNotFoundError(
             f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
             f"submission has none (submit it, or run with the other approach)"
         )
-    compute = (
-        mineral.compute_mineral_inventory if approach == 1
-        else approach2.compute_land_unit_inventory
-    )  # fmt: skip
-    return compute(
+    compute = {
+        "land_areas": mineral.compute_mineral_inventory,
+        "land_units": approach2.compute_land_unit_inventory,
+        "land_use_changes": land_use_changes.compute_matrix_inventory,
+    }[dataset]
+    result = compute(
         frame, table, transition_years=params.transition_years, first_year=years[0],
         last_year=years[1], mc_draws=params.mc_draws, seed=params.seed, con=con,
     )  # fmt: skip
+    return result, (dataset, frame)
 
 
-def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[str, pd.DataFrame]:
-    """Organic-soil emissions, 4p1000 indicators, peatland offsets and UNFCCC rows."""
-
+def _organic_soils(lake: Lake, country: str, years: tuple) -> pd.DataFrame:
+    """The country's organic-soil areas in the run's years (an empty table when none)."""
     organic_soils = read_harmonised(lake, "organic_soils", country)
     if organic_soils is None:
         organic_soils = pd.DataFrame({c: pd.Series(dtype="str") for c in ORGANIC_KEYS})
@@ -152,23 +233,33 @@ def _organic_and_indicators(con, lake, country, tables, params, years) -> dict[s
             year=pd.Series(dtype="int64"), area_ha=pd.Series(dtype="float64")
         )
     first, last = years
-    organic_soils = organic_soils[organic_soils["year"].between(first or -9999, last or 9999)]
+    return organic_soils[organic_soils["year"].between(first or -9999, last or 9999)]
+
+
+def _organic_and_indicators(con, organic_soils, tables, params) -> dict[str, pd.DataFrame]:
+    """Organic-soil emissions, 4p1000 indicators, peatland offsets and UNFCCC rows."""
     emissions = organic.organic_soil_emissions(con, organic_soils, gwp_set=params.gwp_set)
     rewetting = indicators.rewetting_scenario(
         con, organic_soils, rewet_share=params.rewet_share, gwp_set=params.gwp_set
     )
     changes = tables["stock_changes"].drop(columns="draw", errors="ignore")
+    soc_loss = nitrogen.soc_loss_n2o(con, changes, edition=params.edition, gwp_set=params.gwp_set)
     return {
         "organic_soil_emissions": emissions,
         "fourp1000_indicators": indicators.fourp1000_indicators(
-            con, tables["soc_stocks"], changes, target_permille=params.target_permille
+            con, tables["inventory_stocks"], emissions,
+            target_permille=params.target_permille, base_year=params.base_year,
         ),
         "peatland_offsets": indicators.peatland_offsets(
             con, emissions, changes, rewetting=rewetting
         ),
-        "unfccc_tables": indicators.unfccc_tables(con, changes, emissions),
+        "unfccc_tables": indicators.unfccc_tables(
+            con, changes, emissions, soc_loss, native_land_use=params.native_land_use
+        ),
         "rewetting_scenario": rewetting,
-    }
+        "soc_loss_n2o": soc_loss,
+        "agriculture_n2o": nitrogen.agriculture_n2o(con, emissions, soc_loss),
+    }  # fmt: skip
 
 
 def _hash_package_data() -> dict[str, str]:
@@ -221,6 +312,7 @@ def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
     return {
         "created_at": utc_now().isoformat(),
         "countries": [r.country for r in results],
+        "submissions": {r.country: r.submission_id for r in results},
         "parameters": params.model_dump(),
         "inputs": {
             r.country: {name: {"path": p, "sha256": sha256_file(p)} for name, p in r.inputs.items()}
@@ -229,6 +321,7 @@ def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
         "factor_tables_sha256": _hash_package_data(),
         "code_version": _code_version(),
         "timings_s": {r.country: r.timings for r in results},
+        "checks": {r.country: r.checks for r in results},
     }
 
 
@@ -255,6 +348,9 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         rows = frame.merge(last.reset_index(), on=["country", "year"])
         return rows.groupby("country")[columns].sum()
 
+    inventory = tables.get("inventory_stocks")
+    if inventory is not None:  # the stock the reported changes imply, not the equilibrium stock
+        stocks = inventory[inventory["scope"] == "national"]
     out = pd.concat([
         last,
         at_last(stocks, ["area_ha", "stock_tc"]),

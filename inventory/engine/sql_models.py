@@ -610,7 +610,11 @@ def run_model(
 
 
 def run_check(
-    con: duckdb.DuckDBPyConnection, name: str, *, package: str = CHECK_PACKAGE
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    *,
+    package: str = CHECK_PACKAGE,
+    params: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Run an invariant query from ``inventory/engine/sql/checks``.
 
@@ -622,6 +626,8 @@ def run_check(
         Check name (file name without ``.sql``).
     package : str, optional
         Package holding the checks.
+    params : mapping, optional
+        Parameter values by name; those the check does not declare are ignored.
 
     Returns
     -------
@@ -634,7 +640,8 @@ def run_check(
         The header is malformed, or declares Columns the result does not have.
     """
     header, query = _load_check(name, package)
-    result = con.execute(query).df()
+    bound = {k: v for k, v in (params or {}).items() if k in header.params}
+    result = con.execute(query, bound).df()
     if header.columns:
         check_columns(name, [c.name for c in header.columns], [str(c) for c in result.columns])
     return result

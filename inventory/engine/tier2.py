@@ -20,11 +20,14 @@ national measurements. Here they are stratum means of harmonised 0-30 cm stocks:
   settlements, wetlands and other land stay at their Tier 1 reference factors.
 
 Every mean needs ``min_profiles`` profiles (default 5) with a 0-30 cm interval covering at least
-``min_coverage`` (default 0.9) of the layer. Uncertainty is the 95 % half-width in % of the value:
-``1.96 x SE / mean`` for SOC_REF; for a ratio the two relative uncertainties add in quadrature
-(IPCC 2006 Vol.1 Ch.3 Eq. 3.1, Approach 1 propagation of error for products and quotients).
-The 1.96 is the normal quantile IPCC tables use; with n = 5 a Student t quantile (2.78) would be
-wider, which is why ``min_profiles`` should not go lower.
+``min_coverage`` (default 0.9) of the layer; a profile covering less than all of it is scaled to
+the full layer (stock / coverage, flagged in ``n_scaled``), never counted as a full 0-30 cm
+stock. Uncertainty is the 95 % half-width in % of the value: ``t(0.975, n - 1) x SE / mean`` for
+SOC_REF (Student t: 2.776 for n = 5; 1.96 would be 29 % too narrow); for a ratio the two
+relative uncertainties add in quadrature (IPCC 2006 Vol.1 Ch.3 Eq. 3.1, Approach 1 propagation
+of error for products and quotients). In the Monte Carlo the stratum means themselves are drawn
+(mean + SE x t(n - 1)) and a ratio is the ratio of its means' draws, so SOC_REF and the F_LU
+ratios over the same native mean are drawn jointly (``vocab.DRAW_COLUMNS``).
 
 The result is in canonical factor form (``inventory.core.vocab.FACTOR_COLUMNS``), tier
 ``tier2_derived``, ready for ``factors.factor_table(edition, derived=...)``; in the resolution
@@ -38,11 +41,11 @@ from functools import lru_cache
 from importlib import resources
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from inventory.core import vocab
-from inventory.engine import factors, sql_models
-from inventory.engine.mineral import Z_95
+from inventory.engine import factors, sql_models, uncertainty
 
 DEFAULT_MIN_PROFILES = 5
 DEFAULT_MIN_COVERAGE = 0.9  # fraction of the 0-30 cm layer covered by measured horizons
@@ -109,7 +112,8 @@ def derive_factors(
     intervals : pandas.DataFrame
         Harmonised profile intervals (``INTERVAL_COLUMNS``); only rows with ``upper_cm`` = 0
         and ``lower_cm`` = 30 [cm] and ``coverage_fraction`` >= ``min_coverage`` [0-1] are
-        used; ``stock_tc_per_ha`` [t C ha-1].
+        used; ``stock_tc_per_ha`` [t C ha-1] of the covered part, divided by
+        ``coverage_fraction`` (scaled to the full layer).
     min_profiles : int, default 5
         Profiles [count] every stratum mean needs before it may feed a factor (>= 2, so that
         a standard error exists).
@@ -121,13 +125,15 @@ def derive_factors(
     Returns
     -------
     DerivedFactors
-        ``factors``: canonical factor rows (``vocab.FACTOR_COLUMNS``; ``value`` [t C ha-1 for
-        SOC_REF, - otherwise], ``uncertainty_pct`` [%, +/- of the value, 95 %; NaN when an SE
-        is undefined], tier ``tier2_derived``, priority
+        ``factors``: canonical factor rows (``vocab.FACTOR_COLUMNS`` +
+        ``vocab.DRAW_COLUMNS``; ``value`` [t C ha-1 for SOC_REF, - otherwise],
+        ``uncertainty_pct`` [%, +/- of the value, 95 %], tier ``tier2_derived``, priority
         ``vocab.FACTOR_PRIORITY['tier2_derived']``, source naming n, mean and SE of each
-        mean); ``diagnostics``: per stratum ``n_profiles`` [count], ``mean_tc_per_ha``,
-        ``sd_tc_per_ha``, ``se_tc_per_ha`` [t C ha-1] (``tier2_stratum_means.sql``), with
-        ``sufficient`` telling whether n reached ``min_profiles``.
+        mean; the Monte Carlo source rows are the stratum means, a ratio's reference mean in
+        ``ref_row``); ``diagnostics``: per stratum ``n_profiles`` [count],
+        ``mean_tc_per_ha``, ``sd_tc_per_ha``, ``se_tc_per_ha`` [t C ha-1]
+        (``tier2_stratum_means.sql``), ``sufficient`` (n reached ``min_profiles``) and
+        ``n_scaled`` [count] (profiles scaled from partial 0-30 cm coverage).
 
     Raises
     ------
@@ -146,7 +152,7 @@ def derive_factors(
         SOC_{REF}(c, s) = \bar{x}_{native}, \qquad
         F = \frac{\bar{x}_{numerator}}{\bar{x}_{reference}}
 
-        U_{SOC_{REF}} = 100 \times \frac{1.96 \, SE}{\bar{x}}, \qquad
+        U_{SOC_{REF}} = 100 \times \frac{t_{0.975, n-1} \, SE}{\bar{x}}, \qquad
         U_F = \sqrt{U_{num}^2 + U_{ref}^2}
 
     with the numerator/reference strata of :func:`ratio_definitions` (each differs from its
@@ -157,7 +163,10 @@ def derive_factors(
     different profiles, so independent). Departures from the IPCC tables: factors are derived
     per climate zone x soil class (more specific than the tables, which vary by climate
     only); a factor is produced only when every stratum it uses has n >= ``min_profiles``;
-    1.96 is the normal quantile, while with n = 5 a Student t quantile (2.78) would be wider.
+    the interval uses the Student t quantile of n - 1 degrees of freedom [5]_ (the IPCC
+    tables' 1.96 assumes a known variance); in the Monte Carlo a ratio is drawn as the ratio
+    of its two means' draws (:mod:`inventory.engine.uncertainty`), not as an independent
+    factor.
 
     References
     ----------
@@ -169,19 +178,27 @@ def derive_factors(
        Ch. 6, Table 6.2.
     .. [4] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
        Ch. 3, Eq. 3.1.
+    .. [5] Student (1908). The probable error of a mean. Biometrika 6(1), 1-25.
     """
     if min_profiles < 2:
         raise ValueError("min_profiles must be at least 2 (a standard error needs n >= 2)")
     con = con or sql_models.connect()
-    sql_models.register(
-        con, {"intervals": intervals, "tier2_ratio_definitions": ratio_definitions()}
-    )
+    sql_models.register(con, {
+        "intervals": intervals, "tier2_ratio_definitions": ratio_definitions(),
+        "student_t": _student_t(len(intervals)),
+    })  # fmt: skip
     params = {
-        "min_profiles": min_profiles, "min_coverage": min_coverage, "z95": Z_95,
+        "min_profiles": min_profiles, "min_coverage": min_coverage,
         "priority": vocab.FACTOR_PRIORITY["tier2_derived"],
     }  # fmt: skip
     sql_models.run_model(con, "tier2_stratum_means", params, into="tier2_stratum_means")
     derived = sql_models.run_model(con, "tier2_factors", params)
     derived["uncertainty_pct"] = derived["uncertainty_pct"].astype("float64")
     diagnostics = con.execute("SELECT * FROM tier2_stratum_means ORDER BY ALL").df()
-    return DerivedFactors(derived[vocab.FACTOR_COLUMNS], diagnostics)
+    return DerivedFactors(derived[[*vocab.FACTOR_COLUMNS, *vocab.DRAW_COLUMNS]], diagnostics)
+
+
+def _student_t(max_df: int) -> pd.DataFrame:
+    """t(0.975, df) [-] for df = 1 .. max_df (a stratum never has more profiles than rows)."""
+    df = np.arange(1, max(max_df, 1) + 1)
+    return pd.DataFrame({"df": df, "t_975": uncertainty.student_t_975(df)})

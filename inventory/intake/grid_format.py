@@ -33,6 +33,12 @@ SOC_UNIT = "t C/ha"
 STRATA = ("climate_zone", "soil_class", "land_use")
 LAT_NAMES, LON_NAMES = ("lat", "latitude"), ("lon", "longitude")
 CHUNKS = "auto"  # dask chunks: memory stays at a few chunks, whatever the grid size
+# Caps on what a grid file may declare, checked from its metadata before any value is read:
+# a national 100 m grid of the largest country (17.1 M km2) has 1.7e9 cells; 4e8 cells is a
+# 250 m grid of Brazil (8.5 M km2 -> 1.4e8 cells) with margin. 8 GiB of declared (uncompressed)
+# variables bounds the work of one validation. A file declaring 1e10 cells is refused unread.
+MAX_GRID_CELLS = 400_000_000
+MAX_GRID_BYTES = 8 * 2**30
 
 
 class GridError(ValueError):
@@ -67,9 +73,27 @@ def open_grid(path: str | Path, chunks: dict | str | None = None) -> xr.Dataset:
         raise GridError(f"grid file {path} does not exist")
     engine = "zarr" if path.suffix == ".zarr" or path.is_dir() else None  # None: by content
     ds = xr.open_dataset(path, engine=engine, chunks=chunks)
+    problem = size_problem(ds)
+    if problem is not None:
+        ds.close()
+        raise GridError(problem)
     check_grid(ds)
     soc_unit_factor(ds[SOC_VAR])  # unit problems surface on opening
     return ds
+
+
+def size_problem(ds: xr.Dataset) -> str | None:
+    """Why the grid is too large to process, from its declared shapes only (nothing read)."""
+    cells = max((int(np.prod(v.shape, dtype="float64")) for v in ds.variables.values()),
+                default=0)  # fmt: skip
+    declared = sum(int(v.size) * v.dtype.itemsize for v in ds.variables.values())
+    if cells > MAX_GRID_CELLS:
+        return (f"the grid declares {cells:,} cells (limit {MAX_GRID_CELLS:,}); send a coarser "
+                "grid or the country's extent only")  # fmt: skip
+    if declared > MAX_GRID_BYTES:
+        return (f"the grid's variables declare {declared:,} bytes uncompressed (limit "
+                f"{MAX_GRID_BYTES:,}); drop unused variables or send a coarser grid")  # fmt: skip
+    return None
 
 
 def coord_name(ds: xr.Dataset | xr.DataArray, names: tuple[str, ...]) -> str:

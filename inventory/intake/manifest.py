@@ -18,13 +18,20 @@ from pydantic_core import PydanticCustomError
 
 from inventory.core import countries, units
 from inventory.core.failures import failure
+from inventory.intake.time_series import check_time_series
 
 FORMAT_VERSION = 1
 MANIFEST = "submission.yaml"
-DATASETS = ("land_areas", "land_units", "profiles", "factors", "organic_soils", "grids")
+DATASETS = (
+    "land_areas", "land_units", "profiles", "factors", "organic_soils",
+    "land_use_changes", "auxiliary_series", "national_totals", "grids",
+)  # fmt: skip
 TABULAR_DATASETS = DATASETS[
     :-1
 ]  # grids: one NetCDF file, checked by inventory.validation.grid_checks
+# Datasets that can carry each approach's land representation (IPCC 2006 Vol.4 Ch.3 Sec. 3.3.1:
+# Approach 2 from land-use change matrices or units, Approach 3 spatially explicit units).
+LAND_DATASETS = {1: ("land_areas",), 2: ("land_units", "land_use_changes"), 3: ("land_units",)}
 TIERS = (1, 2)
 APPROACHES = (1, 2, 3)
 # Plausible inventory years: UNFCCC base years start at 1990; land-use histories (20-year
@@ -32,6 +39,10 @@ APPROACHES = (1, 2, 3)
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 UNIT_DEFAULT_KEYS = {"area": "area", "soc": "soc", "bulk_density": "bulk_density"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# YAML features a metadata file never needs: aliases/anchors (an 825-byte "billion laughs"
+# document expands to hundreds of MB) and explicit tags. A manifest is a few hundred bytes;
+# MAX_YAML_NODES bounds the work of parsing one whatever its size.
+MAX_YAML_NODES = 5_000
 
 
 def _fail(rule_id: str, message: str, fix: str, *, column: str | None = None,
@@ -39,11 +50,45 @@ def _fail(rule_id: str, message: str, fix: str, *, column: str | None = None,
     return failure(rule_id, message, fix, file=MANIFEST, column=column, value=value)
 
 
+class UnsafeYamlError(yaml.YAMLError):
+    """submission.yaml uses an alias, an anchor or a tag, or is too large to be metadata."""
+
+    def __init__(self, problem: str, mark: Any = None):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
+def _refuse_unsafe_events(text: str) -> None:
+    """Raise :class:`UnsafeYamlError` on the first alias, anchor or explicit tag (no expansion)."""
+    for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+        if count > MAX_YAML_NODES:
+            raise UnsafeYamlError(f"more than {MAX_YAML_NODES:,} YAML nodes", event.start_mark)
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise UnsafeYamlError("YAML anchors and aliases (& and *) are not allowed",
+                                  event.start_mark)  # fmt: skip
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            raise UnsafeYamlError(f"YAML tags ({tag}) are not allowed",
+                                  event.start_mark)  # fmt: skip
+
+
+def load_yaml_safely(text: str) -> Any:
+    """``yaml.safe_load`` after refusing aliases, anchors, tags and oversized documents."""
+    _refuse_unsafe_events(text)
+    return yaml.safe_load(text)
+
+
 def parse_manifest(data: bytes) -> tuple[dict | None, list[dict]]:
     """YAML text -> mapping, or None with the reason."""
     text = data.decode("utf-8-sig", errors="replace")
     try:
-        loaded = yaml.safe_load(text)
+        loaded = load_yaml_safely(text)
+    except UnsafeYamlError as err:
+        mark = err.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return None, [_fail("manifest_yaml_unsafe", f"submission.yaml{where}: {err.problem}",
+                            "write plain 'key: value' settings, without & anchors, * aliases "
+                            "or ! tags")]  # fmt: skip
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -111,8 +156,8 @@ class SubmissionManifest(BaseModel):
     approach: Any = Field(
         None,
         validate_default=True,
-        description="1: areas by stratum and "
-        "year (land_areas); 2 or 3: land units with histories (land_units)",
+        description="1: areas by stratum and year (land_areas); 2: land units with "
+        "histories (land_units) or land-use change matrices (land_use_changes); 3: land_units",
     )
     files: Any = Field(
         None,
@@ -128,6 +173,12 @@ class SubmissionManifest(BaseModel):
         False,
         description="true marks made-up data (the bundled "
         "examples); reports label them 'synthetic example'",
+    )
+    time_series: Any = Field(
+        None,
+        description="how years missing from land_areas or organic_soils are filled "
+        "(interpolate by default; trend, surrogate or overlap) and the tolerance "
+        "total_area_tolerance_pct of the total land area per year",
     )
 
     @field_validator("format_version")
@@ -183,11 +234,18 @@ class SubmissionManifest(BaseModel):
                                       "data, or leave the key out", column="synthetic",
                                       value=value)])  # fmt: skip
 
+    @field_validator("time_series")
+    @classmethod
+    def _time_series(cls, value: Any, info: ValidationInfo) -> Any:
+        raw = (info.context or {}).get("manifest") or {"files": info.data.get("files")}
+        return _checked(value, check_time_series({"time_series": value, "files": raw.get("files")}))
+
 
 def check_manifest(manifest: dict) -> list[dict]:
     """All schema problems of a parsed manifest (empty: valid)."""
     try:
-        SubmissionManifest.model_validate(manifest)
+        # the raw mapping as context: the time_series check reads 'files' even when invalid
+        SubmissionManifest.model_validate(manifest, context={"manifest": manifest})
     except ValidationError as err:
         return [f for error in err.errors() for f in (error.get("ctx") or {}).get("failures", [])]
     return []
@@ -195,10 +253,7 @@ def check_manifest(manifest: dict) -> list[dict]:
 
 def country_of(manifest: dict | None) -> str | None:
     """The declared ISO3 code (upper case) when it is a known code, else None."""
-    value = manifest.get("country") if isinstance(manifest, dict) else None
-    if isinstance(value, str) and countries.is_iso3(value):
-        return value.strip().upper()
-    return None
+    return countries.country_code(manifest.get("country") if isinstance(manifest, dict) else None)
 
 
 def _check_version(m: dict) -> list[dict]:
@@ -309,11 +364,12 @@ def _check_files(m: dict) -> list[dict]:
                                   f"write e.g. '{dataset}: {dataset}.csv'",
                                   column=f"files.{dataset}", value=path))  # fmt: skip
     approach = m.get("approach")
-    needed = "land_areas" if approach == 1 else "land_units" if approach in (2, 3) else None
-    if needed and needed not in files:
+    needed = LAND_DATASETS.get(approach, ()) if isinstance(approach, int) else ()
+    if needed and not set(needed) & set(files):
+        names = " or ".join(repr(n) for n in needed)
         problems.append(_fail("manifest_missing_dataset", f"approach {approach} needs the "
-                              f"dataset {needed!r}", f"add '{needed}: <file>' under 'files'",
-                              column="files", value=needed))  # fmt: skip
+                              f"dataset {names}", f"add '{needed[0]}: <file>' under 'files'",
+                              column="files", value=needed[0]))  # fmt: skip
     if m.get("tier") == 2 and not {"profiles", "factors"} & set(files):
         problems.append(
             _fail(

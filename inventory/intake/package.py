@@ -32,6 +32,10 @@ RATIO_MIN_BYTES = 1 * MiB
 DEFAULT_MAX_MEMBERS = 1000  # a package holds ~6 files; thousands of entries is an attack
 MAX_MANIFEST_BYTES = 1 * MiB  # submission.yaml is a few hundred bytes
 MANIFEST_NAME = "submission.yaml"
+# A stored submission: raw/<ISO3>/<submission_id>/package/ holds the bytes as received (the
+# user's own file names), receipt.json beside it is the system's; they can never collide.
+STORED_PACKAGE = "package"
+RECEIPT_NAME = "receipt.json"
 COPY_CHUNK_BYTES = 1 * MiB  # zip member -> temporary file, streamed in pieces of this size
 IGNORED_PREFIXES = ("__MACOSX/",)  # resource forks added by macOS "Compress"
 _SYMLINK_MODE = 0o120000
@@ -62,6 +66,31 @@ def _unsafe_name(name: str) -> str | None:
     if ".." in PurePosixPath(name.replace("\\", "/")).parts:
         return "points outside the package ('..')"
     return None
+
+
+def _member_key(name: str) -> str:
+    """The path a member would unpack to, case-folded (case-insensitive file systems)."""
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    return "/".join(parts).casefold()
+
+
+def _duplicate_members(infos: list[zipfile.ZipInfo], label: str) -> list[dict]:
+    """Members whose names unpack to the same path: which copy counts would be ambiguous.
+
+    (A zip holding ``submission.yaml`` twice was read as one country by one reader and as
+    another country by the next: such archives are refused outright.)
+    """
+    seen: dict[str, str] = {}
+    problems = []
+    for info in infos:
+        key = _member_key(info.filename)
+        if key in seen:
+            problems.append(failure("zip_duplicate_member", f"the .zip holds {info.filename!r} "
+                                    f"more than once (also as {seen[key]!r})", "zip the package "
+                                    "folder again: every file once", file=label,
+                                    value=info.filename))  # fmt: skip
+        seen.setdefault(key, info.filename)
+    return problems
 
 
 class Package:
@@ -115,6 +144,7 @@ class Package:
             return [failure("zip_too_many_files", f"the .zip holds {len(infos)} entries "
                             f"(limit {limits.max_members})", "zip only the package files",
                             file=self.label)]  # fmt: skip
+        problems += _duplicate_members(infos, self.label)
         total = 0
         for info in infos:
             name, size = info.filename, info.file_size
@@ -163,7 +193,7 @@ class Package:
     def read(self, name: str, *, max_bytes: int | None = None) -> bytes:
         """Bytes of member ``name``; raises :class:`PackageProblem` (missing, unsafe, too big)."""
         limit = max_bytes or self.limits.max_file_bytes
-        self._check_name(name)
+        self.check_name(name)
         if self._zip is not None:
             return self._read_zip(name, limit)
         return self._folder_member(name, limit).read_bytes()
@@ -171,7 +201,7 @@ class Package:
     def size(self, name: str) -> int:
         """Size in bytes of member ``name``, after the checks of :meth:`read` (nothing read)."""
         limit = self.limits.max_file_bytes
-        self._check_name(name)
+        self.check_name(name)
         if self._zip is not None:
             return self._zip_member(name, limit).file_size
         return self._folder_member(name, limit).stat().st_size
@@ -185,7 +215,7 @@ class Package:
         temporary folder, under its own base name, which is removed on exit.
         """
         limit = self.limits.max_file_bytes
-        self._check_name(name)
+        self.check_name(name)
         if self._zip is None:
             yield self._folder_member(name, limit)
             return
@@ -195,7 +225,8 @@ class Package:
             self._copy_zip_member(info, name, target, limit)
             yield target
 
-    def _check_name(self, name: str) -> None:
+    def check_name(self, name: str) -> None:
+        """Raise :class:`PackageProblem` when ``name`` leaves the package (``..``, absolute)."""
         reason = _unsafe_name(name)
         if reason:
             raise PackageProblem([failure("file_path_unsafe", f"the path {name!r} {reason}",
@@ -283,9 +314,11 @@ class Package:
 
 def find_package_root(path: Path) -> Path:
     """The package inside ``path``: itself, or the single archive (or the single package
-    folder) of a stored raw/ copy, next to its ``receipt.json``."""
+    folder) of a stored raw/ copy (``raw/<ISO3>/<id>/package/``, beside its ``receipt.json``)."""
     if path.is_file() and path.name == MANIFEST_NAME:
         return path.parent
+    if (path / RECEIPT_NAME).is_file() and (path / STORED_PACKAGE).is_dir():
+        path = path / STORED_PACKAGE
     if path.is_dir() and not (path / MANIFEST_NAME).exists():
         files = [p for p in path.iterdir() if p.is_file() and p.name != "receipt.json"]
         zips = sorted(p for p in files if p.suffix.lower() == ".zip" or zipfile.is_zipfile(p))

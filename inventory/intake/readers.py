@@ -35,10 +35,12 @@ GRID_SUFFIXES = (".nc",)
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "#N/A"]
 DELIMITERS = (",", ";", "\t")
 SNIFF_LINES = 20
-# Non-UTF-8 encodings charset-normalizer chooses between. Left free, it reads a short cp1252
-# export ("Señor Peña") as cp1250 ("Seńor Peńa"): any 8-bit text decodes in every code page,
-# so the candidates are the two that spreadsheets write (tests/test_readers.py).
-LEGACY_ENCODINGS = ["cp1252", "latin_1"]
+# Text that is not UTF-8 may be Windows-1252 or Latin-1 (spreadsheet exports in Western
+# languages); a well-formed UTF-8 multi-byte sequence in a file that is not UTF-8 means mixed.
+WESTERN_ENCODINGS = ("cp1252", "latin_1")
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # An .xlsx is itself a zip: the same bomb guard as for packages (XML inflates ~10-20x).
 XLSX_MAX_INFLATED_FACTOR = 50
@@ -70,12 +72,26 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
                            "save the file as CSV UTF-8", name) from None  # fmt: skip
     try:
         return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    match = charset_normalizer.from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
-    if match is None or match.encoding is None:
-        return data.decode("latin-1"), "latin-1"  # decodes any byte string
-    return str(match), match.encoding
+    except UnicodeDecodeError as err:
+        if _UTF8_SEQUENCE.search(data):  # UTF-8 text with bytes of another encoding in it
+            line = data[: err.start].count(b"\n") + 1
+            raise _problem("file_encoding_mixed", f"{name} mixes text encodings: line {line} "
+                           "has a byte that is not UTF-8, other lines are UTF-8; reading it "
+                           "either way would garble names", "save the file again as 'CSV "
+                           "UTF-8' (Excel: Save As > CSV UTF-8)", name) from None  # fmt: skip
+    return _decode_western(data, name)
+
+
+def _decode_western(data: bytes, name: str) -> tuple[str, str]:
+    """A single-byte Western text (Windows-1252 / Latin-1), when charset-normalizer finds it
+    coherent; any other encoding is reported rather than guessed (it would garble codes)."""
+    best = charset_normalizer.from_bytes(data, cp_isolation=list(WESTERN_ENCODINGS)).best()
+    if best is None:
+        raise _problem("file_encoding_unknown", f"{name} is neither UTF-8 nor Windows-1252/"
+                       "Latin-1 text; its encoding cannot be told for sure", "save the file "
+                       "again as 'CSV UTF-8' (Excel: Save As > CSV UTF-8)", name)  # fmt: skip
+    encoding = "cp1252" if best.encoding == "cp1252" else "latin-1"
+    return data.decode(encoding, errors="strict"), encoding
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -1,9 +1,12 @@
 """Submission packages (format v1): storing them as received, and reading them.
 
 * :func:`receive_submission` copies the package byte for byte into
-  ``raw/<country>/<submission_id>/`` with ``receipt.json`` (sha256 and size of every file,
-  submitter, time). It stores whatever arrives, even a package that cannot be read (country
-  ``UNKNOWN`` when ``submission.yaml`` does not name a valid one): nothing sent is ever lost.
+  ``raw/<country>/<submission_id>/package/`` (the user's file names, never renamed) with
+  ``receipt.json`` beside that folder (sha256 and size of every file, submitter, time). It stores
+  whatever arrives, even a package that cannot be read: nothing sent is ever lost. The country
+  is the caller's (an API token's country, whatever the package claims), else the one
+  ``submission.yaml`` names (``UNKNOWN`` when it names no valid one).
+* :func:`load_receipt` finds a stored submission by its id (``soc-inventory reprocess``).
 * :func:`read_submission` opens a package (folder, ``.zip``, or a stored raw/ copy), checks
   ``submission.yaml`` and reads every named table (CSV, XLSX, Parquet) into string-typed frames
   indexed by spreadsheet row number (a ``grids`` NetCDF file is only checked to be there: it is
@@ -30,6 +33,8 @@ from inventory.intake import manifest as manifest_schema
 from inventory.intake.package import (
     MANIFEST_NAME,
     MAX_MANIFEST_BYTES,
+    RECEIPT_NAME,
+    STORED_PACKAGE,
     Limits,
     Package,
     PackageProblem,
@@ -39,9 +44,9 @@ from inventory.intake.readers import GRID_SUFFIXES, SUPPORTED, FileFormat, read_
 from inventory.lake.zones import Lake, new_id, utc_now, write_json_atomic
 
 UNKNOWN_COUNTRY = "UNKNOWN"
-RECEIPT = "receipt.json"
-_SUBMISSION_ID = re.compile(r"sub-[0-9A-Za-z]+-[0-9a-f]+")  # zones.new_id("sub")
+RECEIPT = RECEIPT_NAME
 READ_ONLY = 0o444
+SUBMISSION_ID_RE = re.compile(r"^sub-[0-9]{8}T[0-9]{12}Z-[0-9a-f]{6}$")
 
 
 class SubmissionError(Exception):
@@ -67,14 +72,49 @@ class Receipt:
     package_kind: str = ""  # zip | folder | file
     package_sha256: str = ""  # of the .zip bytes, or of the sorted per-file digests
     sizes: dict[str, int] = field(default_factory=dict, hash=False)
+    package_dir: str = STORED_PACKAGE  # folder of the bytes inside raw_dir ("" before it existed)
+    notes: dict[str, Any] = field(default_factory=dict, hash=False)  # e.g. refused, truncated
 
     def to_json(self) -> dict[str, Any]:
         return {"submission_id": self.submission_id, "country": self.country,
                 "raw_dir": self.raw_dir, "received_at": self.received_at,
                 "submitter": self.submitter, "package_name": self.package_name,
                 "package_kind": self.package_kind, "package_sha256": self.package_sha256,
+                "package_dir": self.package_dir, **self.notes,
                 "files": {p: {"sha256": h, "size": self.sizes.get(p)}
                           for p, h in sorted(self.sha256.items())}}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any], raw_dir: Path) -> Receipt:
+        files = record.get("files") or {}
+        known = {
+            "submission_id",
+            "country",
+            "raw_dir",
+            "received_at",
+            "submitter",
+            "package_name",
+            "package_kind",
+            "package_sha256",
+            "package_dir",
+            "files",
+        }
+        return cls(
+            submission_id=record["submission_id"], country=record["country"],
+            raw_dir=str(raw_dir), sha256={p: f["sha256"] for p, f in files.items()},
+            received_at=record.get("received_at", ""), submitter=record.get("submitter"),
+            package_name=record.get("package_name", ""),
+            package_kind=record.get("package_kind", ""),
+            package_sha256=record.get("package_sha256", ""),
+            sizes={p: f.get("size") for p, f in files.items()},
+            package_dir=record.get("package_dir", ""),
+            notes={k: v for k, v in record.items() if k not in known},
+        )  # fmt: skip
+
+    @property
+    def package_root(self) -> Path:
+        """Where the received bytes are (the folder ``find_package_root`` looks into)."""
+        return Path(self.raw_dir) / self.package_dir
 
 
 @dataclass
@@ -106,7 +146,17 @@ def read_submission(path: str | Path, *, limits: Limits | None = None) -> Submis
         raise SubmissionError(failure_frame(problem.failures)) from None
 
 
-def _read_package(package: Package) -> Submission:
+def read_manifest(path: str | Path, *, limits: Limits | None = None) -> dict[str, Any]:
+    """Only the package's ``submission.yaml``, after the archive checks (fast: no tables read);
+    raises :class:`SubmissionError`."""
+    try:
+        with Package(find_package_root(Path(path)), limits) as package:
+            return _manifest_of(package)
+    except PackageProblem as problem:
+        raise SubmissionError(failure_frame(problem.failures)) from None
+
+
+def _manifest_of(package: Package) -> dict[str, Any]:
     try:
         data = package.read(MANIFEST_NAME, max_bytes=MAX_MANIFEST_BYTES)
     except PackageProblem as problem:
@@ -119,6 +169,11 @@ def _read_package(package: Package) -> Submission:
     manifest, problems = manifest_schema.parse_manifest(data)
     if manifest is None:
         raise PackageProblem(problems)
+    return manifest
+
+
+def _read_package(package: Package) -> Submission:
+    manifest = _manifest_of(package)
     problems = manifest_schema.check_manifest(manifest)
     datasets, formats, sources = {}, {}, {}
     listed = manifest.get("files")
@@ -131,6 +186,11 @@ def _read_package(package: Package) -> Submission:
         if dataset not in manifest_schema.TABULAR_DATASETS or not isinstance(name, str):
             continue
         sources[dataset] = name.strip()
+        try:  # a path leaving the package is reported as such, whatever its file type
+            package.check_name(name.strip())
+        except PackageProblem as problem:
+            problems.extend(problem.failures)
+            continue
         if PurePosixPath(name.strip()).suffix.lower() not in SUPPORTED:
             problems.append(failure(
                 "file_type_unsupported", f"{name}: files of type "
@@ -142,10 +202,22 @@ def _read_package(package: Package) -> Submission:
                                                              name.strip())  # fmt: skip
         except PackageProblem as problem:
             problems.extend(problem.failures)
+    problems.extend(_empty_required(manifest, datasets, sources))
     if problems:
         raise PackageProblem(problems)
     manifest = {**manifest, "country": manifest_schema.country_of(manifest)}
     return Submission(manifest, datasets, sources, formats, str(package.path), package.limits)
+
+
+def _empty_required(manifest: dict, datasets: dict, sources: dict) -> list[dict]:
+    """The approach's area dataset with a header but no data rows."""
+    approach = manifest.get("approach")
+    needed = "land_areas" if approach == 1 else "land_units" if approach in (2, 3) else None
+    if needed is None or needed not in datasets or not datasets[needed].empty:
+        return []
+    return [failure("file_no_rows", f"{sources[needed]} has a header but no data rows",
+                    f"add the {needed} rows below the header (approach {approach} needs them)",
+                    file=sources[needed])]  # fmt: skip
 
 
 def _grid_file_problems(package: Package, name: str) -> list[dict]:
@@ -163,63 +235,53 @@ def _grid_file_problems(package: Package, name: str) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------- receiving
-def receive_submission(path: str | Path, lake: Lake, *, submitter: str | None = None) -> Receipt:
+def receive_submission(path: str | Path, lake: Lake, *, submitter: str | None = None,
+                       country: str | None = None,
+                       notes: dict[str, Any] | None = None) -> Receipt:  # fmt: skip
     """Store the package byte-identically in ``raw/`` with a receipt; return the receipt.
 
     A folder is copied file by file (symbolic links are not followed and not copied; they are
-    listed in the receipt), a ``.zip`` or any other single file is copied as is. The copy is
-    staged under a dot-name and renamed into place, then made read-only.
+    listed in the receipt), a ``.zip`` or any other single file is copied as is, into the
+    ``package/`` folder. The copy is staged under a dot-name, made read-only and renamed into
+    place. ``country`` files it under that country whatever the package declares (the country
+    of the API token that sent it); ``notes`` are added to the receipt (e.g. why it was refused).
     """
     source = Path(path)
     if not source.exists():
         raise FileNotFoundError(f"no package at {path}")
-    country = _declared_country(source)
+    country = country or _declared_country(source)
     submission_id = new_id("sub")
     final = lake.raw(country, submission_id)
     staging = final.with_name(f".staging-{submission_id}")
-    staging.mkdir(parents=True)
-    skipped = _copy_package(source, staging)
-    digests = {p: _sha256(staging / p) for p in _relative_files(staging)}
-    sizes = {p: (staging / p).stat().st_size for p in digests}
+    package = staging / STORED_PACKAGE
+    package.mkdir(parents=True)
+    skipped = _copy_package(source, package)
+    digests = {p: _sha256(package / p) for p in _relative_files(package)}
+    sizes = {p: (package / p).stat().st_size for p in digests}
     receipt = Receipt(
         submission_id=submission_id, country=country, raw_dir=str(final), sha256=digests,
         received_at=utc_now().isoformat(), submitter=submitter, package_name=source.name,
         package_kind="folder" if source.is_dir() else "zip" if _is_zip(source) else "file",
         package_sha256=_package_digest(source, digests), sizes=sizes,
+        notes={**(notes or {}), **({"skipped_symlinks": skipped} if skipped else {})},
     )  # fmt: skip
-    record = receipt.to_json()
-    if skipped:
-        record["skipped_symlinks"] = skipped
-    write_json_atomic(staging / RECEIPT, record)
-    for stored in [*digests, RECEIPT]:
+    write_json_atomic(staging / RECEIPT, receipt.to_json())
+    for stored in [*(f"{STORED_PACKAGE}/{p}" for p in digests), RECEIPT]:
         os.chmod(staging / stored, READ_ONLY)
     os.rename(staging, final)
     return receipt
 
 
 def load_receipt(lake: Lake, submission_id: str) -> Receipt:
-    """The receipt of a stored submission, found by its id under ``raw/<country>/``.
-
-    Raises
-    ------
-    FileNotFoundError
-        No stored submission has that id (or the id is not one this system writes).
-    """
-    found = []
-    if _SUBMISSION_ID.fullmatch(submission_id):
-        found = sorted((lake.root / "raw").glob(f"*/{submission_id}/{RECEIPT}"))
+    """The receipt of a stored submission, found by its id in any country's raw/ folder."""
+    if not SUBMISSION_ID_RE.match(submission_id):
+        raise FileNotFoundError(f"{submission_id!r} is not a submission id (they read like "
+                                "sub-20260101T120000123456Z-1a2b3c)")  # fmt: skip
+    found = sorted((lake.root / "raw").glob(f"*/{submission_id}/{RECEIPT}"))
     if not found:
-        raise FileNotFoundError(f"no stored submission {submission_id!r} in {lake.root / 'raw'}")
+        raise FileNotFoundError(f"no stored submission {submission_id} in {lake.root / 'raw'}")
     record = json.loads(found[0].read_text(encoding="utf-8"))
-    files = record.get("files", {})
-    return Receipt(
-        submission_id=record["submission_id"], country=record["country"],
-        raw_dir=str(found[0].parent), sha256={p: f["sha256"] for p, f in files.items()},
-        received_at=record.get("received_at", ""), submitter=record.get("submitter"),
-        package_name=record.get("package_name", ""), package_kind=record.get("package_kind", ""),
-        package_sha256=record.get("package_sha256", ""),
-        sizes={p: f.get("size") for p, f in files.items()},
-    )  # fmt: skip
+    return Receipt.from_json(record, found[0].parent)
 
 
 def _declared_country(source: Path) -> str:
@@ -275,9 +337,9 @@ def _package_digest(source: Path, digests: dict[str, str]) -> str:
 
 def stored_files_unchanged(receipt: Receipt) -> bool:
     """True when every stored file still has the digest recorded at receipt."""
-    root = Path(receipt.raw_dir)
+    root = receipt.package_root
     return all(_sha256(root / p) == h for p, h in receipt.sha256.items())
 
 
-__all__ = ["Receipt", "Submission", "SubmissionError", "concat_failures", "read_submission",
-           "receive_submission", "stored_files_unchanged"]  # fmt: skip
+__all__ = ["Receipt", "Submission", "SubmissionError", "concat_failures", "load_receipt",
+           "read_submission", "receive_submission", "stored_files_unchanged"]  # fmt: skip

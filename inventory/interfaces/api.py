@@ -8,52 +8,60 @@ Endpoints (JSON everywhere; errors read ``{"error": <code>, "message": <text>}``
                                              (``submission.yaml`` + data files), any field names
     GET  /v1/submissions                     Bearer token; the token's country's submissions
     GET  /v1/submissions/{submission_id}     Bearer token; own country's submissions only
+    /portal/...                              the web portal (HTML, session cookies), see
+                                             :mod:`inventory.interfaces.portal`
 
 POST answers ``201`` (accepted) or ``422`` (rejected) with the validation report
-``{submission_id, country, accepted, status, failures: [...], n_failures, summary, receipt}``;
+``{submission_id, country, accepted, status, url, failures: [...], n_failures, summary, receipt}``;
 ``401`` without a valid token; ``403`` when ``submission.yaml`` names another country than the
-token's; ``413`` when the body exceeds ``max_upload_bytes`` (checked on Content-Length and again
-while streaming, so a chunked upload is cut off at the limit) or a zip unpacks to more than
-10 x that; ``400``/``415`` for a malformed upload. Streaming and the pre-storage checks live in
-:mod:`inventory.interfaces.uploads`.
+token's; ``413`` when the body exceeds ``max_upload_bytes`` (checked while streaming, so a
+chunked upload is cut off at the limit) or a zip unpacks to more than 10 x that; ``400``/``415``
+for a malformed upload. Every received byte (up to the limit) is kept in ``raw/<token country>/``
+with its receipt, refused uploads included, and their answers carry the ``submission_id``.
+Receiving, storing and the checks before validation are
+:func:`inventory.interfaces.uploads.submit_upload` (shared with the web portal). Answers carry
+ids and URLs, never a server path.
 
-Country isolation: the token's country is the only country the request can touch. A package for
-another country is refused **before anything is stored** (``raw/<country>/`` is that country's
-immutable record); reads look only below ``raw/<token country>/``, and another country's
-submission id answers 404 exactly like an unknown one. The upload is spooled to a temporary
-directory that is always deleted.
+Country isolation: the token's country is the only country the request can touch. Every upload
+is filed under the token's country, whatever the package claims, and a package naming another
+country is quarantined there (403), never validated, harmonised or published for either;
+reads look only below ``raw/<token country>/``, and another country's submission id answers 404
+exactly like an unknown one. The spooled upload is always deleted.
 
-Processing is the intake flow ``flows.intake.intake`` (store in raw/, validate, quarantine or
-harmonise), run in-process by default, or as a run of the deployment named by ``intake_deployment``
-(e.g. ``"intake/intake"``, needs ``PREFECT_API_URL`` and a served deployment on the same machine,
-since the flow reads the spooled upload). The report is then read back from the lake (quarantine/ or
-validated/). Submissions are processed one at a time per app (a lock): the harmonised zone has one
-writer.
+Processing is the intake flow ``flows.intake.intake`` on the stored submission (validate,
+quarantine or harmonise), run in-process by default, or as a run of the deployment named by
+``intake_deployment`` (e.g. ``"intake/intake"``, needs ``PREFECT_API_URL`` and a served
+deployment reading the same lake). Submissions are processed one at a time per app (a lock).
+Each filed upload is then announced as the ``soil.submission.received`` event (with its id;
+:func:`announce_submission`), API and portal alike.
 
-Run: :func:`serve_api` (``soc-inventory api``), or
-``uvicorn --factory inventory.interfaces.api:app_from_env`` (settings: the ``SOILC_*`` variables
-of :mod:`inventory.core.settings`). Tokens: :mod:`inventory.lake.tokens`.
+Run: :func:`serve_api` (``soc-inventory api``; SIGTERM or Ctrl-C stops it and the Prefect server
+it started), or ``uvicorn --factory inventory.interfaces.api:app_from_env`` (settings: the
+``SOILC_*`` variables of :mod:`inventory.core.settings`). Tokens: :mod:`inventory.lake.tokens`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import secrets
-import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from inventory.interfaces import uploads
-from inventory.interfaces.uploads import ApiError, PackageRejected, package_country, receive_upload
+from inventory.interfaces.uploads import (
+    ApiError,
+    ProcessBackend,
+    UploadOptions,
+    list_submissions,
+    read_report,
+    submission_report,
+    submit_upload,
+)
 from inventory.lake import tokens
 from inventory.lake.zones import Lake
 
@@ -63,10 +71,9 @@ API_VERSION = "v1"
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 2**20
 UNPACK_RATIO = 10  # a zip may unpack to at most 10 x the upload limit (zip-bomb guard)
 DEPLOYMENT_TIMEOUT_S = 900
-_SUBMISSION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-
-# (package path, lake root, submitter) -> {"submission_id", "country", ...}
-IntakeBackend = Callable[[Path, Path, str], dict]
+__all__ = ["announce_submission", "app_from_env", "create_app", "deployment_backend",
+           "list_submissions", "read_report", "run_intake_flow", "serve_api",
+           "submission_report"]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- authentication
@@ -90,111 +97,35 @@ def require_country(request: Request) -> str:
 
 
 # ---------------------------------------------------------------------------- intake backends
-def run_intake_flow(package: Path, lake_root: Path, submitter: str) -> dict:
-    """Run the Prefect intake flow in this process (ephemeral or configured Prefect API), then
-    emit ``soil.submission.received`` for the stored submission."""
-    from flows.events import emit_submission_received
+def run_intake_flow(lake_root: Path, submission_id: str) -> dict:
+    """Run the Prefect intake flow on a stored submission in this process."""
     from flows.intake import intake
 
-    outcome = intake(str(package), str(lake_root), submitter)
-    emit_submission_received(outcome, outcome["raw_dir"], submitter)
-    return outcome
+    return intake(lake_root=str(lake_root), submission_id=submission_id)
 
 
-def _emit(outcome: dict, raw_dir: str, submitter: str) -> None:
+def announce_submission(outcome: dict, raw_dir: str, submitter: str | None) -> None:
+    """Emit ``soil.submission.received`` for a filed upload (nothing without a Prefect server):
+    the ``intake`` deployment's trigger finds it filed; automations and the event log see it."""
     from flows.events import emit_submission_received
 
     emit_submission_received(outcome, raw_dir, submitter)
 
 
-Announce = Callable[[dict, str, str], None]  # (outcome, raw dir, submitter)
+def deployment_backend(name: str, *, timeout_s: float = DEPLOYMENT_TIMEOUT_S) -> ProcessBackend:
+    """A backend running the intake deployment ``name`` (``flow/deployment``) and waiting."""
 
-
-def deployment_backend(name: str, *, timeout_s: float = DEPLOYMENT_TIMEOUT_S,
-                       announce: Announce = _emit) -> IntakeBackend:  # fmt: skip
-    """A backend running the intake deployment ``name`` (``flow/deployment``) and waiting, then
-    emitting ``soil.submission.received`` (``announce``)."""
-
-    def run(package: Path, lake_root: Path, submitter: str) -> dict:
+    def run(lake_root: Path, submission_id: str) -> dict:
         from prefect.deployments import run_deployment
 
-        params = {"path": str(package), "lake_root": str(lake_root), "submitter": submitter}
+        params = {"lake_root": str(lake_root), "submission_id": submission_id}
         flow_run: Any = run_deployment(name, parameters=params, timeout=timeout_s)
         if flow_run.state is None or not flow_run.state.is_completed():
             state = flow_run.state.name if flow_run.state else "unknown"
             raise RuntimeError(f"intake flow run {flow_run.id} ended {state}")
-        lake = Lake.at(lake_root)
-        found = find_by_submitter(lake, submitter)
-        if found is None:
-            raise RuntimeError(f"intake flow run {flow_run.id} stored no submission")
-        outcome = {"country": found[0], "submission_id": found[1], "flow_run_id": str(flow_run.id)}
-        announce(outcome, str(lake.raw(*found)), submitter)
-        return outcome
+        return {"submission_id": submission_id, "flow_run_id": str(flow_run.id)}
 
     return run
-
-
-def find_by_submitter(lake: Lake, submitter: str) -> tuple[str, str] | None:
-    """(country, submission_id) of the stored submission whose receipt names ``submitter``."""
-    for receipt in sorted((lake.root / "raw").glob("*/*/receipt.json"), reverse=True):
-        if json.loads(receipt.read_text(encoding="utf-8")).get("submitter") == submitter:
-            return receipt.parent.parent.name, receipt.parent.name
-    return None
-
-
-# ---------------------------------------------------------------------------- reports from the lake
-def _failure_records(failures: Any) -> list[dict]:
-    if isinstance(failures, dict):  # pandas "columns" orientation {column: {row: value}}
-        rows = sorted({k for column in failures.values() for k in column}, key=str)
-        return [{c: failures[c].get(r) for c in failures} for r in rows]
-    return list(failures or [])
-
-
-def read_report(where: Path) -> tuple[list[dict], dict]:
-    """Failures and summary of the JSON validation report in ``where`` (``report.json`` first)."""
-    candidates = [where / "report.json", *sorted(where.glob("*.json"))]
-    for path in candidates:
-        if not path.is_file():
-            continue
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(payload, dict) and ("failures" in payload or "summary" in payload):
-            return _failure_records(payload.get("failures")), dict(payload.get("summary") or {})
-    return [], {}
-
-
-def submission_report(lake: Lake, country: str, submission_id: str) -> dict | None:
-    """Receipt and validation report of ``country``'s submission; None when it has none."""
-    if not _SUBMISSION_ID_RE.match(submission_id):
-        return None
-    receipt_path = lake.raw(country, submission_id) / "receipt.json"
-    if not receipt_path.is_file():
-        return None
-    if lake.quarantine(country, submission_id).is_dir():
-        status, accepted = "rejected", False
-        failures, summary = read_report(lake.quarantine(country, submission_id))
-    elif lake.validated(country, submission_id).is_dir():
-        status, accepted = "accepted", True
-        where = lake.validated(country, submission_id)
-        failures, summary = read_report(where)
-        summary = summary or {"datasets": sorted(p.stem for p in where.glob("*.parquet"))}
-    else:  # stored, not yet (or, after an internal error, never) filed
-        status, accepted, failures, summary = "received", None, [], {}
-    receipt = json.loads(receipt_path.read_text(encoding="utf-8"))
-    return json.loads(json.dumps({
-        "submission_id": submission_id, "country": country, "accepted": accepted,
-        "status": status, "failures": failures, "n_failures": len(failures),
-        "summary": summary, "receipt": receipt,
-    }, default=str))  # fmt: skip
-
-
-def list_submissions(lake: Lake, country: str) -> list[dict]:
-    """Status of each of ``country``'s stored submissions, newest first (no failure rows)."""
-    out = []
-    for receipt in sorted((lake.root / "raw" / country).glob("*/receipt.json"), reverse=True):
-        report = submission_report(lake, country, receipt.parent.name)
-        if report is not None:
-            out.append({k: report[k] for k in ("submission_id", "status", "n_failures")})
-    return out
 
 
 # ---------------------------------------------------------------------------- the app
@@ -250,6 +181,7 @@ def create_app(
     app.state.intake = deployment_backend(intake_deployment) if intake_deployment else (
         run_intake_flow)  # fmt: skip
     app.state.upload_dir = upload_dir
+    app.state.announce = announce_submission  # tests may replace it
     app.state.lock = threading.Lock()
     _install_error_handlers(app)
 
@@ -260,17 +192,19 @@ def create_app(
     @app.post("/v1/submissions")
     async def post_submission(request: Request, country: str = Depends(require_country)):
         state = request.app.state
-        with tempfile.TemporaryDirectory(prefix="soc-upload-", dir=state.upload_dir) as tmp:
-            folder = Path(tmp) / "package"
-            files = await receive_upload(request, folder, state.max_upload_bytes)
-            try:
-                report = await run_in_threadpool(_check_and_process, request, files, folder,
-                                                 country)  # fmt: skip
-            except ApiError:
-                raise
-            except Exception as err:  # answered as a handled 500, keeping the connection usable
-                raise internal_error(err) from None
-        return JSONResponse(report, status_code=201 if report["accepted"] else 422)
+        token_id = getattr(request.state, "token_id", None)
+        submitter = f"api token {token_id} upload {secrets.token_hex(6)}"
+        try:
+            outcome = await submit_upload(request, country, upload_options(state),
+                                          submitter=submitter)  # fmt: skip
+        except ApiError:
+            raise
+        except Exception as err:  # answered as a handled 500, keeping the connection usable
+            raise internal_error(err) from None
+        if outcome.status == 403:
+            log.warning("token %s (%s) sent a package for another country: quarantined as %s",
+                        token_id, country, outcome.body.get("submission_id"))  # fmt: skip
+        return JSONResponse(outcome.body, status_code=outcome.status)
 
     @app.get("/v1/submissions")
     def get_submissions(country: str = Depends(require_country)) -> dict:
@@ -283,37 +217,26 @@ def create_app(
             raise ApiError(404, "not_found", f"no submission {submission_id!r} for {country}")
         return report
 
+    from inventory.interfaces.portal import install_portal  # imports this module: not at the top
+
+    install_portal(app)
     return app
 
 
-def _rejected_unstored(country: str, failures: list[dict]) -> dict:
-    return {"submission_id": None, "country": country, "accepted": False, "status": "rejected",
-            "failures": failures, "n_failures": len(failures), "summary": {"stored": False},
-            "receipt": None}  # fmt: skip
+def upload_options(state: Any) -> UploadOptions:
+    """How this app receives uploads (API and portal alike): lake, limit, intake backend."""
+    return UploadOptions(state.lake, state.max_upload_bytes, _serialised(state),
+                         state.upload_dir, UNPACK_RATIO, state.announce)  # fmt: skip
 
 
-def _check_and_process(request: Request, files: list[Path], folder: Path, country: str) -> dict:
-    state, token_id = request.app.state, getattr(request.state, "token_id", None)
-    package = uploads.package_path(files, folder)
-    limit = state.max_upload_bytes * UNPACK_RATIO
-    try:
-        declared = package_country(package, max_unpacked=limit)
-    except PackageRejected as err:
-        return _rejected_unstored(country, err.failures)
-    if declared != country:
-        log.warning("token %s (%s) sent a package for %s: refused, nothing stored",
-                    token_id, country, declared)  # fmt: skip
-        raise ApiError(403, "wrong_country", f"your token is for {country} but submission.yaml "
-                       f"says {declared}; a token can only submit for its own country")  # fmt: skip
-    submitter = f"api token {token_id} upload {secrets.token_hex(6)}"
-    with state.lock:
-        outcome = state.intake(package, state.lake.root, submitter)
-    if outcome.get("country") != country:  # checked before storing: a mismatch is a bug
-        raise RuntimeError(f"intake stored country {outcome.get('country')} for {country}")
-    report = submission_report(state.lake, country, str(outcome.get("submission_id")))
-    if report is None:
-        raise RuntimeError(f"intake outcome {outcome} names no stored submission")
-    return report
+def _serialised(state: Any) -> ProcessBackend:
+    """The app's intake backend, one submission at a time (``state.intake`` may be replaced)."""
+
+    def process(lake_root: Path, submission_id: str) -> dict:
+        with state.lock:
+            return state.intake(lake_root, submission_id)
+
+    return process
 
 
 def app_from_env(lake_root: str | Path | None = None, *,
@@ -338,10 +261,13 @@ def app_from_env(lake_root: str | Path | None = None, *,
 
 def serve_api(host: str = "127.0.0.1", port: int = 8000, lake_root: str | Path | None = None,
               *, max_upload_mb: float | None = None) -> None:  # fmt: skip
-    """Serve the submission API (blocking; Ctrl-C stops) with :func:`app_from_env` settings."""
+    """Serve the submission API (blocking; Ctrl-C or SIGTERM stops it, and the Prefect server
+    subprocess the in-process intake flow started) with :func:`app_from_env` settings."""
     import uvicorn
 
+    from flows.serve import exit_on_sigterm
     from inventory.core import settings
 
     settings.configure_prefect_environment()
+    exit_on_sigterm()
     uvicorn.run(app_from_env(lake_root, max_upload_mb=max_upload_mb), host=host, port=port)

@@ -1,15 +1,19 @@
 """``soc-inventory``: the command line of the inventory system.
 
-Exit codes: 0 ok, 1 rejected submission or failed run (a user-fixable problem, explained),
-2 usage error. User mistakes never print a stack trace. Tables fit the terminal: text folds
-onto more lines, identifiers are never cut (copy them into ``diff``); long steps show a
-progress bar.
+Exit codes: 0 ok, 1 rejected submission (its report is printed), 2 any other user error (a bad
+argument, a missing package, a refused release, a damaged lake file...), printed as one
+``error:`` line (a listing of offending rows may follow, indented). User mistakes never print
+a stack trace: :func:`main` is the one place they are caught (:func:`user_errors`).
+
+Tables fit the terminal: text folds onto more lines, identifiers are never cut (copy them into
+``diff``); long steps show a progress bar.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +23,11 @@ from inventory.core import settings
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 DIFF_ROWS = 50
+LONG_RUNNING = ("serve", "api")  # keep Prefect's console log: operators watch it
+
+
+class UsageError(ValueError):
+    """A command-line mistake found by the CLI itself (printed as one line, exit 2)."""
 
 
 def _console():
@@ -95,9 +104,13 @@ def _years(text: str | None) -> tuple[int | None, int | None]:
         return None, None
     first, _, last = text.partition("-")
     try:
-        return int(first), int(last or first)
+        years = int(first), int(last or first)
     except ValueError:
-        raise SystemExit(f"--years takes FIRST-LAST, e.g. 1990-2024 (got {text!r})") from None
+        raise UsageError(f"--years takes FIRST-LAST, e.g. 1990-2024 (got {text!r})") from None
+    if years[0] > years[1]:
+        raise UsageError(f"--years {text}: the first year is after the last (write FIRST-LAST, "
+                         f"e.g. {years[1]}-{years[0]})")  # fmt: skip
+    return years
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -127,12 +140,14 @@ def cmd_submit(args: argparse.Namespace) -> int:
     from inventory.intake.submission import receive_submission
     from inventory.lake.zones import Lake
 
+    if not Path(args.path).exists():
+        raise FileNotFoundError(f"no package at {args.path}")
     with _steps(3) as steps:
         steps.next(f"storing {args.path} byte-for-byte in raw/")
         receipt = receive_submission(Path(args.path).resolve(), Lake.at(args.lake),
                                      submitter=args.submitter)  # fmt: skip
         steps.next(f"validating and harmonising {receipt.country} {receipt.submission_id}")
-        outcome = intake(receipt.raw_dir, str(args.lake), args.submitter, receipt.submission_id)
+        outcome = intake(lake_root=str(args.lake), submission_id=receipt.submission_id)
         steps.next("announcing soil.submission.received")
         event = emit_submission_received(outcome, receipt.raw_dir, args.submitter)
         steps.finish()
@@ -142,6 +157,27 @@ def cmd_submit(args: argparse.Namespace) -> int:
         )
     else:
         print(f"announced {event['event']}: {event['resource']['prefect.resource.id']}")
+    return _print_outcome(outcome)
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    """Validate and file a stored submission whose processing was interrupted."""
+    from flows.intake import intake
+    from inventory.intake.submission import load_receipt
+    from inventory.lake.zones import Lake
+
+    lake = Lake.at(args.lake)
+    receipt = load_receipt(lake, args.submission_id)
+    for zone, status in ((lake.quarantine, "rejected"), (lake.validated, "accepted")):
+        if zone(receipt.country, receipt.submission_id).is_dir():
+            raise UsageError(f"submission {receipt.submission_id} is already filed as {status}; "
+                             "submit the package again to process it anew")  # fmt: skip
+    with _console().status(f"validating stored submission {receipt.submission_id}"):
+        outcome = intake(lake_root=str(args.lake), submission_id=receipt.submission_id)
+    return _print_outcome(outcome)
+
+
+def _print_outcome(outcome: dict) -> int:
     if outcome["accepted"]:
         _console().print(f"[green]accepted[/green] {outcome['country']} "
                          f"submission {outcome['submission_id']}")  # fmt: skip
@@ -162,12 +198,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = RunParameters(
         countries=[c.upper() for c in args.country], first_year=first, last_year=last,
         tier=args.tier, approach=args.approach, edition=args.edition, gwp_set=args.gwp,
-        mc_draws=args.mc_draws,
+        mc_draws=args.mc_draws, withdraw=[_country(c) for c in args.withdraw],
     )  # fmt: skip
-    from inventory.harmonise.store import require_accepted
+    from inventory.engine.run import check_years
+    from inventory.harmonise.store import harmonised_countries, require_accepted
     from inventory.lake.zones import Lake
 
-    require_accepted(Lake.at(args.lake), params.countries)  # before any flow run starts
+    lake = Lake.at(args.lake)
+    require_accepted(lake, params.countries)  # before any flow run starts
+    chosen = params.countries or [c for c in harmonised_countries(lake) if c not in params.withdraw]
+    check_years(lake, chosen, params)
     _console().print(_runner_note(args.dask))
     with _steps(1) as steps:
         steps.next(f"computing and publishing {', '.join(params.countries) or 'all countries'}")
@@ -187,6 +227,15 @@ def _runner_note(dask: str | None) -> str:
         return "per-country computation: Prefect thread pool (no Dask)"
     where = "a local Dask cluster" if target == LOCAL else f"the Dask scheduler at {target}"
     return f"per-country computation: Dask, on {where}"
+
+
+def _country(code: str) -> str:
+    from inventory.core.countries import country_code
+
+    valid = country_code(code)
+    if valid is None:
+        raise UsageError(f"{code!r} is not an ISO 3166-1 alpha-3 country code (e.g. KEN)")
+    return valid
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -292,8 +341,10 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     store = tokens.store_path(args.lake)
     if args.verb == "create":
-        token = tokens.create_token(store, args.country)
-        print(f"token for {tokens.normalise_country(args.country)} (shown once, store it now):")
+        role = tokens.COMPILER if args.admin else tokens.CONTACT
+        token = tokens.create_token(store, args.country, role=role)
+        who = "a compiler" if args.admin else tokens.normalise_country(args.country)
+        print(f"token for {who} (shown once, store it now):")
         print(token)
     elif args.verb == "revoke":
         print("revoked" if tokens.revoke_token(store, args.token_id) else "already revoked")
@@ -350,6 +401,12 @@ def _intake_parsers(sub) -> None:
         "--submitter", default=None, help="who submits (name or e-mail), recorded in the receipt"
     )
     submit.set_defaults(func=cmd_submit)
+    reprocess = sub.add_parser("reprocess", help="validate and file a stored submission again "
+                               "(one left 'received' by an interruption)")  # fmt: skip
+    reprocess.add_argument(
+        "submission_id", help="id of the stored submission (see raw/<ISO3>/ or the API answer)"
+    )
+    reprocess.set_defaults(func=cmd_reprocess)
 
 
 def _run_parser(sub) -> None:
@@ -378,7 +435,8 @@ def _run_parser(sub) -> None:
         type=int,
         choices=(1, 2, 3),
         default=None,
-        help="1: stratum areas, 2/3: land units (default: as submitted)",
+        help="1: stratum areas, 2/3: land units or land-use change matrices "
+        "(default: as submitted)",
     )
     run.add_argument(
         "--edition",
@@ -397,6 +455,14 @@ def _run_parser(sub) -> None:
         type=int,
         default=1000,
         help="Monte Carlo draws for the uncertainty (default %(default)s)",
+    )
+    run.add_argument(
+        "--withdraw",
+        action="append",
+        default=[],
+        metavar="ISO3",
+        help="publish without this country's data, or let its strata and years shrink "
+        "(repeatable); refused otherwise",
     )
     run.add_argument(
         "--dask",
@@ -437,7 +503,7 @@ def _service_parsers(sub) -> None:
         "--limit", type=int, default=2, help="flow runs at the same time (default %(default)s)"
     )
     serve.set_defaults(func=cmd_serve)
-    api = sub.add_parser("api", help="serve the submission HTTP API (per-country tokens)")
+    api = sub.add_parser("api", help="serve the submission HTTP API and the web portal (/portal)")
     api.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
     api.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
     api.add_argument(
@@ -447,10 +513,13 @@ def _service_parsers(sub) -> None:
         help="largest upload in MiB (default $SOILC_API_MAX_UPLOAD_MB, else 50)",
     )
     api.set_defaults(func=cmd_api)
-    token = sub.add_parser("token", help="create, revoke or list submission API tokens")
+    token = sub.add_parser("token", help="create, revoke or list API and portal tokens")
     verbs = token.add_subparsers(dest="verb", required=True, metavar="VERB")
-    create = verbs.add_parser("create", help="new token for a country (printed once)")
-    create.add_argument("country", metavar="ISO3", help="country the token may submit for")
+    create = verbs.add_parser("create", help="new token for a country, or --admin (printed once)")
+    create.add_argument("country", nargs="?", default=None, metavar="ISO3",
+                        help="country the contact point's token may submit for")  # fmt: skip
+    create.add_argument("--admin", action="store_true",
+                        help="a compiler token (portal compiler pages; no country)")  # fmt: skip
     revoke = verbs.add_parser("revoke", help="revoke by token id")
     revoke.add_argument("token_id", help="id shown by `soc-inventory token list`")
     verbs.add_parser("list", help="token ids, countries, dates (never secrets)")
@@ -461,25 +530,58 @@ def main(argv: list[str] | None = None) -> int:
     settings.configure_prefect_environment()
     settings.quiet_libraries()
     args = build_parser().parse_args(argv)
+    if args.command not in LONG_RUNNING:  # errors are printed once, by this CLI, as one line
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     try:
         return args.func(args)
-    except FileNotFoundError as err:
-        print(f"error: {err}", file=sys.stderr)
+    except user_errors() as err:
+        print(f"error: {describe_error(err)}", file=sys.stderr)
         return EXIT_USAGE
-    except _user_errors() as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_REJECTED
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
+def describe_error(err: BaseException) -> str:
+    """A user error as one line (a listing of offending rows may follow, indented)."""
     from pydantic import ValidationError
 
+    if isinstance(err, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}"
+                         for e in err.errors())  # fmt: skip
+    if isinstance(err, damaged_lake_errors()):
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return (f"a file of the data lake cannot be read ({first}); restore it from a backup "
+                "or rerun the step that writes it (submit, reprocess or run)")  # fmt: skip
+    return str(err).strip() or type(err).__name__
+
+
+def damaged_lake_errors() -> tuple[type[BaseException], ...]:
+    """Errors of reading a damaged lake file (Parquet, DuckDB, JSON), not of the user's input."""
+    import json as json_module
+
+    import duckdb
+    import pyarrow
+
+    return (duckdb.IOException, duckdb.InvalidInputException, pyarrow.ArrowException,
+            json_module.JSONDecodeError)  # fmt: skip
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Every error that is the user's to fix (or the lake's): one line, exit 2, no traceback."""
+    from filelock import Timeout
+    from pydantic import ValidationError
+
+    from inventory.core.failures import RowListingError
+    from inventory.core.units import UnitError
     from inventory.engine.factors import FactorError
-    from inventory.engine.mineral import MissingFactorError
+    from inventory.engine.organic import OrganicFactorError
+    from inventory.engine.run import RunYearsError
+    from inventory.harmonise.methods import MethodError
     from inventory.intake.grid_format import GridError
+    from inventory.lake.releases import PublishError
     from inventory.lake.tokens import TokenError
 
-    return (MissingFactorError, FactorError, ValidationError, TokenError, GridError)
+    return (FileNotFoundError, UsageError, RowListingError, FactorError, OrganicFactorError,
+            MethodError, ValidationError, TokenError, GridError, UnitError, PublishError,
+            RunYearsError, Timeout, *damaged_lake_errors())  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,27 +1,52 @@
-"""Receiving a submission upload: streaming multipart parts to disk and pre-storage checks.
+"""Receiving a submission upload: the one path of the HTTP API and the web portal.
 
-Used by :mod:`inventory.interfaces.api`. Everything here runs **before** anything is stored in the
-lake: the body is streamed to a spool folder with a byte limit (413), client file names are reduced
-to safe relative paths, a zip is checked for its unpacked size (zip-bomb guard) and the country its
-``submission.yaml`` declares is read, so a package for another country than the token's is refused
-without touching ``raw/``.
+:func:`submit_upload` takes the streamed request of an authenticated country and returns the
+outcome (HTTP status and JSON body); the API (:mod:`inventory.interfaces.api`) and the portal
+call it the same way. In order:
+
+1. the body is spooled to a private temporary folder, never more than ``max_upload_bytes``
+   (checked while streaming: a chunked upload is cut off at the limit);
+2. its file parts are written under the names the client gave (kept byte for byte, never
+   renamed; a name that would leave the folder or repeats another is refused);
+3. everything received is stored in ``raw/<token country>/<submission_id>/`` with its receipt,
+   whatever the package claims: the parsed files, or the spooled body itself when the upload was
+   cut at the limit or is not a readable multipart form (the receipt says why it was refused);
+4. the stored package is checked before any validation (archive sanity, duplicate members,
+   unpacked size, ``submission.yaml``, its country against the token's): a failure is filed in
+   ``quarantine/<token country>/`` and answered 422 (403 for another country, 413 for size);
+5. otherwise the intake flow validates and files it (``process``), the filed submission is
+   announced (``announce``: the ``soil.submission.received`` event), and the report is answered
+   201 (accepted) or 422 (rejected).
+
+Answers carry ids and URLs, never a server path. Nothing of one country's upload is ever
+written under another country.
 """
 
 from __future__ import annotations
 
-import re
-import zipfile
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi import Request
 
-from inventory.core.failures import failure
+from inventory.intake.package import Limits
+from inventory.intake.submission import Receipt, receive_submission
+from inventory.lake.zones import Lake
 
 MAX_PACKAGE_FILES = 200
-MAX_YAML_BYTES = 2**20  # submission.yaml is a few hundred bytes
-_UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]")
+SPOOL_CHUNK = 1 << 16
+BODY_FILE = "upload-body.bin"  # the stored request body of an upload that could not be unpacked
+# Failure rule ids of the pre-storage checks answered with a status other than 422.
+STATUS_OF_RULE = {"country_not_sender": 403, "zip_too_large": 413, "zip_too_many_files": 413,
+                  "zip_bomb": 413, "file_too_large": 413}  # fmt: skip
+ERROR_OF_STATUS = {403: "wrong_country", 413: "payload_too_large"}
+# (lake root, submission id) -> outcome of the intake flow on the stored submission
+ProcessBackend = Callable[[Path, str], dict]
+# (outcome {submission_id, country, accepted}, stored raw folder, submitter) -> None
+Announce = Callable[[dict, str, "str | None"], None]
 
 
 class ApiError(Exception):
@@ -32,21 +57,54 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
-class PackageRejected(Exception):
-    """The package cannot be read far enough to store it; answered 422 with ``failures``."""
+@dataclass(frozen=True)
+class UploadOptions:
+    """Where and how uploads are received (one per app)."""
 
-    def __init__(self, rule_id: str, message: str, fix: str, *, file: str = "", value=None):
-        super().__init__(message)
-        self.failures = [failure(rule_id, message, fix, file=file, value=value)]
+    lake: Lake
+    max_upload_bytes: int
+    process: ProcessBackend
+    upload_dir: Path | None = None
+    unpack_ratio: int = 10  # a zip may unpack to this many times the upload limit
+    announce: Announce | None = None  # told of each submission the intake flow filed
 
 
-# ---------------------------------------------------------------------------- upload streaming
+@dataclass(frozen=True)
+class UploadOutcome:
+    status: int
+    body: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------- file names
 def safe_relative_path(filename: str) -> Path | None:
-    """A client file name as a safe relative path (parts sanitised, no ``..``), else None."""
+    """A client file name as a relative path, unchanged (spaces kept), or None when it would
+    leave the upload folder or holds control characters."""
+    if any(ord(c) < 32 for c in filename):
+        return None
     parts = [p for p in filename.replace("\\", "/").split("/") if p not in ("", ".")]
     if not parts or any(p == ".." for p in parts):
         return None
-    return Path(*(_UNSAFE_RE.sub("_", p) for p in parts))
+    return Path(*parts)
+
+
+# ---------------------------------------------------------------------------- streaming
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "payload_too_large", f"the upload exceeds the limit of {limit:,} bytes; "
+                    "split the package or ask the inventory team to raise the limit")  # fmt: skip
+
+
+async def spool_body(request: Request, target: Path, limit: int) -> bool:
+    """Stream the body to ``target``; at most ``limit`` bytes are kept. True when it was cut."""
+    declared = request.headers.get("content-length", "")
+    received, cut = 0, declared.isdigit() and int(declared) > limit
+    with open(target, "wb") as sink:
+        async for chunk in request.stream():
+            keep = chunk[: max(0, limit - received)]
+            sink.write(keep)
+            received += len(chunk)
+            if received > limit:
+                return True
+    return cut
 
 
 class _FileParts:
@@ -87,14 +145,15 @@ class _FileParts:
         name = options[b"filename"].decode("utf-8", "replace")
         relative = safe_relative_path(name)
         if relative is None:
-            raise ApiError(400, "bad_file_name", f"file name {name!r} is not a relative path")
+            raise ApiError(400, "bad_file_name", f"file name {name!r} is not a relative path "
+                           "inside the package")  # fmt: skip
         path = self.target / relative
         if path in self.files or len(self.files) >= MAX_PACKAGE_FILES:
             raise ApiError(400, "bad_file_list", f"duplicate file {name!r} or more than "
                            f"{MAX_PACKAGE_FILES} files in the upload")  # fmt: skip
         path.parent.mkdir(parents=True, exist_ok=True)
         self.files.append(path)
-        self._handle = open(path, "wb")  # closed at part end / close()
+        self._handle = open(path, "xb")  # closed at part end / close()
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         if self._handle is not None:
@@ -106,31 +165,21 @@ class _FileParts:
             self._handle = None
 
 
-def _too_large(what: str, limit: int) -> ApiError:
-    return ApiError(413, "payload_too_large", f"the {what} exceeds the limit of {limit:,} bytes; "
-                    "split the package or ask the inventory team to raise the limit")  # fmt: skip
-
-
-async def receive_upload(request: Request, target: Path, limit: int) -> list[Path]:
-    """Stream the multipart body's file parts to ``target``, enforcing ``limit`` bytes."""
+def unpack_body(content_type: str, body: Path, target: Path) -> list[Path]:
+    """The file parts of a spooled multipart body, written below ``target``."""
     from python_multipart.exceptions import MultipartParseError
     from python_multipart.multipart import MultipartParser, parse_options_header
 
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large("upload", limit)
-    ctype, options = parse_options_header(request.headers.get("content-type", ""))
+    ctype, options = parse_options_header(content_type)
     if ctype != b"multipart/form-data" or not options.get(b"boundary"):
         raise ApiError(415, "unsupported_media_type", "send the package as multipart/form-data: "
                        "one .zip, or submission.yaml and its data files")  # fmt: skip
-    sink, received = _FileParts(target), 0
+    sink = _FileParts(target)
     parser = MultipartParser(options[b"boundary"], sink.callbacks())  # type: ignore[arg-type]
     try:
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > limit:
-                raise _too_large("upload", limit)
-            parser.write(chunk)
+        with open(body, "rb") as source:
+            while chunk := source.read(SPOOL_CHUNK):
+                parser.write(chunk)
         parser.finalize()
     except MultipartParseError as err:
         raise ApiError(400, "malformed_upload", f"the multipart body is malformed: {err}") from None
@@ -142,64 +191,171 @@ async def receive_upload(request: Request, target: Path, limit: int) -> list[Pat
     return sink.files
 
 
-# ---------------------------------------------------------------------------- package checks
 def package_path(files: list[Path], folder: Path) -> Path:
-    """The one uploaded .zip, or the folder of uploaded files when they include the yaml."""
-    if len(files) == 1 and files[0].name != "submission.yaml":
+    """The one uploaded file (a .zip, or whatever it is), or the folder of uploaded files."""
+    if len(files) == 1 and files[0].name != "submission.yaml" and files[0].parent == folder:
         return files[0]
     return folder
 
 
-def _check_zip(package: Path, max_unpacked: int) -> str:
-    """Text of the zip's ``submission.yaml`` (root or one top folder), after size checks."""
-    if not zipfile.is_zipfile(package):
-        raise PackageRejected("package_not_zip", "a single uploaded file must be a .zip of the "
-                              "package", "zip the package folder, or upload its files together",
-                              file=package.name)  # fmt: skip
-    with zipfile.ZipFile(package) as archive:
-        infos = archive.infolist()
-        if sum(i.file_size for i in infos) > max_unpacked or len(infos) > MAX_PACKAGE_FILES:
-            raise _too_large("unpacked package", max_unpacked)
-        yamls = [i for i in infos if Path(i.filename).name == "submission.yaml"
-                 and len(Path(i.filename).parts) <= 2]  # fmt: skip
-        if not yamls:
-            raise PackageRejected("missing_submission_yaml", "the package has no submission.yaml",
-                                  "add submission.yaml (format v1) at the top of the zip",
-                                  file=package.name)  # fmt: skip
-        info = min(yamls, key=lambda i: len(Path(i.filename).parts))
-        if info.file_size > MAX_YAML_BYTES:
-            raise PackageRejected(
-                "submission_yaml_too_large",
-                "submission.yaml is over 1 MiB",
-                "keep only the metadata in it",
-                file=info.filename,
-            )
-        return archive.read(info).decode("utf-8", "replace")
+# ---------------------------------------------------------------------------- the one path
+@dataclass
+class ReceivedUpload:
+    """A request body spooled to disk (at most the limit) and, unless refused, its files."""
+
+    body: Path
+    folder: Path
+    files: list[Path]
+    refusal: ApiError | None
+    cut: bool
 
 
-def package_country(package: Path, *, max_unpacked: int) -> str:
-    """ISO3 ``country`` declared in the package's ``submission.yaml`` (zip or folder)."""
-    if package.is_dir():
-        meta_file = package / "submission.yaml"
-        if not meta_file.is_file() or meta_file.stat().st_size > MAX_YAML_BYTES:
-            raise PackageRejected("missing_submission_yaml", "the uploaded files include no "
-                                  "submission.yaml (at most 1 MiB)", "upload submission.yaml "
-                                  "with the data files", file="submission.yaml")  # fmt: skip
-        text = meta_file.read_text(encoding="utf-8", errors="replace")
+async def receive_body(request: Request, spool: Path, limit: int) -> ReceivedUpload:
+    """Stream the body into ``spool`` (at most ``limit`` bytes) and unpack its file parts.
+
+    Nothing is stored in the lake yet; a refusal (413, 415, 400) is returned, not raised, so
+    that :func:`store_and_check` keeps the received bytes with a receipt all the same.
+    """
+    body, folder = spool / BODY_FILE, spool / "package"
+    cut = await spool_body(request, body, limit)
+    refusal = _too_large(limit) if cut else None
+    files: list[Path] = []
+    if refusal is None:
+        try:
+            files = unpack_body(request.headers.get("content-type", ""), body, folder)
+        except ApiError as err:
+            refusal = err
+    return ReceivedUpload(body, folder, files, refusal, cut)
+
+
+def store_and_check(received: ReceivedUpload, country: str, options: UploadOptions, *,
+                    submitter: str) -> UploadOutcome:  # fmt: skip
+    """Keep the bytes in raw/ under ``country`` (the sender's), then check and process them."""
+    refusal = received.refusal
+    source = received.body if refusal is not None else package_path(
+        received.files, received.folder)  # fmt: skip
+    notes = {"refused": refusal.code, "truncated": received.cut} if refusal else {}
+    receipt = receive_submission(source, options.lake, submitter=submitter, country=country,
+                                 notes=notes)  # fmt: skip
+    if refusal is not None:
+        return _error(refusal.status, refusal.code, refusal.message, receipt.submission_id)
+    return _check_and_process(receipt, options)
+
+
+async def submit_upload(request: Request, country: str, options: UploadOptions, *,
+                        submitter: str) -> UploadOutcome:  # fmt: skip
+    """Receive, store, check and process one upload of ``country`` (module docstring)."""
+    from fastapi.concurrency import run_in_threadpool
+
+    with tempfile.TemporaryDirectory(prefix="soc-upload-", dir=options.upload_dir) as tmp:
+        received = await receive_body(request, Path(tmp), options.max_upload_bytes)
+        return await run_in_threadpool(
+            store_and_check, received, country, options, submitter=submitter
+        )
+
+
+def _error(status: int, code: str, message: str, submission_id: str | None) -> UploadOutcome:
+    return UploadOutcome(status, {"error": code, "message": message,
+                                  "submission_id": submission_id,
+                                  "url": submission_url(submission_id)})  # fmt: skip
+
+
+def submission_url(submission_id: str | None) -> str | None:
+    return f"/v1/submissions/{submission_id}" if submission_id else None
+
+
+def _check_and_process(receipt: Receipt, options: UploadOptions) -> UploadOutcome:
+    """Pre-checks of the stored package, then the intake flow; the outcome to answer."""
+    from inventory.validation import validate
+
+    limits = Limits(max_total_bytes=options.max_upload_bytes * options.unpack_ratio)
+    problem = validate.precheck_stored(receipt, limits=limits)
+    if problem is not None:
+        where = options.lake.quarantine(receipt.country, receipt.submission_id)
+        validate.write_quarantine(problem, where)
+        status = max((STATUS_OF_RULE.get(str(r), 422) for r in problem.failures["rule_id"]),
+                     key=lambda s: s != 422)  # fmt: skip
+        if status != 422:
+            message = "; ".join(str(m) for m in problem.failures["message"])
+            return _error(status, ERROR_OF_STATUS[status], message, receipt.submission_id)
     else:
-        text = _check_zip(package, max_unpacked)
-    try:
-        meta = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise PackageRejected(
-            "submission_yaml_invalid",
-            f"submission.yaml is not valid YAML: {err}",
-            "fix the YAML syntax",
-            file="submission.yaml",
-        ) from None
-    country = meta.get("country") if isinstance(meta, dict) else None
-    if not isinstance(country, str) or not re.fullmatch(r"[A-Za-z]{3}", country.strip()):
-        raise PackageRejected("country_missing", "submission.yaml needs 'country' as an ISO "
-                              "3166-1 alpha-3 code", "e.g. 'country: KEN'",
-                              file="submission.yaml", value=country)  # fmt: skip
-    return country.strip().upper()
+        outcome = options.process(options.lake.root, receipt.submission_id)
+        if outcome.get("country") not in (None, receipt.country):  # never happens by design
+            raise RuntimeError(f"intake filed {outcome.get('country')} for {receipt.country}")
+    report = submission_report(options.lake, receipt.country, receipt.submission_id)
+    if report is None:
+        raise RuntimeError(f"submission {receipt.submission_id} was stored but has no receipt")
+    if problem is None and options.announce is not None:
+        options.announce({k: report[k] for k in ("submission_id", "country", "accepted")},
+                         receipt.raw_dir, receipt.submitter)  # fmt: skip
+    return UploadOutcome(201 if report["accepted"] else 422, report)
+
+
+# ---------------------------------------------------------------------------- reports
+def _failure_records(failures: Any) -> list[dict]:
+    if isinstance(failures, dict):  # pandas "columns" orientation {column: {row: value}}
+        rows = sorted({k for column in failures.values() for k in column}, key=str)
+        return [{c: failures[c].get(r) for c in failures} for r in rows]
+    return list(failures or [])
+
+
+def read_report(where: Path) -> tuple[list[dict], dict]:
+    """Failures and summary of the JSON validation report in ``where`` (``report.json`` first)."""
+    import json
+
+    candidates = [where / "report.json", *sorted(where.glob("*.json"))]
+    for path in candidates:
+        if not path.is_file():
+            continue
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(payload, dict) and ("failures" in payload or "summary" in payload):
+            return _failure_records(payload.get("failures")), dict(payload.get("summary") or {})
+    return [], {}
+
+
+PRIVATE_KEYS = ("raw_dir", "package", "package_dir")  # server paths are never answered
+
+
+def submission_report(lake: Lake, country: str, submission_id: str) -> dict | None:
+    """Receipt and validation report of ``country``'s submission (ids and URLs, no server
+    path); None when it has none."""
+    import json
+
+    from inventory.intake.submission import SUBMISSION_ID_RE
+
+    if not SUBMISSION_ID_RE.match(submission_id):
+        return None
+    receipt_path = lake.raw(country, submission_id) / "receipt.json"
+    if not receipt_path.is_file():
+        return None
+    if lake.quarantine(country, submission_id).is_dir():
+        status, accepted = "rejected", False
+        failures, summary = read_report(lake.quarantine(country, submission_id))
+    elif lake.validated(country, submission_id).is_dir():
+        status, accepted = "accepted", True
+        where = lake.validated(country, submission_id)
+        failures, summary = read_report(where)
+        summary = summary or {"datasets": sorted(p.stem for p in where.glob("*.parquet"))}
+    else:  # stored, not yet (or, after an interruption, never) filed: see `reprocess`
+        status, accepted, failures, summary = "received", None, [], {}
+    receipt = json.loads(receipt_path.read_text(encoding="utf-8"))
+    if receipt.get("refused"):
+        status, accepted = "refused", False
+    public = {k: v for k, v in receipt.items() if k not in PRIVATE_KEYS}
+    return json.loads(json.dumps({
+        "submission_id": submission_id, "country": country, "accepted": accepted,
+        "status": status, "url": submission_url(submission_id), "failures": failures,
+        "n_failures": len(failures),
+        "summary": {k: v for k, v in summary.items() if k not in PRIVATE_KEYS},
+        "receipt": public,
+    }, default=str))  # fmt: skip
+
+
+def list_submissions(lake: Lake, country: str) -> list[dict]:
+    """Status of each of ``country``'s stored submissions, newest first (no failure rows)."""
+    out = []
+    for receipt in sorted((lake.root / "raw" / country).glob("*/receipt.json"), reverse=True):
+        report = submission_report(lake, country, receipt.parent.name)
+        if report is not None:
+            out.append({k: report[k] for k in ("submission_id", "status", "n_failures", "url")})
+    return out

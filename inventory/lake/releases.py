@@ -1,18 +1,32 @@
 """Versioned runs and atomic releases of the published tables.
 
 A run writes ``runs/<run_id>/<table>/country=<ISO3>/part-0.parquet`` (reporting tables also as
-``<table>_<ISO3>.csv`` beside it) and, last of all,
-``runs/<run_id>/manifest.json`` (a run without a manifest is incomplete and is never published).
-Each file keeps its ``country`` column; tables given as Arrow tables keep their schema metadata
-(field descriptions and units, release id: ``inventory.engine.published_schema``). A manifest
-may name the ``release_id`` the run is to be published as (written into its files).
+``<table>_<ISO3>.csv`` beside it), each file read-only, and, last of all,
+``runs/<run_id>/manifest.json`` with the sha256 of every file as written (a run without a
+manifest is incomplete and is never published). Each file keeps its ``country`` column; tables
+given as Arrow tables keep their schema metadata (field descriptions and units, release id:
+``inventory.engine.published_schema``), so the checksums are those of the published files. A
+manifest may name the ``release_id`` the run is to be published as (written into its files).
 
-Publishing builds a complete new release in ``releases/.tmp-<release_id>/``: the run's country
-partitions plus, hard-linked, every other country's partitions of the previous release, and
-``releases.parquet`` (all releases so far). The directory is renamed to
-``releases/<release_id>/`` and the ``published`` symlink is switched to it with ``os.replace``:
-readers see the old release or the new one, never a mix, and a crash at any point leaves the
-previous release readable and complete.
+Publishing (:func:`publish_run`) holds one lake-wide lock (``releases/.publish.lock``) from start
+to end, so concurrent publishers take turns and each builds on the release that is current under
+the lock: no release is lost from the history and no country update is dropped. It builds a
+complete new release in ``releases/.tmp-<release_id>/``: the run's country partitions plus,
+hard-linked, every other country's partitions of the previous release, ``checksums.json``
+(sha256 of every file) and ``releases.parquet`` (all releases so far). Every file is checked
+against its recorded sha256 before it is linked, and every file of a release is read-only (hard
+links share one inode: a writable file would be one edit away from corrupting every release).
+The directory is renamed to ``releases/<release_id>/`` and the ``published`` symlink switched to
+it with ``os.replace``: readers see the old release or the new one, never a mix, and a crash at
+any point leaves the previous release readable and complete.
+
+A release never silently loses data: publishing refuses when a country, a stratum or a year of
+the previous release's ``soc_stocks`` would be missing from the new one, unless the run withdraws
+that country (``withdraw`` in its parameters, CLI ``run --withdraw ISO3``). The comparison uses
+the key columns (country, year, stratum), whose names are the same in schema versions 1 and 2,
+with the country taken from the partition folder (schema 1 files have no country column). A run
+whose invariant checks failed is refused too. Publishing the same run again returns its release
+(idempotent).
 """
 
 from __future__ import annotations
@@ -20,6 +34,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +42,16 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from filelock import FileLock
 
+from inventory.core import vocab
+from inventory.core.failures import listed
 from inventory.lake.zones import (
+    READ_ONLY,
     Lake,
+    make_read_only,
     new_id,
+    sha256_file,
     utc_now,
     write_csv_atomic,
     write_json_atomic,
@@ -50,16 +71,29 @@ PUBLISHED_TABLES = (
     "tier2_diagnostics",
     "rewetting_scenario",
     "grid_statistics",
+    "inventory_stocks",
+    "soc_loss_n2o",
+    "agriculture_n2o",
+    "land_transition_matrix",
+    "uncertainty_analysis",
+    "key_categories",
 )
 PARTITION_FILE = "part-0.parquet"
 # Tables also written as CSV beside the Parquet file (reporting tables opened in spreadsheets).
-CSV_TABLES = ("unfccc_tables",)
+CSV_TABLES = ("unfccc_tables", "land_transition_matrix", "key_categories")
 MANIFEST = "manifest.json"
 RELEASES_FILE = "releases.parquet"
+CHECKSUMS = "checksums.json"
+PUBLISH_LOCK = ".publish.lock"
+OWNER_FILE = ".owner"
+# A publish takes seconds; a publisher waits this long for the others before giving up.
+PUBLISH_LOCK_TIMEOUT_S = 600.0
+COVERAGE_TABLE = "soc_stocks"  # the grain a release must keep: country, year, stratum
+COVERAGE_KEYS = ("country", "year", *vocab.STRATUM_KEYS)
 
 
 class PublishError(RuntimeError):
-    """A run cannot be published (incomplete, unknown)."""
+    """A run cannot be published (incomplete, unknown, damaged, or it would lose data)."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +115,8 @@ def _by_country(frame: pd.DataFrame | pa.Table):
 
 def write_run(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame | pa.Table],
               manifest: dict) -> Path:  # fmt: skip
-    """Write a run's tables, one Parquet file per table and country, then its manifest."""
+    """Write a run's tables (one read-only Parquet file per table and country), then its manifest
+    with the sha256 of every file as written."""
     run_dir = lake.run(run_id)
     if (run_dir / MANIFEST).exists():
         raise PublishError(f"run {run_id} exists already; a run never overwrites another")
@@ -95,8 +130,17 @@ def write_run(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame | pa.Table
                 rows = part.to_pandas() if isinstance(part, pa.Table) else part
                 write_csv_atomic(rows, path.with_name(f"{table}_{country}.csv"))
             counts[table][str(country)] = len(part)
-    write_json_atomic(run_dir / MANIFEST, {**manifest, "run_id": run_id, "row_counts": counts})
+    files = {p: sha256_file(run_dir / p) for p in _relative_files(run_dir)}
+    make_read_only(run_dir)
+    record = {**manifest, "run_id": run_id, "row_counts": counts, "files": files}
+    write_json_atomic(run_dir / MANIFEST, record)
+    os.chmod(run_dir / MANIFEST, READ_ONLY)
     return run_dir
+
+
+def _relative_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                  if p.is_file() and not p.name.startswith("."))  # fmt: skip
 
 
 def current_release(lake: Lake) -> Path | None:
@@ -105,25 +149,41 @@ def current_release(lake: Lake) -> Path | None:
     return link.resolve() if link.is_symlink() else None
 
 
-def _link_tree(source: Path, target: Path) -> None:
-    """Recreate ``source`` under ``target`` with hard links (files are immutable once written)."""
+def _link_tree(source: Path, target: Path, checksums: dict[str, str] | None = None,
+               base: Path | None = None) -> None:  # fmt: skip
+    """Recreate ``source`` under ``target`` with hard links, each file checked first against
+    ``checksums`` (keyed by its path relative to ``base``)."""
     for path in sorted(source.rglob("*")):
         dest = target / path.relative_to(source)
         if path.is_dir():
             dest.mkdir(parents=True, exist_ok=True)
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, dest)
+            continue
+        if checksums is not None and base is not None:
+            _verify(path, checksums.get(path.relative_to(base).as_posix()))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, dest)
 
 
-def _run_manifest(run_dir: Path) -> dict:
-    return json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+def _verify(path: Path, expected: str | None) -> None:
+    if expected is None:
+        raise PublishError(f"{path} is not listed in its manifest: refusing to publish it")
+    actual = sha256_file(path)
+    if actual != expected:
+        raise PublishError(
+            f"{path} was changed after it was written (sha256 {actual[:12]}..., recorded "
+            f"{expected[:12]}...): nothing published; the previous release is untouched. "
+            "Rerun the inventory to recompute it."
+        )
 
 
-def _release_id(lake: Lake, run_dir: Path) -> str:
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _release_id(lake: Lake, manifest: dict) -> str:
     """The release id the run's files name (its manifest's), else a new one."""
-    planned = _run_manifest(run_dir).get("release_id")
-    if planned and not lake.release(planned).exists():
+    planned = manifest.get("release_id")
+    if planned and not lake.release(str(planned)).exists():
         return str(planned)
     return new_id("release")
 
@@ -139,39 +199,184 @@ def _release_rows(previous: Path | None, release: Release, published_at: str) ->
     return row
 
 
-def _clean_stale(lake: Lake) -> None:
+def _release_of_run(lake: Lake, previous: Path | None, run_id: str) -> Release | None:
+    """The release that already published ``run_id`` (publishing is idempotent by run id)."""
+    if previous is None or not (previous / RELEASES_FILE).exists():
+        return None
+    history = pd.read_parquet(previous / RELEASES_FILE)
+    rows = history[history["run_id"] == run_id]
+    if rows.empty:
+        return None
+    row = rows.iloc[-1]
+    countries = tuple(c for c in str(row["countries"]).split(",") if c)
+    return Release(str(row["release_id"]), run_id, lake.release(str(row["release_id"])), countries)
+
+
+def _clean_orphans(lake: Lake) -> None:
+    """Remove staging left by killed publishers. Only called under the publish lock, when no
+    live publisher can own a staging folder; the owner file is checked all the same."""
     for stale in (lake.root / "releases").glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if not _owner_alive(stale / OWNER_FILE):
+            shutil.rmtree(stale, ignore_errors=True)
     for stale in lake.root.glob(".published-*"):
         stale.unlink(missing_ok=True)
 
 
-def publish_run(lake: Lake, run_id: str) -> Release:
+def _owner_alive(owner: Path) -> bool:
+    try:
+        host, pid = owner.read_text(encoding="utf-8").split()
+        if host != socket.gethostname():
+            return True  # another machine's publisher: not ours to judge
+        os.kill(int(pid), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def publish_run(
+    lake: Lake, run_id: str, *, lock_timeout: float = PUBLISH_LOCK_TIMEOUT_S
+) -> Release:
     """Make a complete run the current release, atomically (see module docstring)."""
     run_dir = lake.run(run_id)
     if not (run_dir / MANIFEST).exists():
         raise PublishError(f"run {run_id} has no manifest.json: incomplete, not published")
-    _clean_stale(lake)
-    previous = current_release(lake)
-    release_id = _release_id(lake, run_dir)
-    staging = lake.root / "releases" / f".tmp-{release_id}"
-    countries = tuple(sorted(_run_manifest(run_dir).get("countries", [])))
+    manifest = _read_json(run_dir / MANIFEST)
+    _refuse_failed_checks(run_id, manifest)
+    (lake.root / "releases").mkdir(parents=True, exist_ok=True)
+    with FileLock(lake.root / "releases" / PUBLISH_LOCK, timeout=lock_timeout):
+        previous = current_release(lake)
+        done = _release_of_run(lake, previous, run_id)
+        if done is not None:
+            return done
+        _clean_orphans(lake)
+        release_id = _release_id(lake, manifest)
+        staging = lake.root / "releases" / f".tmp-{release_id}"
+        staging.mkdir()
+        (staging / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}", "utf-8")
+        try:
+            release = _build(lake, run_dir, manifest, previous, staging, release_id)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # only our own staging
+            raise
+        _switch(lake, staging, release)
+    return release
+
+
+def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, staging: Path,
+           release_id: str) -> Release:  # fmt: skip
+    """Stage the complete release (verified files, checksums, history) in ``staging``."""
+    countries = tuple(sorted(manifest.get("countries", [])))
+    withdrawn = set(withdrawn_countries(manifest))
+    run_files = manifest.get("files")
+    old_sums = (
+        _read_json(previous / CHECKSUMS) if previous and (previous / CHECKSUMS).exists() else None
+    )
     for table in PUBLISHED_TABLES:
         if previous is not None and (previous / table).exists():
             for part in sorted((previous / table).glob("country=*")):
-                if part.name.removeprefix("country=") not in countries:
-                    _link_tree(part, staging / table / part.name)
+                if part.name.removeprefix("country=") not in {*countries, *withdrawn}:
+                    _link_tree(part, staging / table / part.name, old_sums, previous)
         if (run_dir / table).exists():
-            _link_tree(run_dir / table, staging / table)
-    release = Release(release_id, run_id, lake.release(release_id), countries)
+            _link_tree(run_dir / table, staging / table, run_files, run_dir)
+    guard_coverage(previous, staging, withdrawn)
+    release = Release(release_id, str(manifest["run_id"]), lake.release(release_id), countries)
     rows = _release_rows(previous, release, utc_now().isoformat())
     write_parquet_atomic(rows, staging / RELEASES_FILE)
-    write_json_atomic(staging / "release.json", rows.iloc[-1].to_dict())
-    os.rename(staging, release.path)
-    pointer = lake.root / f".published-{release_id}"
-    pointer.symlink_to(Path("releases") / release_id)
-    os.replace(pointer, lake.published)
+    write_json_atomic(staging / "release.json", {**rows.iloc[-1].to_dict(),
+                                                 "withdrawn": sorted(withdrawn)})  # fmt: skip
+    write_json_atomic(staging / CHECKSUMS, {p: sha256_file(staging / p)
+                                            for p in _relative_files(staging)})  # fmt: skip
+    (staging / OWNER_FILE).unlink()
+    make_read_only(staging)
     return release
+
+
+def _switch(lake: Lake, staging: Path, release: Release) -> None:
+    os.rename(staging, release.path)
+    pointer = lake.root / f".published-{release.release_id}"
+    pointer.symlink_to(Path("releases") / release.release_id)
+    os.replace(pointer, lake.published)
+
+
+def withdrawn_countries(manifest: dict) -> list[str]:
+    """Countries the run explicitly withdraws (their rows may disappear from the release)."""
+    return list((manifest.get("parameters") or {}).get("withdraw") or [])
+
+
+def _refuse_failed_checks(run_id: str, manifest: dict) -> None:
+    """A run whose invariant checks failed is never published (the message names the rows)."""
+    failed = [(country, check) for country, checks in (manifest.get("checks") or {}).items()
+              for check in checks if not check.get("passed", True)]  # fmt: skip
+    if failed:
+        parts = [f"invariant check {check['name']} failed for {country}: {check['rows']} "
+                 "row(s) break it" + listed(check.get("offending", []), int(check["rows"]))
+                 for country, check in failed]  # fmt: skip
+        raise PublishError(f"run {run_id} not published: " + "\n".join(parts))
+
+
+def _coverage_files(release: Path, withdrawn: set[str]) -> list[str]:
+    files = sorted((release / COVERAGE_TABLE).glob("country=*/*.parquet"))
+    return [str(f) for f in files if f.parent.name.removeprefix("country=") not in withdrawn]
+
+
+def guard_coverage(previous: Path | None, staged: Path, withdrawn: set[str]) -> None:
+    """Refuse a release that lacks a country, stratum or year of the previous one.
+
+    Countries are compared over every published table; strata and years over ``soc_stocks``
+    (country, year and the five stratum keys). Rows of a withdrawn country may disappear.
+    """
+    if previous is None:
+        return
+    lost = sorted(_countries(previous) - _countries(staged) - withdrawn)
+    if lost:
+        raise PublishError(f"the release would drop {', '.join(lost)} (in the previous release): "
+                           "nothing published. Compute them in the run, or withdraw them "
+                           f"explicitly (soc-inventory run --withdraw {lost[0]})")  # fmt: skip
+    missing = _dropped_rows(previous, staged, withdrawn)
+    if missing is None:
+        return
+    if not missing.empty:
+        lines = (" ".join(f"{k}={v}" for k, v in row.items()) for row in missing.to_dict("records"))
+        raise PublishError(
+            f"the release would drop {len(missing)} country-year-stratum row(s) of "
+            f"{COVERAGE_TABLE} that the previous release had: nothing published. Check the "
+            "run's --years and the submission, or withdraw the country explicitly "
+            f"(soc-inventory run --withdraw {missing['country'].iloc[0]}):"
+            + listed(lines, len(missing))
+        )
+
+
+def _dropped_rows(previous: Path, staged: Path, withdrawn: set[str]) -> pd.DataFrame | None:
+    """Coverage rows of ``previous`` missing from ``staged`` (None: nothing comparable)."""
+    old, new = _coverage_files(previous, withdrawn), _coverage_files(staged, withdrawn)
+    if not old:
+        return None
+    with duckdb.connect() as con:
+        try:
+            before = con.read_parquet(old, hive_partitioning=True, union_by_name=True)
+            after = (
+                con.read_parquet(new, hive_partitioning=True, union_by_name=True) if new else None
+            )
+            common = set(before.columns) & set(
+                after.columns if after is not None else before.columns
+            )
+            keys = [k for k in COVERAGE_KEYS if k in common]
+            if "country" not in keys:
+                return None
+            kept = before.select(*keys)
+            if after is not None:
+                kept = kept.except_(after.select(*keys))
+            return kept.distinct().order(", ".join(keys)).df()
+        except (duckdb.IOException, duckdb.InvalidInputException) as err:
+            raise PublishError(f"a file of the previous release cannot be read ({err}); "
+                               "nothing published. Recompute its country and withdraw the "
+                               "damaged data (soc-inventory run --country ISO3 --withdraw "
+                               "ISO3)") from None  # fmt: skip
+
+
+def _countries(release: Path) -> set[str]:
+    return {p.name.removeprefix("country=") for t in PUBLISHED_TABLES
+            for p in (release / t).glob("country=*")}  # fmt: skip
 
 
 def read_published(lake: Lake, table: str) -> pd.DataFrame:

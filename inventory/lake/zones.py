@@ -5,7 +5,8 @@ Layout (documented for users in ``data_lake/README.md``)::
     raw/<country>/<submission_id>/          submission bytes as received + receipt.json (immutable)
     quarantine/<country>/<submission_id>/   validation report of a rejected submission
     validated/<country>/<submission_id>/    accepted datasets as Parquet, canonical columns
-    harmonised/<dataset>/country=<ISO3>/    canonical units and standard depths
+    harmonised/<dataset>/country=<ISO3>/    canonical units and standard depths (read through one
+                                            pointer per country: harmonise/store.py)
     runs/<run_id>/                          one inventory run: tables + manifest.json
     releases/<release_id>/                  one complete published release (all tables)
     published -> releases/<release_id>      symlink, switched atomically by os.replace
@@ -141,3 +142,55 @@ def _remove_tree(path: Path) -> None:
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)
+
+
+def switch_symlink(link: Path, target: str | Path) -> None:
+    """Point ``link`` at ``target`` atomically (a new link renamed over the old one)."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    temporary = link.with_name(f".{link.name}.{secrets.token_hex(4)}.link")
+    temporary.symlink_to(target)
+    os.replace(temporary, link)
+
+
+def ensure_symlink(link: Path, target: str | Path) -> None:
+    """Create ``link`` -> ``target`` unless it already points there (a real folder is replaced)."""
+    if link.is_symlink() and os.readlink(link) == str(target):
+        return
+    if link.exists() and not link.is_symlink():  # a lake written before pointers existed
+        trash = link.with_name(f".{link.name}.{secrets.token_hex(4)}.old")
+        os.rename(link, trash)
+        _remove_tree(trash)
+    switch_symlink(link, target)
+
+
+def staging_dir(final: Path) -> Path:
+    """A fresh hidden sibling folder of ``final`` to build it in (see :func:`commit_dir`)."""
+    staging = final.with_name(f".staging-{final.name}-{secrets.token_hex(4)}")
+    staging.mkdir(parents=True)
+    return staging
+
+
+def commit_dir(staging: Path, final: Path) -> Path:
+    """Rename a completely written ``staging`` folder to ``final`` (replacing an old one).
+
+    A reader sees the old folder or the new one, never a half-written one; a crash before the
+    rename leaves only the hidden staging folder, which no zone listing reads.
+    """
+    if final.exists():
+        trash = final.with_name(f".trash-{final.name}-{secrets.token_hex(4)}")
+        os.rename(final, trash)
+        os.rename(staging, final)
+        _remove_tree(trash)
+    else:
+        os.rename(staging, final)
+    return final
+
+
+def make_read_only(root: Path) -> None:
+    """Remove every write bit below ``root`` (files 0444; folders keep their mode)."""
+    for path in [root, *root.rglob("*")] if root.is_dir() else [root]:
+        if path.is_file() and not path.is_symlink():
+            os.chmod(path, READ_ONLY)
+
+
+READ_ONLY = 0o444

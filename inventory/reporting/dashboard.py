@@ -67,20 +67,32 @@ def _change_series(tables: dict[str, pd.DataFrame], country: str) -> Series:
 
 
 def _target(fourp: pd.DataFrame, country: str) -> Target | None:
-    target = _by_year(fourp, country, "target_permille_per_yr", land_use="all").dropna()
+    target = _by_year(fourp, country, "target_permille_per_yr", land_use="all", scope="mineral")
+    target = target.dropna()
     return Target("4 per 1000 target", float(target.iloc[-1])) if len(target) else None
+
+
+def _stock(tables: dict[str, pd.DataFrame], country: str) -> pd.Series:
+    """The inventory stock S(y) (national); soc_stocks holds equilibrium stocks (older
+    releases have no inventory_stocks: then their sum)."""
+    inventory = tables.get("inventory_stocks", pd.DataFrame())
+    if not inventory.empty and "stock_tc" in inventory.columns:
+        return _by_year(inventory, country, "stock_tc", scope="national")
+    return _by_year(tables["soc_stocks"], country, "stock_tc")
 
 
 def country_charts(tables: dict[str, pd.DataFrame], country: str) -> list[dict[str, str]]:
     """The four charts of one country: ``{"title", "svg"}`` (svg empty without data)."""
-    stock = _by_year(tables["soc_stocks"], country, "stock_tc")
+    stock = _stock(tables, country)
     fourp = tables.get("fourp1000_indicators", pd.DataFrame())
-    rate = _by_year(fourp, country, "rate_permille_per_yr", land_use="all")
+    # 4p1000 of mineral soils (the national rows; mineral_and_organic is in the table)
+    rate = _by_year(fourp, country, "rate_permille_per_yr", land_use="all", scope="mineral")
     offsets = tables.get("peatland_offsets", pd.DataFrame())
     organic = _by_year(offsets, country, "organic_emissions_co2e_t_per_yr")
     mineral = _by_year(offsets, country, "mineral_co2e_t_per_yr")
     specs = [
-        ("Mineral SOC stock, 0-30 cm", "Mt C", [_series("stock", stock, MT)], None),
+        ("Mineral SOC inventory stock S(y), 0-30 cm", "Mt C", [_series("stock", stock, MT)],
+         None),
         ("Net mineral-soil stock change (+ = removal)", "kt C / yr",
          [_change_series(tables, country)], None),
         ("4 per 1000: annual rate vs target", "per mille / yr", [_series("rate", rate)],
@@ -90,6 +102,11 @@ def country_charts(tables: dict[str, pd.DataFrame], country: str) -> list[dict[s
     ]  # fmt: skip
     return [{"title": title, "svg": line_chart(title, unit, series, target=target)}
             for title, unit, series, target in specs]  # fmt: skip
+
+
+def country_panels(tables: dict[str, pd.DataFrame], country: str) -> str:
+    """The four charts of one country as an HTML fragment (the portal's results page)."""
+    return _environment().get_template("panel.html").render(charts=country_charts(tables, country))
 
 
 def format_number(value: object) -> str:

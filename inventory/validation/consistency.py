@@ -25,12 +25,20 @@ DUPLICATE_KEYS = {
     "organic_soils": ("year", "climate_zone", "land_use", "drainage", "nutrient_status",
                       "drainage_depth"),
     "factors": ("factor", "climate_zone", "soil_class", "land_use", "level"),
+    "land_use_changes": ("year", "climate_zone", "soil_class", "from_land_use",
+                         "from_management", "from_input", "to_land_use", "to_management",
+                         "to_input"),
+    "auxiliary_series": ("series", "year", "land_use", "climate_zone"),
+    "national_totals": ("year", "category", "gas"),
 }  # fmt: skip
 DUPLICATE_RULE = {
     "land_areas": "duplicate_stratum_year",
     "land_units": "duplicate_unit_year",
     "organic_soils": "duplicate_stratum_year",
     "factors": "duplicate_factor",
+    "land_use_changes": "duplicate_matrix_cell",
+    "auxiliary_series": "duplicate_series_year",
+    "national_totals": "duplicate_category_year",
 }
 
 
@@ -98,6 +106,27 @@ def management_for_land_use(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         "",
     )
     out["fix"] = uses.map(fixes).to_numpy()
+    return out
+
+
+def input_for_land_use(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Carbon input levels that do not exist for the row's land use (vocab.INPUT_BY_LAND_USE)."""
+    if not {"land_use", "input"} <= set(frame.columns) or frame.empty:
+        return failure_frame()
+    allowed = {lu: set(vocab.INPUT_BY_LAND_USE.get(lu, (vocab.NOT_APPLICABLE,)))
+               for lu in vocab.LAND_USES}  # fmt: skip
+    pairs = frame[["land_use", "input"]].astype("str")
+    known = pairs["land_use"].isin(vocab.LAND_USES) & pairs["input"].isin(vocab.INPUTS)
+    combo = pairs["land_use"] + "|" + pairs["input"]
+    bad = known & ~combo.isin({f"{lu}|{i}" for lu, levels in allowed.items() for i in levels})
+    if not bad.any():
+        return failure_frame()
+    uses = pairs.loc[bad, "land_use"]
+    message = "input " + pairs.loc[bad, "input"] + " does not apply to " + uses
+    out = _rows(frame, bad, file, "input", pairs.loc[bad, "input"],
+                "input_land_use_mismatch", message.to_numpy(), "")  # fmt: skip
+    out["fix"] = uses.map({lu: "use one of: " + ", ".join(sorted(allowed[lu]))
+                           for lu in pd.unique(uses)}).to_numpy()  # fmt: skip
     return out
 
 

@@ -59,7 +59,12 @@ def check_grid_file(path: str | Path, file: str) -> pd.DataFrame:
 
 
 def check_grid_dataset(ds: xr.Dataset, file: str) -> list[dict]:
-    """Failure records of an open grid: all problems, not only the first."""
+    """Failure records of an open grid: all problems, not only the first (a grid too large to
+    process is refused from its metadata, before any coordinate or value is read)."""
+    too_large = grid_format.size_problem(ds)
+    if too_large is not None:
+        return [failure("grid_too_large", f"{file}: {too_large}", "send a grid within the "
+                        "limits (README, submission format)", file=file)]  # fmt: skip
     records = [
         failure("grid_variable_missing", f"{file} has no variable {name!r}",
                 f"add {name!r} ({_DESCRIBE[name]}) on the lat/lon grid", file=file, column=name)

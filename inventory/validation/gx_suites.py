@@ -14,6 +14,7 @@ range and set checks with not-null checks on the required columns.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
 import threading
@@ -191,8 +192,32 @@ def _row_level(meta: dict, column: str | None, file: str, rows: list,
 
 
 def render_data_docs(result: Any) -> str:
-    """GX Data Docs HTML page of one suite validation result (CSS/JS from CDNs)."""
+    """GX Data Docs HTML page of one suite validation result (CSS/JS from CDNs).
+
+    Submitted cell values are HTML-escaped before rendering (a cell holding ``<script>`` must
+    show as text, never run in the reader's browser)."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    return DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
+    page = ValidationResultsPageRenderer().render(_escaped(result))
+    return DefaultJinjaPageView().render(page)
+
+
+def _escaped(result: Any) -> Any:
+    """A copy of a suite result whose submitted values (unexpected lists, counts) are escaped."""
+    import copy
+
+    clean = copy.deepcopy(result)
+    for item in clean.results:
+        item.result = _escape_values(item.result)
+    return clean
+
+
+def _escape_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, dict):
+        return {k: _escape_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_escape_values(v) for v in value)
+    return value

@@ -37,23 +37,53 @@ def _clip(value: object, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _widths(failures: pd.DataFrame) -> dict[str, int]:
+    """Column widths: column names and rule ids are never cut (only long values are)."""
+    widths = dict(_WIDTHS)
+    for key in ("column", "rule_id"):
+        longest = failures[key].dropna().astype("str").str.len().max()
+        widths[key] = max(widths[key], int(longest) if pd.notna(longest) else 0)
+    return widths
+
+
+FILLED_MAX_STRATA = 50  # strata listed per dataset in the readable renderings
+
+
+def filled_lines(summary: dict) -> list[str]:
+    """The gap-filled years per dataset and stratum (IPCC 2006 Vol.1 Ch.5), one line each."""
+    lines = []
+    for dataset, info in (summary.get("time_series") or {}).items():
+        filled = info.get("filled") or []
+        if not filled:
+            continue
+        first, last = info["span"]
+        lines.append(f"{dataset}: {len(filled)} stratum/strata gap-filled by "
+                     f"{info.get('method')} (years {first}-{last}):")  # fmt: skip
+        lines += [f"  {r['stratum']}: {r['years']} ({r['area_source']})"
+                  for r in filled[:FILLED_MAX_STRATA]]  # fmt: skip
+        if len(filled) > FILLED_MAX_STRATA:
+            lines.append(f"  ... and {len(filled) - FILLED_MAX_STRATA} more (see report.json)")
+    return lines
+
+
 def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     """A plain-text table grouped by file: row, column, value, rule, then message and fix."""
     lines = [_headline(failures, summary, ok)]
+    if filled_lines(summary):
+        lines += ["", "Gap-filled years (IPCC 2006 Vol.1 Ch.5):", *filled_lines(summary)]
     if ok or failures.empty:
         return "\n".join(lines) + "\n"
     lines.append("(rows are spreadsheet rows: the header is row 1)")
     shown = failures.head(TEXT_MAX_ROWS)
+    widths = _widths(shown)
     for file, group in shown.groupby(shown["file"].fillna("package"), sort=False):
         lines += ["", f"== {file} ({int((failures['file'].fillna('package') == file).sum())})"]
-        header = "  ".join(k.ljust(w) for k, w in _WIDTHS.items()) + "  message"
+        header = "  ".join(k.ljust(w) for k, w in widths.items()) + "  message"
         lines.append(header)
         for record in group.itertuples(index=False):
-            cells = [_clip(getattr(record, k), w).ljust(w) for k, w in _WIDTHS.items()]
+            cells = [_clip(getattr(record, k), w).ljust(w) for k, w in widths.items()]
             lines.append("  ".join(cells) + "  " + str(record.message))
-            lines.append(
-                " " * (sum(_WIDTHS.values()) + 2 * len(_WIDTHS)) + "fix: " + str(record.fix)
-            )
+            lines.append(" " * (sum(widths.values()) + 2 * len(widths)) + "fix: " + str(record.fix))
     if len(failures) > TEXT_MAX_ROWS:
         lines += [
             "",
@@ -71,6 +101,9 @@ def _md_cell(value: object) -> str:
 def render_markdown(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     """Markdown: headline, counts per rule, then the first rows of the failure table."""
     parts = [f"## {_headline(failures, summary, ok)}", ""]
+    if filled_lines(summary):
+        parts += ["Gap-filled years (IPCC 2006 Vol.1 Ch.5):", "", "```", *filled_lines(summary),
+                  "```", ""]  # fmt: skip
     if ok or failures.empty:
         return "\n".join(parts)
     parts += ["| rule | failures |", "|---|---:|"]
@@ -102,6 +135,6 @@ def render_html(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
             ] if problems else []  # fmt: skip
     return _template().render(
         status="good" if ok else "bad", headline=_headline(failures, summary, ok), rows=rows,
-        by_rule=_by_rule(failures) if problems else {},
+        by_rule=_by_rule(failures) if problems else {}, filled="\n".join(filled_lines(summary)),
         more=max(len(failures) - HTML_MAX_ROWS, 0) if problems else 0,
     )  # fmt: skip

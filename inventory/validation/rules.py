@@ -48,6 +48,9 @@ class Spec:
 
 AREA = UnitColumn("area", "area_unit", "area", "area_ha")
 STRATA = vocab.STRATUM_KEYS
+# A land-use change matrix cell goes from one state to another within a climate x soil cell.
+FROM_STATE = ("from_land_use", "from_management", "from_input")
+TO_STATE = ("to_land_use", "to_management", "to_input")
 SPECS = {
     "land_areas": Spec("land_areas", ("year", *STRATA, "area", "area_unit"),
                        ("year", *STRATA, "area", "area_unit"), ("year", "area"), (AREA,)),
@@ -80,7 +83,29 @@ SPECS = {
         ("year", "climate_zone", "land_use", "drainage", "area", "area_unit"),
         ("year", "area"), (AREA,),
     ),
+    # Extensions of format v1 (land-use change matrices, gap-filling series, national totals).
+    "land_use_changes": Spec(
+        "land_use_changes",
+        ("year", "from_year", "climate_zone", "soil_class", *FROM_STATE, *TO_STATE, "area",
+         "area_unit"),
+        ("year", "climate_zone", "soil_class", *FROM_STATE, *TO_STATE, "area", "area_unit"),
+        ("year", "from_year", "area"), (AREA,), integer=("year", "from_year"),
+        codes=(*FROM_STATE, *TO_STATE),
+    ),
+    "auxiliary_series": Spec(
+        "auxiliary_series", ("series", "year", "climate_zone", "land_use", "value"),
+        ("series", "year", "land_use", "value"), ("year", "value"), codes=("series",),
+    ),
+    "national_totals": Spec(
+        "national_totals",
+        ("year", "category", "gas", "emissions", "emissions_unit", "uncertainty_pct"),
+        ("year", "category", "gas", "emissions", "emissions_unit"),
+        ("year", "emissions", "uncertainty_pct"), upper_case=("gas",), codes=("emissions_unit",),
+    ),
 }  # fmt: skip
+# CO2-equivalent units of national_totals (as lower_snake codes) -> t CO2e per unit.
+EMISSION_UNITS = {"kg_co2e": 1e-3, "t_co2e": 1.0, "kt_co2e": 1e3, "gg_co2e": 1e3,
+                  "mt_co2e": 1e6, "tg_co2e": 1e6}  # fmt: skip
 # Codes of the factors dataset (not part of vocab.VOCABULARIES, which are stratum codes).
 FACTOR_CODES = ("SOC_REF", "F_LU", "F_MG", "F_I")
 
@@ -192,6 +217,14 @@ def prepare(name: str, raw: pd.DataFrame, file: str, *, decimal: str = ".",
                                    "not_a_number", f"{column} must be a number",
                                    "write a plain number such as 1200 or 12.5 (no units, no "
                                    "thousands separators)"))  # fmt: skip
+        nonfinite = parsed.notna() & ~np.isfinite(parsed)
+        if nonfinite.any():  # "inf", "Infinity", "1e309" parse as infinite floats
+            parts.append(_failures(file, frame.index[nonfinite], column,
+                                   frame.loc[nonfinite, column], "not_finite",
+                                   f"{column} must be a finite number",
+                                   "write the measured value as a plain number; inf, Infinity "
+                                   "and numbers beyond 1e308 are not values"))  # fmt: skip
+            parsed = parsed.where(~nonfinite)
         if column in spec.integer:
             fractional = parsed.notna() & (parsed % 1 != 0)
             if fractional.any():

@@ -20,12 +20,27 @@ from typing import Any
 import pandas as pd
 
 from inventory.core.failures import concat_failures, failure_frame
+from inventory.core.spreadsheet import neutralise_formulas
 from inventory.intake import grid_format
 from inventory.intake import manifest as manifest_schema
 from inventory.intake.package import Limits
-from inventory.intake.submission import Submission
-from inventory.lake.zones import write_json_atomic, write_parquet_atomic
-from inventory.validation import consistency, grid_checks, gx_suites, rules
+from inventory.intake.submission import (
+    Receipt,
+    Submission,
+    SubmissionError,
+    read_manifest,
+    read_submission,
+)
+from inventory.intake.time_series import time_series_config
+from inventory.lake.zones import commit_dir, staging_dir, write_json_atomic, write_parquet_atomic
+from inventory.validation import (
+    consistency,
+    grid_checks,
+    gx_suites,
+    land_use_changes,
+    rules,
+    time_series,
+)
 from inventory.validation.report import render_html, render_markdown, render_text
 
 # IPCC default transition period D = 20 yr (2006 Vol.4 Ch.2 Eq. 2.25): land-use histories may
@@ -97,6 +112,11 @@ def validate_submission(sub: Submission) -> ValidationResult:
                   *_dataset_checks(name, step.frame, file)]  # fmt: skip
         prepared[name] = step.frame
     land = prepared.get("land_areas", prepared.get("land_units"))
+    series_failures, filled = time_series.time_series_checks(prepared, sub.manifest,
+                                                             sub.source_files)  # fmt: skip
+    parts.append(series_failures)
+    if "land_use_changes" in prepared:
+        parts.append(_matrix_checks(prepared, sub))
     if "organic_soils" in prepared:
         file = sub.source_files.get("organic_soils", "organic_soils")
         parts.append(consistency.organic_within_land_area(prepared["organic_soils"], land, file))
@@ -109,6 +129,8 @@ def validate_submission(sub: Submission) -> ValidationResult:
     failures = concat_failures(parts)
     datasets = {name: canonical(name, frame) for name, frame in prepared.items()}
     summary = _summary(sub, failures, prepared, time.perf_counter() - started)
+    if filled:
+        summary["time_series"] = filled
     return ValidationResult(
         ok=failures.empty,
         failures=failures,
@@ -120,10 +142,67 @@ def validate_submission(sub: Submission) -> ValidationResult:
     )
 
 
+def validate_stored(receipt: Receipt, *, limits: Limits | None = None) -> ValidationResult:
+    """Validate a stored submission (its raw/ copy), refusing a package for another country.
+
+    The receipt's country is where the bytes were filed (for an API upload: the token's
+    country); a ``submission.yaml`` naming another country is a failure, so the package is
+    quarantined under the sender's country and never harmonised under either.
+    """
+    try:
+        sub = read_submission(receipt.package_root, limits=limits)
+    except SubmissionError as err:
+        return rejected(err.failures, receipt.country)
+    declared = manifest_schema.country_of(sub.manifest)
+    if declared != receipt.country:
+        return rejected(failure_frame([country_mismatch(declared, receipt.country)]),
+                        receipt.country)  # fmt: skip
+    return validate_submission(sub)
+
+
+def precheck_stored(receipt: Receipt, *, limits: Limits | None = None) -> ValidationResult | None:
+    """Archive and ``submission.yaml`` checks of a stored submission, before any validation.
+
+    Returns the rejection (unreadable archive, duplicate members, size limits, no or unsafe
+    ``submission.yaml``, no valid country, or another country than the receipt's), else None.
+    """
+    try:
+        manifest = read_manifest(receipt.package_root, limits=limits)
+    except SubmissionError as err:
+        return rejected(err.failures, receipt.country)
+    declared = manifest_schema.country_of(manifest)
+    if declared is None:
+        problems = manifest_schema.check_manifest(manifest)
+        return rejected(failure_frame([p for p in problems if p["column"] == "country"]),
+                        receipt.country)  # fmt: skip
+    if declared != receipt.country:
+        return rejected(failure_frame([country_mismatch(declared, receipt.country)]),
+                        receipt.country)  # fmt: skip
+    return None
+
+
+def country_mismatch(declared: str | None, sender: str) -> dict:
+    """The failure of a package that names another country than the one that sent it."""
+    from inventory.core.failures import failure
+
+    return failure("country_not_sender", f"submission.yaml says country {declared} but the "
+                   f"package was sent for {sender}; a country can only submit its own data",
+                   f"set 'country: {sender}' in submission.yaml, or let {declared}'s contact "
+                   "point submit it", file=manifest_schema.MANIFEST, column="country",
+                   value=declared)  # fmt: skip
+
+
+def rejected(failures: pd.DataFrame, country: str) -> ValidationResult:
+    """A result for a package that could not be validated (package-level failures only)."""
+    return ValidationResult(ok=False, failures=failures, datasets={}, manifest={},
+                            summary={"n_failures": len(failures), "country": country})  # fmt: skip
+
+
 def _dataset_checks(name: str, frame: pd.DataFrame, file: str) -> list[pd.DataFrame]:
     checks = [consistency.duplicates(name, frame, file)]
     if name in ("land_areas", "land_units", "profiles"):
         checks.append(consistency.management_for_land_use(frame, file))
+        checks.append(consistency.input_for_land_use(frame, file))
     if name == "profiles":
         checks.append(consistency.horizons(frame, file))
     if name == "land_units":
@@ -131,6 +210,17 @@ def _dataset_checks(name: str, frame: pd.DataFrame, file: str) -> list[pd.DataFr
     if name == "factors":
         checks.append(consistency.factor_levels(frame, file))
     return checks
+
+
+def _matrix_checks(prepared: dict[str, pd.DataFrame], sub: Submission) -> pd.DataFrame:
+    """Land-use change matrices: management per land use, row/column sums, total area."""
+    file = sub.source_files.get("land_use_changes", "land_use_changes")
+    tolerance = time_series_config(sub.manifest).total_area_tolerance_pct
+    frame = prepared["land_use_changes"]
+    return concat_failures([
+        land_use_changes.management_failures(frame, file),
+        land_use_changes.matrix_failures(frame, prepared.get("land_areas"), tolerance, file),
+    ])  # fmt: skip
 
 
 def canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -165,17 +255,18 @@ def write_quarantine(result: ValidationResult, directory: str | Path) -> Path:
     Data Docs pages (their styling loads from CDNs).
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(directory / "report.json", result.to_json())
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = staging_dir(directory)
+    write_json_atomic(staging / "report.json", result.to_json())
     for name, text in (("report.txt", result.to_text()), ("report.md", result.to_markdown()),
                        ("report.html", result.to_html())):  # fmt: skip
-        _write_text(directory / name, text)
-    csv = failure_frame(result.failures).to_csv(index=False)
-    _write_text(directory / "failures.csv", csv)
+        _write_text(staging / name, text)
+    csv = neutralise_formulas(failure_frame(result.failures)).to_csv(index=False)
+    _write_text(staging / "failures.csv", csv)
     for name, gx_result in result.gx_results.items():
-        _write_text(directory / "data_docs" / f"{name}.html",
+        _write_text(staging / "data_docs" / f"{name}.html",
                     gx_suites.render_data_docs(gx_result))  # fmt: skip
-    return directory
+    return commit_dir(staging, directory)
 
 
 def write_validated(result: ValidationResult, directory: str | Path) -> dict[str, Path]:
@@ -183,10 +274,13 @@ def write_validated(result: ValidationResult, directory: str | Path) -> dict[str
     if not result.ok:
         raise ValueError("write_validated called on a rejected submission")
     directory = Path(directory)
-    paths = {name: write_parquet_atomic(frame, directory / f"{name}.parquet")
-             for name, frame in result.datasets.items()}  # fmt: skip
-    write_json_atomic(directory / "manifest.json", _jsonable(result.manifest))
-    return paths
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = staging_dir(directory)
+    for name, frame in result.datasets.items():
+        write_parquet_atomic(frame, staging / f"{name}.parquet")
+    write_json_atomic(staging / "manifest.json", _jsonable(result.manifest))
+    commit_dir(staging, directory)
+    return {name: directory / f"{name}.parquet" for name in result.datasets}
 
 
 def _write_text(path: Path, text: str) -> None:

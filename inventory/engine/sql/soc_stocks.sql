@@ -21,8 +21,11 @@
 --   f_i [1]: stock change factor for input F_I
 --   factor_tier: highest tier used (tier2_submitted > tier2_derived > tier1_default), as a
 --     comma list of the distinct tiers of the four factors
---   stock_tc [t C]: equilibrium SOC stock of the stratum, 0-30 cm,
---     SOC_REF x F_LU x F_MG x F_I x A(y)
+--   stock_tc [t C]: equilibrium SOC stock of the stratum's state in year y, 0-30 cm,
+--     SOC_REF x F_LU x F_MG x F_I x A(y) (the SOC_0 term of Eq. 2.25): the stock the land
+--     reaches after D years in this state, not the stock it holds; after a conversion it
+--     jumps at once while the reported change approaches it over D years. The inventory
+--     stock the reported changes imply is inventory_stocks.stock_tc
 --   soc_ref_tier: tier of SOC_REF (tier2_submitted, tier2_derived or tier1_default)
 --   f_lu_tier: tier of F_LU
 --   f_mg_tier: tier of F_MG

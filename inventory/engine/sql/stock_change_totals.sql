@@ -41,11 +41,10 @@ WITH summed AS (
 ),
 
 intervals AS (
+    -- both percentiles from one sort (list form of quantile_cont)
     SELECT country, year, scope, land_use,
-        quantile_cont(dc, 0.025) AS ci_low,
-        quantile_cont(dc, 0.975) AS ci_high,
-        quantile_cont(dco2, 0.025) AS dco2_ci_low,
-        quantile_cont(dco2, 0.975) AS dco2_ci_high,
+        quantile_cont(dc, [0.025, 0.975]) AS ci,
+        quantile_cont(dco2, [0.025, 0.975]) AS dco2_ci,
         avg(dc) AS mc_mean,
         count(*) AS mc_draws
     FROM summed
@@ -55,7 +54,8 @@ intervals AS (
 
 SELECT s.country, s.year, s.scope, s.land_use, s.area_ha,
     s.dc AS dC_tc_per_yr, s.dco2 AS dCO2_t_per_yr,
-    i.ci_low, i.ci_high, i.dco2_ci_low, i.dco2_ci_high, i.mc_mean,
+    i.ci[1] AS ci_low, i.ci[2] AS ci_high, i.dco2_ci[1] AS dco2_ci_low,
+    i.dco2_ci[2] AS dco2_ci_high, i.mc_mean,
     coalesce(i.mc_draws, 0) AS mc_draws
 FROM summed AS s
 LEFT JOIN intervals AS i USING (country, year, scope, land_use)

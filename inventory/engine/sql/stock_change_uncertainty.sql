@@ -24,9 +24,9 @@ WITH deterministic AS (
 ),
 
 draws AS (
+    -- both percentiles from one sort (list form of quantile_cont)
     SELECT country, year, land_use, land_use_category,
-        quantile_cont(dC_tc_per_yr, 0.025) AS ci_low,
-        quantile_cont(dC_tc_per_yr, 0.975) AS ci_high,
+        quantile_cont(dC_tc_per_yr, [0.025, 0.975]) AS ci,
         avg(dC_tc_per_yr) AS mc_mean,
         count(*) AS mc_draws
     FROM stock_change_draws
@@ -35,7 +35,7 @@ draws AS (
 )
 
 SELECT d.country, d.year, d.land_use, d.land_use_category, d.area_ha,
-    d.dC_tc_per_yr, d.dCO2_t_per_yr, m.ci_low, m.ci_high, m.mc_mean,
+    d.dC_tc_per_yr, d.dCO2_t_per_yr, m.ci[1] AS ci_low, m.ci[2] AS ci_high, m.mc_mean,
     coalesce(m.mc_draws, 0) AS mc_draws
 FROM deterministic AS d
 LEFT JOIN draws AS m USING (country, year, land_use, land_use_category)

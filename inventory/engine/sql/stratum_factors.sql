@@ -22,6 +22,18 @@
 --   tier: tier of the winning candidate (tier2_submitted, tier2_derived or tier1_default)
 --   source: source of the winning candidate (table citation, or how it was derived)
 --   factor_id: stable key of the winning candidate row, for Monte Carlo draws
+--   source_row: source table row the value was read from (edition + table + row), drawn once
+--     per Monte Carlo iteration and shared by every stratum using it (for a Tier 2 ratio: the
+--     numerator mean)
+--   row_mean [t C/ha | 1]: mean of the source row (= value unless the factor is a ratio)
+--   row_sd [t C/ha | 1]: standard deviation of the source row's distribution (0 = fixed)
+--   row_df [count]: degrees of freedom of a Student t source row (n - 1 profiles); NULL =
+--     normal
+--   ref_row: reference source row of a ratio (Tier 2: the reference stratum's mean); NULL
+--     otherwise
+--   ref_mean [t C/ha]: mean of the reference row; value = row_mean / ref_mean
+--   ref_sd [t C/ha]: standard deviation of the reference row
+--   ref_df [count]: degrees of freedom of the reference row; NULL = normal
 WITH strata AS (
     SELECT DISTINCT country, climate_zone, soil_class, land_use, management, input
     FROM land_areas
@@ -41,6 +53,8 @@ matched AS (
     SELECT
         s.*,
         c.factor, c.value, c.uncertainty_pct, c.tier, c.source, c.factor_id,
+        c.source_row, c.row_mean, c.row_sd, c.row_df, c.ref_row, c.ref_mean, c.ref_sd,
+        c.ref_df,
         row_number() OVER (
             PARTITION BY s.country, s.climate_zone, s.soil_class, s.land_use, s.management,
                 s.input, c.factor
@@ -57,7 +71,8 @@ matched AS (
 
 SELECT
     country, climate_zone, soil_class, land_use, management, input,
-    factor, value, uncertainty_pct, tier, source, factor_id
+    factor, value, uncertainty_pct, tier, source, factor_id,
+    source_row, row_mean, row_sd, row_df, ref_row, ref_mean, ref_sd, ref_df
 FROM matched
 WHERE rank = 1
 ORDER BY ALL

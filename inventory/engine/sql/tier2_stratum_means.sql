@@ -2,7 +2,10 @@
 -- Method: IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 (Tier 2: country-specific reference stocks and
 --   stock change factors from national measurements), sampling statistics of the 0-30 cm stock:
 --   mean = sum(x) / n, s = sample standard deviation (n - 1), SE = s / sqrt(n)
---   over the profiles of one stratum. A profile counts once per stratum: when it has several
+--   over the profiles of one stratum. A profile whose measured horizons cover a fraction c of
+--   0-30 cm, $min_coverage <= c < 1, enters scaled to the full layer, x = stock / c (uniform
+--   carbon density over the missing part; flagged in n_scaled), never as a full 0-30 cm stock
+--   (a 0-27 cm sample would enter 10 % low); below $min_coverage it is left out. A profile counts once per stratum: when it has several
 --   qualifying 0-30 cm rows (re-sampled years) their mean is its value. Profiles under the
 --   native/reference land use are pooled over management and input (both reported as '*'),
 --   since SOC_REF is defined for native vegetation whatever code the submitter used.
@@ -24,11 +27,13 @@
 --   sd_tc_per_ha [t C/ha]: sample standard deviation (n - 1); NULL when n = 1
 --   se_tc_per_ha [t C/ha]: standard error s / sqrt(n); NULL when n = 1
 --   sufficient: n_profiles >= $min_profiles
+--   n_scaled [count]: profiles whose stock was scaled from partial coverage to 0-30 cm
 WITH topsoil AS (
     SELECT country, profile_id, climate_zone, soil_class, land_use,
         CASE WHEN land_use = 'native' THEN '*' ELSE management END AS management,
         CASE WHEN land_use = 'native' THEN '*' ELSE input END AS input,
-        stock_tc_per_ha
+        stock_tc_per_ha / coverage_fraction AS stock_tc_per_ha,
+        coverage_fraction < 1 AS scaled
     FROM intervals
     WHERE upper_cm = 0 AND lower_cm = 30
         AND coverage_fraction >= $min_coverage
@@ -37,7 +42,8 @@ WITH topsoil AS (
 
 profiles AS (
     SELECT country, profile_id, climate_zone, soil_class, land_use, management, input,
-        avg(stock_tc_per_ha) AS stock_tc_per_ha
+        avg(stock_tc_per_ha) AS stock_tc_per_ha,
+        bool_or(scaled) AS scaled
     FROM topsoil
     GROUP BY ALL
 ),
@@ -46,7 +52,8 @@ moments AS (
     SELECT country, climate_zone, soil_class, land_use, management, input,
         count(*) AS n_profiles,
         avg(stock_tc_per_ha) AS mean_tc_per_ha,
-        stddev_samp(stock_tc_per_ha) AS sd_tc_per_ha
+        stddev_samp(stock_tc_per_ha) AS sd_tc_per_ha,
+        count(*) FILTER (WHERE scaled) AS n_scaled
     FROM profiles
     GROUP BY ALL
 )
@@ -54,6 +61,7 @@ moments AS (
 SELECT country, climate_zone, soil_class, land_use, management, input,
     n_profiles, mean_tc_per_ha, sd_tc_per_ha,
     sd_tc_per_ha / sqrt(n_profiles) AS se_tc_per_ha,
-    n_profiles >= $min_profiles AS sufficient
+    n_profiles >= $min_profiles AS sufficient,
+    n_scaled
 FROM moments
 ORDER BY ALL

@@ -5,7 +5,17 @@
 --   organic soils: net carbon stock change = -(on-site CO2 + DOC CO2) x C/CO2 (IPCC 2014
 --     Wetlands Supplement Ch.2 Tables 2.1/2.2, Ch.3 Tables 3.1/3.2; - = loss), plus CH4 (land +
 --     ditch) and N2O of the same areas;
---   co2_t = mineral dCO2 + organic CO2 (t CO2/yr, + = emission, UNFCCC sign).
+--   co2_t = mineral dCO2 + organic CO2 (t CO2/yr, + = emission, UNFCCC sign);
+--   mineral_n2o_t = direct N2O from N mineralised with soil carbon loss (IPCC 2006 Vol.4
+--     Ch.11 Eq. 11.8, soc_loss_n2o), LULUCF 4(III).
+--   Agriculture vs LULUCF (no double counting): organic-soil N2O of cropland and grassland
+--   and the F_SOM N2O of cropland remaining cropland are reported in Agriculture 3.D
+--   (agriculture_n2o.sql) and are IE here, with the reason in notation_explanation; organic
+--   soil N2O of forest land and wetlands stays here (LULUCF 4(II)).
+--   Land coded 'native' (unmanaged land at the reference condition) is reported under the
+--   IPCC land category $native_land_use (forest_land or grassland): its categories
+--   native_remaining_native and land_converted_to_native become that land use's, so that the
+--   4.A-4.F areas add up to the country's land area (checks/unfccc_land_area_identity.sql).
 --   Rows: every land use of unfccc_categories (4.A-4.F) x {total, <lu>_remaining_<lu> (.1),
 --   land_converted_to_<lu> (.2)} x each country-year with data, plus any other category found
 --   in stock_changes.
@@ -22,8 +32,10 @@
 --   use's code.
 -- Inputs: stock_changes (country, year, land_use, land_use_category, area_ha, dC_tc_per_yr,
 --   dCO2_t_per_yr), organic_soil_emissions (country, year, land_use, area_ha, gas, component,
---   emission), unfccc_categories (land_use, category_code; from inventory.core.vocab).
--- Params: $c_per_co2 (t C per t CO2 = 12/44, passed from inventory.core.units).
+--   emission), unfccc_categories (land_use, category_code; from inventory.core.vocab),
+--   soc_loss_n2o (country, year, land_use, land_use_category, n2o_t).
+-- Params: $c_per_co2 (t C per t CO2 = 12/44, passed from inventory.core.units),
+--   $native_land_use (land use whose category reports land coded native).
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code
 --   year [yr]: inventory year
@@ -54,8 +66,21 @@
 --   co2_t [t CO2/yr]: mineral dCO2 + organic CO2, + = emission (UNFCCC sign)
 --   co2_notation: notation key NO, NE, IE or NA when co2_t is NULL; NULL when
 --     the value is present
-WITH country_years AS (
-    SELECT DISTINCT country, year FROM stock_changes
+--   mineral_n2o_t [t N2O/yr]: direct N2O from N mineralised with mineral-soil carbon loss
+--     (F_SOM, LULUCF 4(III)); for 4.B the land converted to cropland only
+--   mineral_n2o_notation: notation key NO, NE, IE or NA when mineral_n2o_t is NULL; NULL
+--     when the value is present
+--   notation_explanation: where an IE value is reported instead; NULL without IE
+WITH reported_changes AS (
+    -- native land reported under the IPCC land category $native_land_use
+    SELECT * REPLACE (
+        CASE WHEN land_use = 'native' THEN $native_land_use ELSE land_use END AS land_use,
+        replace(land_use_category, 'native', $native_land_use) AS land_use_category)
+    FROM stock_changes
+),
+
+country_years AS (
+    SELECT DISTINCT country, year FROM reported_changes
     UNION
     SELECT DISTINCT country, year FROM organic_soil_emissions
 ),
@@ -74,7 +99,7 @@ standard_rows AS (
 extra_rows AS (
     SELECT DISTINCT c.land_use, c.category_code, s.land_use_category AS subcategory,
         c.category_code AS crt_code
-    FROM stock_changes AS s
+    FROM reported_changes AS s
     JOIN unfccc_categories AS c USING (land_use)
     WHERE s.land_use_category NOT IN (SELECT subcategory FROM standard_rows)
 ),
@@ -88,7 +113,26 @@ grid AS (
 mineral_by_category AS (
     SELECT country, year, land_use, land_use_category AS subcategory,
         sum(area_ha) AS area_ha, sum(dC_tc_per_yr) AS dc_tc, sum(dCO2_t_per_yr) AS dco2_t
-    FROM stock_changes
+    FROM reported_changes
+    GROUP BY ALL
+),
+
+som_n2o_by_category AS (
+    -- F_SOM N2O reported in LULUCF 4(III): every category but cropland remaining cropland
+    SELECT country, year,
+        CASE WHEN land_use = 'native' THEN $native_land_use ELSE land_use END AS land_use,
+        replace(land_use_category, 'native', $native_land_use) AS subcategory,
+        sum(n2o_t) AS n2o_t
+    FROM soc_loss_n2o
+    WHERE land_use_category <> 'cropland_remaining_cropland'
+    GROUP BY ALL
+),
+
+som_n2o AS (
+    SELECT * FROM som_n2o_by_category
+    UNION ALL
+    SELECT country, year, land_use, 'total' AS subcategory, sum(n2o_t)
+    FROM som_n2o_by_category
     GROUP BY ALL
 ),
 
@@ -122,11 +166,13 @@ joined AS (
     SELECT g.*,
         m.area_ha AS m_area, m.dc_tc AS m_dc, m.dco2_t AS m_dco2,
         o.area_ha AS o_area, o.dc_tc AS o_dc, o.co2_t AS o_co2, o.ch4_t AS o_ch4,
-        o.n2o_t AS o_n2o, coalesce(t.has_organic, false) AS has_organic
+        o.n2o_t AS o_n2o, coalesce(t.has_organic, false) AS has_organic,
+        n.n2o_t AS s_n2o
     FROM grid AS g
     LEFT JOIN mineral AS m USING (country, year, land_use, subcategory)
     LEFT JOIN organic AS o USING (country, year, land_use, subcategory)
     LEFT JOIN organic_totals AS t USING (country, year, land_use)
+    LEFT JOIN som_n2o AS n USING (country, year, land_use, subcategory)
 ),
 
 notations AS (
@@ -143,7 +189,16 @@ notations AS (
             WHEN o_area > 0 AND o_dc IS NOT NULL THEN NULL
             WHEN o_area > 0 THEN 'NE'
             ELSE 'NO'
-        END AS organic_key
+        END AS organic_key,
+        -- organic-soil N2O of cropland and grassland: Agriculture 3.D
+        land_use IN ('cropland', 'grassland') AND has_organic AS n2o_in_agriculture,
+        CASE
+            WHEN subcategory = 'cropland_remaining_cropland' AND m_area > 0 THEN 'IE'
+            WHEN s_n2o IS NOT NULL THEN NULL
+            WHEN land_use = 'cropland' AND subcategory = 'total' AND m_area > 0 THEN 'IE'
+            WHEN m_area > 0 THEN 'NE'
+            ELSE 'NO'
+        END AS som_key
     FROM joined
 ),
 
@@ -166,14 +221,27 @@ SELECT country, year, crt_code AS category_code, land_use, subcategory,
     organic_key AS organic_dc_notation,
     CASE WHEN organic_key IS NULL THEN o_ch4 END AS organic_ch4_t,
     organic_key AS organic_ch4_notation,
-    CASE WHEN organic_key IS NULL THEN o_n2o END AS organic_n2o_t,
-    organic_key AS organic_n2o_notation,
+    CASE WHEN organic_key IS NULL AND NOT n2o_in_agriculture THEN o_n2o END AS organic_n2o_t,
+    CASE WHEN organic_key IS NULL AND n2o_in_agriculture THEN 'IE' ELSE organic_key END
+        AS organic_n2o_notation,
     CASE WHEN mineral_co2 IS NOT NULL OR organic_co2 IS NOT NULL
         THEN coalesce(mineral_co2, 0) + coalesce(organic_co2, 0) END AS co2_t,
     CASE WHEN mineral_co2 IS NOT NULL OR organic_co2 IS NOT NULL THEN NULL
         WHEN 'NE' IN (mineral_key, organic_key) THEN 'NE'
         WHEN 'IE' IN (mineral_key, organic_key) THEN 'IE'
         WHEN 'NA' IN (mineral_key, organic_key) THEN 'NA'
-        ELSE 'NO' END AS co2_notation
+        ELSE 'NO' END AS co2_notation,
+    CASE WHEN som_key IS NULL THEN s_n2o END AS mineral_n2o_t,
+    som_key AS mineral_n2o_notation,
+    nullif(concat_ws('; ',
+        CASE WHEN organic_key = 'IE'
+            THEN 'organic soils: estimated per land use, in the ' || category_code
+                || ' total row' END,
+        CASE WHEN organic_key IS NULL AND n2o_in_agriculture
+            THEN 'organic-soil N2O: Agriculture 3.D, cultivation of organic soils '
+                || '(agriculture_n2o)' END,
+        CASE WHEN som_key = 'IE' OR (land_use = 'cropland' AND subcategory = 'total')
+            THEN 'N2O from soil carbon loss on cropland remaining cropland: Agriculture 3.D '
+                || '(agriculture_n2o)' END), '') AS notation_explanation
 FROM reported
 ORDER BY country, year, category_code

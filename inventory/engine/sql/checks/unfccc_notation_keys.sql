@@ -21,6 +21,9 @@ WITH pairs AS (
     UNION ALL
     SELECT country, year, category_code, 'co2_t', co2_t, co2_notation
     FROM unfccc_tables
+    UNION ALL
+    SELECT country, year, category_code, 'mineral_n2o_t', mineral_n2o_t, mineral_n2o_notation
+    FROM unfccc_tables
 )
 
 SELECT *

@@ -1,0 +1,155 @@
+"""N2O linked to the soil-carbon engine: F_SOM (Eq. 11.8) and the Agriculture 3.D rows.
+
+A mineral soil losing carbon after a change of land use or management mineralises the nitrogen
+of that organic matter (IPCC 2006 Vol.4 Ch.11 Eq. 11.8), part of which is emitted as N2O
+(Eq. 11.1, EF1). The term sits next to the stock changes that cause it: the loss comes from
+``stock_changes``; the C:N ratios and EF1 are cited rows of
+``inventory/data/ipcc/n2o_soil_parameters.csv``.
+
+UNFCCC reporting puts F_SOM N2O of cropland remaining cropland and the N2O of drained organic
+soils of cropland and grassland in Agriculture 3.D (:func:`agriculture_n2o`); the rest stays
+in LULUCF (4(III) for F_SOM, 4(II) for organic soils of forest land and wetlands).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import duckdb
+import pandas as pd
+
+from inventory.core import units
+from inventory.engine import factors, organic, sql_models
+
+CN_OVERRIDE_COLUMNS = ["country", "land_use_category", "cn_ratio", "source"]
+
+
+@lru_cache(maxsize=1)
+def n2o_soil_parameters() -> pd.DataFrame:
+    """The cited EF1 and C:N rows (``inventory/data/ipcc/n2o_soil_parameters.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameter`` (EF1, CN_RATIO), ``edition``, ``applies_to``, ``value`` [kg N2O-N per
+        kg N for EF1, t C per t N for CN_RATIO], ``low``, ``high``, ``used``, citation and
+        confidence columns.
+    """
+    path = resources.files("inventory.data").joinpath("ipcc/n2o_soil_parameters.csv")
+    with path.open("rb") as handle:
+        return pd.read_csv(handle, dtype={"edition": str})
+
+
+def _used(parameter: str, edition: str) -> pd.DataFrame:
+    table = n2o_soil_parameters()
+    rows = table[(table.parameter == parameter) & (table.edition == edition)]
+    return rows[rows.used == "yes"]
+
+
+def soc_loss_n2o(
+    con: duckdb.DuckDBPyConnection,
+    stock_changes: pd.DataFrame,
+    *,
+    edition: str = factors.DEFAULT_EDITION,
+    gwp_set: str = organic.DEFAULT_GWP_SET,
+    cn_ratios: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    r"""Direct N2O [t N2O yr-1] from N mineralised with mineral-soil carbon losses (F_SOM).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection on which the views ``stock_changes``, ``cn_ratios``, ``cn_ratio_overrides``
+        and ``gwp`` are (re)placed.
+    stock_changes : pandas.DataFrame
+        ``country``, ``year`` [yr], ``land_use``, ``land_use_category`` and ``dC_tc_per_yr``
+        [t C yr-1], + = gain (IPCC 2006 Vol.4 Ch.2 Eq. 2.25).
+    edition : {"2019", "2006"}, default "2019"
+        Edition of EF1 (Table 11.1) and of the default C:N ratios.
+    gwp_set : {"AR4", "AR5", "AR6"}, default "AR5"
+        GWP100 set for ``co2e_t``.
+    cn_ratios : pandas.DataFrame, optional
+        Country-specific C:N ratios (Tier 2): ``country``, ``land_use_category``,
+        ``cn_ratio`` [t C t N-1], ``source``; they replace the default of their category.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``soc_loss_n2o``, one row per (country, year, land_use, land_use_category):
+        ``reporting_category`` (3.D or 4(III)), ``soc_loss_tc_per_yr`` [t C yr-1],
+        ``cn_ratio`` [t C t N-1], ``f_som_t_n_per_yr`` [t N yr-1], ``ef1`` [-], ``n2o_t``
+        [t N2O yr-1], ``co2e_t`` [t CO2e yr-1] and the sources.
+
+    Notes
+    -----
+    .. math:: F_{SOM} = \frac{\max(-\Delta C, 0)}{R}, \qquad
+        N_2O = F_{SOM} \, EF_1 \, \frac{44}{28}
+
+    Eq. 11.8 of [1]_ (there in kg N: x 1000) with Eq. 11.1's EF1 [1]_ [2]_, per reporting
+    category (the category's net loss; Tier 1 of [1]_ uses one national value).
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
+       Ch. 11, Eq. 11.1, Eq. 11.8, Table 11.1.
+    .. [2] IPCC (2019). 2019 Refinement to the 2006 IPCC Guidelines, Vol. 4, Ch. 11,
+       Table 11.1 (EF1 aggregated 0.010).
+    """
+    ef1 = _used("EF1", edition).iloc[0]
+    defaults = _used("CN_RATIO", edition)
+    overrides = pd.DataFrame(columns=CN_OVERRIDE_COLUMNS) if cn_ratios is None else cn_ratios
+    sql_models.register(con, {
+        "stock_changes": stock_changes,
+        "cn_ratios": pd.DataFrame({
+            "applies_to": defaults["applies_to"], "cn_ratio": defaults["value"],
+            "cn_source": "IPCC " + defaults["source_table"] + " (" + defaults["confidence"] + ")",
+        }),
+        "cn_ratio_overrides": overrides[CN_OVERRIDE_COLUMNS].astype(
+            {"country": "str", "land_use_category": "str", "cn_ratio": "float64",
+             "source": "str"}),
+        "gwp": organic.gwp_table(gwp_set)[["gas", "value"]],
+    })  # fmt: skip
+    params = {
+        "ef1": float(ef1["value"]), "gwp_set": gwp_set,
+        "ef1_source": f"IPCC {ef1['source_table']} ({ef1['confidence']})",
+        "n2o_per_n2o_n": units.conversion_factor("t N2O-N", "t N2O"),
+    }  # fmt: skip
+    return sql_models.run_model(con, "soc_loss_n2o", params)
+
+
+def agriculture_n2o(
+    con: duckdb.DuckDBPyConnection,
+    organic_soil_emissions: pd.DataFrame,
+    soc_loss: pd.DataFrame,
+) -> pd.DataFrame:
+    """Soil N2O reported in Agriculture 3.D [t N2O yr-1] (not in LULUCF: no double counting).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection on which the views ``organic_soil_emissions`` and ``soc_loss_n2o`` are
+        (re)placed.
+    organic_soil_emissions : pandas.DataFrame
+        :func:`inventory.engine.organic.organic_soil_emissions` output.
+    soc_loss : pandas.DataFrame
+        :func:`soc_loss_n2o` output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``agriculture_n2o``, one row per (country, year, source_category, land_use):
+        ``cultivation_of_organic_soils`` (organic-soil N2O of cropland and grassland, WS Ch.2
+        Table 2.5 EF2) and ``soil_organic_matter_loss`` (F_SOM N2O of cropland remaining
+        cropland), ``area_ha`` [ha], ``n_mineralised_t`` [t N yr-1], ``n2o_t`` [t N2O yr-1],
+        ``co2e_t`` [t CO2e yr-1].
+
+    Notes
+    -----
+    Direct N2O from managed soils, IPCC 2006 Vol.4 Ch.11 Eq. 11.1 (terms F_OS and F_SOM); the
+    UNFCCC CRT reports both in category 3.D, so ``unfccc_tables`` marks them IE in 4.B/4.C.
+    """
+    sql_models.register(con, {
+        "organic_soil_emissions": organic_soil_emissions, "soc_loss_n2o": soc_loss,
+    })  # fmt: skip
+    return sql_models.run_model(con, "agriculture_n2o")

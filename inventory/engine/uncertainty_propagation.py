@@ -1,0 +1,171 @@
+"""Uncertainty of categories, totals and trends (IPCC 2006 Vol.1 Ch.3), beside the Monte Carlo.
+
+The engine's Monte Carlo (IPCC Approach 2) leaves one row per draw, country, year and category
+(``stock_change_draws``: draw 0 = every factor at its value). This module adds, per country,
+category and year (``uncertainty_analysis.sql``):
+
+* **Approach 1 propagation** (Eq. 3.1 and 3.2). The parameters are the factor tables' source
+  rows, as in the Monte Carlo (one row shared by several zones or strata is one parameter). The
+  part of a category's emissions proportional to a parameter, ``c_f = f x dE/df``, is a forward
+  difference of the engine's own per-draw computation under one-at-a-time perturbations
+  (:func:`inventory.engine.uncertainty.sensitivity_rows`), so the propagation follows the
+  engine whatever its approach (stratum areas, land units, matrices); exact where E is linear
+  in the parameter (every factor of Eq. 2.25). Terms sharing a parameter are summed before
+  Eq. 3.2 (correlated inputs, Sec. 3.2.3.1). Organic
+  soils: area x EF per stratum, the EF's printed 95 % interval, terms summed per EF.
+* **Monte Carlo intervals and trend**: percentiles of the draws; the trend from the base year
+  evaluated draw by draw with the same draw for both years.
+* **Trend, Approach 1** (Table 3.2): type A/B sensitivities and the trend uncertainty of the
+  totals.
+
+Built on ``stock_change_draws`` as the engine produces it (columns draw, country, year,
+land_use, land_use_category, dCO2_t_per_yr) and on the engine's draw functions
+(:mod:`inventory.engine.uncertainty`), so it follows changes of the draw scheme.
+
+Method status: Eq. 3.1, 3.2 and the Table 3.2 columns I-M are taken from a secondary summary of
+IPCC 2006 Vol.1 Ch.3 (pp. 3.28-3.31) whose Table 3.2 sensitivities match an independent public
+implementation (inventory_uncertainty_UNFCCC_CLRTAP, ``compute_U_propagation_trend_pd``); the
+wording of Eq. 3.1/3.2 was not checked against the printed chapter.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from inventory.engine import mineral, organic, sql_models, uncertainty
+
+Engine = Literal["stratum", "transitions"]
+# Table 3.2 note (type A sensitivity): the change of the trend for a 1 % increase of the
+# category's emissions in both the base year and the year (IPCC 2006 Vol.1 Ch.3, Table 3.2).
+TYPE_A_STEP = 0.01
+# Activity data uncertainty E of Table 3.2: areas are taken as exact (no area uncertainty is
+# submitted), so column L is 0 and the trend uncertainty is that of the parameters.
+ACTIVITY_DATA_UNCERTAINTY_PCT = 0.0
+# The engine's per-draw models (input factor_draws) for stock changes on land transitions
+# (Approach 2/3 land units and change matrices), with the tables they read from the main
+# connection; stratum areas (Approach 1) go through the weights of stock_change_weights.sql.
+TRANSITION_MODELS = (
+    ("approach2_stock_change_draws", "stock_change_subcategory_draws"),
+    ("approach2_category_draws", "sensitivity_draws"),
+)
+SENSITIVITY_INPUTS = {
+    "stratum": ("stock_change_weights", "stratum_factors"),
+    "transitions": ("approach2_transitions", "stratum_factors"),
+}
+
+
+def category_sensitivities(
+    con: duckdb.DuckDBPyConnection, engine: Engine, params: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The engine's category emissions under one-at-a-time perturbations of each uncertain
+    source row (on a separate connection).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection the inventory ran on (holding ``stratum_factors`` and the engine's
+        inputs: ``stock_change_weights`` for stratum areas, ``approach2_transitions``
+        otherwise).
+    engine : {"stratum", "transitions"}
+        Which per-draw computation gave the stock changes.
+    params : dict
+        The parameters of those models (transition_years, c_to_co2, first_year, last_year).
+
+    Returns
+    -------
+    draws : pandas.DataFrame
+        ``stock_change_draws``-shaped rows (draw, country, year, land_use,
+        land_use_category, area_ha, dC_tc_per_yr, dCO2_t_per_yr): draw 0 at the table values,
+        draw k with the k-th uncertain source row perturbed
+        (:func:`inventory.engine.uncertainty.sensitivity_rows`).
+    parameters : pandas.DataFrame
+        ``draw``, ``parameter`` (source row), ``uncertainty_pct`` [%], ``relative_step`` [-].
+    """
+    stratum_factors = con.sql("SELECT * FROM stratum_factors").df()
+    work = sql_models.connect()
+    for name in SENSITIVITY_INPUTS[engine]:  # fixed names, never from input
+        sql_models.register(work, {name: con.sql(f"SELECT * FROM {name}").to_arrow_table()})
+    if engine == "stratum":
+        strata, stock_per_ha, parameters = uncertainty.sensitivity_stock_draws(stratum_factors)
+        weights = work.sql("SELECT * FROM stock_change_weights").df()
+        years = (params.get("first_year"), params.get("last_year"))
+        mineral.label_category_draws(work, weights, strata, stock_per_ha, years=years,
+                                     into="sensitivity_draws")  # fmt: skip
+    else:
+        draws, parameters = uncertainty.sensitivity_factor_draws(stratum_factors)
+        sql_models.register(work, {"factor_draws": draws})
+        for model, into in TRANSITION_MODELS:
+            sql_models.run_model(work, model, params, into=into)
+    return work.sql("SELECT * FROM sensitivity_draws").df(), parameters
+
+
+def uncertainty_analysis(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    engine: Engine,
+    params: dict,
+    base_year: int,
+    organic_emissions: pd.DataFrame,
+) -> pd.DataFrame:
+    r"""Approach 1, Monte Carlo and trend uncertainty per country, category and year.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection the inventory ran on, holding ``stock_change_draws`` (draw, country,
+        year, land_use, land_use_category, dCO2_t_per_yr [t CO2 yr-1]) and the engine's
+        inputs (:func:`category_sensitivities`). Tables ``soil_category_emissions`` and
+        ``uncertainty_contributions`` are (re)created on it.
+    engine : {"stratum", "transitions"}
+        Which per-draw models computed the stock changes.
+    params : dict
+        Their parameters (transition_years, c_to_co2, first_year, last_year).
+    base_year : int
+        Base year of the trend [yr].
+    organic_emissions : pandas.DataFrame
+        ``organic_soil_emissions`` (stratum keys, component, gas, ``co2e_t`` [t CO2e yr-1]).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``uncertainty_analysis.sql``: one row per country, year, category and gas (plus the
+        totals ``mineral_soils_total`` and ``soils_total``), emissions [t CO2e yr-1], Approach
+        1 and Monte Carlo 95 % intervals, the trend from ``base_year`` [%] with its Monte Carlo
+        interval, and the Table 3.2 columns.
+
+    Notes
+    -----
+    Approach 1 of [1]_ with the terms of a category grouped by the parameter f they share:
+
+    .. math:: U_x = \frac{\sqrt{\sum_f (U_f \, c_f)^2}}{|E_x|}, \qquad
+        c_f = f \frac{\partial E_x}{\partial f} = E_x(2f) - E_x(f)
+
+    (Eq. 3.1 for the product within a term, Eq. 3.2 for the sum over independent
+    parameters). Trend uncertainty by Table 3.2 of [1]_ (type A sensitivity with a 1 % step,
+    ``TYPE_A_STEP``; activity data exact, ``ACTIVITY_DATA_UNCERTAINTY_PCT``) and by Monte Carlo
+    (Sec. 3.2.3.2 of [1]_): the trend of each draw, same draw in both years.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Eq. 3.1, Eq. 3.2, Table 3.2 and Sec. 3.2.3.2 (equation and table numbers from a
+       secondary summary, see the module docstring).
+    """
+    draws, factors = category_sensitivities(con, engine, params)
+    intervals = organic.organic_ef_table()[
+        ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
+         "component", "ef", "ci_low", "ci_high", "source_table"]
+    ]  # fmt: skip
+    sql_models.register(con, {
+        "sensitivity_draws": draws, "sensitivity_factors": factors,
+        "organic_soil_emissions": organic_emissions, "organic_ef_intervals": intervals,
+    })  # fmt: skip
+    sql_models.run_model(con, "soil_category_emissions", into="soil_category_emissions")
+    sql_models.run_model(con, "uncertainty_contributions", into="uncertainty_contributions")
+    return sql_models.run_model(con, "uncertainty_analysis", {
+        "base_year": base_year, "type_a_step": TYPE_A_STEP,
+        "ad_uncertainty_pct": ACTIVITY_DATA_UNCERTAINTY_PCT,
+    })  # fmt: skip

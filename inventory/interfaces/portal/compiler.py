@@ -1,0 +1,172 @@
+"""Compiler pages: countries and their state, runs, releases and recalculations, tokens."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from inventory.engine.run import RunParameters
+from inventory.harmonise.store import harmonised_countries, require_accepted
+from inventory.interfaces.portal import history, jobs, web
+from inventory.interfaces.portal.web import PORTAL, Compiler, PortalError
+from inventory.lake import tokens
+
+router = APIRouter(prefix="/compiler", include_in_schema=False)
+DIFF_ROWS_SHOWN = 500  # the page shows this many recalculated rows; the CSV has all
+DIFF_COLUMNS = ["country", "year", "land_use_category", "dC_tc_per_yr_old", "dC_tc_per_yr_new",
+                "difference_tc", "cause"]  # fmt: skip
+RUN_CHOICES = {"tier": ("2", "1"), "approach": ("", "1", "2", "3"),
+               "edition": ("2019", "2006"), "gwp_set": ("AR5", "AR4", "AR6")}  # fmt: skip
+
+
+def _lake(request: Request):
+    return request.app.state.lake
+
+
+@router.get("")
+def countries(request: Request, session: Compiler):
+    lake = _lake(request)
+    known = history.known_countries(lake, tokens.list_tokens(request.app.state.token_store))
+    return web.render(request, "compiler.html", rows=history.country_states(lake, known))
+
+
+# ---------------------------------------------------------------------------- runs
+def _run_form(request: Request, status: int = 200, errors: list[str] | None = None,
+              values: dict | None = None) -> Response:  # fmt: skip
+    return web.render(
+        request, "runs.html", status=status, errors=errors or [], values=values or {},
+        countries=harmonised_countries(_lake(request)), choices=RUN_CHOICES,
+        jobs=web.portal(request).jobs.of_kind("run")[:20],
+    )  # fmt: skip
+
+
+@router.get("/runs")
+def runs_page(request: Request, session: Compiler):
+    return _run_form(request)
+
+
+def run_parameters(form: dict[str, list[str]]) -> RunParameters:
+    """The run form as :class:`RunParameters` (pydantic checks every value)."""
+    values: dict = {"countries": sorted({c.upper() for c in form.get("countries", [])})}
+    for name in ("first_year", "last_year", "approach", "tier", "edition", "gwp_set", "mc_draws"):
+        text = web.first(form, name)
+        if text:  # tier and approach are Literal[1, 2(, 3)]: numbers, not text
+            values[name] = int(text) if name in ("tier", "approach") and text.isdigit() else text
+    return RunParameters(**values)
+
+
+@router.post("/runs")
+async def start_run(request: Request, session: Compiler):
+    form = await web.checked_form(request, session)
+    values = {k: v if k == "countries" else v[0] for k, v in form.items()}
+    try:
+        params = run_parameters(form)
+        if not params.countries:
+            raise PortalError(422, "", "choose at least one country")
+        require_accepted(_lake(request), params.countries)
+    except ValidationError as err:
+        errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
+        return _run_form(request, 422, errors, values)
+    except (PortalError, FileNotFoundError) as err:
+        return _run_form(request, 422, [str(err)], values)
+    # blocking (Prefect's sync client, a thread start): off the event loop
+    job = await run_in_threadpool(jobs.start_run, web.portal(request).jobs, params,
+                                  _lake(request).root)  # fmt: skip
+    return web.redirect(f"{PORTAL}/compiler/runs/{job.job_id}")
+
+
+@router.get("/runs/{job_id}")
+def run_state(request: Request, job_id: str, session: Compiler):
+    job = web.portal(request).jobs.get(job_id, "run")
+    if job is None:
+        raise PortalError(404, "Not found", "No such run (runs are followed until the portal "
+                          "restarts; see Releases).")  # fmt: skip
+    jobs.refresh_run(job)
+    return web.render(request, "run_state.html", job=job, refresh=None if job.done else 2)
+
+
+# ---------------------------------------------------------------------------- releases
+def _release_ids(request: Request) -> list[str]:
+    return [str(r["release_id"]) for r in history.release_history(_lake(request))]
+
+
+@router.get("/releases")
+def releases_page(request: Request, session: Compiler):
+    rows = list(reversed(history.release_history(_lake(request))))
+    return web.render(request, "releases.html", rows=rows)
+
+
+@router.get("/releases/{release_id}")
+def release_page(request: Request, release_id: str,
+                 session: Compiler):  # fmt: skip
+    rows = {str(r["release_id"]): r for r in history.release_history(_lake(request))}
+    if release_id not in rows:
+        raise PortalError(404, "Not found", f"There is no release {release_id}.")
+    release = rows[release_id]
+    manifest_path = _lake(request).run(str(release["run_id"])) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return web.render(request, "release.html", release=release, manifest=manifest)
+
+
+def _diff(request: Request, old: str, new: str):
+    from inventory.reporting.recalculations import compare_releases
+
+    known = _release_ids(request)
+    if old not in known or new not in known:
+        raise PortalError(404, "Not found", "Choose two published releases to compare.")
+    return compare_releases(_lake(request), old, new)
+
+
+@router.get("/diff")
+def diff_page(request: Request, session: Compiler, old: str = "", new: str = ""):
+    changes = _diff(request, old, new)
+    rows = changes[DIFF_COLUMNS].head(DIFF_ROWS_SHOWN).to_dict("records")
+    return web.render(request, "diff.html", old=old, new=new, rows=rows, total=len(changes),
+                      shown=DIFF_ROWS_SHOWN)  # fmt: skip
+
+
+@router.get("/diff.csv")
+def diff_csv(request: Request, session: Compiler, old: str = "", new: str = ""):
+    content = history.table_bytes(_diff(request, old, new), "csv")
+    return web.download(content, f"recalculations_{old}_{new}.csv", "text/csv; charset=utf-8")
+
+
+# ---------------------------------------------------------------------------- tokens
+@router.get("/tokens")
+def tokens_page(request: Request, session: Compiler):
+    records = tokens.list_tokens(request.app.state.token_store)
+    return web.render(request, "tokens.html", rows=list(reversed(records)), error="")
+
+
+@router.post("/tokens")
+async def create_token(request: Request, session: Compiler):
+    form = await web.checked_form(request, session)
+    role = tokens.COMPILER if web.first(form, "role") == tokens.COMPILER else tokens.CONTACT
+    try:
+        token = await run_in_threadpool(tokens.create_token, request.app.state.token_store,
+                                        web.first(form, "country") or None, role=role)  # fmt: skip
+    except tokens.TokenError as err:
+        records = tokens.list_tokens(request.app.state.token_store)
+        return web.render(request, "tokens.html", status=422, rows=list(reversed(records)),
+                          error=str(err))  # fmt: skip
+    web.log.info("portal: token %s (%s) created by %s", tokens.token_id_of(token), role,
+                 session.token_id)  # fmt: skip
+    # The secret is on this one response (not cached) and nowhere else, ever.
+    return web.render(request, "token_created.html", token=token, role=role,
+                      country=(web.first(form, "country") or "").upper())  # fmt: skip
+
+
+@router.post("/tokens/{token_id}/revoke")
+async def revoke_token(request: Request, token_id: str,
+                       session: Compiler):  # fmt: skip
+    await web.checked_form(request, session)
+    try:
+        tokens.revoke_token(request.app.state.token_store, token_id)
+    except tokens.TokenError as err:
+        raise PortalError(404, "Not found", str(err)) from None
+    web.portal(request).sessions.drop_token(token_id)
+    return web.redirect(f"{PORTAL}/compiler/tokens")

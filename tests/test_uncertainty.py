@@ -1,0 +1,138 @@
+"""Monte Carlo draws: one draw per source table row, shared by every zone; truncated, not clipped.
+
+IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3 (Approach 2): correlated inputs must be sampled together. A row
+of 2019 Table 5.5 such as "F_LU long-term cultivated, cool temperate/boreal, dry" (0.77 +/-14 %)
+serves two climate zones (cool temperate dry and boreal dry); drawing it once per zone made the
+zones independent and the national interval too narrow.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inventory.engine import factors, uncertainty
+from inventory.engine.mineral import compute_mineral_inventory
+
+SHARED_ROW = (
+    "IPCC 2019 Vol.4 Table 5.5 (2019 updated): Cropland F_LU Long-term cultivated | "
+    "Cool temperate/Boreal | Dry"
+)
+
+
+def _spec(mean: float, pct: float, key: str = "row") -> pd.DataFrame:
+    sd = float(uncertainty.normal_sd(mean, pct))
+    return pd.DataFrame({"source_row": [key], "mean": [mean], "sd": [sd], "df": [np.nan]})
+
+
+def test_truncated_not_clipped_at_plus_minus_90_pct():
+    """Mean 1, U = +/-90 %: sd = 0.9 / 1.959964 = 0.459192, 1 / sd = 2.177738.
+
+    Clipping at 0 puts P(X <= 0) = Phi(-2.177738) = 1.471 % of the draws at exactly 0 and
+    moves the mean to 1 x Phi(2.177738) + 0.459192 x phi(2.177738)
+    = 0.985287 + 0.459192 x 0.037246 = 1.002390 (+0.24 %). Truncating (redrawing) leaves no
+    zeros; its mean is mu + sd x phi(alpha) / (1 - Phi(alpha)), alpha = -2.177738:
+    1 + 0.459192 x 0.037246 / 0.985287 = 1.017358 (+1.74 %), the documented cost of keeping
+    every factor positive.
+    """
+    values = uncertainty.draw_source_rows(_spec(1.0, 90.0), n_draws=200_000, seed=1)[1:, 0]
+    assert values.min() > 0.0 and not (values == 0.0).any()
+    # SE of the mean: 0.45 / sqrt(200 000) = 0.001
+    assert values.mean() == pytest.approx(1.017358, abs=0.004)
+    assert abs(values.mean() - 1.002390) > 0.01  # not the clipped mean
+
+
+def test_small_uncertainty_is_plain_normal():
+    # 0.77 +/-14 %: sd = 0.77 x 0.14 / 1.959964 = 0.055001; 95 % interval 0.77 +/- 0.1078
+    values = uncertainty.draw_source_rows(_spec(0.77, 14.0), n_draws=100_000, seed=2)
+    assert values[0, 0] == 0.77  # draw 0 = table value
+    low, high = np.quantile(values[1:, 0], [0.025, 0.975])
+    assert (low, high) == pytest.approx((0.77 - 0.1078, 0.77 + 0.1078), abs=0.002)
+
+
+def test_a_row_draws_the_same_values_whatever_else_is_drawn():
+    """Each source row has its own stream (seed + row key): a partition of a run that uses only
+    some rows gets the same draws for them (engines partitioned by land unit rely on it)."""
+    both = pd.concat([_spec(0.77, 14.0, "a"), _spec(1.1, 5.0, "b")], ignore_index=True)
+    alone = uncertainty.draw_source_rows(_spec(1.1, 5.0, "b"), n_draws=500, seed=3)
+    together = uncertainty.draw_source_rows(both, n_draws=500, seed=3)
+    assert np.array_equal(alone[:, 0], together[:, 1])
+    other_seed = uncertainty.draw_source_rows(both, n_draws=500, seed=4)
+    assert not np.array_equal(together[1:], other_seed[1:])
+
+
+def _two_zone_areas() -> pd.DataFrame:
+    """100 ha of native land in each of two zones, cropland (full tillage, medium) from 2001."""
+    rows = [
+        {"country": "CAN", "year": year, "climate_zone": zone, "soil_class": "hac",
+         "land_use": "native" if year < 2001 else "cropland",
+         "management": "not_applicable" if year < 2001 else "full_tillage",
+         "input": "not_applicable" if year < 2001 else "medium", "area_ha": 100.0}
+        for zone in ("cool_temperate_dry", "boreal_dry")
+        for year in range(2000, 2003)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_one_ipcc_row_is_one_draw_in_both_zones():
+    result = compute_mineral_inventory(_two_zone_areas(), factors.factor_table("2019"), mc_draws=0)
+    sf = result.stratum_factors
+    f_lu = sf[(sf.factor == "F_LU") & (sf.land_use == "cropland")]
+    assert sorted(f_lu.climate_zone) == ["boreal_dry", "cool_temperate_dry"]
+    assert set(f_lu.source_row) == {SHARED_ROW} and set(f_lu.value) == {0.77}
+    draws = uncertainty.factor_draws(sf, n_draws=300, seed=5)
+    # two candidates (the table row expanded to both zones), one source row: identical draws
+    assert f_lu.factor_id.nunique() == 2
+    cool, boreal = (draws[draws.factor_id == fid].value.to_numpy() for fid in f_lu.factor_id)
+    assert np.array_equal(cool, boreal) and cool.std() > 0
+
+
+def _table(shared: bool) -> pd.DataFrame:
+    """SOC_REF 50 t C/ha fixed in both zones, F_LU cropland 0.7 +/-20 % from one table row
+    (shared) or from one row per zone (independent, the old scheme), other factors 1."""
+    rows = []
+    for zone in ("cool_temperate_dry", "boreal_dry"):
+        rows += [
+            ("SOC_REF", zone, "*", "*", 50.0, float("nan"), f"soc {zone}"),
+            ("F_LU", zone, "cropland", "*", 0.7, 20.0, "flu" if shared else f"flu {zone}"),
+        ]
+    rows += [("F_LU", "*", "native", "*", 1.0, float("nan"), "one"),
+             ("F_MG", "*", "*", "*", 1.0, float("nan"), "one"),
+             ("F_I", "*", "*", "*", 1.0, float("nan"), "one")]  # fmt: skip
+    table = pd.DataFrame(
+        rows, columns=["factor", "climate_zone", "land_use", "level", "value",
+                       "uncertainty_pct", "source_row"],
+    )  # fmt: skip
+    table = table.assign(country="*", soil_class="*", tier="tier1_default",
+                         source="test table", priority=3)  # fmt: skip
+    return factors.with_draw_columns(table)
+
+
+def test_two_zones_national_interval_widens_by_sqrt_two():
+    """Each zone: 100 ha x 50 t C/ha x (F_LU - 1) / 20 yr = 250 x (F_LU - 1) t C/yr.
+
+    Shared F_LU row: national = 500 x (F_LU - 1), its 95 % width = 500 x width(F_LU), exactly the
+    sum of the two zones' widths. Independent rows: national = 250 x (F1 - 1) + 250 x (F2 - 1),
+    sd = 250 x sd(F) x sqrt(2) instead of 500 x sd(F): narrower by 2 / sqrt(2) = 1.4142.
+    F_LU = 0.7 +/-20 %: sd = 0.7 x 0.2 / 1.959964 = 0.071430; national 2001 change
+    500 x (0.7 - 1) = -150 t C/yr, 95 % width 500 x 2 x 1.959964 x 0.071430 = 140 t C/yr.
+    """
+    widths, deterministic, f_lu = {}, {}, {}
+    for shared in (True, False):
+        result = compute_mineral_inventory(
+            _two_zone_areas(), _table(shared), mc_draws=20_000, seed=11, first_year=2001
+        )
+        total = result.stock_change_totals.query("scope == 'national' and year == 2001").iloc[0]
+        widths[shared] = total.ci_high - total.ci_low
+        deterministic[shared] = total.dC_tc_per_yr
+        draws = uncertainty.source_row_draws(result.stratum_factors, n_draws=20_000, seed=11)
+        f_lu[shared] = draws[draws.source_row.str.startswith("flu")]
+    assert deterministic[True] == deterministic[False] == pytest.approx(-150.0, abs=1e-9)
+    shared_f = f_lu[True][f_lu[True].draw > 0].value.to_numpy()
+    exact = 500 * (np.quantile(shared_f, 0.975) - np.quantile(shared_f, 0.025))
+    assert widths[True] == pytest.approx(exact, rel=1e-9)
+    assert widths[True] == pytest.approx(140.0, rel=0.03)
+    assert widths[True] / widths[False] == pytest.approx(math.sqrt(2), rel=0.04)

@@ -1,0 +1,173 @@
+"""Uncertainty (IPCC 2006 Vol.1 Ch.3): Approach 1 propagation, Monte Carlo trend, Table 3.2.
+
+Hand-computed cases, no Prefect. Numbers are t CO2e per year (+ = emission).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from inventory.core import units
+from inventory.engine import factors, mineral, organic, sql_models
+from inventory.engine import uncertainty_propagation as uncertainty
+
+# Table 3.2 example: categories P (mineral soils) and Q (organic soils), base year 2000, year
+# 2010; each category's emissions proportional to one parameter (c_f = E): U_P = 10 %,
+# U_Q = 20 %.
+P = {"category": "cropland_remaining_cropland", "gas": "CO2", "land_use": "cropland",
+     "source": "mineral_soils", "e": {2000: 100.0, 2010: 150.0}, "u": 10.0}  # fmt: skip
+Q = {"category": "organic_soils_grassland", "gas": "CO2", "land_use": "grassland",
+     "source": "organic_soils", "e": {2000: 50.0, 2010: 40.0}, "u": 20.0}  # fmt: skip
+
+
+def _table_3_2() -> pd.DataFrame:
+    rows = [{"country": "KEN", "year": y, "category": c["category"], "gas": c["gas"],
+             "land_use": c["land_use"], "source": c["source"], "emissions_co2e_t": e}
+            for c in (P, Q) for y, e in c["e"].items()]  # fmt: skip
+    emissions = pd.DataFrame(rows)
+    contributions = emissions.assign(factor=emissions["category"] + "_f",
+                                     uncertainty_pct=[P["u"]] * 2 + [Q["u"]] * 2)  # fmt: skip
+    contributions = contributions.rename(columns={"emissions_co2e_t": "contribution_co2e_t"})
+    mineral_rows = emissions[emissions["source"] == "mineral_soils"]
+    draws = mineral_rows.assign(draw=0, land_use_category=mineral_rows["category"],
+                                dCO2_t_per_yr=mineral_rows["emissions_co2e_t"])  # fmt: skip
+    con = sql_models.connect()
+    sql_models.register(con, {
+        "soil_category_emissions": emissions,
+        "uncertainty_contributions": contributions[
+            ["country", "year", "category", "gas", "factor", "uncertainty_pct",
+             "contribution_co2e_t"]],
+        "stock_change_draws": draws,
+    })  # fmt: skip
+    return sql_models.run_model(con, "uncertainty_analysis", {
+        "base_year": 2000, "type_a_step": uncertainty.TYPE_A_STEP,
+        "ad_uncertainty_pct": uncertainty.ACTIVITY_DATA_UNCERTAINTY_PCT,
+    }).set_index(["year", "category"])  # fmt: skip
+
+
+def test_table_3_2_sensitivities_and_trend_uncertainty():
+    table = _table_3_2()
+    p, q, total = (table.loc[(2010, c)] for c in (P["category"], Q["category"], "soils_total"))
+    # SC = 100 + 50 = 150, SD = 150 + 40 = 190; trend (190 - 150) / 150 = 26.667 %
+    assert total["trend_pct"] == pytest.approx(40 / 150 * 100)
+    # I_P = [(0.01 x 150 + 190 - (0.01 x 100 + 150)) / (0.01 x 100 + 150) - 40 / 150] x 100
+    #     = [40.5 / 151 - 0.266667] x 100 = 0.154525
+    i_p = (40.5 / 151 - 40 / 150) * 100
+    # I_Q = [(0.01 x 40 + 190 - (0.01 x 50 + 150)) / (0.01 x 50 + 150) - 40 / 150] x 100
+    #     = [39.9 / 150.5 - 0.266667] x 100 = -0.155039
+    i_q = (39.9 / 150.5 - 40 / 150) * 100
+    assert p["type_a_sensitivity"] == pytest.approx(i_p)
+    assert q["type_a_sensitivity"] == pytest.approx(i_q)
+    # J = |D_x| / |SC|: 150 / 150 = 1, 40 / 150 = 0.266667
+    assert (p["type_b_sensitivity"], q["type_b_sensitivity"]) == pytest.approx((1.0, 40 / 150))
+    # K = |I| x F: 0.154525 x 10 = 1.545, 0.155039 x 20 = 3.101; L = J x E x sqrt(2) = 0 (E = 0)
+    assert p["trend_u_parameters_pct"] == pytest.approx(abs(i_p) * 10)
+    assert q["trend_u_parameters_pct"] == pytest.approx(abs(i_q) * 20)
+    assert p["trend_u_activity_pct"] == 0.0
+    # total: sqrt(1.545^2 + 3.101^2) = 3.4645 % points
+    expected = math.sqrt((i_p * 10) ** 2 + (i_q * 20) ** 2)
+    assert total["trend_a1_uncertainty_pct"] == pytest.approx(expected)
+    assert expected == pytest.approx(3.4645, abs=1e-4)
+    assert math.isnan(p["trend_a1_uncertainty_pct"])  # reported for the totals only
+    # one category alone: its fully correlated parameter cancels in the trend, I = 0
+    assert table.loc[(2010, "mineral_soils_total"), "trend_a1_uncertainty_pct"] == pytest.approx(
+        0.0, abs=1e-12
+    )
+
+
+def test_approach_1_of_the_total_eq_3_2():
+    total = _table_3_2().loc[(2010, "soils_total")]
+    # sqrt((10 % x 150)^2 + (20 % x 40)^2) = sqrt(15^2 + 8^2) = 17 t CO2e; 17 / 190 = 8.947 %
+    assert total["a1_uncertainty_pct"] == pytest.approx(17 / 190 * 100)
+    assert (total["a1_ci_low"], total["a1_ci_high"]) == pytest.approx((173.0, 207.0))
+
+
+def _conversion_areas(years=(2000, 2001)) -> pd.DataFrame:
+    """100 ha of grassland (nominal) in 2000, cropland (full tillage, medium) from 2001."""
+    uses = {2000: ("grassland", "nominal", "not_applicable")}
+    rows = [{"country": "IRL", "year": y, "climate_zone": "cool_temperate_moist",
+             "soil_class": "hac", "land_use": uses.get(y, ("cropland",))[0],
+             "management": uses.get(y, (None, "full_tillage"))[1],
+             "input": uses.get(y, (None, None, "medium"))[2], "area_ha": 100.0}
+            for y in years]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _analysis(areas: pd.DataFrame, *, draws: int, base_year: int) -> pd.DataFrame:
+    con = sql_models.connect()
+    mineral.compute_mineral_inventory(areas, factors.factor_table("2019"), mc_draws=draws,
+                                      seed=7, con=con)  # fmt: skip
+    params = {"transition_years": 20, "c_to_co2": units.carbon_to_co2(1.0), "first_year": None,
+              "last_year": None}  # fmt: skip
+    empty = organic.organic_soil_emissions(con, pd.DataFrame({
+        "country": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
+        **{k: pd.Series(dtype="str") for k in ("climate_zone", "land_use", "drainage",
+                                                "nutrient_status", "drainage_depth")},
+        "area_ha": pd.Series(dtype="float64")}))  # fmt: skip
+    result = uncertainty.uncertainty_analysis(
+        con, engine="stratum", params=params, base_year=base_year, organic_emissions=empty
+    )
+    return result.set_index(["year", "category"])
+
+
+def test_approach_1_groups_strata_sharing_soc_ref():
+    # 2019 defaults: SOC_REF 81 t C/ha +/- 5 % (shared by both strata), cropland F_LU 0.70
+    # +/- 12 %; grassland factors and full tillage / medium input have no uncertainty.
+    # 2001: dC = 100 x 81 x (0.70 - 1) / 20 = -121.5 t C/yr -> dCO2 = 121.5 x 44/12 = 445.5
+    # c_SOC_REF = 445.5 (the whole change scales with SOC_REF);
+    # c_F_LU = dCO2(F_LU doubled) - dCO2 = -(100 x 81 x 1.4 - 8100) / 20 x 44/12 - 445.5 = -1039.5
+    # U = sqrt((5 x 445.5)^2 + (12 x 1039.5)^2) / 445.5 = 28.443 %
+    row = _analysis(_conversion_areas(), draws=0, base_year=2000).loc[
+        (2001, "land_converted_to_cropland")
+    ]
+    assert row["emissions_co2e_t"] == pytest.approx(445.5)
+    expected = math.sqrt((5 * 445.5) ** 2 + (12 * 1039.5) ** 2) / 445.5  # U in %
+    assert row["a1_uncertainty_pct"] == pytest.approx(expected)
+    assert expected == pytest.approx(28.443, abs=1e-3)
+
+
+def test_monte_carlo_next_to_approach_1():
+    row = _analysis(_conversion_areas(), draws=4000, base_year=2000).loc[
+        (2001, "land_converted_to_cropland")
+    ]
+    # the change is nearly linear in the factors: both half-widths agree within sampling noise
+    assert row["mc_uncertainty_pct"] == pytest.approx(row["a1_uncertainty_pct"], rel=0.1)
+    assert row["mc_draws"] == 4000
+
+
+def test_trend_uses_the_same_draws_in_both_years():
+    # 2001 and 2002 both carry the same conversion (within D = 20 years): -121.5 t C/yr, so
+    # with the same draw in both years every draw's trend is exactly 0 %; independent draws
+    # for the two years would give a wide interval.
+    table = _analysis(_conversion_areas((2000, 2001, 2002)), draws=200, base_year=2001)
+    row = table.loc[(2002, "land_converted_to_cropland")]
+    assert row["trend_pct"] == 0.0
+    assert row["trend_mc_low_pct"] == pytest.approx(0.0, abs=1e-9)
+    assert row["trend_mc_high_pct"] == pytest.approx(0.0, abs=1e-9)
+    assert row["mc_uncertainty_pct"] > 20  # while the level itself is uncertain
+
+
+def test_sensitivity_draws_perturb_one_source_row_each():
+    """One draw per uncertain source row, the row (and every factor from it) at mean x (1 + h);
+    the parameters carry the rows' printed +/- %: 2019 SOC_REF cool temperate moist HAC 81
+    +/- 5 %, F_LU cropland 0.70 +/- 12 %; rows without uncertainty are not parameters."""
+    from inventory.engine import uncertainty as draws_module
+
+    con = sql_models.connect()
+    inventory = mineral.compute_mineral_inventory(
+        _conversion_areas(), factors.factor_table("2019"), mc_draws=0, con=con
+    )
+    stratum_factors = inventory.stratum_factors
+    draws, parameters = draws_module.sensitivity_factor_draws(stratum_factors)
+    h = draws_module.SENSITIVITY_STEP
+    table = draws.pivot(index="draw", columns="factor_id", values="value")
+    values = stratum_factors.drop_duplicates("factor_id").set_index("factor_id")["value"]
+    assert table.loc[0].to_dict() == pytest.approx(values.to_dict())  # draw 0: table values
+    assert sorted(parameters["uncertainty_pct"].round(9)) == [5.0, 12.0]
+    for draw in parameters["draw"]:
+        ratio = table.loc[draw] / table.loc[0]
+        changed = ratio[ratio != 1.0]
+        assert len(changed) == 1 and changed.iloc[0] == pytest.approx(1 + h, rel=1e-12)
