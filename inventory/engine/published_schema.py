@@ -45,11 +45,24 @@ RELEASE = Column(
 )  # fmt: skip
 TRANSITION = Column("transition_years", "yr", "transition period D of IPCC 2006 Vol.4 Ch.2 "
                     "Eq. 2.25 used for the stock change (20 by default)")  # fmt: skip
+_AREA_SOURCES = ("reported, interpolated, extrapolated_constant, extrapolated_trend or "
+                 "surrogate (IPCC 2006 Vol.1 Ch.5 time-series consistency)")  # fmt: skip
+STRATUM_AREA_SOURCE = Column(
+    "area_source", None, f"how the stratum's area of the year was obtained: {_AREA_SOURCES}; "
+    "NULL when no submitted area stands behind the row"
+)  # fmt: skip
+LAND_USE_AREA_SOURCE = Column(
+    "area_source", None, "the distinct area sources of the land use's strata in the year, "
+    f"sorted and comma-separated ({_AREA_SOURCES}); NULL when no area stands behind the row"
+)  # fmt: skip
 DRAWS = {"mc_draws": "n_mc_draws"}
 DC_INTERVAL = {
     "ci_low": "dC_ci_low_tc_per_yr", "ci_high": "dC_ci_high_tc_per_yr",
     "mc_mean": "dC_mc_mean_tc_per_yr", **DRAWS,
 }  # fmt: skip
+N2O = {"n2o_t": "n2o_t_per_yr", "co2e_t": "co2e_t_per_yr"}
+CO2E_ESTIMATES = {"emissions_co2e_t": "emissions_co2e_t_per_yr",
+                  "base_emissions_co2e_t": "base_emissions_co2e_t_per_yr"}  # fmt: skip
 
 
 class PublishedSchemaError(ValueError):
@@ -77,6 +90,9 @@ class TableSpec:
         Columns added outside the SQL model (by Python), with unit and description.
     described : mapping
         Published name -> description replacing the model's (for negated or renamed columns).
+    codes : frozenset of str
+        Integer model columns that are codes, not quantities: published as text, so that
+        every numeric published column is a quantity with a unit.
     """
 
     model: str | None
@@ -86,27 +102,52 @@ class TableSpec:
     drop: tuple[str, ...] = ()
     extra: tuple[Column, ...] = ()
     described: Mapping[str, str] = field(default_factory=dict)
+    codes: frozenset[str] = frozenset()
 
 
 PUBLISHED: dict[str, TableSpec] = {
-    "soc_stocks": TableSpec("soc_stocks", NO_FLUX, {"soc_ref": "soc_ref_tc_per_ha"}),
+    "soc_stocks": TableSpec("soc_stocks", NO_FLUX, {"soc_ref": "soc_ref_tc_per_ha"},
+                            extra=(STRATUM_AREA_SOURCE,)),
     "stock_changes": TableSpec("stock_change_uncertainty", renames=DC_INTERVAL,
-                               extra=(TRANSITION,)),
+                               extra=(TRANSITION, LAND_USE_AREA_SOURCE)),
     "stock_change_totals": TableSpec("stock_change_totals", renames={
         **DC_INTERVAL, "dco2_ci_low": "dCO2_ci_low_t_per_yr",
-        "dco2_ci_high": "dCO2_ci_high_t_per_yr"}, extra=(TRANSITION,)),
+        "dco2_ci_high": "dCO2_ci_high_t_per_yr"}, extra=(TRANSITION, LAND_USE_AREA_SOURCE)),
     "stock_change_subcategories": TableSpec("stock_change_subcategory_uncertainty",
-                                            renames=DC_INTERVAL),
-    "stratum_factors": TableSpec("stratum_factors", NO_FLUX,
-                                 {"value": "value_tc_per_ha_or_ratio"}, drop=("factor_id",)),
+                                            renames=DC_INTERVAL, extra=(LAND_USE_AREA_SOURCE,)),
+    "stratum_factors": TableSpec("stratum_factors", NO_FLUX, {
+        "value": "value_tc_per_ha_or_ratio", "row_mean": "row_mean_tc_per_ha_or_ratio",
+        "row_sd": "row_sd_tc_per_ha_or_ratio", "ref_mean": "ref_mean_tc_per_ha",
+        "ref_sd": "ref_sd_tc_per_ha"}, drop=("factor_id",)),
     "tier2_diagnostics": TableSpec("tier2_stratum_means", NO_FLUX),
     "organic_soil_emissions": TableSpec("organic_soil_emissions", renames={
         "emission": "emission_t_per_yr", "co2e_t": "co2e_t_per_yr",
-        "ef": "ef_t_per_ha_per_yr"}),
+        "ef": "ef_t_per_ha_per_yr"}, extra=(STRATUM_AREA_SOURCE,)),
     "fourp1000_indicators": TableSpec("fourp1000_indicators", renames={
         "change_tc": "change_tc_per_yr", "rate_permille": "rate_permille_per_yr",
+        "rate_vs_base_permille": "rate_vs_base_permille_per_yr",
         "target_permille": "target_permille_per_yr", "target_tc": "target_tc_per_yr",
         "gap_tc": "gap_tc_per_yr"}),
+    "inventory_stocks": TableSpec("inventory_stocks", renames={
+        "change_tc": "change_tc_per_yr", "transfer_tc": "transfer_tc_per_yr"}),
+    "soc_loss_n2o": TableSpec("soc_loss_n2o", renames={**N2O, "ef1": "ef1_fraction"},
+        described={"soc_loss_tc_per_yr": "net mineral-soil carbon loss of the category, -dC "
+                   "when dC < 0, else 0: an amount >= 0 (the loss), not a signed stock change"}),
+    "agriculture_n2o": TableSpec("agriculture_n2o", renames={
+        **N2O, "n_mineralised_t": "n_mineralised_t_n_per_yr"}),
+    "land_transition_matrix": TableSpec("crt_land_transition_matrix", NO_FLUX),
+    "uncertainty_analysis": TableSpec("uncertainty_analysis", renames={
+        **CO2E_ESTIMATES, **DRAWS,
+        "a1_ci_low": "a1_ci_low_co2e_t_per_yr", "a1_ci_high": "a1_ci_high_co2e_t_per_yr",
+        "mc_ci_low": "mc_ci_low_co2e_t_per_yr", "mc_ci_high": "mc_ci_high_co2e_t_per_yr",
+        "type_a_sensitivity": "type_a_sensitivity_pct",
+        "type_b_sensitivity": "type_b_sensitivity_ratio",
+        "trend_variance_contribution": "trend_variance_contribution_pct_squared"}),
+    "key_categories": TableSpec("key_category_analysis", renames={
+        **CO2E_ESTIMATES, "assessment_value": "assessment_ratio",
+        "threshold": "threshold_share"}, codes=frozenset({"approach"}), described={
+        "approach": "approach of the key category analysis (IPCC 2006 Vol.1 Ch.4), a text "
+        "code: '1' (Eq. 4.1 level, Eq. 4.2 trend) or '2' (weighted by uncertainty)"}),
     "peatland_offsets": TableSpec(
         "peatland_offsets",
         renames={
@@ -134,12 +175,13 @@ PUBLISHED: dict[str, TableSpec] = {
     ),  # fmt: skip
     "unfccc_tables": TableSpec("unfccc_tables", renames={
         "organic_ch4_t": "organic_ch4_t_per_yr", "organic_n2o_t": "organic_n2o_t_per_yr",
-        "co2_t": "co2_t_per_yr"}),
+        "co2_t": "co2_t_per_yr", "mineral_n2o_t": "mineral_n2o_t_per_yr"},
+        extra=(LAND_USE_AREA_SOURCE,)),
     "rewetting_scenario": TableSpec("rewetting_scenario", renames={
         "drained_co2e_per_ha": "drained_co2e_t_per_ha_per_yr",
         "rewetted_co2e_per_ha": "rewetted_co2e_t_per_ha_per_yr",
         "drained_co2e_t": "drained_co2e_t_per_yr", "rewetted_co2e_t": "rewetted_co2e_t_per_yr",
-        "avoided_co2e": "avoided_co2e_t_per_yr"},
+        "avoided_co2e": "avoided_co2e_t_per_yr"}, extra=(STRATUM_AREA_SOURCE,),
         described={"avoided_co2e_t_per_yr": "drained_co2e_t - rewetted_co2e_t, emissions "
                    "avoided (+ = less emitted); NULL when the stratum has no rewetted factor, "
                    "e.g. nutrient status not stated"}),
@@ -165,6 +207,7 @@ PUBLISHED: dict[str, TableSpec] = {
 # Column names carry their unit: unit [header] -> pattern the lower-case name must match.
 UNIT_PATTERNS: dict[str, str] = {
     "ha": r".*_ha",
+    "kha": r".*_kha",
     "t C": r".*_tc",
     "t C/ha": r".*_tc_per_ha",
     "t C/yr": r".*_tc_per_yr",
@@ -175,11 +218,14 @@ UNIT_PATTERNS: dict[str, str] = {
     "t CO2e/ha/yr": r".*co2e.*_t_per_ha_per_yr",
     "t gas/yr": r".*_t_per_yr",
     "t gas/ha/yr": r".*_t_per_ha_per_yr",
+    "t N/yr": r".*_t_n_per_yr",
+    "t C/t N": r"cn_ratio",
     "t C/ha | 1": r".*_tc_per_ha_or_ratio",
     "per mille/yr": r".*_permille_per_yr",
     "%": r".*_pct",
-    "count": r"n_.*|.*_count",
-    "1": r"f_.*|frac_.*|.*_ratio|.*_fraction",
+    "%^2": r".*_pct_squared",
+    "count": r"n_.*|.*_count|.*_df|rank",  # df: degrees of freedom; rank: 1 = largest
+    "1": r"f_.*|frac_.*|.*_ratio|.*_fraction|.*share",
     "yr": r"year|.*_year|.*_years",
 }
 
@@ -269,10 +315,7 @@ def published_table(table: str, frame: pd.DataFrame, *, release_id: str,
     """
     spec, columns = spec_of(table), columns_of(table)
     _check_columns(table, frame, spec, columns)
-    out = pd.DataFrame({
-        c.name: (-frame[c.model_column] if c.negated else frame[c.model_column or c.name])
-        for c in columns if c.name != RELEASE.name
-    })  # fmt: skip
+    out = _with_published_values(spec, frame, columns)
     out[RELEASE.name] = release_id
     arrow = pa.Table.from_pandas(out, preserve_index=False)
     fields = [f.with_metadata(_field_metadata(c)) for f, c in zip(arrow.schema, columns,
@@ -280,6 +323,22 @@ def published_table(table: str, frame: pd.DataFrame, *, release_id: str,
     metadata = {**(arrow.schema.metadata or {}), **_table_metadata(table, spec, release_id,
                                                                    run_id)}  # fmt: skip
     return pa.Table.from_arrays(arrow.columns, schema=pa.schema(fields, metadata=metadata))
+
+
+def _with_published_values(spec: TableSpec, frame: pd.DataFrame,
+                           columns: tuple[PublishedColumn, ...]) -> pd.DataFrame:  # fmt: skip
+    """The published columns' values: negated where the sign flips, codes as text."""
+    out = {}
+    for c in columns:
+        if c.name == RELEASE.name:
+            continue
+        values = frame[c.model_column or c.name]
+        if c.negated:
+            values = -values
+        elif c.model_column in spec.codes:
+            values = values.astype("Int64").astype("string")
+        out[c.name] = values
+    return pd.DataFrame(out)
 
 
 def _check_columns(table: str, frame: pd.DataFrame, spec: TableSpec,
@@ -329,6 +388,8 @@ def to_published_names(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.drop(columns=[c for c in spec.drop if c in frame.columns])
     for column in spec.negate & set(out.columns):
         out[column] = -out[column]
+    for column in spec.codes & set(out.columns):
+        out[column] = out[column].astype("Int64").astype("string")
     return out.rename(columns=renamed_columns(table))
 
 

@@ -349,7 +349,7 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return rows.groupby("country")[columns].sum()
 
     inventory = tables.get("inventory_stocks")
-    if inventory is not None:  # the stock the reported changes imply, not the equilibrium stock
+    if inventory is not None and not inventory.empty:  # the stock S(y), not the equilibrium
         stocks = inventory[inventory["scope"] == "national"]
     out = pd.concat([
         last,
