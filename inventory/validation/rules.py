@@ -149,7 +149,40 @@ COLUMN_GLOSSARY = {
     "drainage": "drained or rewetted organic soil",
     "nutrient_status": "nutrient status of the peat (Wetlands Supplement Ch.2 tables)",
     "drainage_depth": "deep- or shallow-drained (Wetlands Supplement Ch.2 tables)",
+    "from_year": "start of the matrix's period; empty = the previous matrix's year (year - 1 "
+    "for the first matrix), so annual and multi-year matrices both work",
+    "from_land_use": "land use at the start of the period (the matrix row)",
+    "from_management": "management at the start of the period (the matrix row)",
+    "from_input": "carbon input level at the start of the period (the matrix row)",
+    "to_land_use": "land use at the end of the period, in year (the matrix column)",
+    "to_management": "management at the end of the period (the matrix column)",
+    "to_input": "carbon input level at the end of the period (the matrix column)",
+    "series": "name of the series, as time_series: in submission.yaml refers to it (surrogate "
+    "data, or a previous method's estimates for overlap splicing)",
+    "category": "the compiler's inventory category of another sector (e.g. 1.A.1), for the key "
+    "category analysis",
+    "gas": "gas of the category (CO2, CH4, N2O, HFCs, PFCs, SF6, NF3, or CO2e for a total)",
+    "emissions": "emissions of the category in the year as CO2-equivalent, + = emission, "
+    "- = removal",
+    "emissions_unit": "unit of emissions: kg, t, kt, Gg, Mt or Tg CO2e (written kg_co2e, "
+    "t_co2e, ...)",
 }
+# Meanings that differ by dataset (dataset, column) -> meaning; else COLUMN_GLOSSARY.
+DATASET_GLOSSARY = {
+    ("land_use_changes", "area"): "area that moved from the row state to the column state "
+    "over the period; the diagonal holds the unchanged area",
+    ("auxiliary_series", "value"): "value of the series in the year, > 0, in any unit (only "
+    "ratios between years are used)",
+    ("auxiliary_series", "climate_zone"): "IPCC climate zone the value covers; empty = all "
+    "zones",
+    ("national_totals", "uncertainty_pct"): "half-width of the 95 % interval of the "
+    "category's emissions, +/- %; used by the Approach 2 key category analysis",
+}
+
+
+def column_meaning(dataset: str, column: str) -> str:
+    """What a submitted column of ``dataset`` holds (empty when undocumented)."""
+    return DATASET_GLOSSARY.get((dataset, column)) or COLUMN_GLOSSARY.get(column, "")
 
 
 @dataclass
