@@ -3,13 +3,20 @@
 Ticks are round numbers (``MaxNLocator`` steps 1, 2, 2.5, 5, 10) written in full with thousands
 separators and as many decimals as the tick step needs (``2,650`` never ``2.65e+03``).
 A series may carry a 95 % band (shaded) and a chart a horizontal target line.
+
+The SVG holds no CSS: matplotlib's ``style="..."`` declarations become SVG presentation
+attributes (``fill="#fff"``) and its ``<style>`` element attributes of the root, so that a page
+whose Content-Security-Policy forbids inline styles (the web portal's) draws it unchanged. The
+chart's title is its accessible name (``aria-label``).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import matplotlib
@@ -77,7 +84,7 @@ def line_chart(title: str, y_label: str, series: list[Series], *,
             ax.axhline(target.value, color=TARGET_COLOUR, linestyle="--", linewidth=1.2,
                        label=target.label)  # fmt: skip
         _axes(ax, title, y_label)
-        svg = _to_svg(fig)
+        svg = _to_svg(fig, title)
         plt.close(fig)
     return svg
 
@@ -102,8 +109,25 @@ def _axes(ax, title: str, y_label: str) -> None:
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
 
 
-def _to_svg(fig) -> str:
+_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"\s*<style[^>]*>\*\{([^}]*)\}</style>")
+
+
+def _presentation(declarations: str) -> str:
+    """``fill: #fff; stroke-width: 2`` as SVG presentation attributes ``fill="#fff" ...``."""
+    pairs = (d.split(":", 1) for d in declarations.split(";") if ":" in d)
+    values = ((k.strip(), escape(v.strip(), quote=False).replace('"', "&quot;")) for k, v in pairs)
+    return "".join(f' {key}="{value}"' for key, value in values)
+
+
+def _to_svg(fig, title: str) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg") :].replace("<svg ", "<svg class='chart' role='img' ", 1)
+    text = text[text.index("<svg") :]
+    root = _STYLE_ELEMENT.search(text)  # matplotlib's "*{stroke-linejoin: ...}" defaults
+    inherited = _presentation(root.group(1)) if root else ""
+    text = _STYLE_ATTRIBUTE.sub(lambda m: _presentation(m.group(1)), _STYLE_ELEMENT.sub("", text))
+    label = escape(title, quote=True)
+    return text.replace("<svg ", f"<svg class='chart' role='img' aria-label='{label}'{inherited} ",
+                        1)  # fmt: skip
