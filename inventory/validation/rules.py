@@ -173,8 +173,7 @@ DATASET_GLOSSARY = {
     "over the period; the diagonal holds the unchanged area",
     ("auxiliary_series", "value"): "value of the series in the year, > 0, in any unit (only "
     "ratios between years are used)",
-    ("auxiliary_series", "climate_zone"): "IPCC climate zone the value covers; empty = all "
-    "zones",
+    ("auxiliary_series", "climate_zone"): "IPCC climate zone the value covers; empty = all zones",
     ("national_totals", "uncertainty_pct"): "half-width of the 95 % interval of the "
     "category's emissions, +/- %; used by the Approach 2 key category analysis",
 }
