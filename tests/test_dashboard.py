@@ -61,6 +61,43 @@ def test_line_chart_draws_band_target_and_round_ticks():
     assert not [t for t in ticks if "e+" in t or "e-" in t]
 
 
+def test_chart_svg_holds_no_css_so_a_strict_content_security_policy_draws_it():
+    """The portal's CSP (style-src 'self') blocks inline style attributes and elements: the
+    chart carries SVG presentation attributes instead, and its title as accessible name."""
+    from xml.dom.minidom import parseString
+
+    svg = line_chart("Stock <change>", "kt C / yr",
+                     [Series("net", np.array([2000, 2010]), np.array([0.0, 2.0]))])  # fmt: skip
+    assert "style" not in svg  # neither style="..." nor <style>
+    root = parseString(svg).documentElement  # still well-formed XML
+    assert root.getAttribute("aria-label") == "Stock <change>"
+    assert root.getAttribute("stroke-linejoin") == "round"  # matplotlib's defaults, inherited
+    assert 'stroke="#1b6ca8"' in svg and 'stroke-width="2"' in svg  # the line's own style
+
+
+def test_charts_plot_the_inventory_stock_and_the_mineral_4p1000_scope():
+    """#13: the stock chart shows S(y) (inventory_stocks, national), the rate chart the
+    'mineral' scope only (not the sum of both scopes), and the summary takes S(y)."""
+    from inventory.reporting.dashboard import country_charts, country_panels
+
+    tables = _tables()
+    tables["inventory_stocks"] = pd.DataFrame({
+        "country": "URY", "year": np.tile(YEARS, 2), "scope": ["national"] * 5 + ["land_use"] * 5,
+        "land_use": ["all"] * 5 + ["cropland"] * 5, "area_ha": 100.0,
+        "stock_tc": [3000.0, 3010.0, 3020.0, 3030.0, 3040.0] * 2})  # fmt: skip
+    mineral = tables["fourp1000_indicators"].assign(scope="mineral")
+    both = mineral.assign(scope="mineral_and_organic", rate_permille_per_yr=7.0)
+    tables["fourp1000_indicators"] = pd.concat([mineral, both], ignore_index=True)
+    charts = country_charts(tables, "URY")
+    rate_ticks = re.findall(r"<text[^>]*>([0-9.,-]+)</text>", charts[2]["svg"])
+    years = {str(y) for y in YEARS}
+    # rate 5.0 and target 4.0 only: the ticks stay below 6 (both scopes summed would be 12)
+    assert max(float(t.replace(",", "")) for t in rate_ticks if t not in years) < 6
+    assert country_panels(tables, "URY").count("<svg") == 4  # the portal's results page
+    # summary: S(2004) = 3040 t C = 0.00304 Mt C (national rows only, not 2 x 3040)
+    assert "<td>0.00304</td>" in render_dashboard(tables, "release-test", PROVENANCE)
+
+
 def test_dashboard_states_release_gwp_edition_tier_and_synthetic_data():
     html = render_dashboard(_tables(), "release-test", PROVENANCE)
     assert html.count("<svg") == 4

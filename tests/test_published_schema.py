@@ -73,3 +73,28 @@ def test_unit_patterns():
     assert not ps.name_carries_unit("emission", "t gas/yr")
     assert not ps.name_carries_unit("soc_ref", "t C/ha")
     assert not ps.name_carries_unit("anything", "furlongs")  # an unlisted unit never passes
+
+
+def test_integer_codes_are_published_as_text_so_every_number_has_a_unit():
+    """key_categories.approach (1 or 2) is a code, not a quantity: published as '1' / '2'."""
+    columns = [c for c in ps.columns_of("key_categories") if c.name != "release_id"]
+    frame = pd.DataFrame([{c.model_column or c.name: (0.5 if c.unit else "x") for c in columns}
+                          for _ in range(2)]).assign(approach=[1, 2], rank=[1, 2])  # fmt: skip
+    table = ps.published_table("key_categories", frame, release_id="r", run_id="x")
+    assert table["approach"].to_pylist() == ["1", "2"]
+    assert table.schema.field("approach").metadata[b"unit"] == b""
+    assert table["rank"].to_pylist() == [1, 2]  # a count, with its unit
+    assert ps.to_published_names("key_categories", frame)["approach"].tolist() == ["1", "2"]
+
+
+def test_the_tables_of_13_and_16_carry_their_units_and_area_source():
+    names = {t: [c.name for c in ps.columns_of(t)] for t in ps.PUBLISHED}
+    assert "change_tc_per_yr" in names["inventory_stocks"]
+    assert {"n2o_t_per_yr", "co2e_t_per_yr", "ef1_fraction"} <= set(names["soc_loss_n2o"])
+    assert "area_kha" in names["land_transition_matrix"]
+    assert "trend_variance_contribution_pct_squared" in names["uncertainty_analysis"]
+    assert "mineral_n2o_t_per_yr" in names["unfccc_tables"]
+    for table in ("soc_stocks", "stock_changes", "stock_change_totals", "unfccc_tables",
+                  "stock_change_subcategories", "organic_soil_emissions", "rewetting_scenario",
+                  "land_transition_matrix"):  # fmt: skip
+        assert names[table][-2:] == ["area_source", "release_id"], table
