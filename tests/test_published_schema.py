@@ -75,8 +75,14 @@ def test_unit_patterns():
     assert not ps.name_carries_unit("anything", "furlongs")  # an unlisted unit never passes
 
 
-def test_integer_codes_are_published_as_text_so_every_number_has_a_unit():
-    """key_categories.approach (1 or 2) is a code, not a quantity: published as '1' / '2'."""
+def test_integer_codes_are_published_as_text_so_every_number_has_a_unit(tmp_path):
+    """key_categories.approach (1 or 2) is a code, not a quantity: published as '1' / '2';
+    the schema-v1 view gives it back as the integer version 1 had."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from inventory.lake.warehouse import v1_select
+
     columns = [c for c in ps.columns_of("key_categories") if c.name != "release_id"]
     frame = pd.DataFrame([{c.model_column or c.name: (0.5 if c.unit else "x") for c in columns}
                           for _ in range(2)]).assign(approach=[1, 2], rank=[1, 2])  # fmt: skip
@@ -85,6 +91,12 @@ def test_integer_codes_are_published_as_text_so_every_number_has_a_unit():
     assert table.schema.field("approach").metadata[b"unit"] == b""
     assert table["rank"].to_pylist() == [1, 2]  # a count, with its unit
     assert ps.to_published_names("key_categories", frame)["approach"].tolist() == ["1", "2"]
+    assert table.schema.field("approach").metadata[b"v1_type"] == b"BIGINT"
+    pq.write_table(table, tmp_path / "part-0.parquet")
+    with duckdb.connect() as con:
+        con.execute(f"CREATE VIEW key_categories AS FROM '{tmp_path / 'part-0.parquet'}'")
+        v1 = con.sql(v1_select("key_categories", tmp_path / "part-0.parquet")).df()
+    assert v1["approach"].tolist() == [1, 2] and "assessment_value" in v1.columns
 
 
 def test_the_tables_of_13_and_16_carry_their_units_and_area_source():

@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from inventory.engine.sql_models import Column, ModelHeader, model_headers
+from inventory.lake.warehouse import V1_CODE_TYPE
 
 SCHEMA_VERSION = 2
 KEY_PREFIX = "soilc."
@@ -245,6 +246,7 @@ class PublishedColumn:
     description: str
     model_column: str | None  # name in the SQL model (schema v1 name), None if added here
     negated: bool = False
+    code: bool = False  # an integer code published as text (schema v1: an integer)
 
 
 def spec_of(table: str) -> TableSpec:
@@ -284,7 +286,8 @@ def columns_of(table: str) -> tuple[PublishedColumn, ...]:
 def _published_column(spec: TableSpec, column: Column) -> PublishedColumn:
     name = spec.renames.get(column.name, column.name)
     return PublishedColumn(name, column.unit, spec.described.get(name, column.description),
-                           column.name, column.name in spec.negate)  # fmt: skip
+                           column.name, column.name in spec.negate,
+                           column.name in spec.codes)  # fmt: skip
 
 
 def published_table(table: str, frame: pd.DataFrame, *, release_id: str,
@@ -335,7 +338,7 @@ def _with_published_values(spec: TableSpec, frame: pd.DataFrame,
         values = frame[c.model_column or c.name]
         if c.negated:
             values = -values
-        elif c.model_column in spec.codes:
+        elif c.code:
             values = values.astype("Int64").astype("string")
         out[c.name] = values
     return pd.DataFrame(out)
@@ -360,6 +363,8 @@ def _field_metadata(column: PublishedColumn) -> dict[str, str]:
         meta["v1_name"] = column.model_column
     if column.negated:
         meta["v1_sign"] = "-1"
+    if column.code:
+        meta["v1_type"] = V1_CODE_TYPE
     return meta
 
 

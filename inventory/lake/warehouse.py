@@ -6,8 +6,10 @@ publish step calls :func:`refresh`; dashboards read the Parquet files directly.
 
 Compatibility: published schema version 2 renamed columns so that their names carry units (and
 gave ``peatland_offsets`` the emission-positive sign). Each table also gets a view
-``<table>_v1`` with the version-1 names and signs, built from the ``v1_name`` / ``v1_sign``
-metadata of the Parquet fields, for dashboards and queries written against version 1.
+``<table>_v1`` with the version-1 names, signs and types, built from the ``v1_name`` /
+``v1_sign`` / ``v1_type`` metadata of the Parquet fields (``v1_type``: an integer code such as
+``key_categories.approach``, published as text), for dashboards and queries written against
+version 1.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pyarrow.parquet as pq
 from inventory.core import settings
 from inventory.lake.releases import PUBLISHED_TABLES, RELEASES_FILE
 from inventory.lake.zones import Lake
+
+V1_CODE_TYPE = "BIGINT"  # SQL type of an integer code in schema v1 (field metadata v1_type)
 
 
 def refresh(lake: Lake, path: Path | None = None) -> Path:
@@ -56,7 +60,9 @@ def v1_select(table: str, parquet_file: Path) -> str:
         column = _identifier(field.name)
         if meta.get("v1_sign") == "-1":
             column = f"-{column}"
-        old = meta.get("v1_name")
+        if meta.get("v1_type") == V1_CODE_TYPE:  # the one type allowed (no SQL from files)
+            column = f"CAST({column} AS {V1_CODE_TYPE})"
+        old = meta.get("v1_name") or (field.name if column != _identifier(field.name) else None)
         items.append(f"{column} AS {_identifier(old)}" if old else column)
     if "country" not in {f.name for f in pq.read_schema(parquet_file)}:
         items.append("country")  # version-1 files: country from the partition folder only
