@@ -28,7 +28,7 @@ SEED = 20261126
 
 
 def synthetic_profiles(rows: int, *, seed: int = SEED) -> pd.DataFrame:
-    """``rows`` horizons in DESIGN format v1 (vectorised; no per-row Python)."""
+    """``rows`` horizons in submission format v1 (vectorised; no per-row Python)."""
     rng = np.random.default_rng(seed)
     n_profiles = -(-rows // len(HORIZONS))
     profile = np.repeat(np.arange(n_profiles), len(HORIZONS))[:rows]

@@ -794,6 +794,7 @@ def submission_yaml(country: Country) -> str:
         f"years: [{FIRST_YEAR}, {LAST_YEAR}]",
         "tier: 2",
         "approach: 1",
+        'synthetic: true           # made-up example data: reports label it "synthetic example"',
         "files:",
         *[f"  {dataset}: {name}" for dataset, name in files.items()],
     ]

@@ -6,7 +6,7 @@ from prefect import flow
 
 from flows.intake import intake
 from flows.inventory_run import inventory_run
-from inventory.core import settings
+from inventory.core import bundled, settings
 from inventory.engine.run import RunParameters
 
 
@@ -15,8 +15,8 @@ def demo(lake_root: str | None = None, countries: list[str] | None = None,
          mc_draws: int = 1000) -> dict:  # fmt: skip
     """Submit every example package, then run and publish the inventory for them."""
     lake_root = lake_root or str(settings.lake_root())
-    countries = countries or list(settings.EXAMPLE_COUNTRIES)
-    outcomes = [intake(str(settings.EXAMPLES_DIR / c), lake_root, "demo") for c in countries]
+    countries = countries or list(bundled.EXAMPLE_COUNTRIES)
+    outcomes = [intake(str(bundled.example_package(c)), lake_root, "demo") for c in countries]
     accepted = [o["country"] for o in outcomes if o["accepted"]]
     run = inventory_run(RunParameters(countries=accepted, mc_draws=mc_draws), lake_root)
     return {"intake": outcomes, **run}

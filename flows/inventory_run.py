@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from prefect import flow, unmapped
 
-from flows.runners import dask_task_runner, with_task_runner
+from flows.runners import current_runner, dask_task_runner, with_task_runner
 from inventory.core import settings
 from inventory.engine.run import RunParameters
 from inventory.harmonise import store
@@ -35,7 +35,7 @@ def inventory_run(params: RunParameters | None = None, lake_root: str | None = N
     futures = compute_country.map(lake_root, countries, unmapped(params))
     results = [f.result() for f in futures]
     run_id = new_id("run")
-    write_run(lake_root, run_id, params, results)
+    write_run(lake_root, run_id, params, results, current_runner())
     release_id = publish_release(lake_root, run_id)
     dashboard = build_dashboard(lake_root)
     summary = summary_artifact(results)

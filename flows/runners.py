@@ -4,7 +4,7 @@
 
 * unset / empty — Prefect's default ``ThreadPoolTaskRunner`` (unchanged behaviour);
 * ``"local"`` — a ``distributed.LocalCluster`` created for the flow run and torn down after it
-  (2 in-process workers, no dashboard: DuckDB and numpy already use both cores, ECOSYSTEM.md 1.9);
+  (2 in-process workers, no dashboard: DuckDB and numpy already use both cores);
 * an address such as ``"tcp://scheduler:8786"`` — an existing Dask cluster. Its workers must have
   this project installed (``pip install -e .``) and see the lake at the same path.
 """
@@ -16,7 +16,8 @@ from typing import Any
 from inventory.core.settings import get_settings
 
 LOCAL = "local"
-# In-process workers: no pickling across processes, no __main__ guard needed (ECOSYSTEM.md 1.9).
+# In-process workers: no pickling across processes, no __main__ guard needed (a process-based
+# LocalCluster fails with "Nanny failed to start" in a script without one).
 LOCAL_CLUSTER_KWARGS = {"n_workers": 2, "threads_per_worker": 1, "processes": False,
                         "dashboard_address": None}  # fmt: skip
 
@@ -37,6 +38,18 @@ def dask_task_runner(dask: str | None = None) -> Any | None:
     if target == LOCAL:
         return DaskTaskRunner(cluster_kwargs=dict(LOCAL_CLUSTER_KWARGS))
     return DaskTaskRunner(address=target)
+
+
+def current_runner() -> dict[str, str]:
+    """The task runner of the running flow, for the run manifest (``dask``: local or address)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    described = {"task_runner": type(runner).__name__ if runner is not None else "none"}
+    if described["task_runner"] == "DaskTaskRunner":
+        described["dask"] = str(getattr(runner, "address", None) or LOCAL)
+    return described
 
 
 def with_task_runner(flow: Any, dask: str | None = None) -> Any:

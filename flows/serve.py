@@ -17,10 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from inventory.core.settings import PROJECT_ROOT
+from inventory.core import bundled
 
 SERVER_START_TIMEOUT_S = 90
-PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
 
 
 def _free_port() -> int:
@@ -53,7 +52,7 @@ def start_local_server() -> subprocess.Popen:
 
 def deployment_specs() -> dict[str, dict]:
     """``prefect.yaml``'s deployments by name: the one place schedules and triggers live."""
-    spec = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))
+    spec = yaml.safe_load(bundled.prefect_yaml_text())
     return {d["name"]: d for d in spec["deployments"]}
 
 

@@ -21,8 +21,15 @@ def receive(path: str, lake_root: str, submitter: str | None = None) -> submissi
 
 @task(cache_policy=NO_CACHE)
 def stored(submission_id: str, lake_root: str) -> submission.Receipt:
-    """The receipt of a submission already in raw/ (API uploads, ``reprocess``)."""
+    """The receipt of a submission already in raw/ (API uploads, ``reprocess``, the
+    ``soil.submission.received`` trigger)."""
     return submission.load_receipt(Lake.at(lake_root), submission_id)
+
+
+@task(cache_policy=NO_CACHE)
+def filed_outcome(receipt: submission.Receipt, lake_root: str) -> dict | None:
+    """The outcome of a submission validated before (quarantined or accepted), else None."""
+    return store.filed_outcome(Lake.at(lake_root), receipt.country, receipt.submission_id)
 
 
 @task(cache_policy=NO_CACHE)

@@ -9,9 +9,9 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from inventory.engine import run
+from inventory.engine import published_schema, run
 from inventory.lake import releases, warehouse
-from inventory.lake.zones import Lake
+from inventory.lake.zones import Lake, new_id
 from inventory.reporting import recalculations
 from tasks.retries import transient_only
 
@@ -34,10 +34,16 @@ def compute_country(lake_root: str, country: str, params: run.RunParameters) -> 
 
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
-def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: list) -> str:
-    """Write runs/<run_id>/ (tables per country, manifest last)."""
-    tables = run.combine([r.tables for r in results])
-    manifest = run.run_manifest(params, results)
+def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: list,
+              runner: dict | None = None) -> str:  # fmt: skip
+    """Write runs/<run_id>/ (published tables per country, manifest last, with the sha256 of
+    every file as written: after the published-schema step)."""
+    release_id = new_id("release")  # the id the run will be published as, inside its files
+    tables = published_schema.published_tables(
+        run.combine([r.tables for r in results]), release_id=release_id, run_id=run_id
+    )
+    manifest = {**run.run_manifest(params, results), "release_id": release_id,
+                "runner": runner or {}}  # fmt: skip
     return str(releases.write_run(Lake.at(lake_root), run_id, tables, manifest))
 
 
@@ -67,7 +73,10 @@ def publish_release(lake_root: str, run_id: str) -> str:
 @task(cache_policy=NO_CACHE)
 def summary_artifact(results: list) -> list[dict]:
     """Inventory summary table per country (also returned for the CLI)."""
-    summary = run.summarise(run.combine([r.tables for r in results]))
+    tables = run.combine([r.tables for r in results])
+    summary = run.summarise(
+        {name: published_schema.to_published_names(name, frame) for name, frame in tables.items()}
+    )
     records = _records(summary.round(3))
     create_table_artifact(key="inventory-summary", table=records, description="Per country")
     return records

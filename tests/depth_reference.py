@@ -1,5 +1,5 @@
 """Straightforward per-profile reference implementations (a second implementation to test and
-benchmark ``inventory.harmonise.depth`` against; CONVENTIONS.md pattern 7).
+benchmark ``inventory.harmonise.depth`` against).
 
 ``mpspline_one`` follows mpspline2 0.1.x ``mpspline_est1`` / ``mpspline_fit1`` step by step, one
 profile and one centimetre at a time. With ``mpspline2_bugs=True`` it also reproduces two mpspline2

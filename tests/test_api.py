@@ -124,10 +124,13 @@ def env(tmp_path_factory):
     tokens.revoke_token(store, tokens.token_id_of(revoked))
     app = api.create_app(lake, max_upload_bytes=MAX_UPLOAD_BYTES, upload_dir=uploads)
     app.state.intake = stub_intake
+    announced: list[tuple] = []  # what would be emitted as soil.submission.received
+    app.state.announce = lambda *args: announced.append(args)
     server, thread, base = start_in_thread(app)
     with httpx.Client(base_url=base, timeout=60) as client:
         yield {"client": client, "keys": keys, "revoked": revoked, "lake": lake,
-               "uploads": uploads, "app": app, "store": store}  # fmt: skip
+               "uploads": uploads, "app": app, "store": store,
+               "announced": announced}  # fmt: skip
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -170,6 +173,23 @@ def test_zip_upload_accepted_is_201_with_report_and_readable_back(env):
             "url": f"/v1/submissions/{sid}"} in listing["submissions"]  # fmt: skip
     assert "raw_dir" not in response.text and str(env["lake"]) not in response.text
     assert list(env["uploads"].iterdir()) == []  # the spooled upload was deleted
+
+
+def test_filed_uploads_are_announced_with_their_id_refused_ones_are_not(env):
+    """soil.submission.received goes out once the intake flow filed the stored submission
+    (accepted or rejected), with its id, the stored raw folder and the submitter."""
+    env["announced"].clear()
+    good = upload(env, env["keys"]["KEN"], zip_bytes(package_files("KEN"))).json()
+    bad = upload(env, env["keys"]["KEN"], zip_bytes(package_files("KEN", BAD_ROWS))).json()
+    wrong = upload(env, env["keys"]["URY"], zip_bytes(package_files("KEN")))  # 403: never filed
+    assert wrong.status_code == 403
+    raw = env["lake"] / "raw" / "KEN"
+    assert env["announced"] == [
+        ({"submission_id": good["submission_id"], "country": "KEN", "accepted": True},
+         str(raw / good["submission_id"]), good["receipt"]["submitter"]),
+        ({"submission_id": bad["submission_id"], "country": "KEN", "accepted": False},
+         str(raw / bad["submission_id"]), bad["receipt"]["submitter"]),
+    ]  # fmt: skip
 
 
 def test_multipart_files_upload_rejected_is_422_with_failures(env):

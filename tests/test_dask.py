@@ -8,6 +8,7 @@ country results (the cache key is the content, not the lake) and prove nothing.
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pandas as pd
@@ -55,7 +56,8 @@ def run_tables(lake: Lake, run_id: str) -> dict[str, pd.DataFrame]:
     for table in TABLES:
         paths = sorted((lake.run(run_id) / table).glob("country=*/*.parquet"))
         parts = [pd.read_parquet(p).assign(country=p.parent.name.split("=")[1]) for p in paths]
-        frame = pd.concat(parts, ignore_index=True)
+        # every run is published as its own release: the id differs, the numbers must not
+        frame = pd.concat(parts, ignore_index=True).drop(columns="release_id")
         out[table] = frame.sort_values(list(frame.columns), ignore_index=True)
     return out
 
@@ -119,6 +121,12 @@ def test_dask_runs_equal_the_default_run(prefect_harness, tmp_path, monkeypatch,
             lake = tiny_lake(tmp_path / "address")
             results["address"] = (lake, inventory_run_on()(params, str(lake.root)))
             workers["address"] = dict(record_workers)
+            address = cluster.scheduler_address
+    runner = {name: json.loads((lake.run(result["run_id"]) / "manifest.json").read_text())["runner"]
+              for name, (lake, result) in results.items()}  # fmt: skip
+    assert runner == {"default": {"task_runner": "ThreadPoolTaskRunner"},
+                      "local": {"task_runner": "DaskTaskRunner", "dask": "local"},
+                      "address": {"task_runner": "DaskTaskRunner", "dask": address}}  # fmt: skip
     assert all(w.startswith("thread:") for w in workers["default"].values()), workers
     for name in ("local", "address"):
         assert set(workers[name]) == set(COUNTRIES)

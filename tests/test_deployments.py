@@ -214,3 +214,33 @@ def test_schedule_creates_runs_that_publish(served):
     state = _wait_for(lambda: _final_state(served["url"], runs[0].id), "the nightly run")
     assert state == "COMPLETED"
     assert len(_releases(served["lake"])) == before + 1
+
+
+def test_cli_submit_event_reaches_the_intake_deployment(served):
+    """``soc-inventory submit`` emits soil.submission.received with the submission id; the
+    intake deployment's trigger (prefect.yaml) starts a run for that id, which finds the
+    submission filed and completes."""
+    import re
+
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    deployment = _wait_for(lambda: _deployment(served["url"], "intake/intake"), "intake")
+    done = subprocess.run(
+        [str(BIN / "soc-inventory"), "--lake", str(served["lake"]), "submit",
+         str(ROOT / "examples" / "KEN")],
+        env=served["env"], check=True, capture_output=True, text=True, timeout=WAIT_S,
+    )  # fmt: skip
+    submission_id = re.search(r"accepted KEN submission (sub-\S+)", done.stdout).group(1)
+    assert f"announced soil.submission.received: soil.submission.{submission_id}" in done.stdout
+
+    def triggered_runs():
+        with _client(served["url"]) as client:
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
+            )
+        return [r for r in runs if r.parameters.get("submission_id") == submission_id
+                and r.state is not None and r.state.is_final()]  # fmt: skip
+
+    (run,) = _wait_for(triggered_runs, "the event-triggered intake run")
+    assert run.state.is_completed(), run.state
+    assert run.parameters["path"] == str(served["lake"] / "raw" / "KEN" / submission_id)

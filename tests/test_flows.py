@@ -83,20 +83,24 @@ def test_published_areas_equal_submitted_areas(demo_lake, submitted_areas):
 def test_stock_is_area_times_factors(demo_lake):
     lake, _ = demo_lake
     s = releases.read_published(lake, "soc_stocks")
-    expected = s["area_ha"] * s["soc_ref"] * s["f_lu"] * s["f_mg"] * s["f_i"]  # Eq. 2.25 SOC term
+    expected = (
+        s["area_ha"] * s["soc_ref_tc_per_ha"] * s["f_lu"] * s["f_mg"] * s["f_i"]
+    )  # Eq. 2.25 SOC term
     np.testing.assert_allclose(s["stock_tc"], expected, rtol=1e-12)
 
 
 def test_national_change_equals_pandas_eq_2_25(demo_lake, submitted_areas):
     """dC(y) = (SOC(y) - SOC(y - D)) / D, with SOC(y) summed over strata in pandas from the
     submitted areas and the per-stratum factors the run resolved; history before the first
-    submitted year = the first year's state (DESIGN.md)."""
+    submitted year = the first year's state (README, method notes)."""
     lake, _ = demo_lake
     stocks = releases.read_published(lake, "soc_stocks")
-    factors = stocks.drop_duplicates(STRATUM)[[*STRATUM, "soc_ref", "f_lu", "f_mg", "f_i"]]
+    factors = stocks.drop_duplicates(STRATUM)[
+        [*STRATUM, "soc_ref_tc_per_ha", "f_lu", "f_mg", "f_i"]
+    ]
     areas = submitted_areas.groupby(["year", *STRATUM], as_index=False)["area_ha"].sum()
     merged = areas.merge(factors, on=STRATUM, how="left", validate="many_to_one")
-    merged["soc"] = merged[["area_ha", "soc_ref", "f_lu", "f_mg", "f_i"]].prod(axis=1)
+    merged["soc"] = merged[["area_ha", "soc_ref_tc_per_ha", "f_lu", "f_mg", "f_i"]].prod(axis=1)
     national = merged.groupby("year")["soc"].sum()
     first = national.index.min()
     changes = releases.read_published(lake, "stock_changes")
@@ -111,10 +115,10 @@ def test_national_change_equals_pandas_eq_2_25(demo_lake, submitted_areas):
 def test_uncertainty_interval_brackets_the_estimate(demo_lake):
     lake, _ = demo_lake
     changes = releases.read_published(lake, "stock_changes")
-    rows = changes.dropna(subset=["ci_low", "ci_high"])
+    rows = changes.dropna(subset=["dC_ci_low_tc_per_yr", "dC_ci_high_tc_per_yr"])
     assert len(rows) > 0
-    assert (rows["ci_low"] <= rows["dC_tc_per_yr"] + 1e-9).all()
-    assert (rows["ci_high"] >= rows["dC_tc_per_yr"] - 1e-9).all()
+    assert (rows["dC_ci_low_tc_per_yr"] <= rows["dC_tc_per_yr"] + 1e-9).all()
+    assert (rows["dC_ci_high_tc_per_yr"] >= rows["dC_tc_per_yr"] - 1e-9).all()
 
 
 def test_organic_emissions_equal_area_times_factor(demo_lake):
@@ -138,7 +142,7 @@ def test_organic_emissions_equal_area_times_factor(demo_lake):
     emissions = releases.read_published(lake, "organic_soil_emissions")
     got = emissions[(emissions["year"] == 2024) & (emissions["component"] == "on_site")]
     assert expected > 0
-    assert got["emission"].sum() == pytest.approx(expected, rel=1e-9)
+    assert got["emission_t_per_yr"].sum() == pytest.approx(expected, rel=1e-9)
 
 
 def test_offsets_and_4p1000_consistent_with_tables(demo_lake):
@@ -146,11 +150,12 @@ def test_offsets_and_4p1000_consistent_with_tables(demo_lake):
     changes = releases.read_published(lake, "stock_changes")
     emissions = releases.read_published(lake, "organic_soil_emissions")
     offsets = releases.read_published(lake, "peatland_offsets").set_index("year")
-    assert offsets.loc[2024, "organic_emissions_co2e"] == pytest.approx(
-        emissions.loc[emissions["year"] == 2024, "co2e_t"].sum(), rel=1e-12
+    assert offsets.loc[2024, "organic_emissions_co2e_t_per_yr"] == pytest.approx(
+        emissions.loc[emissions["year"] == 2024, "co2e_t_per_yr"].sum(), rel=1e-12
     )
-    assert offsets.loc[2024, "mineral_sequestration_co2e"] == pytest.approx(
-        -changes.loc[changes["year"] == 2024, "dCO2_t_per_yr"].sum(), rel=1e-12
+    # one sign convention: the mineral CO2 flux is + = emission in both tables
+    assert offsets.loc[2024, "mineral_co2e_t_per_yr"] == pytest.approx(
+        changes.loc[changes["year"] == 2024, "dCO2_t_per_yr"].sum(), rel=1e-12
     )
     # the 4p1000 rate divides by the inventory stock S(y-1), which moves by exactly dC(y)
     inventory = releases.read_published(lake, "inventory_stocks")
@@ -160,7 +165,9 @@ def test_offsets_and_4p1000_consistent_with_tables(demo_lake):
     indicators = releases.read_published(lake, "fourp1000_indicators")
     national = indicators[(indicators["land_use"] == "all") & (indicators["scope"] == "mineral")]
     rate = 1000 * dc[2024] / stocks[2023]  # per mille of the previous year's stock
-    assert national.set_index("year").loc[2024, "rate_permille"] == pytest.approx(rate, rel=1e-9)
+    assert national.set_index("year").loc[2024, "rate_permille_per_yr"] == pytest.approx(
+        rate, rel=1e-9
+    )
 
 
 def test_summary_names_the_country(demo_lake):
@@ -202,4 +209,57 @@ def test_tier2_soc_ref_is_the_native_profile_mean(demo_lake):
     derived = resolved[(resolved["factor"] == "SOC_REF") & (resolved["tier"] == "tier2_derived")]
     assert len(derived) > 0
     for row in derived.drop_duplicates(["climate_zone", "soil_class"]).itertuples():
-        assert row.value == pytest.approx(expected[(row.climate_zone, row.soil_class)], rel=1e-9)
+        assert row.value_tc_per_ha_or_ratio == pytest.approx(
+            expected[(row.climate_zone, row.soil_class)], rel=1e-9
+        )
+
+
+def test_published_files_carry_country_release_units_and_descriptions(demo_lake):
+    import pyarrow.parquet as pq
+
+    from inventory.engine import published_schema
+
+    lake, result = demo_lake
+    files = sorted(lake.published.glob("*/country=*/part-0.parquet"))
+    assert len(files) >= 8
+    for path in files:
+        table = pq.read_table(path)
+        meta = {k.decode(): v.decode() for k, v in table.schema.metadata.items()}
+        assert meta["soilc.release_id"] == result["release_id"], path
+        assert meta["soilc.schema_version"] == str(published_schema.SCHEMA_VERSION)
+        assert meta["soilc.sign_convention"], path
+        assert set(table["country"].to_pylist()) == {COUNTRY}, path
+        assert set(table["release_id"].to_pylist()) == {result["release_id"]}, path
+        for field in table.schema:
+            fmeta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
+            assert fmeta.get("description"), f"{path.parent.parent.name}.{field.name}"
+            numeric = pa_numeric(field.type)
+            assert not numeric or fmeta.get("unit"), f"{path.parent.parent.name}.{field.name}"
+            if numeric:
+                assert published_schema.name_carries_unit(field.name, fmeta["unit"]), field.name
+
+
+def pa_numeric(arrow_type) -> bool:
+    import pyarrow.types as pat
+
+    return pat.is_integer(arrow_type) or pat.is_floating(arrow_type)
+
+
+def test_warehouse_keeps_the_version_1_names_as_views(demo_lake):
+    import duckdb
+
+    lake, _ = demo_lake
+    with duckdb.connect(str(lake.root / "inventory.duckdb"), read_only=True) as con:
+        old = con.execute(
+            "SELECT year, mineral_sequestration_co2e, co2e_t FROM peatland_offsets_v1 "
+            "JOIN (SELECT year, sum(co2e_t) AS co2e_t FROM organic_soil_emissions_v1 "
+            "GROUP BY year) USING (year) WHERE year = 2024"
+        ).fetchall()
+        new = con.execute(
+            "SELECT mineral_co2e_t_per_yr, organic_emissions_co2e_t_per_yr FROM "
+            "peatland_offsets WHERE year = 2024"
+        ).fetchall()
+    ((_, sequestration, co2e),) = old
+    ((mineral, organic_co2e),) = new
+    assert sequestration == pytest.approx(-mineral, rel=1e-12)  # v1 sign: + = sink
+    assert co2e == pytest.approx(organic_co2e, rel=1e-12)

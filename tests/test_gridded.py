@@ -14,11 +14,12 @@ from inventory.harmonise import gridded
 from inventory.intake import grid_format
 
 R = 6_371_007.181  # GRS80 authalic radius, m (Moritz 2000)
-# ECOSYSTEM.md 4.2: "a 10 x 20 degree box at the equator summed to 246.1 Mha". Closed form for
+# Measured when the grid code was written: "a 10 x 20 degree box at the equator summed to
+# 246.1 Mha". Closed form for
 # 0-10 N x 20 deg: R^2 * (20 pi/180) * (sin 10 deg - sin 0) = 2.46033e12 m^2 = 246.033 Mha
-# (ECOSYSTEM's 246.1 is that figure, rounded up; a box centred on the equator gives 246.97).
+# (the measured 246.1 is that figure, rounded up; a box centred on the equator gives 246.97).
 BOX_MHA_CLOSED_FORM = 246.0332381
-BOX_MHA_ECOSYSTEM = 246.1
+BOX_MHA_MEASURED = 246.1
 # 1 deg x 1 deg cells, ha: R^2 * (pi/180) * (sin(j+1 deg) - sin(j deg)) / 1e4 for the rows
 # 0-1 N, 1-2 N, 2-3 N.
 A0, A1, A2 = 1_236_371.186145, 1_235_994.575504, 1_235_241.468943
@@ -37,7 +38,7 @@ def test_cell_area_of_a_10_by_20_degree_equatorial_box():
     assert area.dims == ("lat", "lon") and area.shape == (20, 40)
     total_mha = float(area.sum()) / 1e6
     assert total_mha == pytest.approx(BOX_MHA_CLOSED_FORM, rel=1e-9)
-    assert abs(total_mha - BOX_MHA_ECOSYSTEM) < 0.1
+    assert abs(total_mha - BOX_MHA_MEASURED) < 0.1
     # cells shrink poleward; all cells of a row are equal
     assert float(area[0, 0]) > float(area[-1, 0])
     assert float(area[3].max()) == float(area[3].min())

@@ -128,3 +128,86 @@ def test_recalculation_report_names_the_changed_input(lake):
     stored = pd.read_parquet(lake.root / "recalculations" / f"{second.release_id}.parquet")
     assert stored["difference_tc"].tolist() == pytest.approx(written["difference_tc"].tolist())
     assert (lake.root / "recalculations" / f"{second.release_id}.csv").exists()
+
+
+# ---------------------------------------------------------------------------- schema v1 -> v2
+STRATUM = {"climate_zone": "tropical_moist", "soil_class": "hac", "land_use": "cropland",
+           "management": "full_tillage", "input": "medium"}  # fmt: skip
+
+
+def _model_stocks(country: str, years: tuple[int, ...]) -> pd.DataFrame:
+    """soc_stocks as the SQL model computes it (model names; every header column filled)."""
+    from inventory.engine import published_schema as ps
+
+    columns = [c for c in ps.columns_of("soc_stocks") if c.name != "release_id"]
+    rows = []
+    for year in years:
+        row = {c.model_column or c.name: (1.0 if c.unit else "x") for c in columns}
+        rows.append({**row, "country": country, "year": year, **STRATUM, "stock_tc": 50.0})
+    return pd.DataFrame(rows)
+
+
+def _write_v1_run(lake: Lake, run_id: str, frame: pd.DataFrame) -> None:
+    """A run as schema version 1 wrote it: model names, the country only in the folder name."""
+    from inventory.lake.zones import sha256_file, write_json_atomic
+
+    files = {}
+    for country, part in frame.groupby("country"):
+        relative = f"soc_stocks/country={country}/part-0.parquet"
+        path = lake.run(run_id) / relative
+        path.parent.mkdir(parents=True)
+        part.drop(columns="country").to_parquet(path, index=False)
+        files[relative] = sha256_file(path)
+    countries = sorted(frame["country"].unique())
+    manifest = {"run_id": run_id, "countries": countries, "files": files}
+    write_json_atomic(lake.run(run_id) / "manifest.json", manifest)
+
+
+def _write_v2_run(lake: Lake, run_id: str, frame: pd.DataFrame) -> str:
+    """A run through the published-schema step, as tasks.inventory.write_run does."""
+    from inventory.engine import published_schema as ps
+    from inventory.lake.zones import new_id
+
+    release_id = new_id("release")
+    tables = ps.published_tables({"soc_stocks": frame}, release_id=release_id, run_id=run_id)
+    manifest = {"countries": sorted(frame["country"].unique()), "release_id": release_id}
+    releases.write_run(lake, run_id, tables, manifest)
+    return release_id
+
+
+def test_a_schema_v2_run_publishes_over_a_v1_release_and_is_verified_as_written(lake):
+    """The coverage guard compares country, year and stratum keys (the same names in both
+    schema versions; schema 1 files have the country only in the folder name), and the sha256
+    checked at publishing is that of the file the schema step wrote (with its metadata)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from inventory.lake.zones import sha256_file
+
+    _write_v1_run(lake, "run-v1", _model_stocks("KEN", (2000, 2001)))
+    releases.publish_run(lake, "run-v1")
+    dropping = _write_v2_run(lake, "run-v2-short", _model_stocks("KEN", (2000,)))
+    with pytest.raises(releases.PublishError, match=r"(?s)drop 1 country-year-stratum.*2001"):
+        releases.publish_run(lake, "run-v2-short")
+    assert not lake.release(dropping).exists()
+    planned = _write_v2_run(lake, "run-v2", _model_stocks("KEN", (2000, 2001)))
+    release = releases.publish_run(lake, "run-v2")
+    assert release.release_id == planned  # the id written inside the files
+    part = release.path / "soc_stocks" / "country=KEN" / "part-0.parquet"
+    manifest = json.loads((lake.run("run-v2") / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"]["soc_stocks/country=KEN/part-0.parquet"] == sha256_file(part)
+    table = pq.read_table(part)
+    assert table.schema.metadata[b"soilc.release_id"] == planned.encode()
+    assert table["country"].to_pylist() == ["KEN", "KEN"]
+    assert "soc_ref_tc_per_ha" in table.column_names and "soc_ref" not in table.column_names
+
+
+def test_a_schema_v2_run_file_changed_after_writing_is_refused(lake):
+    _write_v2_run(lake, "run-v2", _model_stocks("URY", (2000, 2001)))
+    path = lake.run("run-v2") / "soc_stocks" / "country=URY" / "part-0.parquet"
+    os.chmod(path, 0o644)
+    path.write_bytes(path.read_bytes().replace(b"URY", b"KEN"))  # same size, other country
+    with pytest.raises(releases.PublishError, match="changed after it was written"):
+        releases.publish_run(lake, "run-v2")
+    assert releases.current_release(lake) is None

@@ -1,8 +1,9 @@
-"""The one list of country codes: ISO 3166-1 alpha-3, used by submission.yaml and API tokens.
+"""The one country list of the project: ISO 3166-1 alpha-3 codes and names (pycountry).
 
-Codes come from pycountry (the ISO 3166-1 officially assigned alpha-3 codes, 249 entries),
-plus ``EUU``, the code the UNFCCC uses for the European Union as a Party. Nothing else in the
-system keeps its own list: a code accepted here is accepted everywhere, and only here.
+Used by ``submission.yaml`` checks and API tokens alike: a code accepted here is accepted
+everywhere, and only here. pycountry ships the ISO 3166-1 table (the officially assigned alpha-3
+codes, 249 entries). The European Union reports to the UNFCCC as a Party under the code ``EUU``,
+which ISO 3166-1 does not assign; it is added here so that an EU submission is accepted.
 """
 
 from __future__ import annotations
@@ -12,28 +13,34 @@ from functools import lru_cache
 import pycountry
 
 # UNFCCC Parties that are not ISO 3166-1 countries: code -> name.
-UNFCCC_EXTRA = {"EUU": "European Union"}
+UNFCCC_PARTIES_OUTSIDE_ISO = {"EUU": "European Union"}
 
 
 @lru_cache(maxsize=1)
 def iso3_codes() -> frozenset[str]:
     """Every accepted country code (upper case)."""
-    return frozenset(c.alpha_3 for c in pycountry.countries) | frozenset(UNFCCC_EXTRA)
+    return frozenset(c.alpha_3 for c in pycountry.countries) | frozenset(UNFCCC_PARTIES_OUTSIDE_ISO)
 
 
 def country_code(value: object) -> str | None:
-    """``value`` as an accepted upper-case alpha-3 code, or None when it is not one."""
+    """``value`` (any case, spaces around allowed) as an accepted upper-case code, else None."""
     if not isinstance(value, str):
         return None
     code = value.strip().upper()
     return code if code in iso3_codes() else None
 
 
-def country_name(code: str) -> str:
-    """The English short name of an accepted code (``KEN`` -> ``Kenya``)."""
-    if code in UNFCCC_EXTRA:
-        return UNFCCC_EXTRA[code]
-    record = pycountry.countries.get(alpha_3=code)
-    if record is None:
-        raise KeyError(f"{code!r} is not an ISO 3166-1 alpha-3 code")
-    return str(record.name)
+def is_iso3(code: object) -> bool:
+    """Whether ``code`` (any case, spaces around allowed) is an assigned alpha-3 code or EUU."""
+    return country_code(code) is not None
+
+
+def country_name(code: object) -> str | None:
+    """The country's English short name (``KEN`` -> ``Kenya``), None for an unknown code."""
+    normalised = country_code(code)
+    if normalised is None:
+        return None
+    if normalised in UNFCCC_PARTIES_OUTSIDE_ISO:
+        return UNFCCC_PARTIES_OUTSIDE_ISO[normalised]
+    found = pycountry.countries.get(alpha_3=normalised)
+    return None if found is None else str(found.name)

@@ -1,4 +1,4 @@
-"""The failure table every submission check writes to (CONVENTIONS.md pattern 10).
+"""The failure table every submission check writes to (collected, then reported once).
 
 One row per problem: ``file`` (as named in submission.yaml), ``row`` (as the submitter sees it in
 a spreadsheet: the header is row 1, so the first data row is row 2; empty for file- or

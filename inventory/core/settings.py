@@ -3,12 +3,15 @@
 ===========================  ====================================  =============================
 variable                     meaning                               default
 ===========================  ====================================  =============================
-``SOILC_LAKE``               data lake root (raw/ ... published/)  ``data_lake/`` (checkout)
+``SOILC_LAKE``               data lake root (raw/ ... published/)  ``./data_lake`` (working dir)
 ``SOILC_DUCKDB``             DuckDB file: views of the release     ``<lake>/inventory.duckdb``
 ``SOILC_TOKENS``             API token store (salted hashes)       ``<lake>/config/tokens.json``
 ``SOILC_API_MAX_UPLOAD_MB``  largest accepted upload, MiB          50
 ``SOILC_INTAKE_DEPLOYMENT``  API uploads run this deployment       unset: intake in-process
 ``SOILC_DASK_ADDRESS``       Dask scheduler, per-country fan-out   unset: thread pool
+``SOILC_PREFECT_HOME``       Prefect's home (local database,       ``<user data dir>/prefect``
+                             results); ``PREFECT_HOME`` wins       (Linux: ``~/.local/share/
+                                                                   soc-inventory/prefect``)
 ``SOILC_RUN_DEPLOYMENT``     deployment the portal triggers runs   inventory-run/inventory-run
 ``SOILC_PARTITION_UNITS``    land units per partition (auto)       10000000
 ``SOILC_ENGINE_MEMORY``      DuckDB memory_limit of a partition    unset: DuckDB (80 % of RAM)
@@ -16,6 +19,9 @@ variable                     meaning                               default
 ``SOILC_ENGINE_THREADS``     DuckDB threads of a partition         unset: all cores
 ``SOILC_HOME``               folder a worker runs flows from       read by ``prefect.yaml``
 ===========================  ====================================  =============================
+
+Relative paths are taken from the working directory: ``soc-inventory demo`` run in an empty
+folder creates ``./data_lake`` there, whether the package is a checkout or an installed wheel.
 
 :func:`get_settings` reads the environment on every call (tests and the CLI change it), so no
 other module reads ``os.environ`` for these values.
@@ -27,14 +33,18 @@ import logging
 import os
 from pathlib import Path
 
+from platformdirs import user_data_dir
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES_DIR = PROJECT_ROOT / "examples"
-EXAMPLE_COUNTRIES = ("IRL", "KEN", "URY")
 # a DuckDB memory size such as 4GB, 512MiB or 1.5 GB (checked, since it is put into a SET)
 MEMORY_LIMIT_PATTERN = r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
+APP_NAME = "soc-inventory"
+DEFAULT_LAKE = Path("data_lake")  # relative: below the working directory
+
+
+def _user_prefect_home() -> Path:
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "prefect"
 
 
 class Settings(BaseSettings):
@@ -42,12 +52,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SOILC_", extra="ignore")
 
-    lake: Path = Field(PROJECT_ROOT / "data_lake", description="data lake root")
+    lake: Path = Field(DEFAULT_LAKE, description="data lake root (relative: working directory)")
     duckdb: Path | None = Field(None, description="warehouse DuckDB file")
     tokens: Path | None = Field(None, description="API token store (JSON)")
     api_max_upload_mb: float = Field(50.0, gt=0, description="largest accepted upload, MiB")
     intake_deployment: str | None = Field(None, description="deployment that runs API uploads")
     dask_address: str | None = Field(None, description="'local' or a Dask scheduler address")
+    prefect_home: Path = Field(default_factory=_user_prefect_home, description="Prefect's home")
     run_deployment: str = Field(
         "inventory-run/inventory-run",
         description="deployment the portal triggers runs through when a Prefect API serves it "
@@ -83,7 +94,7 @@ def get_settings() -> Settings:
 
 
 def lake_root() -> Path:
-    """``$SOILC_LAKE``, else ``data_lake/`` of the project checkout."""
+    """``$SOILC_LAKE``, else ``./data_lake`` in the working directory (absolute)."""
     return get_settings().lake_root
 
 
@@ -93,9 +104,8 @@ def warehouse_path() -> Path:
 
 
 # Prefect: local and quiet by default. These are Prefect's own settings; setdefault keeps any
-# value the user exported.
+# value the user exported. PREFECT_HOME defaults to ``Settings.prefect_home``.
 PREFECT_DEFAULTS = {
-    "PREFECT_HOME": str(PROJECT_ROOT / ".prefect"),
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
@@ -106,6 +116,10 @@ PREFECT_DEFAULTS = {
 
 def configure_prefect_environment() -> None:
     """Local, quiet Prefect defaults, set before Prefect is imported."""
+    if "PREFECT_HOME" not in os.environ:
+        home = get_settings().prefect_home.expanduser()
+        home.mkdir(parents=True, exist_ok=True)  # Prefect creates the last level only
+        os.environ["PREFECT_HOME"] = str(home)
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
 

@@ -1,7 +1,7 @@
 """One pint registry for the project: soil concentrations, densities, stocks, areas and gases.
 
 Default pint misreads soil unit strings (``g/100g`` becomes g squared, ``Mg C/ha`` becomes
-coulomb, ``g cm-3`` fails; see ECOSYSTEM.md section 3). The preprocessors below fix those
+coulomb, ``g cm-3`` fails). The preprocessors below fix those
 before parsing. Carbon and the greenhouse gases are their own dimensions so that a t C value can
 never be added to a t CO2 value by mistake; conversions between them use molar-mass ratios
 (cited in ``inventory/data/ipcc/gwp.csv``, rows ``C -> CO2``, ``CH4-C -> CH4``, ``N2O-N -> N2O``).
@@ -250,7 +250,7 @@ def carbon_to_co2(mass_c: float | np.ndarray) -> float | np.ndarray:
 
 # --- Soil profile quantities (issue 7): accepted unit strings and whole-column conversion ---
 # Unit strings seen in national profile submissions, per quantity; each converts to the
-# canonical unit with one pint factor (ECOSYSTEM.md section 3.2 for the parsing fixes).
+# canonical unit with one pint factor (the preprocessors above fix the parsing).
 SOIL_UNIT_STRINGS: dict[str, tuple[str, ...]] = {
     "soc": ("g/kg", "%", "percent", "g/100g", "g/100 g", "mg/g", "dag/kg", "permille", "‰"),
     "bulk_density": ("g/cm3", "g/cm^3", "g/cm**3", "g cm-3", "Mg/m3", "Mg/m^3", "Mg m-3",

@@ -1,4 +1,4 @@
-"""Controlled vocabularies and the column glossary of the submission format v1 (DESIGN.md).
+"""Controlled vocabularies and the column glossary of the submission format v1.
 
 Codes are case-insensitive on input and canonical lower_snake on output. Aliases map
 spellings found in national submissions to the canonical code; they are applied once, at the
@@ -19,7 +19,7 @@ CLIMATE_ALIASES = {
     "cold_temperate_dry": "cool_temperate_dry",
     "cold_temperate_moist": "cool_temperate_moist",
 }
-# Reference-table zone codes (../shared/reference/ipcc/climate_zones.csv, column zone_code).
+# Reference-table zone codes (inventory/data/ipcc/climate_zones.csv, column zone_code).
 CLIMATE_TO_REFERENCE = {
     "boreal_dry": "BOREAL_DRY", "boreal_moist": "BOREAL_MOIST",
     "cool_temperate_dry": "COOL_TEMP_DRY", "cool_temperate_moist": "COOL_TEMP_MOIST",

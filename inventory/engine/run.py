@@ -359,7 +359,10 @@ def combine(per_country: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFram
 
 
 def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per country, in its last reported year: area, stock, stock change, organic emissions."""
+    """Per country, in its last reported year: area, stock, stock change, organic emissions.
+
+    ``tables`` carry the published column names (``published_schema.to_published_names``).
+    """
     stocks = tables["soc_stocks"]
     last = stocks.groupby("country")["year"].max().rename("year")
 
@@ -370,14 +373,14 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return rows.groupby("country")[columns].sum()
 
     inventory = tables.get("inventory_stocks")
-    if inventory is not None:  # the stock the reported changes imply, not the equilibrium stock
+    if inventory is not None and not inventory.empty:  # the stock S(y), not the equilibrium
         stocks = inventory[inventory["scope"] == "national"]
     out = pd.concat([
         last,
         at_last(stocks, ["area_ha", "stock_tc"]),
         at_last(tables["stock_changes"], ["dC_tc_per_yr", "dCO2_t_per_yr"]),
-        at_last(tables["organic_soil_emissions"], ["co2e_t"]).rename(
-            columns={"co2e_t": "organic_co2e_t"}),
+        at_last(tables["organic_soil_emissions"], ["co2e_t_per_yr"]).rename(
+            columns={"co2e_t_per_yr": "organic_co2e_t"}),
     ], axis=1)  # fmt: skip
     return out.fillna({"organic_co2e_t": 0.0}).reset_index()
 

@@ -1,6 +1,6 @@
 """Depth harmonisation of soil horizons: input cleaning, overlap splitting, equal-area spline.
 
-Two methods bring horizon data to standard depth intervals (DESIGN.md,
+Two methods bring horizon data to standard depth intervals (submission format v1,
 ``inventory.harmonise.depth``):
 
 * **Overlap splitting** (default for IPCC 0-30 cm and 30-100 cm): a horizon's stock is shared

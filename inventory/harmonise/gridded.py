@@ -1,6 +1,6 @@
 """Gridded SOC upscaling: cell areas, zonal stocks by stratum and Tier 2 SOC_REF candidates.
 
-Input (DESIGN.md, submission dataset ``grids``): one NetCDF/Zarr dataset on a regular lat/lon
+Input (submission format v1, dataset ``grids``): one NetCDF/Zarr dataset on a regular lat/lon
 grid with
 
 * ``soc_stock`` — SOC stock, 0-30 cm, float, NaN = nodata; in t C/ha, or in the unit its
@@ -10,7 +10,7 @@ grid with
   codes of :mod:`inventory.core.vocab`, in the same order). A code outside ``flag_values`` (fill
   value, sea) leaves the cell out of every stratum.
 
-Cell area (ECOSYSTEM.md section 4.2): the area of a lat/lon quadrangle on a sphere,
+Cell area: the area of a lat/lon quadrangle on a sphere,
 ``A = R^2 * dlambda * (sin(phi + dphi/2) - sin(phi - dphi/2))`` (Snyder 1987, *Map Projections:
 A Working Manual*, USGS Prof. Paper 1395, p. 77: the area between two parallels is
 ``2 pi R^2 (sin phi2 - sin phi1)``), with R the authalic radius of the GRS80 ellipsoid,
@@ -18,10 +18,10 @@ R2 = 6 371 007.181 m (Moritz 2000, *Geodetic Reference System 1980*, J. Geodesy 
 so that the sphere has the ellipsoid's surface area.
 
 Zonal statistics sum, per stratum (climate_zone x soil_class x land_use), with
-``flox.xarray.xarray_reduce(..., expected_groups=...)`` (ECOSYSTEM.md 4.1: 0.31 s for 4M cells;
+``flox.xarray.xarray_reduce(..., expected_groups=...)`` (measured: 0.31 s for 4M cells;
 works on dask-chunked arrays, 4.4); a numpy ``bincount`` implementation is the fallback without
 flox and the second implementation the tests compare against. Stock (t C) = SOC (t C/ha) x valid
-area (ha); mean = sum(stock) / sum(valid area) (ECOSYSTEM.md 4.2).
+area (ha); mean = sum(stock) / sum(valid area).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from inventory.intake.grid_format import (
 )
 
 # GRS80 authalic radius R2 (Moritz 2000, Table "derived geometric constants"), metres; the
-# value ECOSYSTEM.md 4.2 uses (6 371 007.2 m).
+# value used for the check in tests/test_gridded.py (6 371 007.2 m).
 AUTHALIC_RADIUS_M = 6_371_007.181
 M2_PER_HA = 10_000.0  # SI: 1 ha = 100 m x 100 m
 Z95 = 1.959964  # two-sided 95 % standard normal quantile
@@ -84,7 +84,7 @@ def cell_area_ha(lat: xr.DataArray, lon: xr.DataArray) -> xr.DataArray:
     Notes
     -----
     Area of a lat/lon quadrangle on a sphere (the area between two parallels is
-    :math:`2 \pi R^2 (\sin\phi_2 - \sin\phi_1)` [1]_; ECOSYSTEM.md 4.2):
+    :math:`2 \pi R^2 (\sin\phi_2 - \sin\phi_1)` [1]_):
 
     .. math:: A = R^2 \, \Delta\lambda \,
         \left[\sin\left(\phi + \frac{\Delta\phi}{2}\right)

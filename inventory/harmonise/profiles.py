@@ -194,7 +194,7 @@ def harmonise_profiles(
     Parameters
     ----------
     profiles : pandas.DataFrame
-        Submitted profiles (DESIGN.md ``profiles`` columns): site columns (``SITE_COLUMNS``),
+        Submitted profiles (format v1 ``profiles`` columns): site columns (``SITE_COLUMNS``),
         ``upper_cm``, ``lower_cm`` [cm], ``soc`` with ``soc_unit`` (e.g. [g kg-1], [%]),
         ``soc_method``, ``bulk_density`` with ``bd_unit`` (e.g. [g cm-3], [Mg m-3]; may be
         missing) and ``coarse_fragments_pct`` [%] (may be missing).

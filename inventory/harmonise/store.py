@@ -216,6 +216,19 @@ def read_harmonised(lake: Lake, dataset: str, country: str) -> pd.DataFrame | No
     return frame.assign(country=country)
 
 
+def filed_outcome(lake: Lake, country: str, submission_id: str) -> dict | None:
+    """The outcome of a submission filed before: quarantined or accepted; None if neither."""
+    quarantined = lake.quarantine(country, submission_id)
+    if quarantined.is_dir():
+        report = quarantined / "report.json"
+        record = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else {}
+        count = len(record.get("failures") or [])  # failure_records(): a list of rows
+        return {"accepted": False, "report": str(quarantined), "failures": count}
+    if lake.validated(country, submission_id).is_dir():
+        return {"accepted": True, "harmonised": {}, "flags": {}, "filed_before": True}
+    return None
+
+
 def file_outcome(lake: Lake, country: str, submission_id: str, result: Any) -> dict:
     """Quarantine a rejected submission (report files), or store and harmonise an accepted one.
 

@@ -1,7 +1,10 @@
-"""``submission.yaml`` (format v1, DESIGN.md): parsing and schema check with clear messages.
+"""``submission.yaml`` (format v1): parsing and schema check with clear messages.
 
-Every problem is collected as a failure record (``file`` = ``submission.yaml``); the caller
-raises them together.
+:func:`parse_manifest` loads the YAML text (and nothing else); :func:`check_manifest` validates
+the mapping against :class:`SubmissionManifest`, a pydantic model whose field validators hold the
+rules, and turns pydantic's errors into failure records (``file`` = ``submission.yaml``) with a
+rule id, a message and a fix; the caller raises them together. The field descriptions are the
+``submission.yaml`` table of the documentation.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import re
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from inventory.core import countries, units
 from inventory.core.failures import failure
@@ -107,11 +112,143 @@ def parse_manifest(data: bytes) -> tuple[dict | None, list[dict]]:
     return loaded, []
 
 
+def _checked(value: Any, problems: list[dict]) -> Any:
+    """``value`` when a rule found no problem; else a pydantic error carrying the failures."""
+    if problems:
+        raise PydanticCustomError(
+            "submission_manifest",
+            "{summary}",
+            {"summary": problems[0]["message"], "failures": problems},
+        )
+    return value
+
+
+class SubmissionManifest(BaseModel):
+    """``submission.yaml`` of format v1. Unknown keys are kept (and ignored)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format_version: Any = Field(
+        FORMAT_VERSION, validate_default=True, description="version of this format"
+    )
+    country: Any = Field(
+        None,
+        validate_default=True,
+        description="ISO 3166-1 alpha-3 code of "
+        "the reporting country (e.g. KEN); EUU for the European Union",
+    )
+    contact: Any = Field(
+        None,
+        validate_default=True,
+        description="{name: ..., email: ...} of the national contact point",
+    )
+    years: Any = Field(
+        None,
+        validate_default=True,
+        description=f"[first, last] reported years within {EARLIEST_YEAR}-{LATEST_YEAR}",
+    )
+    tier: Any = Field(
+        None,
+        validate_default=True,
+        description="1: IPCC defaults only; 2: also "
+        "country-specific factors (needs profiles or factors)",
+    )
+    approach: Any = Field(
+        None,
+        validate_default=True,
+        description="1: areas by stratum and year (land_areas); 2: land units with "
+        "histories (land_units) or land-use change matrices (land_use_changes); 3: land_units",
+    )
+    files: Any = Field(
+        None,
+        validate_default=True,
+        description=f"dataset -> file of the package, for the datasets {', '.join(DATASETS)}",
+    )
+    units: Any = Field(
+        None,
+        description="default units when a unit column is empty, "
+        f"for {', '.join(UNIT_DEFAULT_KEYS)} (e.g. {{area: ha, soc: g/kg}})",
+    )
+    synthetic: Any = Field(
+        False,
+        description="true marks made-up data (the bundled "
+        "examples); reports label them 'synthetic example'",
+    )
+    time_series: Any = Field(
+        None,
+        description="how years missing from land_areas or organic_soils are filled "
+        "(interpolate by default; trend, surrogate or overlap) and the tolerance "
+        "total_area_tolerance_pct of the total land area per year",
+    )
+
+    @field_validator("format_version")
+    @classmethod
+    def _version(cls, value: Any) -> Any:
+        return _checked(value, _check_version({"format_version": value}))
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: Any) -> Any:
+        return _checked(value, _check_country({"country": value}))
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, value: Any) -> Any:
+        return _checked(value, _check_contact({"contact": value}))
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, value: Any) -> Any:
+        return _checked(value, _check_years({"years": value}))
+
+    @field_validator("tier")
+    @classmethod
+    def _tier(cls, value: Any) -> Any:
+        return _checked(value, _check_tier(value))
+
+    @field_validator("approach")
+    @classmethod
+    def _approach(cls, value: Any) -> Any:
+        return _checked(value, _check_approach(value))
+
+    @field_validator("files")
+    @classmethod
+    def _files(cls, value: Any, info: ValidationInfo) -> Any:
+        # tier and approach are declared first: info.data holds them when they were valid
+        declared = {"files": value, "tier": info.data.get("tier"),
+                    "approach": info.data.get("approach")}  # fmt: skip
+        return _checked(value, _check_files(declared))
+
+    @field_validator("units")
+    @classmethod
+    def _units(cls, value: Any) -> Any:
+        return _checked(value, _check_units({"units": value}))
+
+    @field_validator("synthetic")
+    @classmethod
+    def _synthetic(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        return _checked(value, [_fail("manifest_synthetic", f"'synthetic' {value!r} must be "
+                                      "true or false", "write 'synthetic: true' for made-up "
+                                      "data, or leave the key out", column="synthetic",
+                                      value=value)])  # fmt: skip
+
+    @field_validator("time_series")
+    @classmethod
+    def _time_series(cls, value: Any, info: ValidationInfo) -> Any:
+        raw = (info.context or {}).get("manifest") or {"files": info.data.get("files")}
+        return _checked(value, check_time_series({"time_series": value, "files": raw.get("files")}))
+
+
 def check_manifest(manifest: dict) -> list[dict]:
-    """All schema problems of a parsed manifest."""
-    checks = (_check_version, _check_country, _check_contact, _check_years, _check_tier_approach,
-              _check_files, _check_units, check_time_series)  # fmt: skip
-    return [problem for check in checks for problem in check(manifest)]
+    """All schema problems of a parsed manifest (empty: valid)."""
+    try:
+        # the raw mapping as context: the time_series check reads 'files' even when invalid
+        SubmissionManifest.model_validate(manifest, context={"manifest": manifest})
+    except ValidationError as err:
+        return [f for error in err.errors() for f in (error.get("ctx") or {}).get("failures", [])]
+    return []
 
 
 def country_of(manifest: dict | None) -> str | None:
@@ -189,18 +326,20 @@ def _check_years(m: dict) -> list[dict]:
     return []
 
 
-def _check_tier_approach(m: dict) -> list[dict]:
-    problems = []
-    if m.get("tier") not in TIERS or isinstance(m.get("tier"), bool):
-        problems.append(_fail("manifest_tier", f"'tier' {m.get('tier')!r} must be 1 or 2",
-                              "write 'tier: 1' (IPCC defaults) or 'tier: 2' (country-specific)",
-                              column="tier", value=m.get("tier")))  # fmt: skip
-    if m.get("approach") not in APPROACHES or isinstance(m.get("approach"), bool):
-        problems.append(_fail("manifest_approach", f"'approach' {m.get('approach')!r} must be "
-                              "1, 2 or 3", "write 'approach: 1' for areas by stratum and year, "
-                              "2 or 3 for land units with histories", column="approach",
-                              value=m.get("approach")))  # fmt: skip
-    return problems
+def _check_tier(tier: Any) -> list[dict]:
+    if tier not in TIERS or isinstance(tier, bool):
+        return [_fail("manifest_tier", f"'tier' {tier!r} must be 1 or 2",
+                      "write 'tier: 1' (IPCC defaults) or 'tier: 2' (country-specific)",
+                      column="tier", value=tier)]  # fmt: skip
+    return []
+
+
+def _check_approach(approach: Any) -> list[dict]:
+    if approach not in APPROACHES or isinstance(approach, bool):
+        return [_fail("manifest_approach", f"'approach' {approach!r} must be 1, 2 or 3",
+                      "write 'approach: 1' for areas by stratum and year, 2 or 3 for land "
+                      "units with histories", column="approach", value=approach)]  # fmt: skip
+    return []
 
 
 def _check_files(m: dict) -> list[dict]:

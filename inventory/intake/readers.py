@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import charset_normalizer
 import pandas as pd
 
 from inventory.core import vocab
@@ -33,6 +34,7 @@ GRID_SUFFIXES = (".nc",)
 # such as "none" is left alone so that the vocabulary check can report it.
 MISSING_MARKERS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "#N/A"]
 DELIMITERS = (",", ";", "\t")
+SNIFF_LINES = 20
 # Text that is not UTF-8 may be Windows-1252 or Latin-1 (spreadsheet exports in Western
 # languages); a well-formed UTF-8 multi-byte sequence in a file that is not UTF-8 means mixed.
 WESTERN_ENCODINGS = ("cp1252", "latin_1")
@@ -60,7 +62,8 @@ def _problem(rule_id: str, message: str, fix: str, name: str) -> PackageProblem:
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Text and encoding: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252 / Latin-1."""
+    """Text and encoding: UTF-8 (BOM or not), UTF-16 with BOM, else what charset-normalizer
+    detects (Windows-1252 / Latin-1 exports of spreadsheets, ...)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -82,9 +85,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
 def _decode_western(data: bytes, name: str) -> tuple[str, str]:
     """A single-byte Western text (Windows-1252 / Latin-1), when charset-normalizer finds it
     coherent; any other encoding is reported rather than guessed (it would garble codes)."""
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=list(WESTERN_ENCODINGS)).best()
+    best = charset_normalizer.from_bytes(data, cp_isolation=list(WESTERN_ENCODINGS)).best()
     if best is None:
         raise _problem("file_encoding_unknown", f"{name} is neither UTF-8 nor Windows-1252/"
                        "Latin-1 text; its encoding cannot be told for sure", "save the file "
@@ -94,8 +95,13 @@ def _decode_western(data: bytes, name: str) -> tuple[str, str]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return max(DELIMITERS, key=header.count)
+    """The delimiter of the first lines (csv.Sniffer), else the most frequent in the header."""
+    sample = "\n".join(text.splitlines()[:SNIFF_LINES])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:  # e.g. a single column: no delimiter to find
+        header = text.split("\n", 1)[0]
+        return max(DELIMITERS, key=header.count)
 
 
 def _finish(frame: pd.DataFrame, name: str) -> pd.DataFrame:

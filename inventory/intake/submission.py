@@ -163,7 +163,7 @@ def _manifest_of(package: Package) -> dict[str, Any]:
         if problem.failures[0]["rule_id"] == "file_missing":
             raise PackageProblem([failure(
                 "missing_submission_yaml", "the package has no submission.yaml",
-                "add submission.yaml (format v1, see the README) at the top of the package",
+                "add submission.yaml (format v1, see the docs' Submission format) at the top",
                 file=MANIFEST_NAME)]) from None  # fmt: skip
         raise
     manifest, problems = manifest_schema.parse_manifest(data)

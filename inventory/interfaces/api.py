@@ -1,4 +1,4 @@
-"""Submission HTTP API for country contact points (FastAPI; DESIGN.md "Interfaces").
+"""Submission HTTP API for country contact points (FastAPI).
 
 Endpoints (JSON everywhere; errors read ``{"error": <code>, "message": <text>}``)::
 
@@ -32,6 +32,8 @@ Processing is the intake flow ``flows.intake.intake`` on the stored submission (
 quarantine or harmonise), run in-process by default, or as a run of the deployment named by
 ``intake_deployment`` (e.g. ``"intake/intake"``, needs ``PREFECT_API_URL`` and a served
 deployment reading the same lake). Submissions are processed one at a time per app (a lock).
+Each filed upload is then announced as the ``soil.submission.received`` event (with its id;
+:func:`announce_submission`), API and portal alike.
 
 Run: :func:`serve_api` (``soc-inventory api``; SIGTERM or Ctrl-C stops it and the Prefect server
 it started), or ``uvicorn --factory inventory.interfaces.api:app_from_env`` (settings: the
@@ -69,8 +71,9 @@ API_VERSION = "v1"
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 2**20
 UNPACK_RATIO = 10  # a zip may unpack to at most 10 x the upload limit (zip-bomb guard)
 DEPLOYMENT_TIMEOUT_S = 900
-__all__ = ["app_from_env", "create_app", "deployment_backend", "list_submissions", "read_report",
-           "run_intake_flow", "serve_api", "submission_report"]  # fmt: skip
+__all__ = ["announce_submission", "app_from_env", "create_app", "deployment_backend",
+           "list_submissions", "read_report", "run_intake_flow", "serve_api",
+           "submission_report"]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- authentication
@@ -99,6 +102,14 @@ def run_intake_flow(lake_root: Path, submission_id: str) -> dict:
     from flows.intake import intake
 
     return intake(lake_root=str(lake_root), submission_id=submission_id)
+
+
+def announce_submission(outcome: dict, raw_dir: str, submitter: str | None) -> None:
+    """Emit ``soil.submission.received`` for a filed upload (nothing without a Prefect server):
+    the ``intake`` deployment's trigger finds it filed; automations and the event log see it."""
+    from flows.events import emit_submission_received
+
+    emit_submission_received(outcome, raw_dir, submitter)
 
 
 def deployment_backend(name: str, *, timeout_s: float = DEPLOYMENT_TIMEOUT_S) -> ProcessBackend:
@@ -170,6 +181,7 @@ def create_app(
     app.state.intake = deployment_backend(intake_deployment) if intake_deployment else (
         run_intake_flow)  # fmt: skip
     app.state.upload_dir = upload_dir
+    app.state.announce = announce_submission  # tests may replace it
     app.state.lock = threading.Lock()
     _install_error_handlers(app)
 
@@ -214,7 +226,7 @@ def create_app(
 def upload_options(state: Any) -> UploadOptions:
     """How this app receives uploads (API and portal alike): lake, limit, intake backend."""
     return UploadOptions(state.lake, state.max_upload_bytes, _serialised(state),
-                         state.upload_dir, UNPACK_RATIO)  # fmt: skip
+                         state.upload_dir, UNPACK_RATIO, state.announce)  # fmt: skip
 
 
 def _serialised(state: Any) -> ProcessBackend:

@@ -4,6 +4,9 @@ Exit codes: 0 ok, 1 rejected submission (its report is printed), 2 any other use
 argument, a missing package, a refused release, a damaged lake file...), printed as one
 ``error:`` line (a listing of offending rows may follow, indented). User mistakes never print
 a stack trace: :func:`main` is the one place they are caught (:func:`user_errors`).
+
+Tables fit the terminal: text folds onto more lines, identifiers are never cut (copy them into
+``diff``); long steps show a progress bar.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from inventory.core import settings
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+DIFF_ROWS = 50
 LONG_RUNNING = ("serve", "api")  # keep Prefect's console log: operators watch it
 
 
@@ -30,18 +36,57 @@ def _console():
     return Console()
 
 
-def _print_table(rows: list[dict], title: str) -> None:
+def _print_table(rows: list[dict], title: str, *, caption: str | None = None) -> None:
+    """A rich table; id columns keep their full width (folded, never cut, when too narrow)."""
+    from rich import box
     from rich.table import Table
 
     if not rows:
         _console().print(f"{title}: nothing to show")
         return
-    table = Table(title=title)
+    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, caption_justify="left")
     for column in rows[0]:
-        table.add_column(str(column), justify="right" if _numeric(rows[0][column]) else "left")
+        values = [_fmt(row[column]) for row in rows]
+        is_id = str(column).endswith("id")
+        table.add_column(str(column), justify="right" if _numeric(rows[0][column]) else "left",
+                         overflow="fold", no_wrap=is_id,
+                         min_width=max(map(len, values)) if is_id else None)  # fmt: skip
     for row in rows:
         table.add_row(*(_fmt(v) for v in row.values()))
     _console().print(table)
+
+
+class _Steps:
+    """A progress bar over named steps (``next("what now")``)."""
+
+    def __init__(self, progress, task: int) -> None:
+        self._progress, self._task, self._started = progress, task, False
+
+    def next(self, description: str) -> None:
+        advance = 1 if self._started else 0
+        self._progress.update(self._task, advance=advance, description=description)
+        self._started = True
+
+    def finish(self, description: str = "done") -> None:
+        self._progress.update(self._task, completed=self._progress.tasks[0].total,
+                              description=description)  # fmt: skip
+
+
+@contextmanager
+def _steps(total: int) -> Iterator[_Steps]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=_console()) as progress:
+        yield _Steps(progress, progress.add_task("starting", total=total))
 
 
 def _numeric(value: object) -> bool:
@@ -99,12 +144,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
+    from flows.events import emit_submission_received
     from flows.intake import intake
+    from inventory.intake.submission import receive_submission
+    from inventory.lake.zones import Lake
 
     if not Path(args.path).exists():
         raise FileNotFoundError(f"no package at {args.path}")
-    with _console().status(f"storing and validating {args.path}"):
-        outcome = intake(str(Path(args.path).resolve()), str(args.lake), args.submitter)
+    with _steps(3) as steps:
+        steps.next(f"storing {args.path} byte-for-byte in raw/")
+        receipt = receive_submission(Path(args.path).resolve(), Lake.at(args.lake),
+                                     submitter=args.submitter)  # fmt: skip
+        steps.next(f"validating and harmonising {receipt.country} {receipt.submission_id}")
+        outcome = intake(lake_root=str(args.lake), submission_id=receipt.submission_id)
+        steps.next("announcing soil.submission.received")
+        event = emit_submission_received(outcome, receipt.raw_dir, args.submitter)
+        steps.finish()
+    if event is None:
+        print(
+            "not announced: no Prefect server (PREFECT_API_URL) to send soil.submission.received to"
+        )
+    else:
+        print(f"announced {event['event']}: {event['resource']['prefect.resource.id']}")
     return _print_outcome(outcome)
 
 
@@ -157,11 +218,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     require_accepted(lake, params.countries)  # before any flow run starts
     chosen = params.countries or [c for c in harmonised_countries(lake) if c not in params.withdraw]
     check_years(lake, chosen, params)
-    with _console().status(f"computing and publishing {', '.join(params.countries) or 'all'}"):
+    _console().print(_runner_note(args.dask))
+    with _steps(1) as steps:
+        steps.next(f"computing and publishing {', '.join(params.countries) or 'all countries'}")
         result = inventory_run_on(args.dask)(params, str(args.lake))
+        steps.finish()
     _print_table(summary_rows(result["summary"]), f"Inventory run {result['run_id']}")
     print(f"published release {result['release_id']} -> {args.lake / 'published'}")
     return EXIT_OK
+
+
+def _runner_note(dask: str | None) -> str:
+    """Which task runner the per-country computation uses (also in the run manifest)."""
+    from flows.runners import LOCAL, dask_target
+
+    target = dask_target(dask)
+    if target is None:
+        return "per-country computation: Prefect thread pool (no Dask)"
+    where = "a local Dask cluster" if target == LOCAL else f"the Dask scheduler at {target}"
+    return f"per-country computation: Dask, on {where}"
 
 
 def _country(code: str) -> str:
@@ -174,19 +249,30 @@ def _country(code: str) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from flows.demo import demo
-    from inventory.engine.run import summary_rows
+    from flows.intake import intake
+    from flows.inventory_run import inventory_run_on
+    from inventory.core import bundled
+    from inventory.engine.run import RunParameters, summary_rows
 
-    with _console().status("demo: intake, validation, inventory and publishing of 3 countries"):
-        result = demo(str(args.lake), None, args.mc_draws)
-    for outcome in result["intake"]:
+    countries = bundled.EXAMPLE_COUNTRIES
+    outcomes = []
+    with _steps(len(countries) + 1) as steps:
+        for country in countries:
+            steps.next(f"intake of the {country} example: store, validate, harmonise")
+            outcomes.append(intake(str(bundled.example_package(country)), str(args.lake), "demo"))
+        accepted = [o["country"] for o in outcomes if o["accepted"]]
+        steps.next(f"inventory of {', '.join(accepted)}: compute and publish")
+        params = RunParameters(countries=accepted, mc_draws=args.mc_draws)
+        result = inventory_run_on(None)(params, str(args.lake))
+        steps.finish()
+    for outcome in outcomes:
         state = "accepted" if outcome["accepted"] else f"REJECTED ({outcome.get('report')})"
         print(f"intake {outcome['country']}: {state}")
     _print_table(summary_rows(result["summary"]), "National SOC inventory (last reported year)")
     print(f"run {result['run_id']} published as {result['release_id']}")
     print(f"dashboard:        {result['dashboard']}")
     print(f"published tables: {args.lake / 'published'}/<table>/country=<ISO3>/part-0.parquet")
-    print(f"DuckDB views:     {settings.warehouse_path()}")
+    print(f"DuckDB views:     {settings.get_settings().duckdb or args.lake / 'inventory.duckdb'}")
     return EXIT_OK
 
 
@@ -195,34 +281,54 @@ def cmd_status(args: argparse.Namespace) -> int:
     from inventory.lake.zones import Lake
 
     history = releases.read_published(Lake.at(args.lake), "releases")
-    _print_table(history.tail(10).to_dict("records"), "Releases (newest last)")
+    if history.empty:
+        print("no release published yet: run `soc-inventory demo` or `soc-inventory run`")
+        return EXIT_OK
+    shown = history.tail(args.limit)
+    rows = [{"release_id": r.release_id, "published (UTC)": str(r.published_at)[:16],
+             "countries": r.countries} for r in shown.itertuples()]  # fmt: skip
+    caption = (f"{len(shown)} of {len(history)} releases (--limit); run ids and the full list: "
+               f"{Path(args.lake) / 'published' / 'releases.parquet'}")  # fmt: skip
+    _print_table(rows, "Releases (newest last)", caption=caption)
+    print(f"current release: {history['release_id'].iloc[-1]}")
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from inventory.engine.run import summarise
+    from inventory.engine.run import summarise, summary_rows
     from inventory.lake.zones import Lake
     from inventory.reporting import dashboard
 
     lake = Lake.at(args.lake)
     path = dashboard.build_dashboard(lake)
     tables = dashboard.published_tables(lake)
-    _print_table(summarise(tables).round(3).to_dict("records"), "Current release")
+    caption = (
+        f"last reported year per country only; every year, stratum and table: "
+        f"{lake.published}/<table>/country=<ISO3>/part-0.parquet (docs: data dictionary)"
+    )
+    _print_table(summary_rows(summarise(tables).to_dict("records")), "Current release",
+                 caption=caption)  # fmt: skip
     print(f"dashboard: {path}")
     return EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from inventory.lake.zones import Lake
+    from inventory.lake.zones import Lake, write_csv_atomic
     from inventory.reporting.recalculations import compare_releases
 
-    changes = compare_releases(Lake.at(args.lake), args.release_a, args.release_b)
+    lake = Lake.at(args.lake)
+    changes = compare_releases(lake, args.release_a, args.release_b)
+    full = lake.root / "recalculations" / f"{args.release_a}__{args.release_b}.csv"
+    write_csv_atomic(changes, full)
     columns = ["country", "year", "land_use_category", "dC_tc_per_yr_old", "dC_tc_per_yr_new",
                "difference_tc", "cause"]  # fmt: skip
-    _print_table(
-        changes[columns].head(args.limit).to_dict("records"),
-        f"Recalculations {args.release_a} -> {args.release_b} ({len(changes)} rows)",
+    shown = changes[columns].head(args.limit)
+    caption = (
+        f"{len(shown)} of {len(changes)} changed rows (--limit {args.limit}; sorted by "
+        f"country, year, land use, category); every row and column: {full}"
     )
+    _print_table(shown.to_dict("records"), f"Recalculations {args.release_a} -> "
+                 f"{args.release_b}", caption=caption)  # fmt: skip
     return EXIT_OK
 
 
@@ -272,73 +378,170 @@ def cmd_grid(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="soc-inventory", description=__doc__.splitlines()[0])
     parser.add_argument("--lake", type=Path, default=settings.lake_root(),
-                        help="data lake root (default: $SOILC_LAKE or ./data_lake)")  # fmt: skip
-    sub = parser.add_subparsers(dest="command", required=True)
+                        help="data lake root (default: $SOILC_LAKE, else ./data_lake in the "
+                             "working directory; now %(default)s)")  # fmt: skip
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _demo_parser(sub)
+    _intake_parsers(sub)
+    _run_parser(sub)
+    _report_parsers(sub)
+    _service_parsers(sub)
+    return parser
+
+
+def _demo_parser(sub) -> None:
     demo = sub.add_parser("demo", help="run the whole pipeline on the bundled examples")
-    demo.add_argument("--mc-draws", type=int, default=1000)
+    demo.add_argument(
+        "--mc-draws",
+        type=int,
+        default=1000,
+        help="Monte Carlo draws for the uncertainty (default %(default)s)",
+    )
     demo.set_defaults(func=cmd_demo)
+
+
+def _intake_parsers(sub) -> None:
     validate = sub.add_parser("validate", help="check a submission package; stores nothing")
-    validate.add_argument("path")
+    validate.add_argument("path", help="package folder or .zip (submission.yaml + data files)")
     validate.add_argument("--json", action="store_true", help="machine-readable report")
     validate.set_defaults(func=cmd_validate)
     submit = sub.add_parser("submit", help="store, validate and (if valid) harmonise a package")
-    submit.add_argument("path")
-    submit.add_argument("--submitter", default=None)
+    submit.add_argument("path", help="package folder or .zip (submission.yaml + data files)")
+    submit.add_argument(
+        "--submitter", default=None, help="who submits (name or e-mail), recorded in the receipt"
+    )
     submit.set_defaults(func=cmd_submit)
     reprocess = sub.add_parser("reprocess", help="validate and file a stored submission again "
                                "(one left 'received' by an interruption)")  # fmt: skip
-    reprocess.add_argument("submission_id")
+    reprocess.add_argument(
+        "submission_id", help="id of the stored submission (see raw/<ISO3>/ or the API answer)"
+    )
     reprocess.set_defaults(func=cmd_reprocess)
+
+
+def _run_parser(sub) -> None:
     run = sub.add_parser("run", help="compute and publish the inventory")
-    run.add_argument("--country", action="append", default=[], help="ISO3 (repeatable)")
-    run.add_argument("--years", help="reported years FIRST-LAST")
-    run.add_argument("--tier", type=int, choices=(1, 2), default=2)
-    run.add_argument("--approach", type=int, choices=(1, 2, 3), default=None,
-                     help="1: stratum areas, 2/3: land units (default: as submitted)")  # fmt: skip
-    run.add_argument("--edition", choices=("2019", "2006"), default="2019")
-    run.add_argument("--gwp", choices=("AR4", "AR5", "AR6"), default="AR5")
-    run.add_argument("--mc-draws", type=int, default=1000)
-    run.add_argument("--withdraw", action="append", default=[], metavar="ISO3",
-                     help="publish without this country's data, or let its strata and years "
-                          "shrink (repeatable); refused otherwise")  # fmt: skip
-    run.add_argument("--dask", default=None, metavar="local|ADDRESS",
-                     help="per-country fan-out on Dask (default: $SOILC_DASK_ADDRESS, else "
-                          "threads)")  # fmt: skip
-    run.add_argument("--partitions", type=_partitions, default=1, metavar="N|auto",
-                     help="Approach 2/3: land units in N partitions (on the Dask cluster "
-                          "with --dask; auto: one per $SOILC_PARTITION_UNITS units)")  # fmt: skip
-    run.set_defaults(func=cmd_run)
+    run.add_argument(
+        "--country",
+        action="append",
+        default=[],
+        metavar="ISO3",
+        help="country to compute (repeatable; default: every accepted one)",
+    )
+    run.add_argument(
+        "--years",
+        metavar="FIRST-LAST",
+        help="reported years, e.g. 1990-2024 (default: as submitted)",
+    )
+    run.add_argument(
+        "--tier",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="1: IPCC defaults only; 2: also country-specific factors (default %(default)s)",
+    )
+    run.add_argument(
+        "--approach",
+        type=int,
+        choices=(1, 2, 3),
+        default=None,
+        help="1: stratum areas, 2/3: land units or land-use change matrices "
+        "(default: as submitted)",
+    )
+    run.add_argument(
+        "--edition",
+        choices=("2019", "2006"),
+        default="2019",
+        help="IPCC factor tables: 2019 Refinement or 2006 Guidelines (default %(default)s)",
+    )
+    run.add_argument(
+        "--gwp",
+        choices=("AR4", "AR5", "AR6"),
+        default="AR5",
+        help="GWP100 set for CO2-equivalents (default %(default)s)",
+    )
+    run.add_argument(
+        "--mc-draws",
+        type=int,
+        default=1000,
+        help="Monte Carlo draws for the uncertainty (default %(default)s)",
+    )
+    run.add_argument(
+        "--withdraw",
+        action="append",
+        default=[],
+        metavar="ISO3",
+        help="publish without this country's data, or let its strata and years shrink "
+        "(repeatable); refused otherwise",
+    )
+    run.add_argument(
+        "--dask",
+        default=None,
+        metavar="local|ADDRESS",
+        help="per-country fan-out on Dask (default: $SOILC_DASK_ADDRESS, else threads)",
+    )
+    run.add_argument(
+        "--partitions",
+        type=_partitions,
+        default=1,
+        metavar="N|auto",
+        help="Approach 2/3: land units in N partitions (on the Dask cluster with --dask; "
+        "auto: one per $SOILC_PARTITION_UNITS units; default %(default)s = one pass)",
+    )
+    run.set_defaults(func=cmd_run)  # fmt: skip
+
+
+def _report_parsers(sub) -> None:
     status = sub.add_parser("status", help="list published releases")
+    status.add_argument(
+        "--limit", type=int, default=10, help="newest releases to list (default %(default)s)"
+    )
     status.set_defaults(func=cmd_status)
     report = sub.add_parser("report", help="write the HTML dashboard of the current release")
     report.set_defaults(func=cmd_report)
     diff = sub.add_parser("diff", help="recalculations between two releases, with causes")
-    diff.add_argument("release_a")
-    diff.add_argument("release_b")
-    diff.add_argument("--limit", type=int, default=50)
+    diff.add_argument("release_a", help="the older release id (see `soc-inventory status`)")
+    diff.add_argument("release_b", help="the newer release id")
+    diff.add_argument(
+        "--limit",
+        type=int,
+        default=DIFF_ROWS,
+        help="rows to print; every row goes to a CSV (default %(default)s)",
+    )
     diff.set_defaults(func=cmd_diff)
+    grid = sub.add_parser("grid", help="zonal SOC statistics of a gridded (NetCDF) dataset")
+    grid.add_argument("path", help="NetCDF file with soc_stock and the stratum variables")
+    grid.add_argument("--country", required=True, metavar="ISO3", help="country of the grid")
+    grid.set_defaults(func=cmd_grid)
+
+
+def _service_parsers(sub) -> None:
     serve = sub.add_parser("serve", help="serve the Prefect deployments in this process")
-    serve.add_argument("--limit", type=int, default=2, help="concurrent flow runs")
+    serve.add_argument(
+        "--limit", type=int, default=2, help="flow runs at the same time (default %(default)s)"
+    )
     serve.set_defaults(func=cmd_serve)
     api = sub.add_parser("api", help="serve the submission HTTP API and the web portal (/portal)")
-    api.add_argument("--host", default="127.0.0.1")
-    api.add_argument("--port", type=int, default=8000)
-    api.add_argument("--max-upload-mb", type=float, default=None, help="default 50")
+    api.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    api.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    api.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=None,
+        help="largest upload in MiB (default $SOILC_API_MAX_UPLOAD_MB, else 50)",
+    )
     api.set_defaults(func=cmd_api)
     token = sub.add_parser("token", help="create, revoke or list API and portal tokens")
-    verbs = token.add_subparsers(dest="verb", required=True)
-    create = verbs.add_parser("create", help="new token for a country (or --admin)")
-    create.add_argument("country", nargs="?", default=None, help="ISO3 of the contact point")
+    verbs = token.add_subparsers(dest="verb", required=True, metavar="VERB")
+    create = verbs.add_parser("create", help="new token for a country, or --admin (printed once)")
+    create.add_argument("country", nargs="?", default=None, metavar="ISO3",
+                        help="country the contact point's token may submit for")  # fmt: skip
     create.add_argument("--admin", action="store_true",
                         help="a compiler token (portal compiler pages; no country)")  # fmt: skip
-    verbs.add_parser("revoke", help="revoke by token id").add_argument("token_id")
+    revoke = verbs.add_parser("revoke", help="revoke by token id")
+    revoke.add_argument("token_id", help="id shown by `soc-inventory token list`")
     verbs.add_parser("list", help="token ids, countries, dates (never secrets)")
     token.set_defaults(func=cmd_token)
-    grid = sub.add_parser("grid", help="zonal SOC statistics of a gridded (NetCDF) dataset")
-    grid.add_argument("path")
-    grid.add_argument("--country", required=True, help="ISO3")
-    grid.set_defaults(func=cmd_grid)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,8 @@ call it the same way. In order:
 4. the stored package is checked before any validation (archive sanity, duplicate members,
    unpacked size, ``submission.yaml``, its country against the token's): a failure is filed in
    ``quarantine/<token country>/`` and answered 422 (403 for another country, 413 for size);
-5. otherwise the intake flow validates and files it (``process``), and the report is answered
+5. otherwise the intake flow validates and files it (``process``), the filed submission is
+   announced (``announce``: the ``soil.submission.received`` event), and the report is answered
    201 (accepted) or 422 (rejected).
 
 Answers carry ids and URLs, never a server path. Nothing of one country's upload is ever
@@ -44,6 +45,8 @@ STATUS_OF_RULE = {"country_not_sender": 403, "zip_too_large": 413, "zip_too_many
 ERROR_OF_STATUS = {403: "wrong_country", 413: "payload_too_large"}
 # (lake root, submission id) -> outcome of the intake flow on the stored submission
 ProcessBackend = Callable[[Path, str], dict]
+# (outcome {submission_id, country, accepted}, stored raw folder, submitter) -> None
+Announce = Callable[[dict, str, "str | None"], None]
 
 
 class ApiError(Exception):
@@ -63,6 +66,7 @@ class UploadOptions:
     process: ProcessBackend
     upload_dir: Path | None = None
     unpack_ratio: int = 10  # a zip may unpack to this many times the upload limit
+    announce: Announce | None = None  # told of each submission the intake flow filed
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,9 @@ def _check_and_process(receipt: Receipt, options: UploadOptions) -> UploadOutcom
     report = submission_report(options.lake, receipt.country, receipt.submission_id)
     if report is None:
         raise RuntimeError(f"submission {receipt.submission_id} was stored but has no receipt")
+    if problem is None and options.announce is not None:
+        options.announce({k: report[k] for k in ("submission_id", "country", "accepted")},
+                         receipt.raw_dir, receipt.submitter)  # fmt: skip
     return UploadOutcome(201 if report["accepted"] else 422, report)
 
 

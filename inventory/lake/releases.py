@@ -2,8 +2,11 @@
 
 A run writes ``runs/<run_id>/<table>/country=<ISO3>/part-0.parquet`` (reporting tables also as
 ``<table>_<ISO3>.csv`` beside it), each file read-only, and, last of all,
-``runs/<run_id>/manifest.json`` with the sha256 of every file (a run without a manifest is
-incomplete and is never published).
+``runs/<run_id>/manifest.json`` with the sha256 of every file as written (a run without a
+manifest is incomplete and is never published). Each file keeps its ``country`` column; tables
+given as Arrow tables keep their schema metadata (field descriptions and units, release id:
+``inventory.engine.published_schema``), so the checksums are those of the published files. A
+manifest may name the ``release_id`` the run is to be published as (written into its files).
 
 Publishing (:func:`publish_run`) holds one lake-wide lock (``releases/.publish.lock``) from start
 to end, so concurrent publishers take turns and each builds on the release that is current under
@@ -19,8 +22,11 @@ any point leaves the previous release readable and complete.
 
 A release never silently loses data: publishing refuses when a country, a stratum or a year of
 the previous release's ``soc_stocks`` would be missing from the new one, unless the run withdraws
-that country (``withdraw`` in its parameters, CLI ``run --withdraw ISO3``). A run whose invariant
-checks failed is refused too. Publishing the same run again returns its release (idempotent).
+that country (``withdraw`` in its parameters, CLI ``run --withdraw ISO3``). The comparison uses
+the key columns (country, year, stratum), whose names are the same in schema versions 1 and 2,
+with the country taken from the partition folder (schema 1 files have no country column). A run
+whose invariant checks failed is refused too. Publishing the same run again returns its release
+(idempotent).
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from filelock import FileLock
 
 from inventory.core import vocab
@@ -96,20 +104,31 @@ class Release:
     countries: tuple[str, ...]
 
 
-def write_run(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
+def _by_country(frame: pd.DataFrame | pa.Table):
+    """(country, rows) per country, sorted; Arrow tables keep their schema and metadata."""
+    if isinstance(frame, pa.Table):
+        for country in sorted(pc.unique(frame["country"]).to_pylist()):
+            yield country, frame.filter(pc.equal(frame["country"], country))
+    else:
+        yield from frame.groupby("country", sort=True)
+
+
+def write_run(lake: Lake, run_id: str, tables: dict[str, pd.DataFrame | pa.Table],
+              manifest: dict) -> Path:  # fmt: skip
     """Write a run's tables (one read-only Parquet file per table and country), then its manifest
-    with the sha256 of every file."""
+    with the sha256 of every file as written."""
     run_dir = lake.run(run_id)
     if (run_dir / MANIFEST).exists():
         raise PublishError(f"run {run_id} exists already; a run never overwrites another")
     counts: dict[str, dict[str, int]] = {}
     for table, frame in tables.items():
         counts[table] = {}
-        for country, part in frame.groupby("country", sort=True):
+        for country, part in _by_country(frame):
             path = run_dir / table / f"country={country}" / PARTITION_FILE
-            write_parquet_atomic(part.drop(columns="country"), path)
+            write_parquet_atomic(part, path)
             if table in CSV_TABLES:
-                write_csv_atomic(part, path.with_name(f"{table}_{country}.csv"))
+                rows = part.to_pandas() if isinstance(part, pa.Table) else part
+                write_csv_atomic(rows, path.with_name(f"{table}_{country}.csv"))
             counts[table][str(country)] = len(part)
     files = {p: sha256_file(run_dir / p) for p in _relative_files(run_dir)}
     make_read_only(run_dir)
@@ -159,6 +178,14 @@ def _verify(path: Path, expected: str | None) -> None:
 
 def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _release_id(lake: Lake, manifest: dict) -> str:
+    """The release id the run's files name (its manifest's), else a new one."""
+    planned = manifest.get("release_id")
+    if planned and not lake.release(str(planned)).exists():
+        return str(planned)
+    return new_id("release")
 
 
 def _release_rows(previous: Path | None, release: Release, published_at: str) -> pd.DataFrame:
@@ -222,7 +249,7 @@ def publish_run(
         if done is not None:
             return done
         _clean_orphans(lake)
-        release_id = new_id("release")
+        release_id = _release_id(lake, manifest)
         staging = lake.root / "releases" / f".tmp-{release_id}"
         staging.mkdir()
         (staging / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}", "utf-8")

@@ -1,6 +1,6 @@
 """The data lake: zones, immutable raw storage, run folders and atomic publishing.
 
-Layout (DESIGN.md "Data lake zones")::
+Layout (documented for users in ``data_lake/README.md``)::
 
     raw/<country>/<submission_id>/          submission bytes as received + receipt.json (immutable)
     quarantine/<country>/<submission_id>/   validation report of a rejected submission

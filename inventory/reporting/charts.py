@@ -1,21 +1,44 @@
-"""Dependency-free SVG line charts for the static dashboard (renders offline, no CDN)."""
+"""Line charts of the dashboard: matplotlib to inline SVG (renders offline, no CDN, no fonts).
+
+Ticks are round numbers (``MaxNLocator`` steps 1, 2, 2.5, 5, 10) written in full with thousands
+separators and as many decimals as the tick step needs (``2,650`` never ``2.65e+03``).
+A series may carry a 95 % band (shaded) and a chart a horizontal target line.
+
+The SVG holds no CSS: matplotlib's ``style="..."`` declarations become SVG presentation
+attributes (``fill="#fff"``) and its ``<style>`` element attributes of the root, so that a page
+whose Content-Security-Policy forbids inline styles (the web portal's) draws it unchanged. The
+chart's title is its accessible name (``aria-label``).
+"""
 
 from __future__ import annotations
 
+import io
+import math
+import re
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
-import numpy as np
+import matplotlib
 
-WIDTH, HEIGHT = 640, 300
-MARGIN = {"left": 78, "right": 150, "top": 28, "bottom": 36}
+matplotlib.use("Agg")  # no display: files only
+
+import numpy as np  # noqa: E402
+from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib import ticker  # noqa: E402
+
 PALETTE = ("#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c")
-TICKS = 5
+TARGET_COLOUR = "#555555"
+FIGSIZE_IN = (6.4, 3.0)
+TICK_STEPS = (1, 2, 2.5, 5, 10)
+BAND_ALPHA = 0.2
+STYLE: Any = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
+         "axes.spines.right": False, "svg.hashsalt": "soc-inventory"}  # fmt: skip
 
 
 @dataclass
 class Series:
-    """One line: x values (years), y values, optional band (low, high), a label."""
+    """One line: x values (years), y values, optional 95 % band (low, high), a label."""
 
     label: str
     x: np.ndarray
@@ -25,62 +48,86 @@ class Series:
     dashed: bool = False
 
 
-def _scale(values: np.ndarray, lo: float, hi: float, out_lo: float, out_hi: float) -> np.ndarray:
-    span = (hi - lo) or 1.0
-    return out_lo + (values - lo) / span * (out_hi - out_lo)
+@dataclass(frozen=True)
+class Target:
+    """A horizontal reference line (e.g. the 4 per 1000 target rate)."""
+
+    label: str
+    value: float
 
 
-def _bounds(series: list[Series]) -> tuple[float, float, float, float]:
-    xs = np.concatenate([s.x for s in series]).astype(float)
-    parts = [s.y for s in series] + [b for s in series for b in (s.low, s.high) if b is not None]
-    ys = np.concatenate(parts).astype(float)
-    ys = ys[np.isfinite(ys)]
-    y_lo, y_hi = (float(ys.min()), float(ys.max())) if ys.size else (0.0, 1.0)
-    pad = (y_hi - y_lo) * 0.05 or abs(y_hi) * 0.05 or 1.0
-    return float(xs.min()), float(xs.max()), y_lo - pad, y_hi + pad
+def tick_label(value: float, step: float) -> str:
+    """A tick written in full: thousands separators, the decimals the step needs."""
+    decimals = max(0, -math.floor(math.log10(step))) if step > 0 else 0
+    text = f"{value:,.{decimals}f}"
+    return "0" if text.strip("-0.,") == "" else text
 
 
-def _path(px: np.ndarray, py: np.ndarray) -> str:
-    ok = np.isfinite(py)
-    return " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}"
-                    for i, (x, y) in enumerate(zip(px[ok], py[ok], strict=True)))  # fmt: skip
+class _RoundTicks(ticker.Formatter):
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        axis: Any = self.axis
+        locs = np.asarray(axis.get_majorticklocs() if axis is not None else [], dtype=float)
+        step = float(np.min(np.diff(locs))) if len(locs) > 1 else abs(x) or 1.0
+        return tick_label(x, step)
 
 
-def line_chart(title: str, y_label: str, series: list[Series]) -> str:
-    """An SVG element with one line (and optional shaded band) per series, legend at right."""
+def line_chart(title: str, y_label: str, series: list[Series], *,
+               target: Target | None = None) -> str:  # fmt: skip
+    """An ``<svg>`` element: one line per series (band shaded), legend, optional target line."""
     if not series or all(len(s.x) == 0 for s in series):
-        return f"<p class='empty'>{escape(title)}: no data</p>"
-    x_lo, x_hi, y_lo, y_hi = _bounds(series)
-    left, right = MARGIN["left"], WIDTH - MARGIN["right"]
-    top, bottom = MARGIN["top"], HEIGHT - MARGIN["bottom"]
-    parts = [f"<svg class='chart' role='img' viewBox='0 0 {WIDTH} {HEIGHT}' "
-             f"xmlns='http://www.w3.org/2000/svg'><title>{escape(title)}</title>",
-             f"<text x='{left}' y='18' class='title'>{escape(title)}</text>"]  # fmt: skip
-    for tick in np.linspace(y_lo, y_hi, TICKS):
-        y = _scale(np.array([tick]), y_lo, y_hi, bottom, top)[0]
-        parts.append(f"<line x1='{left}' x2='{right}' y1='{y:.1f}' y2='{y:.1f}' class='grid'/>"
-                     f"<text x='{left - 6}' y='{y + 4:.1f}' class='tick' text-anchor='end'>"
-                     f"{tick:,.3g}</text>")  # fmt: skip
-    for tick in np.unique(np.linspace(x_lo, x_hi, TICKS).round()):
-        x = _scale(np.array([tick]), x_lo, x_hi, left, right)[0]
-        parts.append(f"<text x='{x:.1f}' y='{bottom + 18}' class='tick' text-anchor='middle'>"
-                     f"{int(tick)}</text>")  # fmt: skip
-    parts.append(f"<text x='14' y='{(top + bottom) / 2:.0f}' class='axis' "
-                 f"transform='rotate(-90 14 {(top + bottom) / 2:.0f})' text-anchor='middle'>"
-                 f"{escape(y_label)}</text>")  # fmt: skip
-    for i, s in enumerate(series):
-        color = PALETTE[i % len(PALETTE)]
-        px = _scale(s.x.astype(float), x_lo, x_hi, left, right)
-        if s.low is not None and s.high is not None:
-            hi = _scale(s.high.astype(float), y_lo, y_hi, bottom, top)
-            lo = _scale(s.low.astype(float), y_lo, y_hi, bottom, top)
-            band = _path(np.concatenate([px, px[::-1]]), np.concatenate([hi, lo[::-1]]))
-            parts.append(f"<path d='{band} Z' fill='{color}' opacity='0.18' class='band'/>")
-        py = _scale(s.y.astype(float), y_lo, y_hi, bottom, top)
-        dash = " stroke-dasharray='6 4'" if s.dashed else ""
-        parts.append(f"<path d='{_path(px, py)}' fill='none' stroke='{color}' "
-                     f"stroke-width='2'{dash} class='line'/>")  # fmt: skip
-        parts.append(f"<text x='{right + 10}' y='{top + 16 * (i + 1)}' fill='{color}' "
-                     f"class='legend'>{escape(s.label)}</text>")  # fmt: skip
-    parts.append("</svg>")
-    return "".join(parts)
+        return ""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=FIGSIZE_IN)
+        for i, s in enumerate(series):
+            _draw(ax, s, PALETTE[i % len(PALETTE)])
+        if target is not None:
+            ax.axhline(target.value, color=TARGET_COLOUR, linestyle="--", linewidth=1.2,
+                       label=target.label)  # fmt: skip
+        _axes(ax, title, y_label)
+        svg = _to_svg(fig, title)
+        plt.close(fig)
+    return svg
+
+
+def _draw(ax, s: Series, colour: str) -> None:
+    x, y = s.x.astype(float), s.y.astype(float)
+    if s.low is not None and s.high is not None:
+        band = f"{s.label}, 95 % interval"
+        ax.fill_between(x, s.low.astype(float), s.high.astype(float), color=colour,
+                        alpha=BAND_ALPHA, linewidth=0, label=band)  # fmt: skip
+    ax.plot(x, y, color=colour, linewidth=2, linestyle="--" if s.dashed else "-", label=s.label)
+
+
+def _axes(ax, title: str, y_label: str) -> None:
+    ax.set_title(title, loc="left", fontsize=10, fontweight="bold")
+    ax.set_ylabel(y_label)
+    ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=5, steps=list(TICK_STEPS)))
+    ax.yaxis.set_major_formatter(_RoundTicks())
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=6, integer=True))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}"))
+    ax.grid(axis="y", color="#e5e5e5")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+
+
+_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"\s*<style[^>]*>\*\{([^}]*)\}</style>")
+
+
+def _presentation(declarations: str) -> str:
+    """``fill: #fff; stroke-width: 2`` as SVG presentation attributes ``fill="#fff" ...``."""
+    pairs = (d.split(":", 1) for d in declarations.split(";") if ":" in d)
+    values = ((k.strip(), escape(v.strip(), quote=False).replace('"', "&quot;")) for k, v in pairs)
+    return "".join(f' {key}="{value}"' for key, value in values)
+
+
+def _to_svg(fig, title: str) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    root = _STYLE_ELEMENT.search(text)  # matplotlib's "*{stroke-linejoin: ...}" defaults
+    inherited = _presentation(root.group(1)) if root else ""
+    text = _STYLE_ATTRIBUTE.sub(lambda m: _presentation(m.group(1)), _STYLE_ELEMENT.sub("", text))
+    label = escape(title, quote=True)
+    return text.replace("<svg ", f"<svg class='chart' role='img' aria-label='{label}'{inherited} ",
+                        1)  # fmt: skip

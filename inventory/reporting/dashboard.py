@@ -1,34 +1,44 @@
 """Static HTML dashboard of the current release (self-contained: inline SVG, no CDN).
 
 Per country: mineral SOC stock, net stock change with its 95 % Monte Carlo band, the 4p1000 rate
-against the 4 per mille target, and organic-soil emissions against mineral-soil sequestration.
+against the 4 per mille target line, and organic-soil emissions against the mineral-soil CO2
+flux. The header states the release, GWP set, IPCC edition and tier of the runs behind it, and
+labels countries whose submission declares ``synthetic: true`` (the bundled examples) as
+"synthetic example". HTML comes from the Jinja2 template ``templates/dashboard.html``; the
+tables read carry the published column names (``inventory.engine.published_schema``).
 """
 
 from __future__ import annotations
 
-from html import escape
+import os
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
 
+from inventory.harmonise.store import harmonised_manifest
 from inventory.lake import releases
 from inventory.lake.zones import Lake
-from inventory.reporting.charts import Series, line_chart
+from inventory.reporting.charts import Series, Target, line_chart
+from inventory.reporting.recalculations import country_runs, run_manifest
 
 KT = 1e3  # t per kt
 MT = 1e6  # t per Mt
-STYLE = """
-body{font-family:system-ui,sans-serif;margin:24px;color:#222;background:#fafafa}
-h1{font-size:22px} h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ccc}
-.grid-2{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:12px}
-.chart{background:#fff;border:1px solid #ddd;width:100%;height:auto}
-.chart .title{font-size:14px;font-weight:600} .chart .tick{font-size:11px;fill:#555}
-.chart .axis{font-size:11px;fill:#333} .chart .legend{font-size:12px}
-.chart .grid{stroke:#eee} table{border-collapse:collapse;background:#fff}
-td,th{border:1px solid #ddd;padding:4px 8px;text-align:right} th{background:#f0f0f0}
-.note{color:#555;font-size:13px;max-width:900px}
-"""
+EDITIONS = {"2019": "2019 Refinement", "2006": "2006 Guidelines"}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What produced one country's numbers in the release."""
+
+    country: str
+    run_id: str
+    gwp_set: str
+    edition: str
+    tier: str
+    synthetic: bool
 
 
 def _by_year(frame: pd.DataFrame, country: str, column: str, **filters) -> pd.Series:
@@ -47,37 +57,56 @@ def _series(label: str, values: pd.Series, scale: float = 1.0, **kw) -> Series:
 
 def _change_series(tables: dict[str, pd.DataFrame], country: str) -> Series:
     totals = tables.get("stock_change_totals", pd.DataFrame())
-    if not totals.empty and "ci_low" in totals.columns:
+    if not totals.empty and "dC_ci_low_tc_per_yr" in totals.columns:
         rows = totals[(totals.country == country) & (totals.land_use == "all")].sort_values("year")
-        return Series("net change", rows.year.to_numpy(),
-                      rows.dC_tc_per_yr.to_numpy() / KT, rows.ci_low.to_numpy() / KT,
-                      rows.ci_high.to_numpy() / KT)  # fmt: skip
+        return Series("net change", rows.year.to_numpy(), rows.dC_tc_per_yr.to_numpy() / KT,
+                      rows.dC_ci_low_tc_per_yr.to_numpy() / KT,
+                      rows.dC_ci_high_tc_per_yr.to_numpy() / KT)  # fmt: skip
     change = _by_year(tables["stock_changes"], country, "dC_tc_per_yr")
     return _series("net change", change, KT)
 
 
-def country_panels(tables: dict[str, pd.DataFrame], country: str) -> str:
-    """The four charts of one country."""
-    inventory = tables.get("inventory_stocks")  # S(y); soc_stocks holds equilibrium stocks
-    stock = (_by_year(inventory, country, "stock_tc", scope="national") if inventory is not None
-             else _by_year(tables["soc_stocks"], country, "stock_tc"))  # fmt: skip
+def _target(fourp: pd.DataFrame, country: str) -> Target | None:
+    target = _by_year(fourp, country, "target_permille_per_yr", land_use="all", scope="mineral")
+    target = target.dropna()
+    return Target("4 per 1000 target", float(target.iloc[-1])) if len(target) else None
+
+
+def _stock(tables: dict[str, pd.DataFrame], country: str) -> pd.Series:
+    """The inventory stock S(y) (national); soc_stocks holds equilibrium stocks (older
+    releases have no inventory_stocks: then their sum)."""
+    inventory = tables.get("inventory_stocks", pd.DataFrame())
+    if not inventory.empty and "stock_tc" in inventory.columns:
+        return _by_year(inventory, country, "stock_tc", scope="national")
+    return _by_year(tables["soc_stocks"], country, "stock_tc")
+
+
+def country_charts(tables: dict[str, pd.DataFrame], country: str) -> list[dict[str, str]]:
+    """The four charts of one country: ``{"title", "svg"}`` (svg empty without data)."""
+    stock = _stock(tables, country)
     fourp = tables.get("fourp1000_indicators", pd.DataFrame())
-    rate = _by_year(fourp, country, "rate_permille", land_use="all", scope="mineral")
-    target = _by_year(fourp, country, "target_permille", land_use="all", scope="mineral")
+    # 4p1000 of mineral soils (the national rows; mineral_and_organic is in the table)
+    rate = _by_year(fourp, country, "rate_permille_per_yr", land_use="all", scope="mineral")
     offsets = tables.get("peatland_offsets", pd.DataFrame())
-    organic = _by_year(offsets, country, "organic_emissions_co2e")
-    mineral = _by_year(offsets, country, "mineral_sequestration_co2e")
-    charts = [
-        line_chart("Mineral SOC stock, 0-30 cm", "Mt C", [_series("stock", stock, MT)]),
-        line_chart("Net mineral-soil stock change, 95 % band (+ = removal)", "kt C / yr",
-                   [_change_series(tables, country)]),
-        line_chart("4 per 1000: annual rate vs target", "per mille / yr",
-                   [_series("rate", rate), _series("target", target, dashed=True)]),
-        line_chart("Organic-soil emissions vs mineral sequestration", "kt CO2e / yr",
-                   [_series("organic emissions", organic, KT),
-                    _series("mineral sequestration", mineral, KT)]),
+    organic = _by_year(offsets, country, "organic_emissions_co2e_t_per_yr")
+    mineral = _by_year(offsets, country, "mineral_co2e_t_per_yr")
+    specs = [
+        ("Mineral SOC inventory stock S(y), 0-30 cm", "Mt C", [_series("stock", stock, MT)],
+         None),
+        ("Net mineral-soil stock change (+ = removal)", "kt C / yr",
+         [_change_series(tables, country)], None),
+        ("4 per 1000: annual rate vs target", "per mille / yr", [_series("rate", rate)],
+         _target(fourp, country)),
+        ("Organic-soil emissions and mineral-soil CO2 (+ = emission)", "kt CO2e / yr",
+         [_series("organic soils", organic, KT), _series("mineral soils", mineral, KT)], None),
     ]  # fmt: skip
-    return f"<h2>{escape(country)}</h2><div class='grid-2'>{''.join(charts)}</div>"
+    return [{"title": title, "svg": line_chart(title, unit, series, target=target)}
+            for title, unit, series, target in specs]  # fmt: skip
+
+
+def country_panels(tables: dict[str, pd.DataFrame], country: str) -> str:
+    """The four charts of one country as an HTML fragment (the portal's results page)."""
+    return _environment().get_template("panel.html").render(charts=country_charts(tables, country))
 
 
 def format_number(value: object) -> str:
@@ -87,42 +116,62 @@ def format_number(value: object) -> str:
     return str(value)
 
 
-def _cell(value: object) -> str:
-    return f"<td>{escape(format_number(value))}</td>"
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("inventory.reporting", "templates"),
+                       autoescape=select_autoescape(["html"]))  # fmt: skip
 
 
-def _summary_table(tables: dict[str, pd.DataFrame]) -> str:
+def _summary(tables: dict[str, pd.DataFrame]) -> tuple[list[str], list[list[str]]]:
     from inventory.engine.run import summarise, summary_rows
 
     rows = summary_rows(summarise(tables).to_dict("records"))
-    header = "".join(f"<th>{escape(c)}</th>" for c in rows[0]) if rows else ""
-    body = "".join("<tr>" + "".join(_cell(v) for v in row.values()) + "</tr>" for row in rows)
-    return f"<table><tr>{header}</tr>{body}</table>"
+    headings = list(rows[0]) if rows else []
+    return headings, [[format_number(v) for v in row.values()] for row in rows]
 
 
-def render_dashboard(tables: dict[str, pd.DataFrame], release_id: str) -> str:
+def _header(provenance: list[Provenance]) -> dict[str, str]:
+    def joined(attribute: str) -> str:
+        return ", ".join(sorted({getattr(p, attribute) for p in provenance})) or "unknown"
+
+    return {"gwp_set": joined("gwp_set"), "edition": joined("edition"), "tier": joined("tier")}
+
+
+def render_dashboard(tables: dict[str, pd.DataFrame], release_id: str,
+                     provenance: list[Provenance] | None = None) -> str:  # fmt: skip
+    """The dashboard page of a release's published tables."""
     countries = sorted(tables["soc_stocks"]["country"].unique())
-    panels = "".join(country_panels(tables, c) for c in countries)
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>SOC inventory dashboard {escape(release_id)}</title><style>{STYLE}</style>"
-        "</head><body><h1>National soil organic carbon inventory</h1>"
-        f"<p class='note'>Release <b>{escape(release_id)}</b>. Mineral soils: IPCC 2006 Vol.4 "
-        "Ch.2 Eq. 2.25 (20-year transition); organic soils: 2013 Wetlands Supplement Ch.2-3; "
-        "bands are 95 % Monte Carlo intervals. Last reported year per country:</p>"
-        f"{_summary_table(tables)}{panels}</body></html>"
-    )
+    provenance = provenance or []
+    synthetic = {p.country for p in provenance if p.synthetic}
+    headings, rows = _summary(tables)
+    panels = [{"country": c, "synthetic": c in synthetic, "charts": country_charts(tables, c)}
+              for c in countries]  # fmt: skip
+    return _environment().get_template("dashboard.html").render(
+        release_id=release_id, header=_header(provenance), provenance=provenance,
+        any_synthetic=bool(synthetic), summary_headings=headings, summary_rows=rows,
+        panels=panels,
+    )  # fmt: skip
+
+
+def release_provenance(lake: Lake, release_id: str) -> list[Provenance]:
+    """Run parameters (GWP set, edition, tier) and the synthetic flag of each country."""
+    out = []
+    for country, run_id in sorted(country_runs(lake, release_id).items()):
+        parameters = run_manifest(lake, run_id).get("parameters", {})
+        try:
+            declared = harmonised_manifest(lake, country).get("manifest", {})
+        except FileNotFoundError:
+            declared = {}
+        out.append(Provenance(
+            country, run_id, str(parameters.get("gwp_set", "unknown")),
+            EDITIONS.get(str(parameters.get("edition")), str(parameters.get("edition"))),
+            str(parameters.get("tier", "unknown")), bool(declared.get("synthetic", False)),
+        ))  # fmt: skip
+    return out
 
 
 def published_tables(lake: Lake) -> dict[str, pd.DataFrame]:
-    names = releases.PUBLISHED_TABLES
-    tables = {}
-    for name in names:
-        try:
-            tables[name] = releases.read_published(lake, name)
-        except ValueError:
-            tables[name] = pd.DataFrame()
-    return tables
+    """Every published table of the current release (empty frames for absent ones)."""
+    return {name: releases.read_published(lake, name) for name in releases.PUBLISHED_TABLES}
 
 
 def build_dashboard(lake: Lake, out_dir: Path | None = None) -> Path:
@@ -130,10 +179,12 @@ def build_dashboard(lake: Lake, out_dir: Path | None = None) -> Path:
     release = releases.current_release(lake)
     if release is None:
         raise FileNotFoundError("nothing published yet: run `soc-inventory run` first")
-    html = render_dashboard(published_tables(lake), release.name)
+    html = render_dashboard(
+        published_tables(lake), release.name, release_provenance(lake, release.name)
+    )
     out_dir = out_dir or lake.root / "dashboard"
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / f".index.html.{np.random.default_rng().integers(1 << 30)}"
+    tmp = out_dir / f".index.html.{secrets.token_hex(4)}"
     tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out_dir / "index.html")
+    os.replace(tmp, out_dir / "index.html")
     return out_dir / "index.html"

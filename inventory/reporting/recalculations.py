@@ -27,7 +27,7 @@ def _release_dir(lake: Lake, release_id: str):
     return path
 
 
-def _country_runs(lake: Lake, release_id: str) -> dict[str, str]:
+def country_runs(lake: Lake, release_id: str) -> dict[str, str]:
     """Country -> run id that produced its numbers in this release (carried-over included)."""
     history = pd.read_parquet(_release_dir(lake, release_id) / RELEASES_FILE)
     runs: dict[str, str] = {}
@@ -37,7 +37,8 @@ def _country_runs(lake: Lake, release_id: str) -> dict[str, str]:
     return runs
 
 
-def _manifest(lake: Lake, run_id: str) -> dict:
+def run_manifest(lake: Lake, run_id: str) -> dict:
+    """The manifest of a run (``runs/<run_id>/manifest.json``)."""
     return json.loads((lake.run(run_id) / MANIFEST).read_text(encoding="utf-8"))
 
 
@@ -70,14 +71,15 @@ def compare_releases(lake: Lake, old_id: str, new_id: str) -> pd.DataFrame:
     both = frames[0].merge(frames[1], on=KEYS, how="outer", suffixes=("_old", "_new"))
     both["difference_tc"] = both[f"{VALUE}_new"].fillna(0) - both[f"{VALUE}_old"].fillna(0)
     changed = both[both["difference_tc"].abs() > TOLERANCE_TC].copy()
-    old_runs, new_runs = _country_runs(lake, old_id), _country_runs(lake, new_id)
+    old_runs, new_runs = country_runs(lake, old_id), country_runs(lake, new_id)
     causes = {}
     for country in changed["country"].unique():
         old_run, new_run = old_runs.get(country), new_runs.get(country)
         if old_run is None or new_run is None:
             causes[country] = "country added" if old_run is None else "country removed"
         else:
-            causes[country] = _causes(_manifest(lake, old_run), _manifest(lake, new_run), country)
+            old, new = run_manifest(lake, old_run), run_manifest(lake, new_run)
+            causes[country] = _causes(old, new, country)
     changed["difference_pct"] = 100 * changed["difference_tc"] / changed[f"{VALUE}_old"].abs()
     changed["cause"] = changed["country"].map(causes)
     return changed.sort_values(KEYS).reset_index(drop=True)

@@ -2,8 +2,8 @@
 
 Each check takes prepared frames (index = spreadsheet row number, canonical codes, numeric
 columns, derived ``area_ha``) and returns the offending rows as failures; empty = pass
-(CONVENTIONS.md pattern 5, written as frame operations rather than SQL because the frames are
-already in memory and have row numbers).
+(invariants written as frame operations rather than SQL because the frames are already in
+memory and have row numbers).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def duplicates(name: str, frame: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def management_for_land_use(frame: pd.DataFrame, file: str) -> pd.DataFrame:
-    """Management codes that do not belong to the row's land use (DESIGN.md vocabularies)."""
+    """Management codes that do not belong to the row's land use (vocab.MANAGEMENT_BY_LAND_USE)."""
     if not {"land_use", "management"} <= set(frame.columns) or frame.empty:
         return failure_frame()
     allowed = {lu: set(vocab.MANAGEMENT_BY_LAND_USE.get(lu, (vocab.NOT_APPLICABLE,)))

@@ -136,7 +136,7 @@ def _axis(ds: xr.Dataset, names: tuple[str, ...], bounds: tuple[float, float], f
 
 
 def _flag_problems(da: xr.DataArray, file: str) -> list[dict]:
-    """CF flag attributes present, matching, and naming vocabulary codes (DESIGN.md)."""
+    """CF flag attributes present, matching, and naming codes of ``inventory.core.vocab``."""
     name = str(da.name)
     if "flag_values" not in da.attrs or "flag_meanings" not in da.attrs:
         return [failure("grid_flags_missing", f"{name} has no flag_values / flag_meanings",

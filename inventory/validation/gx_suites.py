@@ -1,7 +1,8 @@
 """Running the GX expectation suites of ``expectations/`` and turning results into failures.
 
 One ephemeral GX context per process (built on first use; importing GX costs ~2 s), a pandas
-datasource with one dataframe asset per dataset type, progress bars off (ECOSYSTEM.md 2.4). Suites
+datasource with one dataframe asset per dataset type, progress bars off (GX's tqdm bars would
+fill the logs). Suites
 are plain JSON (GX 1.x suite format); each expectation's ``meta`` carries our ``rule_id``,
 ``message`` template (``{value}``), ``fix`` and ``report_column`` (the submitted column to quote,
 e.g. ``soc`` for a check on the derived ``soc_g_per_kg``). Results are asked for with
@@ -17,34 +18,32 @@ import html
 import json
 import logging
 import threading
-from collections import OrderedDict
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from cachetools import LRUCache
 
-from inventory.core import vocab
+from inventory.core import bundled, vocab
 from inventory.core.failures import failure_frame
 from inventory.validation.rules import FACTOR_CODES, suggest_code
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 RESULT_FORMAT = {"result_format": "COMPLETE", "include_unexpected_rows": False}
 _LOCK = threading.Lock()  # one GX context per process; validations take turns
 # Memo of suite results of small frames (below MEMO_MAX_ROWS, where hashing is cheap and GX's
 # fixed per-expectation cost dominates); MEMO_SIZE bounds its memory.
 MEMO_MAX_ROWS = 100_000
 MEMO_SIZE = 64
-_MEMO: OrderedDict[str, Any] = OrderedDict()
+_MEMO: LRUCache[str, Any] = LRUCache(maxsize=MEMO_SIZE)
 _VOCAB_FOR_FIX = {**vocab.VOCABULARIES, "factor": FACTOR_CODES,
                   "level": tuple(dict.fromkeys(vocab.MANAGEMENTS + vocab.INPUTS))}  # fmt: skip
 
 
 @lru_cache(maxsize=8)
 def load_suite(name: str) -> dict[str, Any]:
-    """The suite JSON of a dataset type (``expectations/<name>.json``)."""
-    return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    """The suite JSON of a dataset type (``expectations/<name>.json``, shipped in the wheel)."""
+    return json.loads(bundled.suite_file(name).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
@@ -100,14 +99,12 @@ def run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> Any
         return _run_suite(name, frame, parameters)
     key = _digest(name, frame, parameters)
     with _LOCK:
-        if key in _MEMO:
-            _MEMO.move_to_end(key)
-            return _MEMO[key]
+        cached = _MEMO.get(key)  # an LRU hit also refreshes the entry
+    if cached is not None:
+        return cached
     result = _run_suite(name, frame, parameters)
     with _LOCK:
         _MEMO[key] = result
-        while len(_MEMO) > MEMO_SIZE:
-            _MEMO.popitem(last=False)
     return result
 
 

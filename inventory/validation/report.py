@@ -4,8 +4,6 @@ and a self-contained HTML page (inline CSS, no scripts, readable offline).
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 from inventory.core.failures import FAILURE_COLUMNS
@@ -119,41 +117,24 @@ def render_markdown(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     return "\n".join(parts)
 
 
-_CSS = """body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
-h1{font-size:1.4rem}.bad{color:#a40000}.good{color:#186a1e}
-table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
-th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f0f0f0}td.num{text-align:right}tr:nth-child(even){background:#fafafa}
-code{background:#f4f4f4;padding:0 .2rem}.fix{color:#333;font-style:italic}"""
+def _template():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(loader=PackageLoader("inventory.validation", "templates"),
+                              autoescape=select_autoescape(["html"]))  # fmt: skip
+    return environment.get_template("report.html")
 
 
 def render_html(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
-    """One static page with inline CSS: no CDN, no script, prints and reads offline."""
-    esc = html.escape
-    status = "good" if ok else "bad"
-    body = [
-        f'<h1 class="{status}">{esc(_headline(failures, summary, ok))}</h1>',
-        "<p>Rows are spreadsheet rows: the header is row 1, the first data row is row 2.</p>",
-    ]
-    if filled_lines(summary):
-        body.append("<h2>Gap-filled years (IPCC 2006 Vol.1 Ch.5)</h2><pre>"
-                    + esc("\n".join(filled_lines(summary))) + "</pre>")  # fmt: skip
-    if not ok and not failures.empty:
-        body.append("<h2>Problems by rule</h2><table><tr><th>rule</th><th>count</th></tr>")
-        body += [f"<tr><td><code>{esc(str(k))}</code></td><td class='num'>{v}</td></tr>"
-                 for k, v in _by_rule(failures).items()]  # fmt: skip
-        body.append(
-            "</table><h2>All problems</h2><table><tr><th>file</th><th>row</th>"
-            "<th>column</th><th>value</th><th>rule</th><th>message</th><th>fix</th></tr>"
-        )
-        for r in failures.head(HTML_MAX_ROWS).itertuples(index=False):
-            cells = [_clip(r.file, 80), _clip(r.row, 12), _clip(r.column, 40), _clip(r.value, 80)]
-            body.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells)
-                        + f"<td><code>{esc(str(r.rule_id))}</code></td><td>{esc(str(r.message))}"
-                        f"</td><td class='fix'>{esc(str(r.fix))}</td></tr>")  # fmt: skip
-        body.append("</table>")
-        if len(failures) > HTML_MAX_ROWS:
-            body.append(f"<p>… {len(failures) - HTML_MAX_ROWS:,} more rows in failures.csv</p>")
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>Submission validation report</title><style>{_CSS}</style></head><body>"
-            + "\n".join(body) + "</body></html>\n")  # fmt: skip
+    """One static page with inline CSS: no CDN, no script, prints and reads offline (Jinja2
+    template ``templates/report.html``, every value escaped)."""
+    problems = not ok and not failures.empty
+    rows = [{"file": _clip(r.file, 80), "row": _clip(r.row, 12), "column": _clip(r.column, 40),
+             "value": _clip(r.value, 80), "rule_id": str(r.rule_id), "message": str(r.message),
+             "fix": str(r.fix)} for r in failures.head(HTML_MAX_ROWS).itertuples(index=False)
+            ] if problems else []  # fmt: skip
+    return _template().render(
+        status="good" if ok else "bad", headline=_headline(failures, summary, ok), rows=rows,
+        by_rule=_by_rule(failures) if problems else {}, filled="\n".join(filled_lines(summary)),
+        more=max(len(failures) - HTML_MAX_ROWS, 0) if problems else 0,
+    )  # fmt: skip

@@ -34,10 +34,10 @@ class UnitColumn:
 
 @dataclass(frozen=True)
 class Spec:
-    """Columns of one dataset type (DESIGN.md, submission format v1)."""
+    """Columns of one dataset type (submission format v1)."""
 
     name: str
-    columns: tuple[str, ...]  # DESIGN order
+    columns: tuple[str, ...]  # documented order
     required: tuple[str, ...]  # must be present as columns
     numeric: tuple[str, ...]
     units: tuple[UnitColumn, ...] = ()
@@ -108,6 +108,80 @@ EMISSION_UNITS = {"kg_co2e": 1e-3, "t_co2e": 1.0, "kt_co2e": 1e3, "gg_co2e": 1e3
                   "mt_co2e": 1e6, "tg_co2e": 1e6}  # fmt: skip
 # Codes of the factors dataset (not part of vocab.VOCABULARIES, which are stratum codes).
 FACTOR_CODES = ("SOC_REF", "F_LU", "F_MG", "F_I")
+
+# What each submitted column holds (the submission-format page of docs/ is generated from this,
+# SPECS, the suites and the vocabularies; tests/test_reference_docs.py checks every column of
+# SPECS has an entry).
+COLUMN_GLOSSARY = {
+    "year": "calendar year the row describes (four digits)",
+    "unit_id": "identifier of a land unit (a parcel or sample point followed through time), "
+    "unique within the country",
+    "climate_zone": "IPCC climate zone (2019 Refinement Vol.4 Ch.3 Annex 3A.5)",
+    "soil_class": "IPCC mineral soil class (2006 Vol.4 Ch.3 Annex 3A.5); organic soils are "
+    "submitted in organic_soils",
+    "land_use": "IPCC land-use category; native = the undisturbed reference state of SOC_REF",
+    "management": "management practice of the land use (cropland tillage, grassland condition); "
+    "not_applicable for other land uses",
+    "input": "carbon input level (cropland); not_applicable for other land uses",
+    "area": "area of the stratum (or land unit) in the year, a number >= 0",
+    "area_unit": "unit of area (ha, kha, km2, ...); a default may be set under units: in "
+    "submission.yaml",
+    "profile_id": "identifier of a soil profile (one site and sampling date); its horizons "
+    "share it",
+    "lat": "latitude of the profile, decimal degrees (WGS 84)",
+    "lon": "longitude of the profile, decimal degrees (WGS 84)",
+    "upper_cm": "upper depth of the horizon, cm below the surface",
+    "lower_cm": "lower depth of the horizon, cm below the surface (greater than upper_cm)",
+    "soc": "soil organic carbon content of the horizon",
+    "soc_unit": "unit of soc (g/kg, %, g/100g, ...)",
+    "soc_method": "laboratory method of soc; converted to dry combustion with cited factors",
+    "bulk_density": "bulk density of the fine earth; estimated by a pedotransfer function "
+    "(Manrique & Jones 1991) when empty",
+    "bd_unit": "unit of bulk_density (g/cm3, Mg/m3, ...)",
+    "coarse_fragments_pct": "volume share of coarse fragments (> 2 mm), %",
+    "factor": "which factor the row gives: SOC_REF (t C/ha) or a stock change factor "
+    "F_LU, F_MG, F_I (dimensionless)",
+    "level": "management (F_LU, F_MG) or input (F_I) code the factor applies to; empty or * "
+    "for all",
+    "value": "the factor value: t C/ha for SOC_REF, dimensionless for F_LU, F_MG, F_I",
+    "uncertainty_pct": "half-width of the 95 % interval as +/- % of the value",
+    "source": "citation of the country-specific factor (study, report, table)",
+    "drainage": "drained or rewetted organic soil",
+    "nutrient_status": "nutrient status of the peat (Wetlands Supplement Ch.2 tables)",
+    "drainage_depth": "deep- or shallow-drained (Wetlands Supplement Ch.2 tables)",
+    "from_year": "start of the matrix's period; empty = the previous matrix's year (year - 1 "
+    "for the first matrix), so annual and multi-year matrices both work",
+    "from_land_use": "land use at the start of the period (the matrix row)",
+    "from_management": "management at the start of the period (the matrix row)",
+    "from_input": "carbon input level at the start of the period (the matrix row)",
+    "to_land_use": "land use at the end of the period, in year (the matrix column)",
+    "to_management": "management at the end of the period (the matrix column)",
+    "to_input": "carbon input level at the end of the period (the matrix column)",
+    "series": "name of the series, as time_series: in submission.yaml refers to it (surrogate "
+    "data, or a previous method's estimates for overlap splicing)",
+    "category": "the compiler's inventory category of another sector (e.g. 1.A.1), for the key "
+    "category analysis",
+    "gas": "gas of the category (CO2, CH4, N2O, HFCs, PFCs, SF6, NF3, or CO2e for a total)",
+    "emissions": "emissions of the category in the year as CO2-equivalent, + = emission, "
+    "- = removal",
+    "emissions_unit": "unit of emissions: kg, t, kt, Gg, Mt or Tg CO2e (written kg_co2e, "
+    "t_co2e, ...)",
+}
+# Meanings that differ by dataset (dataset, column) -> meaning; else COLUMN_GLOSSARY.
+DATASET_GLOSSARY = {
+    ("land_use_changes", "area"): "area that moved from the row state to the column state "
+    "over the period; the diagonal holds the unchanged area",
+    ("auxiliary_series", "value"): "value of the series in the year, > 0, in any unit (only "
+    "ratios between years are used)",
+    ("auxiliary_series", "climate_zone"): "IPCC climate zone the value covers; empty = all zones",
+    ("national_totals", "uncertainty_pct"): "half-width of the 95 % interval of the "
+    "category's emissions, +/- %; used by the Approach 2 key category analysis",
+}
+
+
+def column_meaning(dataset: str, column: str) -> str:
+    """What a submitted column of ``dataset`` holds (empty when undocumented)."""
+    return DATASET_GLOSSARY.get((dataset, column)) or COLUMN_GLOSSARY.get(column, "")
 
 
 @dataclass

@@ -224,7 +224,7 @@ def _matrix_checks(prepared: dict[str, pd.DataFrame], sub: Submission) -> pd.Dat
 
 
 def canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """DESIGN columns in DESIGN order, integer years, float numbers, canonical codes."""
+    """Format v1 columns in documented order, integer years, float numbers, canonical codes."""
     spec = rules.SPECS[name]
     out = frame.reindex(columns=list(spec.columns)).reset_index(drop=True)
     for column in spec.numeric:
