@@ -187,6 +187,24 @@ def compute_land_unit_inventory(
     sql_models.register(con, {"land_units": land_units, "factor_table": factor_table})
     land_unit_transitions(con, transition_years=transition_years)
     stratum_factors = mineral.resolve_factors(con)
+    return transitions_inventory(
+        con, stratum_factors, transition_years=transition_years, years=(first_year, last_year),
+        mc_draws=mc_draws, seed=seed,
+    )  # fmt: skip
+
+
+def transitions_inventory(
+    con: duckdb.DuckDBPyConnection,
+    stratum_factors: pd.DataFrame,
+    *,
+    transition_years: int,
+    years: tuple[int | None, int | None],
+    mc_draws: int,
+    seed: int,
+) -> mineral.MineralInventory:
+    """Stocks, categories, totals, sub-categories and inventory stocks from the transition
+    ledger on ``con`` (``approach2_transitions`` and ``land_areas``, from land units or from
+    land-use change matrices) and the resolved factors; Monte Carlo of ``mc_draws`` draws."""
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
     params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0)}
     history = transition_history(con, stratum_factors, params)
@@ -194,17 +212,17 @@ def compute_land_unit_inventory(
     sql_models.register(con, {"factor_draws": draws})
     sql_models.run_model(
         con, "approach2_stock_change_draws",
-        {**params, "first_year": first_year, "last_year": last_year},
+        {**params, "first_year": years[0], "last_year": years[1]},
         into="stock_change_subcategory_draws",
     )  # fmt: skip
     sql_models.run_model(con, "approach2_category_draws", into="stock_change_draws")
     changes, totals = mineral.uncertainty_tables(con, transition_years=transition_years)
     subcategories = sql_models.run_model(con, "stock_change_subcategory_uncertainty")
     stock_table = stocks.inventory_stocks(
-        con, equilibrium, history, transition_years=transition_years, years=(first_year, last_year)
+        con, equilibrium, history, transition_years=transition_years, years=years
     )
     return mineral.MineralInventory(
-        stratum_factors, mineral.reported_years(equilibrium, first_year, last_year), changes,
+        stratum_factors, mineral.reported_years(equilibrium, *years), changes,
         stock_change_totals=totals, stock_change_subcategories=subcategories,
         inventory_stocks=stock_table,
     )  # fmt: skip

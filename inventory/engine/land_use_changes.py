@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from inventory.core import units, vocab
-from inventory.engine import approach2, mineral, sql_models, stocks, uncertainty
+from inventory.engine import approach2, mineral, sql_models
 
 TransitionSource = Literal["units", "matrices"]
 
@@ -147,23 +147,9 @@ def compute_matrix_inventory(
               "first_year": first_year, "last_year": last_year}  # fmt: skip
     sql_models.run_model(con, "matrix_transitions", params, into="approach2_transitions")
     stratum_factors = mineral.resolve_factors(con)
-    equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
-    history = approach2.transition_history(con, stratum_factors, params)
-    draws = uncertainty.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)
-    sql_models.register(con, {"factor_draws": draws})
-    sql_models.run_model(
-        con, "approach2_stock_change_draws", params, into="stock_change_subcategory_draws"
-    )
-    sql_models.run_model(con, "approach2_category_draws", into="stock_change_draws")
-    changes, totals = mineral.uncertainty_tables(con, transition_years=transition_years)
-    subcategories = sql_models.run_model(con, "stock_change_subcategory_uncertainty")
-    stock_table = stocks.inventory_stocks(
-        con, equilibrium, history, transition_years=transition_years, years=(first_year, last_year)
-    )
-    return mineral.MineralInventory(
-        stratum_factors, mineral.reported_years(equilibrium, first_year, last_year), changes,
-        stock_change_totals=totals, stock_change_subcategories=subcategories,
-        inventory_stocks=stock_table,
+    return approach2.transitions_inventory(
+        con, stratum_factors, transition_years=transition_years, years=(first_year, last_year),
+        mc_draws=mc_draws, seed=seed,
     )  # fmt: skip
 
 
