@@ -48,7 +48,9 @@ def grid_failures(source: GridSource) -> pd.DataFrame:
 def check_grid_file(path: str | Path, file: str) -> pd.DataFrame:
     """Open a NetCDF grid lazily (dask chunks) and check it; ``file`` names it in failures."""
     try:
-        ds = xr.open_dataset(path, engine="h5netcdf", chunks=grid_format.CHUNKS)
+        # phony_dims: HDF5 datasets without dimension scales get sorted phony dimension names
+        # (h5netcdf's netCDF-equivalent naming) instead of a warning
+        ds = xr.open_dataset(path, engine="h5netcdf", chunks=grid_format.CHUNKS, phony_dims="sort")
     except (OSError, ValueError, TypeError) as err:  # h5py/h5netcdf: not HDF5, bad structure
         return failure_frame([failure(
             "grid_unreadable", f"{file} cannot be opened as NetCDF-4: {err}",
