@@ -215,6 +215,22 @@ def transitions_inventory(
         {**params, "first_year": years[0], "last_year": years[1]},
         into="stock_change_subcategory_draws",
     )  # fmt: skip
+    return inventory_from_draws(con, stratum_factors, equilibrium, history,
+                                transition_years=transition_years, years=years)  # fmt: skip
+
+
+def inventory_from_draws(
+    con: duckdb.DuckDBPyConnection,
+    stratum_factors: pd.DataFrame,
+    equilibrium: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    transition_years: int,
+    years: tuple[int | None, int | None],
+) -> mineral.MineralInventory:
+    """Categories, totals and sub-categories with their 95 % intervals from the per-draw
+    sub-category changes on ``con`` (``stock_change_subcategory_draws``, computed in one pass
+    or summed over partitions), and the inventory stocks S(y) from ``history``."""
     sql_models.run_model(con, "approach2_category_draws", into="stock_change_draws")
     changes, totals = mineral.uncertainty_tables(con, transition_years=transition_years)
     subcategories = sql_models.run_model(con, "stock_change_subcategory_uncertainty")

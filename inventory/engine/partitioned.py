@@ -44,7 +44,7 @@ import pyarrow as pa
 
 from inventory.core import units
 from inventory.core.settings import get_settings
-from inventory.engine import approach2, mineral, sql_models, stocks, uncertainty, unit_layout
+from inventory.engine import approach2, mineral, sql_models, uncertainty, unit_layout
 from inventory.engine.executors import DaskExecutor, Executor, InProcess, executor_here
 
 __all__ = [
@@ -391,21 +391,10 @@ def _uncertainty(
     equilibrium: pd.DataFrame,
     params: dict,
 ) -> mineral.MineralInventory:
-    """Categories, totals and sub-categories with their intervals, from the summed draws, and
-    the inventory stocks S(y) (from the combined transitions, on the client)."""
-    transition_years, years = (
-        params["transition_years"],
-        (params["first_year"], params["last_year"]),
-    )
-    sql_models.run_model(con, "approach2_category_draws", into="stock_change_draws")
-    changes, totals = mineral.uncertainty_tables(con, transition_years=transition_years)
-    subcategories = sql_models.run_model(con, "stock_change_subcategory_uncertainty")
+    """The intervals from the summed draws, and the inventory stocks S(y) (the deterministic
+    history from the combined transitions, on the client)."""
     history = approach2.transition_history(con, stratum_factors, params)
-    stock_table = stocks.inventory_stocks(
-        con, equilibrium, history, transition_years=transition_years, years=years
-    )
-    return mineral.MineralInventory(
-        stratum_factors, mineral.reported_years(equilibrium, *years), changes,
-        stock_change_totals=totals, stock_change_subcategories=subcategories,
-        inventory_stocks=stock_table,
+    return approach2.inventory_from_draws(
+        con, stratum_factors, equilibrium, history, transition_years=params["transition_years"],
+        years=(params["first_year"], params["last_year"]),
     )  # fmt: skip
