@@ -11,8 +11,8 @@ from prefect import flow, unmapped
 
 from flows.runners import current_runner, dask_task_runner, with_task_runner
 from inventory.core import settings
+from inventory.engine import run
 from inventory.engine.run import RunParameters
-from inventory.harmonise import store
 from inventory.lake.zones import Lake, new_id
 from tasks.inventory import (
     build_dashboard,
@@ -28,9 +28,7 @@ def inventory_run(params: RunParameters | None = None, lake_root: str | None = N
     """Fan out one task per country, then write the run and publish it atomically."""
     params = params or RunParameters()
     lake_root = lake_root or str(settings.lake_root())
-    countries = params.countries or [
-        c for c in store.harmonised_countries(Lake.at(lake_root)) if c not in params.withdraw
-    ]
+    countries = run.run_countries(Lake.at(lake_root), params)
     # unmapped: a pydantic model is iterable (its fields), map would fan out over them
     futures = compute_country.map(lake_root, countries, unmapped(params))
     results = [f.result() for f in futures]

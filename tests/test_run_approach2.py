@@ -156,3 +156,16 @@ def test_partitioned_run_inside_a_dask_task_uses_the_cluster(approach2_run, monk
         result.tables["stock_changes"], one_pass.tables["stock_changes"], check_exact=False,
         rtol=1e-9,
     )  # fmt: skip
+
+
+def test_run_countries_are_those_asked_for_else_every_accepted_one_not_withdrawn(tmp_path):
+    from inventory.engine.run import run_countries
+
+    lake = Lake.at(tmp_path / "lake")
+    for country in ("IRL", "KEN", "URY"):
+        manifest = lake.root / "harmonised" / "manifests" / f"{country}.json"
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        manifest.write_text("{}", encoding="utf-8")
+    assert run_countries(lake, RunParameters()) == ["IRL", "KEN", "URY"]
+    assert run_countries(lake, RunParameters(withdraw=["KEN"])) == ["IRL", "URY"]
+    assert run_countries(lake, RunParameters(countries=["URY"])) == ["URY"]

@@ -34,7 +34,7 @@ from inventory.engine import (
     sql_models,
     tier2,
 )  # fmt: skip
-from inventory.harmonise.store import harmonised_manifest, read_harmonised
+from inventory.harmonise.store import harmonised_countries, harmonised_manifest, read_harmonised
 from inventory.lake.zones import Lake, sha256_file, utc_now
 
 HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
@@ -94,6 +94,14 @@ class RunParameters(BaseModel):
 
 class RunYearsError(ValueError):
     """The requested years are not reported by a country's accepted submission."""
+
+
+def run_countries(lake: Lake, params: RunParameters) -> list[str]:
+    """The countries a run computes: those asked for, else every country with an accepted
+    submission except the ones being withdrawn."""
+    if params.countries:
+        return list(params.countries)
+    return [c for c in harmonised_countries(lake) if c not in params.withdraw]
 
 
 def check_years(lake: Lake, countries: list[str], params: RunParameters) -> None:
