@@ -3,10 +3,10 @@
 Three ways over the same zstd Parquet of land units x years (benchmarks/generate_national.py):
 
 1. bare DuckDB scan: every column read once (min/max per column), nothing computed;
-2. the engine (``inventory.engine.approach2.compute_land_unit_inventory``) with IPCC 2019
+2. the engine (``inventory.engine.land.approach2.compute_land_unit_inventory``) with IPCC 2019
    defaults and a Monte Carlo of ``--draws`` iterations (soc_stocks, stock_changes, totals,
    sub-categories);
-3. the partitioned engine (``inventory.engine.partitioned``) in this process, ``--partitions``
+3. the partitioned engine (``inventory.engine.land.partitioned``) in this process, ``--partitions``
    unit-id ranges one after the other (same outputs; bounded memory);
 4. plain pandas, the same equations (IPCC 2006 Vol.4 Ch.2 Eq. 2.25 per unit, remaining vs
    converted), deterministic only (no factor resolution, no Monte Carlo: less work than the
@@ -69,7 +69,7 @@ def _timed(function, *args, **kwargs) -> dict:
 
 def phase_scan(path: str) -> dict:
     """Bare DuckDB scan: read every column once."""
-    from inventory.engine.partitioned import partition_connection
+    from inventory.engine.land.partitioned import partition_connection
 
     def scan():
         con = partition_connection()
@@ -85,8 +85,9 @@ def phase_scan(path: str) -> dict:
 
 def phase_engine(path: str, draws: int) -> dict:
     """The engine on the Parquet file, IPCC 2019 defaults, ``draws`` Monte Carlo draws."""
-    from inventory.engine import approach2, factors
-    from inventory.engine.partitioned import partition_connection
+    from inventory.engine.land import approach2
+    from inventory.engine.land.partitioned import partition_connection
+    from inventory.engine.mineral_soils import factors
 
     table = factors.factor_table("2019")
 
@@ -107,7 +108,8 @@ def phase_engine(path: str, draws: int) -> dict:
 
 def phase_partitioned(path: str, draws: int, partitions: int) -> dict:
     """The partitioned engine in this process: ``partitions`` unit-id ranges in turn."""
-    from inventory.engine import factors, partitioned
+    from inventory.engine.land import partitioned
+    from inventory.engine.mineral_soils import factors
 
     table = factors.factor_table("2019")
 
@@ -152,7 +154,8 @@ def max_relative_difference(a: dict, b: dict) -> float:
 
 def _density(land_units: pd.DataFrame) -> pd.DataFrame:
     """SOC_REF x F_LU x F_MG x F_I per stratum [t C/ha], resolved by the engine (not timed)."""
-    from inventory.engine import factors, mineral, sql_models
+    from inventory.engine import sql_models
+    from inventory.engine.mineral_soils import factors, mineral
 
     con = sql_models.connect()
     strata = land_units[STRATUM].drop_duplicates()
@@ -195,7 +198,8 @@ def pandas_stock_changes(land_units: pd.DataFrame, density: pd.DataFrame) -> pd.
 
 def phase_pandas(path: str, n_units: int) -> dict:
     """pandas on the first ``n_units`` units; checked against the engine on the same units."""
-    from inventory.engine import approach2, factors
+    from inventory.engine.land import approach2
+    from inventory.engine.mineral_soils import factors
 
     read = _timed(pd.read_parquet, path, filters=[("unit_id", "<", n_units)])
     land_units = read["result"]
@@ -227,7 +231,8 @@ def phase_polars(path: str, n_units: int) -> dict:
     import polars as pl
     from polars_reference import polars_stock_changes
 
-    from inventory.engine import approach2, factors
+    from inventory.engine.land import approach2
+    from inventory.engine.mineral_soils import factors
 
     land_units = pd.read_parquet(path, filters=[("unit_id", "<", n_units)])  # not timed
     density = pl.from_pandas(_density(land_units))

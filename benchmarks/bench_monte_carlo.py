@@ -3,10 +3,10 @@
 The examples (IRL, KEN, URY: 27 + 55 + 23 national strata, 1970-2024, reported 1990-2024) are
 read, validated and harmonised once (not timed), with their Tier 2 factors derived from the
 profiles as in a run. Timed per country: factor resolution, the draws (one per source table
-row, ``inventory.engine.uncertainty``), the per-draw category changes (one sparse matrix
+row, ``inventory.engine.uncertainty.montecarlo``), the per-draw category changes (one sparse matrix
 product), the 95 % intervals of every category and total (``stock_change_uncertainty.sql``,
 ``stock_change_totals.sql``) and the inventory stocks, i.e.
-``inventory.engine.mineral.compute_mineral_inventory`` with ``--draws`` iterations.
+``inventory.engine.mineral_soils.mineral.compute_mineral_inventory`` with ``--draws`` iterations.
 
     python benchmarks/bench_monte_carlo.py --draws 10000
 """
@@ -19,7 +19,7 @@ import resource
 import time
 from pathlib import Path
 
-from inventory.engine import factors, mineral, tier2
+from inventory.engine.mineral_soils import factors, mineral, tier2
 from inventory.harmonise.store import harmonise_datasets
 from inventory.intake.submission import read_submission
 from inventory.validation.validate import validate_submission

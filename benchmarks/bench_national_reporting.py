@@ -2,7 +2,7 @@
 
 On the land units of ``benchmarks/generate_national.py`` (``--units`` x ``--years``), after
 the Approach 2 engine has run (``compute_land_unit_inventory``, ``--draws`` Monte Carlo draws),
-times each step :func:`inventory.engine.national_reporting.reporting_tables` adds:
+times each step :func:`inventory.engine.reporting_tables.national_reporting.reporting_tables` adds:
 
 1. CRT Table 4.1 from the land units (``land_transitions_units.sql`` over the engine's runs);
 2. the uncertainty analysis: the sensitivity rerun of the per-draw models (one draw per
@@ -58,15 +58,12 @@ def _matrices(con) -> pd.DataFrame:
 
 def main() -> None:
     from inventory.core import units
-    from inventory.engine import (
-        approach2,
-        factors,
-        key_categories,
-        land_use_changes,
-        organic,
-        sql_models,
-    )
-    from inventory.engine import uncertainty_propagation as uncertainty
+    from inventory.engine import sql_models
+    from inventory.engine.land import approach2, land_use_changes
+    from inventory.engine.mineral_soils import factors
+    from inventory.engine.organic_soils import organic
+    from inventory.engine.reporting_tables import key_categories
+    from inventory.engine.uncertainty import propagation
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=1_000_000)
@@ -90,7 +87,7 @@ def main() -> None:
         "area_ha": pd.Series(dtype="float64")}))  # fmt: skip
     first = int(con.execute("SELECT min(year) FROM land_units").fetchall()[0][0])
     analysis = _timed("uncertainty analysis (incl. sensitivity rerun)",
-                      uncertainty.uncertainty_analysis, con, engine="transitions",
+                      propagation.uncertainty_analysis, con, engine="transitions",
                       params=params, base_year=first, organic_emissions=empty)  # fmt: skip
     factors_n = int(con.execute("SELECT count(*) FROM sensitivity_factors").fetchall()[0][0])
     sql_models.register(con, {"uncertainty_analysis": analysis})

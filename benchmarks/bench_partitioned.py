@@ -40,7 +40,8 @@ def _rusage() -> dict[str, float]:
 
 
 def _run(files: list[str], draws: int, units_per_partition: int, executor=None) -> dict:
-    from inventory.engine import factors, partitioned
+    from inventory.engine.land import partitioned
+    from inventory.engine.mineral_soils import factors
 
     source = partitioned.LandUnitSource(tuple(files))
     plan = partitioned.plan_partitions(source, units_per_partition=units_per_partition)
@@ -69,7 +70,8 @@ def out_of_core(args: argparse.Namespace) -> dict:
 
 
 def one_pass(args: argparse.Namespace) -> dict:
-    from inventory.engine import approach2, factors, partitioned
+    from inventory.engine.land import approach2, partitioned
+    from inventory.engine.mineral_soils import factors
 
     os.environ["SOILC_ENGINE_MEMORY"] = args.memory
     os.environ["SOILC_ENGINE_TEMP_DIR"] = str(args.temp_dir)
@@ -99,7 +101,7 @@ def _worker_usage() -> dict[str, float]:
 def scaling(args: argparse.Namespace) -> dict:
     from distributed import Client, LocalCluster
 
-    from inventory.engine import partitioned
+    from inventory.engine.land import partitioned
 
     files = _files(args.data)[: args.scaling_files]
     runs = {}

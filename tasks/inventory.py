@@ -9,7 +9,8 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from inventory.engine import published_schema, run
+from inventory.engine import run
+from inventory.engine.reporting_tables import published_schema
 from inventory.lake import releases, warehouse
 from inventory.lake.zones import Lake, new_id
 from inventory.reporting import recalculations

@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 from inventory.core import units, vocab
-from inventory.engine import approach2, factors, sql_models
-from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine import sql_models
+from inventory.engine.land import approach2
+from inventory.engine.mineral_soils import factors
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
 
 CROPLAND_TC_PER_HA = 64.0 * 0.69  # 44.16
 GRASSLAND_TC_PER_HA = 64.0

@@ -18,7 +18,9 @@ import pytest
 import yaml
 
 from inventory.core import vocab
-from inventory.engine import factors, mineral, organic, sql_models
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import factors, mineral
+from inventory.engine.organic_soils import organic
 from inventory.harmonise import areas
 
 ROOT = Path(__file__).resolve().parents[1]

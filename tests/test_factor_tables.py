@@ -16,8 +16,8 @@ from importlib import resources
 import pandas as pd
 import pytest
 
-from inventory.engine import factors
-from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine.mineral_soils import factors
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
 
 
 def _csv(name: str) -> list[dict[str, str]]:

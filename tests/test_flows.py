@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inventory.engine import organic
+from inventory.engine.organic_soils import organic
 from inventory.lake import releases
 from inventory.lake.zones import Lake
 
@@ -217,7 +217,7 @@ def test_tier2_soc_ref_is_the_native_profile_mean(demo_lake):
 def test_published_files_carry_country_release_units_and_descriptions(demo_lake):
     import pyarrow.parquet as pq
 
-    from inventory.engine import published_schema
+    from inventory.engine.reporting_tables import published_schema
 
     lake, result = demo_lake
     files = sorted(lake.published.glob("*/country=*/part-0.parquet"))

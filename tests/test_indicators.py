@@ -13,7 +13,10 @@ import pandas as pd
 import pytest
 
 from inventory.core import units
-from inventory.engine import indicators, nitrogen, organic, sql_models
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import nitrogen
+from inventory.engine.organic_soils import organic
+from inventory.engine.reporting_tables import indicators
 
 C_TO_CO2 = 44 / 12  # hand arithmetic only
 # Worked examples 1 and 2 (AR4), t CO2e/ha/yr, unrounded (see tests/test_organic.py):

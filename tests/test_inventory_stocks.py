@@ -15,8 +15,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inventory.engine import factors, indicators, invariants, sql_models
-from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine import invariants, sql_models
+from inventory.engine.mineral_soils import factors
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.reporting_tables import indicators
 
 NATIVE, CROP = 64.0, 64.0 * 0.69  # t C/ha
 

@@ -31,7 +31,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inventory.engine import key_categories, sql_models
+from inventory.engine import sql_models
+from inventory.engine.reporting_tables import key_categories
 
 SOILS = [  # category, gas, source, E_2000, E_2020, mc U, approach-1 U
     ("cropland_remaining_cropland", "CO2", "mineral_soils", 300.0, 200.0, 50.0, 55.0),

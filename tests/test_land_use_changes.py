@@ -22,9 +22,11 @@ import pandas as pd
 import pytest
 from submission_cases import copy_minimal, set_yaml
 
-from inventory.engine import factors, land_use_changes, sql_models
-from inventory.engine.approach2 import land_unit_transitions
-from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine import sql_models
+from inventory.engine.land import land_use_changes
+from inventory.engine.land.approach2 import land_unit_transitions
+from inventory.engine.mineral_soils import factors
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
 from inventory.engine.run import RunParameters, compute_country
 from inventory.harmonise import store
 from inventory.intake.submission import read_submission

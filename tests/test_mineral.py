@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from inventory.core import units
-from inventory.engine import factors
-from inventory.engine.mineral import MissingFactorError, compute_mineral_inventory
+from inventory.engine.mineral_soils import factors
+from inventory.engine.mineral_soils.mineral import MissingFactorError, compute_mineral_inventory
 
 SOC_REF_WTM_HAC_2019 = 64.0
 F_LU_CROP_WTM_2019 = 0.69
@@ -225,7 +225,7 @@ def test_conversions_are_found_within_climate_soil_cells():
     ],
 )
 def test_period_variant_divides_by_t_when_t_exceeds_d(start, end, expected):
-    from inventory.engine.mineral import period_stock_change
+    from inventory.engine.mineral_soils.mineral import period_stock_change
 
     stocks = pd.DataFrame({
         "country": "URY", "year": [2000, 2010, 2030], "land_use": "cropland",

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inventory.engine import factors, land_use_changes, sql_models
-from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine import sql_models
+from inventory.engine.land import land_use_changes
+from inventory.engine.mineral_soils import factors
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
 from inventory.engine.run import RunParameters, compute_country
 from inventory.harmonise import store
 from inventory.harmonise.store import read_harmonised
@@ -191,7 +193,7 @@ def test_published_tables_carry_the_area_source(runs):
 
 
 def test_tables_without_flagged_areas_are_reported():
-    from inventory.engine.area_sources import attach_area_sources
+    from inventory.engine.land.area_sources import attach_area_sources
 
     changes = pd.DataFrame({"country": ["KEN"], "year": [2020], "land_use": ["cropland"],
                             "land_use_category": ["cropland_remaining_cropland"]})  # fmt: skip

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inventory.engine import factors, nitrogen, sql_models
-from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import factors, nitrogen
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
 
 N2O_PER_N = 44 / 28  # hand arithmetic only
 

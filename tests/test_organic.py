@@ -18,7 +18,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from inventory.engine import organic, sql_models
+from inventory.engine import sql_models
+from inventory.engine.organic_soils import organic
 
 C_TO_CO2 = 44 / 12  # molar-mass ratios, used only to state the hand arithmetic
 CH4C_TO_CH4 = 16 / 12

@@ -20,7 +20,9 @@ import pytest
 from partition_data import land_units
 
 from inventory.core.settings import get_settings
-from inventory.engine import approach2, factors, partitioned, sql_models, unit_layout
+from inventory.engine import sql_models
+from inventory.engine.land import approach2, partitioned, unit_layout
+from inventory.engine.mineral_soils import factors
 
 N_UNITS, DRAWS, FIRST_YEAR = 1500, 40, 2000
 TABLES = ("soc_stocks", "stock_changes", "stock_change_totals", "stock_change_subcategories")

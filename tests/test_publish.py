@@ -137,7 +137,7 @@ STRATUM = {"climate_zone": "tropical_moist", "soil_class": "hac", "land_use": "c
 
 def _model_stocks(country: str, years: tuple[int, ...]) -> pd.DataFrame:
     """soc_stocks as the SQL model computes it (model names; every header column filled)."""
-    from inventory.engine import published_schema as ps
+    from inventory.engine.reporting_tables import published_schema as ps
 
     columns = [c for c in ps.columns_of("soc_stocks") if c.name != "release_id"]
     rows = []
@@ -165,7 +165,7 @@ def _write_v1_run(lake: Lake, run_id: str, frame: pd.DataFrame) -> None:
 
 def _write_v2_run(lake: Lake, run_id: str, frame: pd.DataFrame) -> str:
     """A run through the published-schema step, as tasks.inventory.write_run does."""
-    from inventory.engine import published_schema as ps
+    from inventory.engine.reporting_tables import published_schema as ps
     from inventory.lake.zones import new_id
 
     release_id = new_id("release")

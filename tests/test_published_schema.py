@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inventory.engine import published_schema as ps
+from inventory.engine.reporting_tables import published_schema as ps
 from inventory.lake.releases import PUBLISHED_TABLES
 
 

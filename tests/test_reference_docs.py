@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from inventory.core import bundled, vocab
-from inventory.engine import published_schema
+from inventory.engine.reporting_tables import published_schema
 from inventory.lake.releases import PUBLISHED_TABLES
 from inventory.reporting import reference_docs
 from inventory.validation import rules

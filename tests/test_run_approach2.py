@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from inventory.engine import factors
-from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine.mineral_soils import factors
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
 from inventory.engine.run import RunParameters, compute_country
 from inventory.harmonise import store
 from inventory.intake import submission
@@ -135,7 +135,7 @@ def test_partitioned_run_inside_a_dask_task_uses_the_cluster(approach2_run, monk
     """As under ``run --dask``: the country task submits its partitions to its own cluster."""
     from distributed import Client, LocalCluster
 
-    from inventory.engine import partitioned
+    from inventory.engine.land import partitioned
 
     lake, one_pass = approach2_run
     used = []

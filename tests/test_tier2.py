@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 from inventory.core import vocab
-from inventory.engine import factors, tier2, uncertainty
-from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine.mineral_soils import factors, tier2
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.uncertainty import montecarlo
 
 ZONE, SOIL = "warm_temperate_moist", "hac"
 # native: 50, 55, 60, 65, 70 -> mean 60; deviations -10, -5, 0, 5, 10 -> s^2 = 250 / 4 = 62.5,
@@ -176,9 +177,9 @@ def test_ratio_definitions_are_checked():
 def test_student_t_quantiles_match_printed_tables():
     # two-sided 95 % t quantiles, df = 1, 4, 9, 29 (any t table): 12.706, 2.776, 2.262, 2.045;
     # 1.96 is the limit for df -> infinity
-    got = uncertainty.student_t_975([1, 4, 9, 29])
+    got = montecarlo.student_t_975([1, 4, 9, 29])
     assert got == pytest.approx([12.7062, 2.7764, 2.2622, 2.0452], abs=1e-4)
-    assert float(uncertainty.student_t_975(1e9)) == pytest.approx(uncertainty.Z_95, abs=1e-6)
+    assert float(montecarlo.student_t_975(1e9)) == pytest.approx(montecarlo.Z_95, abs=1e-6)
 
 
 def test_partial_coverage_is_scaled_to_the_full_layer():
@@ -209,8 +210,8 @@ def test_soc_ref_and_land_use_ratio_are_drawn_jointly(derived):
     })  # fmt: skip
     table = factors.factor_table("2019", derived=derived.factors)
     result = compute_mineral_inventory(areas, table, mc_draws=0)
-    strata, per_ha = uncertainty.stratum_stock_draws(result.stratum_factors, n_draws=4000, seed=7)
-    rows = uncertainty.source_row_draws(result.stratum_factors, n_draws=4000, seed=7)
+    strata, per_ha = montecarlo.stratum_stock_draws(result.stratum_factors, n_draws=4000, seed=7)
+    rows = montecarlo.source_row_draws(result.stratum_factors, n_draws=4000, seed=7)
     crop = rows[rows.source_row == f"tier2 URY {ZONE}/{SOIL} cropland/full_tillage/medium"]
     # SOC_REF x F_LU x F_MG x F_I = native x (crop / native) x 1 x 1 = crop, draw by draw
     assert per_ha[:, 0] == pytest.approx(crop.value.to_numpy(), rel=1e-12)

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inventory.engine import factors, uncertainty
-from inventory.engine.mineral import compute_mineral_inventory
+from inventory.engine.mineral_soils import factors
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.uncertainty import montecarlo
 
 SHARED_ROW = (
     "IPCC 2019 Vol.4 Table 5.5 (2019 updated): Cropland F_LU Long-term cultivated | "
@@ -24,7 +25,7 @@ SHARED_ROW = (
 
 
 def _spec(mean: float, pct: float, key: str = "row") -> pd.DataFrame:
-    sd = float(uncertainty.normal_sd(mean, pct))
+    sd = float(montecarlo.normal_sd(mean, pct))
     return pd.DataFrame({"source_row": [key], "mean": [mean], "sd": [sd], "df": [np.nan]})
 
 
@@ -38,7 +39,7 @@ def test_truncated_not_clipped_at_plus_minus_90_pct():
     1 + 0.459192 x 0.037246 / 0.985287 = 1.017358 (+1.74 %), the documented cost of keeping
     every factor positive.
     """
-    values = uncertainty.draw_source_rows(_spec(1.0, 90.0), n_draws=200_000, seed=1)[1:, 0]
+    values = montecarlo.draw_source_rows(_spec(1.0, 90.0), n_draws=200_000, seed=1)[1:, 0]
     assert values.min() > 0.0 and not (values == 0.0).any()
     # SE of the mean: 0.45 / sqrt(200 000) = 0.001
     assert values.mean() == pytest.approx(1.017358, abs=0.004)
@@ -47,7 +48,7 @@ def test_truncated_not_clipped_at_plus_minus_90_pct():
 
 def test_small_uncertainty_is_plain_normal():
     # 0.77 +/-14 %: sd = 0.77 x 0.14 / 1.959964 = 0.055001; 95 % interval 0.77 +/- 0.1078
-    values = uncertainty.draw_source_rows(_spec(0.77, 14.0), n_draws=100_000, seed=2)
+    values = montecarlo.draw_source_rows(_spec(0.77, 14.0), n_draws=100_000, seed=2)
     assert values[0, 0] == 0.77  # draw 0 = table value
     low, high = np.quantile(values[1:, 0], [0.025, 0.975])
     assert (low, high) == pytest.approx((0.77 - 0.1078, 0.77 + 0.1078), abs=0.002)
@@ -57,10 +58,10 @@ def test_a_row_draws_the_same_values_whatever_else_is_drawn():
     """Each source row has its own stream (seed + row key): a partition of a run that uses only
     some rows gets the same draws for them (engines partitioned by land unit rely on it)."""
     both = pd.concat([_spec(0.77, 14.0, "a"), _spec(1.1, 5.0, "b")], ignore_index=True)
-    alone = uncertainty.draw_source_rows(_spec(1.1, 5.0, "b"), n_draws=500, seed=3)
-    together = uncertainty.draw_source_rows(both, n_draws=500, seed=3)
+    alone = montecarlo.draw_source_rows(_spec(1.1, 5.0, "b"), n_draws=500, seed=3)
+    together = montecarlo.draw_source_rows(both, n_draws=500, seed=3)
     assert np.array_equal(alone[:, 0], together[:, 1])
-    other_seed = uncertainty.draw_source_rows(both, n_draws=500, seed=4)
+    other_seed = montecarlo.draw_source_rows(both, n_draws=500, seed=4)
     assert not np.array_equal(together[1:], other_seed[1:])
 
 
@@ -83,7 +84,7 @@ def test_one_ipcc_row_is_one_draw_in_both_zones():
     f_lu = sf[(sf.factor == "F_LU") & (sf.land_use == "cropland")]
     assert sorted(f_lu.climate_zone) == ["boreal_dry", "cool_temperate_dry"]
     assert set(f_lu.source_row) == {SHARED_ROW} and set(f_lu.value) == {0.77}
-    draws = uncertainty.factor_draws(sf, n_draws=300, seed=5)
+    draws = montecarlo.factor_draws(sf, n_draws=300, seed=5)
     # two candidates (the table row expanded to both zones), one source row: identical draws
     assert f_lu.factor_id.nunique() == 2
     cool, boreal = (draws[draws.factor_id == fid].value.to_numpy() for fid in f_lu.factor_id)
@@ -128,7 +129,7 @@ def test_two_zones_national_interval_widens_by_sqrt_two():
         total = result.stock_change_totals.query("scope == 'national' and year == 2001").iloc[0]
         widths[shared] = total.ci_high - total.ci_low
         deterministic[shared] = total.dC_tc_per_yr
-        draws = uncertainty.source_row_draws(result.stratum_factors, n_draws=20_000, seed=11)
+        draws = montecarlo.source_row_draws(result.stratum_factors, n_draws=20_000, seed=11)
         f_lu[shared] = draws[draws.source_row.str.startswith("flu")]
     assert deterministic[True] == deterministic[False] == pytest.approx(-150.0, abs=1e-9)
     shared_f = f_lu[True][f_lu[True].draw > 0].value.to_numpy()

@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 
 from inventory.core import units
-from inventory.engine import factors, mineral, organic, sql_models
-from inventory.engine import uncertainty_propagation as uncertainty
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import factors, mineral
+from inventory.engine.organic_soils import organic
+from inventory.engine.uncertainty import propagation
 
 # Table 3.2 example: categories P (mineral soils) and Q (organic soils), base year 2000, year
 # 2010; each category's emissions proportional to one parameter (c_f = E): U_P = 10 %,
@@ -43,8 +45,8 @@ def _table_3_2() -> pd.DataFrame:
         "stock_change_draws": draws,
     })  # fmt: skip
     return sql_models.run_model(con, "uncertainty_analysis", {
-        "base_year": 2000, "type_a_step": uncertainty.TYPE_A_STEP,
-        "ad_uncertainty_pct": uncertainty.ACTIVITY_DATA_UNCERTAINTY_PCT,
+        "base_year": 2000, "type_a_step": propagation.TYPE_A_STEP,
+        "ad_uncertainty_pct": propagation.ACTIVITY_DATA_UNCERTAINTY_PCT,
     }).set_index(["year", "category"])  # fmt: skip
 
 
@@ -107,7 +109,7 @@ def _analysis(areas: pd.DataFrame, *, draws: int, base_year: int) -> pd.DataFram
         **{k: pd.Series(dtype="str") for k in ("climate_zone", "land_use", "drainage",
                                                 "nutrient_status", "drainage_depth")},
         "area_ha": pd.Series(dtype="float64")}))  # fmt: skip
-    result = uncertainty.uncertainty_analysis(
+    result = propagation.uncertainty_analysis(
         con, engine="stratum", params=params, base_year=base_year, organic_emissions=empty
     )
     return result.set_index(["year", "category"])
@@ -154,7 +156,7 @@ def test_sensitivity_draws_perturb_one_source_row_each():
     """One draw per uncertain source row, the row (and every factor from it) at mean x (1 + h);
     the parameters carry the rows' printed +/- %: 2019 SOC_REF cool temperate moist HAC 81
     +/- 5 %, F_LU cropland 0.70 +/- 12 %; rows without uncertainty are not parameters."""
-    from inventory.engine import uncertainty as draws_module
+    from inventory.engine.uncertainty import montecarlo as draws_module
 
     con = sql_models.connect()
     inventory = mineral.compute_mineral_inventory(

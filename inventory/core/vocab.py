@@ -86,7 +86,8 @@ UNFCCC_CATEGORY = {
 }  # fmt: skip
 
 
-# The canonical factor form every factor source is brought to (inventory.engine.factors).
+# The canonical factor form every factor source is brought to
+# (inventory.engine.mineral_soils.factors).
 FACTORS = ("SOC_REF", "F_LU", "F_MG", "F_I")
 FACTOR_PRIORITY = {"tier2_submitted": 1, "tier2_derived": 2, "tier1_default": 3}  # lower wins
 WILDCARD = "*"  # a factor row that applies to every code of its column
@@ -94,7 +95,8 @@ FACTOR_COLUMNS = [
     "country", "factor", "climate_zone", "soil_class", "land_use", "level",
     "value", "uncertainty_pct", "tier", "source", "priority",
 ]  # fmt: skip
-# Monte Carlo description of a factor row (inventory.engine.uncertainty): the source table row it
+# Monte Carlo description of a factor row (inventory.engine.uncertainty.montecarlo): the source
+# table row it
 # was read from (edition + table + row; drawn once per iteration and shared by every stratum
 # using it), that row's mean, sd and degrees of freedom (NaN = normal), and for a ratio of two
 # means (Tier 2) the reference row. The factor's value in a draw is row / ref (ref absent = 1).

@@ -21,19 +21,11 @@ import pandas as pd
 from pydantic import BaseModel, Field, model_validator
 
 import inventory
-from inventory.engine import (
-    approach2,
-    factors,
-    indicators,
-    invariants,
-    land_use_changes,
-    mineral,
-    national_reporting,
-    nitrogen,
-    organic,
-    sql_models,
-    tier2,
-)  # fmt: skip
+from inventory.engine import invariants, sql_models
+from inventory.engine.land import approach2, land_use_changes
+from inventory.engine.mineral_soils import factors, mineral, nitrogen, tier2
+from inventory.engine.organic_soils import organic
+from inventory.engine.reporting_tables import indicators, national_reporting
 from inventory.harmonise.store import harmonised_countries, harmonised_manifest, read_harmonised
 from inventory.lake.zones import Lake, sha256_file, utc_now
 
@@ -239,7 +231,7 @@ def _mineral(lake, country, params, record, table, years, con):
 
 def _partitioned(lake, country, params, table, years, con) -> mineral.MineralInventory:
     """Approach 2/3 by partitions of the land units, read by each partition from the lake."""
-    from inventory.engine import partitioned  # only runs with --partitions need it
+    from inventory.engine.land import partitioned  # only runs with --partitions need it
 
     path = lake.harmonised("land_units", country) / "part-0.parquet"
     if not path.exists():

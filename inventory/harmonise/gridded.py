@@ -297,7 +297,8 @@ def soc_ref_candidates(
     -------
     pandas.DataFrame
         One row per climate_zone x soil_class with at least ``min_cells`` valid native cells,
-        in the canonical factor form of :mod:`inventory.engine.factors` (``factor`` SOC_REF,
+        in the canonical factor form of :mod:`inventory.engine.mineral_soils.factors` (``factor``
+        SOC_REF,
         ``value`` [t C ha-1], ``uncertainty_pct`` [%], tier ``tier2_derived``, priority 2),
         plus ``n_cells`` [count], ``n_eff`` [count] and ``se_tc_per_ha`` [t C ha-1] (SE of the
         mean, :func:`zonal_stocks`).

@@ -589,8 +589,8 @@ def user_errors() -> tuple[type[BaseException], ...]:
 
     from inventory.core.failures import RowListingError
     from inventory.core.units import UnitError
-    from inventory.engine.factors import FactorError
-    from inventory.engine.organic import OrganicFactorError
+    from inventory.engine.mineral_soils.factors import FactorError
+    from inventory.engine.organic_soils.organic import OrganicFactorError
     from inventory.engine.run import RunYearsError
     from inventory.harmonise.methods import MethodError
     from inventory.intake.grid_format import GridError

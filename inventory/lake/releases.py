@@ -5,7 +5,8 @@ A run writes ``runs/<run_id>/<table>/country=<ISO3>/part-0.parquet`` (reporting 
 ``runs/<run_id>/manifest.json`` with the sha256 of every file as written (a run without a
 manifest is incomplete and is never published). Each file keeps its ``country`` column; tables
 given as Arrow tables keep their schema metadata (field descriptions and units, release id:
-``inventory.engine.published_schema``), so the checksums are those of the published files. A
+``inventory.engine.reporting_tables.published_schema``), so the checksums are those of the
+published files. A
 manifest may name the ``release_id`` the run is to be published as (written into its files).
 
 Publishing (:func:`publish_run`) holds one lake-wide lock (``releases/.publish.lock``) from start

@@ -5,7 +5,8 @@ against the 4 per mille target line, and organic-soil emissions against the mine
 flux. The header states the release, GWP set, IPCC edition and tier of the runs behind it, and
 labels countries whose submission declares ``synthetic: true`` (the bundled examples) as
 "synthetic example". HTML comes from the Jinja2 template ``templates/dashboard.html``; the
-tables read carry the published column names (``inventory.engine.published_schema``).
+tables read carry the published column names
+(``inventory.engine.reporting_tables.published_schema``).
 """
 
 from __future__ import annotations

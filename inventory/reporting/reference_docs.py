@@ -5,7 +5,8 @@
   (``inventory.core.vocab``), units and every rule of the GX suites (``expectations/*.json``),
   of the preparation step and of the consistency checks;
 * :func:`data_dictionary` — every published table and column with unit, description, grain and
-  sign convention (``inventory.engine.published_schema`` over the SQL model headers);
+  sign convention (``inventory.engine.reporting_tables.published_schema`` over the SQL model
+  headers);
 * :func:`schema_changelog` — published column names of schema version 1 -> 2.
 
 ``mkdocs build`` calls these through ``docs/hooks.py``, so a dataset, column, rule or published
@@ -18,7 +19,7 @@ import inspect
 from collections.abc import Iterable
 
 from inventory.core import bundled, units, vocab
-from inventory.engine import published_schema
+from inventory.engine.reporting_tables import published_schema
 from inventory.intake import manifest
 from inventory.lake.releases import PUBLISHED_TABLES
 from inventory.validation import consistency, rules, validate

@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from inventory.engine.approach2 import LandUnitHistoryError
-from inventory.engine.organic import OrganicFactorError
+from inventory.engine.land.approach2 import LandUnitHistoryError
+from inventory.engine.organic_soils.organic import OrganicFactorError
 from inventory.harmonise.methods import MethodError
 from inventory.interfaces import cli
 

@@ -9,7 +9,7 @@
 --                changes; T_lu = stock carried by land changing use: a land use losing L ha
 --                gives L x S_lu(y-1) / A_lu(y-1) to the land uses gaining area, in proportion
 --                to their gain; national net areas, a project method computed by
---                inventory.engine.stocks.land_use_stocks). The transfers sum to 0, so the land
+--                inventory.engine.mineral_soils.stocks.land_use_stocks). The transfers sum to 0, so the land
 --                uses add up to S(y).
 --   SOC(u) is the equilibrium stock of year u (soc_stocks.stock_tc, Eq. 2.25 stock term): the
 --   stock the land would reach after D years in its year-u state, not the stock it holds.
@@ -18,7 +18,7 @@
 -- Inputs: equilibrium_stocks (soc_stocks of every year with data, history included: country,
 --   year, land_use, area_ha, stock_tc), land_use_inventory_stocks (per land use and year with
 --   data: area_ha, prev_area_ha, converted_area_ha, equilibrium_stock_tc, stock_tc,
---   prev_stock_tc, change_tc, transfer_tc; inventory.engine.stocks.land_use_stocks).
+--   prev_stock_tc, change_tc, transfer_tc; inventory.engine.mineral_soils.stocks.land_use_stocks).
 -- Params: $transition_years (D, yr), $first_year, $last_year (reported years; NULL = all).
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code

@@ -8,11 +8,11 @@
 --   direct  N2O = A x EF_N2O                   (WS Ch.2 Table 2.5; rewetted 0, WS Ch.3)
 --   co2e = emission x GWP100(gas)              (gwp view, one set: AR4 | AR5 | AR6)
 --   The EFs in organic_ef are already masses of the emitted gas (CO2-C x 44/12, CH4-C x 16/12,
---   N2O-N x 44/28 applied by engine/organic.py via core/units.py), so no molar ratio here.
+--   N2O-N x 44/28 applied by engine/organic_soils/organic.py via core/units.py), so no molar ratio here.
 -- Grain: country, year, climate_zone, land_use, drainage, nutrient_status, drainage_depth,
 --   component; component determines gas.
 -- Inputs: organic_soils (country, year, climate_zone, land_use, drainage, nutrient_status,
---   drainage_depth, area_ha), organic_ef (inventory.engine.organic.organic_ef_table()),
+--   drainage_depth, area_ha), organic_ef (inventory.engine.organic_soils.organic.organic_ef_table()),
 --   gwp (gas, value: t CO2e per t gas).
 -- Params: $gwp_set (label written to the output, e.g. 'AR5').
 -- Columns:

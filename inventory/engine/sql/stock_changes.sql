@@ -5,8 +5,8 @@
 --   categories by the project's attribution (stock_change_weights.sql; the national total is
 --   Eq. 2.25 exactly, the split is not an IPCC equation). Per Monte Carlo draw k,
 --     dC_k(category, y) = sum over strata of weight_ha_per_yr x p_k(stratum),
---   p_k = SOC_REF x F_LU x F_MG x F_I of draw k (inventory.engine.uncertainty; draw 0 = table
---   values), computed by one matrix product in inventory.engine.mineral (category_draws);
+--   p_k = SOC_REF x F_LU x F_MG x F_I of draw k (inventory.engine.uncertainty.montecarlo; draw 0 = table
+--   values), computed by one matrix product in inventory.engine.mineral_soils.mineral (category_draws);
 --   this model labels the draws with their category and converts to CO2:
 --     dCO2 = -dC x 44/12 (UNFCCC sign: emissions positive, removals negative).
 -- Grain: draw, country, year, land_use, land_use_category

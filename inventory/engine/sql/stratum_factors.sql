@@ -6,7 +6,7 @@
 --   result is deterministic.
 -- Grain: country, climate_zone, soil_class, land_use, management, input, factor
 -- Inputs: land_areas (country, climate_zone, soil_class, land_use, management, input, ...),
---   factor_table (the canonical factor table of inventory.engine.factors).
+--   factor_table (the canonical factor table of inventory.engine.mineral_soils.factors).
 -- Params: none.
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code

@@ -15,14 +15,14 @@
 --     ratio:   U = sqrt(U_num^2 + U_ref^2), U_x = t(0.975, n_x - 1) x SE_x / mean_x x 100
 --   (IPCC 2006 Vol.1 Ch.3 Eq. 3.1, propagation of error for a product; a quotient has the same
 --   first-order relative error; the two means come from different profiles, so independent).
---   Monte Carlo (inventory.engine.uncertainty): the stratum means are the source rows,
+--   Monte Carlo (inventory.engine.uncertainty.montecarlo): the stratum means are the source rows,
 --   mean + SE x t(n - 1) each, and a ratio is drawn as the ratio of its two means' draws, so a
 --   SOC_REF and the F_LU ratios over the same native mean move together (joint draws).
 --   Factors are derived per climate zone x soil class (the reference stratum shares the soil),
 --   more specific than the IPCC tables (climate only); a factor is produced only when every
 --   stratum it uses has n >= $min_profiles.
 -- Grain: country, factor, climate_zone, soil_class, land_use, level; rows in the shape of the
---   canonical factor table of inventory.engine.factors.
+--   canonical factor table of inventory.engine.mineral_soils.factors.
 -- Inputs: tier2_stratum_means, tier2_ratio_definitions (tier2_factor_ratios.csv),
 --   student_t (df, t_975: the two-sided 95 % Student t quantiles, from scipy).
 -- Params: $min_profiles (count), $priority

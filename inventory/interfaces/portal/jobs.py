@@ -141,7 +141,7 @@ def run_upload(job: Job, request: Request, received: uploads.ReceivedUpload, spo
 # ---------------------------------------------------------------------------- inventory runs
 def _user_errors() -> tuple[type[Exception], ...]:
     from inventory.core.failures import RowListingError
-    from inventory.engine.factors import FactorError
+    from inventory.engine.mineral_soils.factors import FactorError
 
     return (FileNotFoundError, RowListingError, FactorError)
 

@@ -1,7 +1,7 @@
 """Where the partitions of the land-unit engine run: this process, or a Dask cluster.
 
 Both executors offer ``submit`` (a task; its handle), ``scatter`` (data every task will read)
-and ``gather`` (handles to values), so :mod:`inventory.engine.partitioned` is written once for
+and ``gather`` (handles to values), so :mod:`inventory.engine.land.partitioned` is written once for
 both. With Dask, results stay on the workers until gathered, and a task's handle can be passed
 to the next task (Dask resolves it where it runs).
 """

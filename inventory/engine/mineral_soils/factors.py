@@ -18,7 +18,8 @@ The loader returns one canonical table, the shape every factor source is brought
     tier, source, priority   provenance; lower priority wins (submitted 1, derived 2, default 3)
 
 :func:`factor_table` adds the Monte Carlo columns ``vocab.DRAW_COLUMNS``
-(:mod:`inventory.engine.uncertainty`): ``source_row`` names the printed table row (edition +
+(:mod:`inventory.engine.uncertainty.montecarlo`): ``source_row`` names the printed table row
+(edition +
 table + row) a default was read from, so that one draw of that row serves every climate zone the
 row applies to.
 """
@@ -32,7 +33,7 @@ from typing import Literal, get_args
 import pandas as pd
 
 from inventory.core import vocab
-from inventory.engine import uncertainty
+from inventory.engine.uncertainty import montecarlo
 
 Edition = Literal["2019", "2006"]  # IPCC 2019 Refinement, IPCC 2006 Guidelines
 EDITIONS: tuple[str, ...] = get_args(Edition)
@@ -319,7 +320,7 @@ def factor_table(
         Submitted country-specific factors (see :func:`submitted_factors`).
     derived : pandas.DataFrame, optional
         Derived Tier 2 factors in canonical form (e.g.
-        :func:`inventory.engine.tier2.derive_factors`).
+        :func:`inventory.engine.mineral_soils.tier2.derive_factors`).
 
     Returns
     -------
@@ -354,7 +355,7 @@ def with_draw_columns(table: pd.DataFrame) -> pd.DataFrame:
         ``vocab.FACTOR_COLUMNS + vocab.DRAW_COLUMNS``. Missing descriptions are filled for a
         single normal source row: ``source_row`` = the row's tier and keys, ``row_mean`` =
         ``value``, ``row_sd`` = ``value x U / 100 / 1.96`` [unit of the value]
-        (:func:`inventory.engine.uncertainty.normal_sd`; 0 without U), ``row_df`` NaN, no
+        (:func:`inventory.engine.uncertainty.montecarlo.normal_sd`; 0 without U), ``row_df`` NaN, no
         reference row.
 
     Raises
@@ -371,7 +372,7 @@ def with_draw_columns(table: pd.DataFrame) -> pd.DataFrame:
     out["source_row"] = out["source_row"].fillna(fallback)
     single = out["row_mean"].isna()
     out.loc[single, "row_mean"] = out.loc[single, "value"]
-    sd = uncertainty.normal_sd(out["value"], out["uncertainty_pct"])
+    sd = montecarlo.normal_sd(out["value"], out["uncertainty_pct"])
     out.loc[single, "row_sd"] = sd[single.to_numpy()]
     for column in ("row_mean", "row_sd", "row_df", "ref_mean", "ref_sd", "ref_df"):
         out[column] = out[column].astype("float64")

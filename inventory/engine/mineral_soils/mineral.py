@@ -6,7 +6,7 @@ transition, as draw-independent weights on each stratum's stock per hectare),
 ``stock_changes`` (the labelled per-draw changes), ``stock_change_uncertainty`` and
 ``stock_change_totals`` (Monte Carlo intervals), ``inventory_stocks`` (the stock the reported
 changes imply). This module binds them together; the factor draws come from
-:mod:`inventory.engine.uncertainty` and are applied by one matrix product per country.
+:mod:`inventory.engine.uncertainty.montecarlo` and are applied by one matrix product per country.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from scipy import sparse
 
 from inventory.core import units
 from inventory.core.failures import RowListingError
-from inventory.engine import sql_models, stocks, uncertainty
-
-# re-exported for existing callers; the draw scheme lives in inventory/engine/uncertainty.py
-from inventory.engine.uncertainty import Z_95 as Z_95
-from inventory.engine.uncertainty import factor_draws as factor_draws
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import stocks
+from inventory.engine.uncertainty import montecarlo
 
 DEFAULT_TRANSITION_YEARS = 20  # D, IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 (default time dependence)
 DEFAULT_MC_DRAWS = 1000
@@ -77,7 +75,8 @@ def resolve_factors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     con : duckdb.DuckDBPyConnection
         Connection with the views ``land_areas`` (country and stratum keys: climate_zone,
         soil_class, land_use, management, input) and ``factor_table`` (candidate factors,
-        :func:`inventory.engine.factors.factor_table`); the table ``stratum_factors`` is
+        :func:`inventory.engine.mineral_soils.factors.factor_table`); the table ``stratum_factors``
+        is
         (re)created on it.
 
     Returns
@@ -86,7 +85,8 @@ def resolve_factors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         One row per (country, climate_zone, soil_class, land_use, management, input, factor):
         ``value`` [t C ha-1 for SOC_REF, - otherwise], ``uncertainty_pct`` [%] (+/- % of the
         value, 95 % interval), ``tier``, ``source`` and ``factor_id`` (stable key of the
-        winning candidate, for the Monte Carlo draws of :func:`factor_draws`).
+        winning candidate, for the Monte Carlo draws of
+        :func:`~inventory.engine.uncertainty.montecarlo.factor_draws`).
 
     Raises
     ------
@@ -133,7 +133,7 @@ def compute_mineral_inventory(
         ``management``, ``input`` and ``area_ha`` [ha]; annual rows, history years before
         ``first_year`` included when available.
     factor_table : pandas.DataFrame
-        Candidate factors (:func:`inventory.engine.factors.factor_table`): ``value``
+        Candidate factors (:func:`inventory.engine.mineral_soils.factors.factor_table`): ``value``
         [t C ha-1 for SOC_REF, - for F_LU, F_MG, F_I], ``uncertainty_pct`` [%].
     transition_years : int, default 20
         D, the period over which a change of stratum moves the stock [yr].
@@ -143,7 +143,8 @@ def compute_mineral_inventory(
     mc_draws : int, default 1000
         Monte Carlo iterations for the 95 % intervals [count] (0 = none).
     seed : int, default DEFAULT_SEED
-        Seed of the Monte Carlo draws [-] (:func:`factor_draws`).
+        Seed of the Monte Carlo draws [-]
+        (:func:`~inventory.engine.uncertainty.montecarlo.factor_draws`).
     con : duckdb.DuckDBPyConnection, optional
         Connection to run the SQL models on (a new in-memory one by default); the inputs and
         intermediate tables are registered on it.
@@ -191,7 +192,8 @@ def compute_mineral_inventory(
       and the rest of the cell's change goes to the land uses that gained area, in
       proportion to their gain (to those that lost area, by their loss, if none gained);
     * the 95 % interval is the 2.5th-97.5th percentile of the Monte Carlo draws
-      (:func:`factor_draws`, IPCC Approach 2 [3]_); draw 0 (table values) is the reported
+      (:func:`~inventory.engine.uncertainty.montecarlo.factor_draws`, IPCC Approach 2 [3]_); draw 0
+      (table values) is the reported
       value; totals sum each draw before taking percentiles.
 
     References
@@ -257,7 +259,7 @@ def category_draws(
     n_draws : int
         N [count]; draw 0 is the deterministic estimate.
     seed : int
-        Run seed [-] (:mod:`inventory.engine.uncertainty`).
+        Run seed [-] (:mod:`inventory.engine.uncertainty.montecarlo`).
     years : (int or None, int or None)
         First and last reported year [yr]; draws are kept for these years only.
 
@@ -273,10 +275,10 @@ def category_draws(
     .. math:: \Delta C_k(c, y) = \sum_s w(c, y, s) \, p_k(s)
 
     with the weights w of ``stock_change_weights.sql`` and :math:`p_k = SOC_{REF} F_{LU}
-    F_{MG} F_I` of draw k (:func:`inventory.engine.uncertainty.stratum_stock_draws`): one
+    F_{MG} F_I` of draw k (:func:`inventory.engine.uncertainty.montecarlo.stratum_stock_draws`): one
     sparse matrix product for all draws, categories and years.
     """
-    strata, stock_per_ha = uncertainty.stratum_stock_draws(
+    strata, stock_per_ha = montecarlo.stratum_stock_draws(
         stratum_factors, n_draws=n_draws, seed=seed
     )
     return label_category_draws(con, weights, strata, stock_per_ha, years=years,
@@ -321,7 +323,7 @@ def _weight_matrix(
 ) -> sparse.csr_matrix:
     """Sparse (categories x strata) matrix of ``weight_ha_per_yr``."""
     rows = weights.merge(categories[CATEGORY_KEYS].assign(i=np.arange(len(categories))))
-    keys = list(uncertainty.STRATUM_KEYS)
+    keys = list(montecarlo.STRATUM_KEYS)
     rows = rows.drop(columns="land_use").rename(columns={"stratum_land_use": "land_use"})
     rows = rows.merge(strata.assign(j=np.arange(len(strata))), on=keys, how="left")
     if rows["j"].isna().any():

@@ -271,7 +271,8 @@ def columns_of(table: str) -> tuple[PublishedColumn, ...]:
     if spec.model is not None and spec.model not in _headers():
         raise PublishedSchemaError(
             f"published table {table!r} has no SQL model {spec.model!r}: add it to "
-            f"inventory.engine.published_schema.PUBLISHED with its model or its columns"
+            "inventory.engine.reporting_tables.published_schema.PUBLISHED with its model or "
+            "its columns"
         )
     model = _headers()[spec.model].columns if spec.model else ()
     out = [_published_column(spec, c) for c in model if c.name not in spec.drop] + [
@@ -353,7 +354,7 @@ def _check_columns(table: str, frame: pd.DataFrame, spec: TableSpec,
         raise PublishedSchemaError(
             f"published table {table!r}: columns without a description {unknown}, described "
             f"but not computed {missing}; describe them in the model header or in "
-            f"inventory.engine.published_schema.PUBLISHED"
+            f"inventory.engine.reporting_tables.published_schema.PUBLISHED"
         )
 
 

@@ -6,12 +6,13 @@ inventory, on the same DuckDB connection (whose tables it reads: ``stock_change_
 
 * which land representation the run uses (:func:`land_dataset`): stratum areas, land units,
   or land-use change matrices (Approach 2 without units);
-* ``land_transition_matrix`` (CRT Table 4.1, :mod:`inventory.engine.land_use_changes`) when
+* ``land_transition_matrix`` (CRT Table 4.1, :mod:`inventory.engine.land.land_use_changes`) when
   land units or matrices are there;
-* ``uncertainty_analysis`` (:mod:`inventory.engine.uncertainty_propagation`) and
-  ``key_categories`` (:mod:`inventory.engine.key_categories`), base year = the first reported
+* ``uncertainty_analysis`` (:mod:`inventory.engine.uncertainty.propagation`) and
+  ``key_categories`` (:mod:`inventory.engine.reporting_tables.key_categories`), base year = the
+  first reported
   year;
-* ``area_source`` on the tables that carry areas (:mod:`inventory.engine.area_sources`).
+* ``area_source`` on the tables that carry areas (:mod:`inventory.engine.land.area_sources`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import duckdb
 import pandas as pd
 
 from inventory.core import units
-from inventory.engine import area_sources, key_categories, land_use_changes, sql_models
-from inventory.engine import uncertainty_propagation as uncertainty
+from inventory.engine import sql_models
+from inventory.engine.land import area_sources, land_use_changes
+from inventory.engine.reporting_tables import key_categories
+from inventory.engine.uncertainty import propagation
 from inventory.harmonise.store import read_harmonised
 from inventory.lake.zones import Lake
 
@@ -107,8 +110,8 @@ def reporting_tables(
     params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0),
               "first_year": years[0], "last_year": years[1]}  # fmt: skip
     base_year = _base_year(tables, years)
-    engine: uncertainty.Engine = "stratum" if dataset == "land_areas" else "transitions"
-    analysis = uncertainty.uncertainty_analysis(
+    engine: propagation.Engine = "stratum" if dataset == "land_areas" else "transitions"
+    analysis = propagation.uncertainty_analysis(
         con, engine=engine, params=params, base_year=base_year,
         organic_emissions=tables["organic_soil_emissions"],
     )  # fmt: skip

@@ -45,7 +45,9 @@ import numpy as np
 import pandas as pd
 
 from inventory.core import vocab
-from inventory.engine import factors, sql_models, uncertainty
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import factors
+from inventory.engine.uncertainty import montecarlo
 
 DEFAULT_MIN_PROFILES = 5
 DEFAULT_MIN_COVERAGE = 0.9  # fraction of the 0-30 cm layer covered by measured horizons
@@ -78,7 +80,7 @@ def ratio_definitions() -> pd.DataFrame:
 
     Raises
     ------
-    inventory.engine.factors.FactorError
+    inventory.engine.mineral_soils.factors.FactorError
         Naming the rows with an unknown factor or code.
     """
     path = resources.files("inventory.data").joinpath("tier2_factor_ratios.csv")
@@ -165,7 +167,7 @@ def derive_factors(
     only); a factor is produced only when every stratum it uses has n >= ``min_profiles``;
     the interval uses the Student t quantile of n - 1 degrees of freedom [5]_ (the IPCC
     tables' 1.96 assumes a known variance); in the Monte Carlo a ratio is drawn as the ratio
-    of its two means' draws (:mod:`inventory.engine.uncertainty`), not as an independent
+    of its two means' draws (:mod:`inventory.engine.uncertainty.montecarlo`), not as an independent
     factor.
 
     References
@@ -201,4 +203,4 @@ def derive_factors(
 def _student_t(max_df: int) -> pd.DataFrame:
     """t(0.975, df) [-] for df = 1 .. max_df (a stratum never has more profiles than rows)."""
     df = np.arange(1, max(max_df, 1) + 1)
-    return pd.DataFrame({"df": df, "t_975": uncertainty.student_t_975(df)})
+    return pd.DataFrame({"df": df, "t_975": montecarlo.student_t_975(df)})

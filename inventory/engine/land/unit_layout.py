@@ -2,7 +2,7 @@
 
 Read from the Parquet footers only (``parquet_metadata``), never from the rows, so planning the
 partitions of 10^8-10^10 land units costs milliseconds. Used by
-:mod:`inventory.engine.partitioned` to cut ``unit_id`` ranges that read only their own row
+:mod:`inventory.engine.land.partitioned` to cut ``unit_id`` ranges that read only their own row
 groups (files clustered by unit, e.g. one file per spatial tile or written in unit order).
 """
 
@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 if TYPE_CHECKING:
-    from inventory.engine.partitioned import LandUnitSource
+    from inventory.engine.land.partitioned import LandUnitSource
 
 LOCAL_PROTOCOLS = frozenset({"", "file"})
 INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
@@ -43,7 +43,7 @@ class UnitLayout:
 
 def as_source(land_units: Any) -> LandUnitSource | pd.DataFrame:
     """A frame as it is; a path, folder (its ``**/*.parquet``), glob or URL list as a source."""
-    from inventory.engine.partitioned import LandUnitSource
+    from inventory.engine.land.partitioned import LandUnitSource
 
     if isinstance(land_units, (pd.DataFrame, LandUnitSource)):
         return land_units

@@ -10,7 +10,7 @@ validated by :mod:`inventory.validation.land_use_changes`) become, in DuckDB:
 * the D-year transition ledger (``matrix_transitions.sql``) in the shape of the land-unit
   engine's ``approach2_transitions``: land converted stays ``land_converted_to_<lu>`` (by
   previous land use) for D years, the rest is land remaining. The Approach 2 stock-change
-  models (:mod:`inventory.engine.approach2`) then run unchanged, so the national total equals
+  models (:mod:`inventory.engine.land.approach2`) then run unchanged, so the national total equals
   IPCC 2006 Vol.4 Ch.2 Eq. 2.25 (Approach 1) on the same areas.
 
 CRT Table 4.1 (land transition matrix, kha) is built from the matrices' annual flows or from
@@ -27,7 +27,9 @@ import duckdb
 import pandas as pd
 
 from inventory.core import units, vocab
-from inventory.engine import approach2, mineral, sql_models
+from inventory.engine import sql_models
+from inventory.engine.land import approach2
+from inventory.engine.mineral_soils import mineral
 
 TransitionSource = Literal["units", "matrices"]
 
@@ -93,7 +95,7 @@ def compute_matrix_inventory(
     matrices : pandas.DataFrame
         Harmonised ``land_use_changes`` (:func:`matrix_land_areas`).
     factor_table : pandas.DataFrame
-        Candidate factors (:func:`inventory.engine.factors.factor_table`): ``value``
+        Candidate factors (:func:`inventory.engine.mineral_soils.factors.factor_table`): ``value``
         [t C ha-1 for SOC_REF, - for F_LU, F_MG, F_I], ``uncertainty_pct`` [%].
     transition_years : int, default 20
         D, the period over which a change of state moves the stock [yr].
@@ -110,7 +112,7 @@ def compute_matrix_inventory(
     Returns
     -------
     MineralInventory
-        As :func:`inventory.engine.approach2.compute_land_unit_inventory`: ``soc_stocks``,
+        As :func:`inventory.engine.land.approach2.compute_land_unit_inventory`: ``soc_stocks``,
         ``stock_changes``, ``stock_change_totals`` and ``stock_change_subcategories`` (land
         converted by previous land use).
 
@@ -129,7 +131,8 @@ def compute_matrix_inventory(
     summed to (sub-)categories; the rest of each stratum contributes 0. The sum over cohorts of
     the last D years equals :math:`(SOC(y) - SOC(y - D)) / D` of the areas of
     :func:`matrix_land_areas` (``matrix_transitions.sql`` shows why), i.e. Approach 1 on the
-    same areas. Monte Carlo as in Approach 1 (:func:`inventory.engine.mineral.factor_draws`).
+    same areas. Monte Carlo as in Approach 1
+    (:func:`inventory.engine.uncertainty.montecarlo.factor_draws`).
 
     References
     ----------

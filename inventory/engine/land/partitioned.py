@@ -16,14 +16,15 @@ The run (:func:`compute_partitioned_inventory`):
 2. each partition's unit pass (:func:`partition_transitions`: ``approach2_episodes`` to
    ``approach2_transitions``) runs where the executor puts it and its result stays there;
 3. the partitions' land areas are summed; factors are resolved, stocks computed and the factor
-   draws made **once**, on the client (:func:`inventory.engine.mineral.factor_draws`), and the
+   draws made **once**, on the client
+   (:func:`inventory.engine.uncertainty.montecarlo.factor_draws`), and the
    one draw table is sent to every partition;
 4. each partition applies every draw to its own transitions
    (:func:`partition_stock_change_draws`); the per-draw sums are added over the partitions
    (a tree of :func:`combine_partials`) **before** the percentiles are taken, with the same
    SQL models as the single-machine engine.
 
-Executors (:mod:`inventory.engine.executors`): ``InProcess`` (default: partitions one after
+Executors (:mod:`inventory.engine.land.executors`): ``InProcess`` (default: partitions one after
 the other in this process, so the memory needed is one partition's) or ``DaskExecutor`` (a
 ``distributed.Client``).
 """
@@ -44,8 +45,11 @@ import pyarrow as pa
 
 from inventory.core import units
 from inventory.core.settings import get_settings
-from inventory.engine import approach2, mineral, sql_models, uncertainty, unit_layout
-from inventory.engine.executors import DaskExecutor, Executor, InProcess, executor_here
+from inventory.engine import sql_models
+from inventory.engine.land import approach2, unit_layout
+from inventory.engine.land.executors import DaskExecutor, Executor, InProcess, executor_here
+from inventory.engine.mineral_soils import mineral
+from inventory.engine.uncertainty import montecarlo
 
 __all__ = [
     "DaskExecutor", "Executor", "InProcess", "LandUnitSource", "Partition", "PartitionedInventory",
@@ -321,10 +325,10 @@ def compute_partitioned_inventory(
     Parameters
     ----------
     land_units : LandUnitSource, pandas.DataFrame, path or sequence of paths
-        The units (as for :func:`inventory.engine.approach2.compute_land_unit_inventory`);
+        The units (as for :func:`inventory.engine.land.approach2.compute_land_unit_inventory`);
         Parquet paths or fsspec URLs are read by each partition where it runs.
     factor_table : pandas.DataFrame
-        Candidate factors (:func:`inventory.engine.factors.factor_table`).
+        Candidate factors (:func:`inventory.engine.mineral_soils.factors.factor_table`).
     partitions : int, optional
         Number of partitions [count]; None or 0 chooses by size (:func:`plan_partitions`).
     kind : {"range", "hash"}, optional
@@ -332,7 +336,7 @@ def compute_partitioned_inventory(
     executor : Executor, optional
         Where partitions run (:class:`InProcess` by default, :class:`DaskExecutor`).
     transition_years, first_year, last_year, mc_draws, seed
-        As for :func:`inventory.engine.approach2.compute_land_unit_inventory` ([yr], [yr],
+        As for :func:`inventory.engine.land.approach2.compute_land_unit_inventory` ([yr], [yr],
         [yr], [count], [-]).
     con : duckdb.DuckDBPyConnection, optional
         Client connection; the combined ``approach2_transitions``, ``land_areas`` and draw
@@ -373,7 +377,7 @@ def compute_partitioned_inventory(
     stratum_factors = mineral.resolve_factors(con)
     years = {"first_year": first_year, "last_year": last_year}
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
-    draws = uncertainty.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)  # once, here
+    draws = montecarlo.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)  # once, here
     sql_models.register(con, {"factor_draws": draws})
     params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0), **years}
     shared = (run.scatter(stratum_factors), run.scatter(draws), params)

@@ -13,7 +13,7 @@ Set-based and scalable (``inventory/engine/sql/approach2_*.sql``): one aggregati
 the unit rows finds the units whose state never changes (most of a country; their change is 0);
 only the changing units are collapsed into runs of constant state, and the change is computed on
 runs and area sums, never per unit and year. Factors are resolved and drawn exactly as in
-Approach 1 (``stratum_factors.sql``, ``uncertainty.factor_draws``), the outputs have the Approach 1
+Approach 1 (``stratum_factors.sql``, ``montecarlo.factor_draws``), the outputs have the Approach 1
 columns (``soc_stocks``, ``stock_changes``) so the same publisher and reports serve both.
 """
 
@@ -27,7 +27,9 @@ import pandas as pd
 
 from inventory.core import units
 from inventory.core.failures import RowListingError
-from inventory.engine import mineral, sql_models, stocks, uncertainty
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import mineral, stocks
+from inventory.engine.uncertainty import montecarlo
 
 
 class LandUnitHistoryError(RowListingError):
@@ -130,7 +132,8 @@ def compute_land_unit_inventory(
         ``area_ha`` [ha]; one row per unit and year from the unit's first to its last year
         (history years before ``first_year`` included when available).
     factor_table : pandas.DataFrame
-        Candidate factors (:func:`inventory.engine.factors.factor_table`), tier 2 included:
+        Candidate factors (:func:`inventory.engine.mineral_soils.factors.factor_table`), tier 2
+        included:
         ``value`` [t C ha-1 for SOC_REF, - for F_LU, F_MG, F_I], ``uncertainty_pct`` [%].
     transition_years : int, default 20
         D, the period over which a change of state moves the stock [yr].
@@ -148,7 +151,8 @@ def compute_land_unit_inventory(
     -------
     MineralInventory
         ``soc_stocks`` and ``stock_changes`` with the Approach 1 columns
-        (:func:`inventory.engine.mineral.compute_mineral_inventory`: ``stock_tc`` [t C],
+        (:func:`inventory.engine.mineral_soils.mineral.compute_mineral_inventory`: ``stock_tc`` [t
+        C],
         ``dC_tc_per_yr`` [t C yr-1], + = removal, ``dCO2_t_per_yr`` [t CO2 yr-1], + = emission,
         ``ci_low``, ``ci_high`` [t C yr-1]), plus ``stock_change_totals`` (national and per land
         use, with intervals) and ``stock_change_subcategories`` (land converted by previous
@@ -208,7 +212,7 @@ def transitions_inventory(
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
     params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0)}
     history = transition_history(con, stratum_factors, params)
-    draws = uncertainty.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)
+    draws = montecarlo.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)
     sql_models.register(con, {"factor_draws": draws})
     sql_models.run_model(
         con, "approach2_stock_change_draws",
@@ -249,7 +253,7 @@ def transition_history(
 ) -> pd.DataFrame:
     """Deterministic category changes [t C yr-1] of every year with data (history included)."""
     sql_models.register(
-        con, {"factor_draws": uncertainty.factor_draws(stratum_factors, n_draws=0, seed=0)}
+        con, {"factor_draws": montecarlo.factor_draws(stratum_factors, n_draws=0, seed=0)}
     )
     sub = sql_models.run_model(
         con, "approach2_stock_change_draws", {**params, "first_year": None, "last_year": None}

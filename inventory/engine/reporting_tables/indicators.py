@@ -13,7 +13,8 @@ import duckdb
 import pandas as pd
 
 from inventory.core import units, vocab
-from inventory.engine import organic, sql_models
+from inventory.engine import sql_models
+from inventory.engine.organic_soils import organic
 
 # "4 per 1000" initiative (Le Foll 2015, COP21; Minasny et al. 2017, Geoderma 292:59-86):
 # aspirational annual increase of the soil organic carbon stock, per mille per year.
@@ -43,12 +44,14 @@ def fourp1000_indicators(
         Connection on which the views ``inventory_stocks`` and ``organic_soil_emissions`` are
         (re)placed.
     inventory_stocks : pandas.DataFrame
-        ``inventory_stocks.sql`` output (:func:`inventory.engine.stocks.inventory_stocks`):
+        ``inventory_stocks.sql`` output
+        (:func:`inventory.engine.mineral_soils.stocks.inventory_stocks`):
         ``country``, ``year`` [yr], ``scope``, ``land_use``, ``area_ha``, ``prev_area_ha``,
         ``converted_area_ha`` [ha], ``stock_tc`` = S(y), ``prev_stock_tc`` = S(y - 1) [t C],
         ``change_tc`` [t C yr-1], + = gain.
     organic_soil_emissions : pandas.DataFrame
-        :func:`inventory.engine.organic.organic_soil_emissions` output (``country``, ``year``,
+        :func:`inventory.engine.organic_soils.organic.organic_soil_emissions` output (``country``,
+        ``year``,
         ``land_use``, ``component``, ``emission`` [t CO2 yr-1 for on_site and doc]).
     target_permille : float, default 4.0
         Aspirational annual increase [per mille yr-1]; 4 for the 4p1000 initiative.
@@ -121,7 +124,7 @@ def rewetting_scenario(
     rewet_share : float
         Fraction of each drained stratum's area rewetted [0-1].
     gwp_set : {"AR4", "AR5", "AR6"}, default "AR5"
-        GWP100 set (:func:`inventory.engine.organic.gwp_table`).
+        GWP100 set (:func:`inventory.engine.organic_soils.organic.gwp_table`).
 
     Returns
     -------
@@ -187,7 +190,8 @@ def peatland_offsets(
         Connection on which the views ``organic_soil_emissions``, ``stock_changes`` and
         ``rewetting_scenario`` are (re)placed.
     organic_soil_emissions : pandas.DataFrame
-        Output of :func:`inventory.engine.organic.organic_soil_emissions`: ``country``,
+        Output of :func:`inventory.engine.organic_soils.organic.organic_soil_emissions`:
+        ``country``,
         ``year`` [yr], ``co2e_t`` [t CO2e yr-1], ...
     stock_changes : pandas.DataFrame
         Mineral-soil changes: ``country``, ``year`` [yr], ``dCO2_t_per_yr`` [t CO2 yr-1],
@@ -274,11 +278,12 @@ def unfccc_tables(
         ``area_ha`` [ha], ``dC_tc_per_yr`` [t C yr-1], + = removal, ``dCO2_t_per_yr``
         [t CO2 yr-1], + = emission.
     organic_soil_emissions : pandas.DataFrame
-        Output of :func:`inventory.engine.organic.organic_soil_emissions` (``country``,
+        Output of :func:`inventory.engine.organic_soils.organic.organic_soil_emissions`
+        (``country``,
         ``year``, ``land_use``, ``area_ha`` [ha], ``gas``, ``component``, ``emission``
         [t gas yr-1]).
     soc_loss_n2o : pandas.DataFrame, optional
-        :func:`inventory.engine.nitrogen.soc_loss_n2o` output (``country``, ``year``,
+        :func:`inventory.engine.mineral_soils.nitrogen.soc_loss_n2o` output (``country``, ``year``,
         ``land_use``, ``land_use_category``, ``n2o_t`` [t N2O yr-1]); without it the N2O from
         soil carbon loss is NE.
     native_land_use : {"grassland", "forest_land"}, default "grassland"
@@ -306,7 +311,7 @@ def unfccc_tables(
     * ``co2_t`` = mineral dCO2 + organic CO2 [t CO2 yr-1];
     * N2O of drained organic soils of cropland and grassland and the F_SOM N2O of cropland
       remaining cropland are reported in Agriculture 3.D
-      (:func:`inventory.engine.nitrogen.agriculture_n2o`) and are IE here;
+      (:func:`inventory.engine.mineral_soils.nitrogen.agriculture_n2o`) and are IE here;
     * land coded ``native`` is reported under ``native_land_use``, so that the 4.A-4.F areas
       add up to the country's land area.
 

@@ -20,7 +20,9 @@ import duckdb
 import pandas as pd
 
 from inventory.core import units
-from inventory.engine import factors, organic, sql_models
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import factors
+from inventory.engine.organic_soils import organic
 
 CN_OVERRIDE_COLUMNS = ["country", "land_use_category", "cn_ratio", "source"]
 
@@ -131,7 +133,7 @@ def agriculture_n2o(
         Connection on which the views ``organic_soil_emissions`` and ``soc_loss_n2o`` are
         (re)placed.
     organic_soil_emissions : pandas.DataFrame
-        :func:`inventory.engine.organic.organic_soil_emissions` output.
+        :func:`inventory.engine.organic_soils.organic.organic_soil_emissions` output.
     soc_loss : pandas.DataFrame
         :func:`soc_loss_n2o` output.
 

@@ -8,7 +8,7 @@ category and year (``uncertainty_analysis.sql``):
   rows, as in the Monte Carlo (one row shared by several zones or strata is one parameter). The
   part of a category's emissions proportional to a parameter, ``c_f = f x dE/df``, is a forward
   difference of the engine's own per-draw computation under one-at-a-time perturbations
-  (:func:`inventory.engine.uncertainty.sensitivity_rows`), so the propagation follows the
+  (:func:`inventory.engine.uncertainty.montecarlo.sensitivity_rows`), so the propagation follows the
   engine whatever its approach (stratum areas, land units, matrices); exact where E is linear
   in the parameter (every factor of Eq. 2.25). Terms sharing a parameter are summed before
   Eq. 3.2 (correlated inputs, Sec. 3.2.3.1). Organic
@@ -20,7 +20,7 @@ category and year (``uncertainty_analysis.sql``):
 
 Built on ``stock_change_draws`` as the engine produces it (columns draw, country, year,
 land_use, land_use_category, dCO2_t_per_yr) and on the engine's draw functions
-(:mod:`inventory.engine.uncertainty`), so it follows changes of the draw scheme.
+(:mod:`inventory.engine.uncertainty.montecarlo`), so it follows changes of the draw scheme.
 
 Method status: Eq. 3.1, 3.2 and the Table 3.2 columns I-M are taken from a secondary summary of
 IPCC 2006 Vol.1 Ch.3 (pp. 3.28-3.31) whose Table 3.2 sensitivities match an independent public
@@ -35,7 +35,10 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from inventory.engine import mineral, organic, sql_models, uncertainty
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import mineral
+from inventory.engine.organic_soils import organic
+from inventory.engine.uncertainty import montecarlo
 
 Engine = Literal["stratum", "transitions"]
 # Table 3.2 note (type A sensitivity): the change of the trend for a 1 % increase of the
@@ -80,7 +83,7 @@ def category_sensitivities(
         ``stock_change_draws``-shaped rows (draw, country, year, land_use,
         land_use_category, area_ha, dC_tc_per_yr, dCO2_t_per_yr): draw 0 at the table values,
         draw k with the k-th uncertain source row perturbed
-        (:func:`inventory.engine.uncertainty.sensitivity_rows`).
+        (:func:`inventory.engine.uncertainty.montecarlo.sensitivity_rows`).
     parameters : pandas.DataFrame
         ``draw``, ``parameter`` (source row), ``uncertainty_pct`` [%], ``relative_step`` [-].
     """
@@ -89,13 +92,13 @@ def category_sensitivities(
     for name in SENSITIVITY_INPUTS[engine]:  # fixed names, never from input
         sql_models.register(work, {name: con.sql(f"SELECT * FROM {name}").to_arrow_table()})
     if engine == "stratum":
-        strata, stock_per_ha, parameters = uncertainty.sensitivity_stock_draws(stratum_factors)
+        strata, stock_per_ha, parameters = montecarlo.sensitivity_stock_draws(stratum_factors)
         weights = work.sql("SELECT * FROM stock_change_weights").df()
         years = (params.get("first_year"), params.get("last_year"))
         mineral.label_category_draws(work, weights, strata, stock_per_ha, years=years,
                                      into="sensitivity_draws")  # fmt: skip
     else:
-        draws, parameters = uncertainty.sensitivity_factor_draws(stratum_factors)
+        draws, parameters = montecarlo.sensitivity_factor_draws(stratum_factors)
         sql_models.register(work, {"factor_draws": draws})
         for model, into in TRANSITION_MODELS:
             sql_models.run_model(work, model, params, into=into)
