@@ -462,14 +462,9 @@ def spline_intervals(
 
     References
     ----------
-    .. [1] Bishop, T.F.A., McBratney, A.B. and Laslett, G.M. (1999). Modelling soil attribute
-       depth functions with equal-area quadratic smoothing splines. Geoderma 91, 27-45,
-       doi:10.1016/S0016-7061(99)00003-8.
-    .. [2] Malone, B.P., McBratney, A.B., Minasny, B. and Laslett, G.M. (2009). Mapping
-       continuous depth functions of soil carbon storage and available water capacity.
-       Geoderma 154, 138-152, doi:10.1016/j.geoderma.2009.10.007.
-    .. [3] O'Brien, L. et al. mpspline2: Mass-Preserving Spline Functions for Soil Data (R
-       package), https://github.com/obrl-soil/mpspline2, ``R/mpspline.R``.
+    .. [1] Bishop et al. (1999), Geoderma 91, 27-45 (in full: :func:`spline_coefficients`).
+    .. [2] Malone et al. (2009), Geoderma 154, 138-152.
+    .. [3] mpspline2 (R package), ``R/mpspline.R``.
     """
     bounds = _integer_targets(targets)
     n = int(profile.max()) + 1 if n_profiles is None else n_profiles
@@ -549,14 +544,9 @@ def spline_stocks(
 
     References
     ----------
-    .. [1] Bishop, T.F.A., McBratney, A.B. and Laslett, G.M. (1999). Modelling soil attribute
-       depth functions with equal-area quadratic smoothing splines. Geoderma 91, 27-45,
-       doi:10.1016/S0016-7061(99)00003-8.
-    .. [2] Malone, B.P., McBratney, A.B., Minasny, B. and Laslett, G.M. (2009). Mapping
-       continuous depth functions of soil carbon storage and available water capacity.
-       Geoderma 154, 138-152, doi:10.1016/j.geoderma.2009.10.007.
-    .. [3] O'Brien, L. et al. mpspline2: Mass-Preserving Spline Functions for Soil Data (R
-       package), https://github.com/obrl-soil/mpspline2, ``R/mpspline.R``.
+    .. [1] Bishop et al. (1999), Geoderma 91, 27-45 (in full: :func:`spline_coefficients`).
+    .. [2] Malone et al. (2009), Geoderma 154, 138-152.
+    .. [3] mpspline2 (R package), ``R/mpspline.R``.
     """
     density = stock / (lower_cm - upper_cm)
     mean, coverage, _ = spline_intervals(

@@ -172,11 +172,9 @@ def dry_combustion_soc(
 
     References
     ----------
-    .. [1] Walkley, A. and Black, I.A. (1934). Soil Sci. 37, 29-38.
-    .. [2] Nelson, D.W. and Sommers, L.E. (1996). Total carbon, organic carbon, and organic
-       matter. In: Methods of Soil Analysis Part 3, SSSA Book Series 5, Ch. 34.
-    .. [3] Pribyl, D.W. (2010). A critical review of the conventional SOC to SOM conversion
-       factor. Geoderma 156, 75-83, doi:10.1016/j.geoderma.2010.02.003.
+    .. [1] Walkley and Black (1934) (in full: :func:`method_factors`).
+    .. [2] Nelson and Sommers (1996), Methods of Soil Analysis Part 3, Ch. 34.
+    .. [3] Pribyl (2010), Geoderma 156, 75-83.
     """
     factors = method_factors(options)
     methods = pd.Series(soc_method, copy=False)  # its index is reported as the row number
