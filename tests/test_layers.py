@@ -11,11 +11,18 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import inventory
 
 BLOCKED = ("prefect", "prefect_dask", "fastapi", "starlette", "uvicorn", "flows", "tasks")
 INTERFACES = "inventory.interfaces"
+ROOT = Path(__file__).resolve().parents[1]
+# The stage packages of inventory/ in pipeline order, the bottom layer first.
+PIPELINE = [
+    "core", "lake", "intake", "validation", "harmonise", "engine", "reporting", "interfaces",
+]  # fmt: skip
 
 _PROBE = """
 import importlib, importlib.abc, sys
@@ -58,9 +65,17 @@ def test_every_domain_module_imports_without_prefect_or_fastapi():
 
 
 def test_the_stage_packages_read_as_the_pipeline():
-    stages = sorted(
+    """The stage packages are the pipeline's stages, and the layer contract of import-linter
+    (pyproject.toml, top layer first) lists them in pipeline order read backwards: each stage
+    may import only the stages before it."""
+    on_disk = {
         m.name for m in pkgutil.iter_modules(inventory.__path__) if m.ispkg and m.name != "data"
-    )
-    assert stages == sorted(
-        ["core", "lake", "intake", "validation", "harmonise", "engine", "reporting", "interfaces"]
-    )
+    }
+    assert on_disk == set(PIPELINE)
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "importlinter"
+    ]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    stages = [layer.removeprefix("inventory.") for layer in reversed(layers)
+              if layer.startswith("inventory.")]  # fmt: skip
+    assert stages == PIPELINE
