@@ -10,9 +10,11 @@ CRI (census years only) and NZL (land-use change matrices) come from ``generate_
 
 Deterministic: numpy's PCG64 generator with fixed seeds (one stream per country and dataset),
 values written with fixed decimals through the ``csv`` module and a hand-written YAML, so a
-rerun reproduces every file byte for byte. Only numpy and the standard library are used, and
-the "true" factors behind the synthetic profiles are copied into this file (not read from
-``inventory/``), so editing the factor tables never changes the examples.
+rerun reproduces every file byte for byte. Besides numpy and the standard library, only the
+laboratory-method constants are taken from the package (``inventory.harmonise.methods``, whose
+conversions the profiles reverse); the "true" factors behind the synthetic profiles are copied
+into this file (not read from ``inventory/``), so editing the factor tables never changes the
+examples.
 
 Pipeline per country:
 - ``land_areas.csv``: mineral-soil areas of each climate_zone x soil_class cell, split into
@@ -35,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from inventory.harmonise.methods import VAN_BEMMELEN_FRACTION, WALKLEY_BLACK_FACTOR
 
 SEED = 41_000  # any fixed number; changing it changes every file
 HISTORY_FIRST_YEAR, FIRST_YEAR, LAST_YEAR = 1970, 1990, 2024
@@ -90,13 +94,11 @@ SEVERELY_DEGRADED_F_MG = 0.70  # IPCC 2019 Vol.4 Ch.6 Table 6.2, all zones
 GRASSLAND_HIGH_F_I = 1.11  # IPCC 2019 Vol.4 Ch.6 Table 6.2, improved grassland, high input
 
 # --- laboratory methods (how a dry-combustion value C is reported) ---------------------------
-# The same conventions as inventory/methods.py (its defaults), applied in reverse:
-# Walkley-Black wet oxidation recovers ~75 % of the organic C (Nelson & Sommers 1996, Methods of
-# Soil Analysis Part 3, Ch. 34; correction factor 1.33): reported = C / 1.33, uncorrected.
-WALKLEY_BLACK_FACTOR = 1.33
-# Loss on ignition measures the mass of organic matter; with the van Bemmelen fraction (58 % C,
-# organic matter = 1.724 x organic C) the reported mass loss is C / 0.58.
-VAN_BEMMELEN_C_FRACTION = 0.58
+# The conventions of inventory/harmonise/methods.py (its defaults, imported above), applied in
+# reverse: Walkley-Black wet oxidation recovers ~75 % of the organic C (Nelson & Sommers 1996,
+# correction factor WALKLEY_BLACK_FACTOR = 1.33), so reported = C / 1.33, uncorrected. Loss on
+# ignition measures the mass of organic matter; with the van Bemmelen fraction
+# (VAN_BEMMELEN_FRACTION = 0.58 C in organic matter) the reported mass loss is C / 0.58.
 
 
 def true_factor_product(zone: str, land_use: str, management: str, input_: str) -> float:
@@ -708,7 +710,7 @@ def bulk_density(soc_g_per_kg: float, bd_mineral: float, depth_cm: float) -> flo
 
     bd = 100 / (OM% / 0.244 + (100 - OM%) / bd_mineral), compaction +0.1 g/cm3 below 30 cm.
     """
-    om_pct = soc_g_per_kg / 10 / VAN_BEMMELEN_C_FRACTION
+    om_pct = soc_g_per_kg / 10 / VAN_BEMMELEN_FRACTION
     bd = 100 / (om_pct / 0.244 + (100 - om_pct) / bd_mineral)
     return bd + (0.1 if depth_cm > 30 else 0.0)
 
@@ -745,7 +747,7 @@ def _reported_soc(soc: float, method: str) -> float:
     if method == "walkley_black":
         return soc / WALKLEY_BLACK_FACTOR
     if method == "loss_on_ignition":
-        return soc / VAN_BEMMELEN_C_FRACTION
+        return soc / VAN_BEMMELEN_FRACTION
     return soc
 
 

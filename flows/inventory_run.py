@@ -7,7 +7,7 @@ per call (``dask="local"`` or an address), see flows/runners.py.
 
 from __future__ import annotations
 
-from prefect import flow, unmapped
+from prefect import Flow, flow, unmapped
 
 from flows.runners import current_runner, dask_task_runner, with_task_runner
 from inventory.core import settings
@@ -40,6 +40,6 @@ def inventory_run(params: RunParameters | None = None, lake_root: str | None = N
     return {"run_id": run_id, "release_id": release_id, "dashboard": dashboard, "summary": summary}
 
 
-def inventory_run_on(dask: str | None = None):
+def inventory_run_on(dask: str | None = None) -> Flow[[RunParameters | None, str | None], dict]:
     """The flow on the runner chosen by ``dask`` (``"local"``, an address) or the environment."""
     return with_task_runner(inventory_run, dask)

@@ -11,9 +11,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from inventory.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from prefect import Flow
+    from prefect.task_runners import TaskRunner
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 LOCAL = "local"
 # In-process workers: no pickling across processes, no __main__ guard needed (a process-based
@@ -28,7 +35,7 @@ def dask_target(dask: str | None = None) -> str | None:
     return target or None
 
 
-def dask_task_runner(dask: str | None = None) -> Any | None:
+def dask_task_runner(dask: str | None = None) -> TaskRunner[Any] | None:
     """A ``DaskTaskRunner`` for ``dask`` (``"local"`` or an address), else None (default)."""
     target = dask_target(dask)
     if target is None:
@@ -52,7 +59,7 @@ def current_runner() -> dict[str, str]:
     return described
 
 
-def with_task_runner(flow: Any, dask: str | None = None) -> Any:
+def with_task_runner(flow: Flow[P, R], dask: str | None = None) -> Flow[P, R]:
     """``flow`` on the runner chosen by ``dask`` / ``$SOILC_DASK_ADDRESS`` (same flow if none)."""
     runner = dask_task_runner(dask)
     return flow if runner is None else flow.with_options(task_runner=runner)

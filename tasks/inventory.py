@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pandas as pd
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 
 from inventory.engine import run
 from inventory.engine.reporting_tables import published_schema
@@ -17,11 +19,11 @@ from inventory.reporting import recalculations
 from tasks.retries import transient_only
 
 
-def _records(frame) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _country_cache_key(context, arguments: dict) -> str:
+def _country_cache_key(context: TaskRunContext, arguments: dict[str, Any]) -> str:
     """Content key: an unchanged country (inputs, parameters, code) is read from the cache."""
     lake = Lake.at(arguments["lake_root"])
     fingerprint = run.input_fingerprint(lake, arguments["country"], arguments["params"])

@@ -3,8 +3,7 @@
 Most tests replace the intake flow with :func:`stub_intake` (it files a submission in the lake
 as the flow would, with a fixed report), so they test the API: tokens, country isolation, size
 limits, upload forms and the report read back from the lake. ``test_real_intake_flow_*`` runs
-the real flow (``flows.intake.intake``) under the Prefect harness; it is skipped only while
-``inventory.intake.submission`` cannot be imported.
+the real flow (``flows.intake.intake``) under the Prefect harness.
 """
 
 from __future__ import annotations
@@ -453,9 +452,6 @@ def test_deployment_backend_runs_the_intake_deployment_on_the_stored_submission(
 @pytest.mark.slow
 def test_real_intake_flow_through_the_api(prefect_harness, tmp_path):
     """The default backend: the intake flow runs in the server's worker thread."""
-    pytest.importorskip(
-        "inventory.intake.submission", reason="inventory.intake.submission not importable"
-    )
     lake = tmp_path / "lake"
     key = tokens.create_token(tokens.store_path(lake), "KEN")
     server, thread, base = start_in_thread(api.create_app(lake))

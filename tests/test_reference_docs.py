@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,18 @@ def test_project_stands_alone():
     offenders = [p for p in paths if p.is_file() and p.suffix in {".py", ".md", ".sql", ".csv"}
                  and "shared/" in p.read_text(encoding="utf-8", errors="replace")]  # fmt: skip
     assert offenders == []
+
+
+def test_named_functions_exist():
+    """Every ``module.py: name`` the README and docs point to is defined in that module."""
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]
+    pattern = re.compile(r"`([\w/]+\.py): (\w+)`")
+    references = {(m[1], m[2]) for page in pages for m in pattern.finditer(page.read_text("utf-8"))}
+    assert references, "no `module.py: name` reference found"
+    missing = [
+        f"{path}: {name}" for path, name in sorted(references)
+        if not (ROOT / "inventory" / path).is_file()
+        or not re.search(rf"^(def|class) {name}\b|^{name}\b",
+                         (ROOT / "inventory" / path).read_text("utf-8"), re.MULTILINE)
+    ]  # fmt: skip
+    assert missing == []

@@ -46,10 +46,6 @@ import numpy as np
 import pandas as pd
 
 METHODS = ("interpolate", "trend", "surrogate", "overlap")
-AREA_SOURCES = (
-    "reported", "interpolated", "extrapolated_constant", "extrapolated_trend", "surrogate",
-    "overlap",
-)  # fmt: skip
 REPORTED = "reported"
 # Trend extrapolation: reported years the slope is fitted on (two = the last two reported points).
 DEFAULT_FIT_YEARS = 2
@@ -226,7 +222,8 @@ def fill_series(
     pandas.DataFrame
         The reported rows as given plus one row per stratum and missing year with a positive
         filled value: ``keys``, ``year`` (int64), ``value`` and ``area_source`` (``reported``
-        for the rows of ``frame``, else how the value was produced, :data:`AREA_SOURCES`).
+        for the rows of ``frame``, else how the value was produced: ``interpolated``,
+        ``extrapolated_constant``, ``extrapolated_trend``, ``surrogate`` or ``overlap``).
 
     Notes
     -----

@@ -2,12 +2,11 @@
 
 Codes are case-insensitive on input and canonical lower_snake on output. Aliases map
 spellings found in national submissions to the canonical code; they are applied once, at the
-edge, by :func:`normalise_codes`.
+edge, by :func:`canonical_code` (per distinct value of a column:
+``inventory.validation.rules.normalise_code_columns``).
 """
 
 from __future__ import annotations
-
-import pandas as pd
 
 CLIMATE_ZONES = (
     "boreal_dry", "boreal_moist", "cool_temperate_dry", "cool_temperate_moist",
@@ -116,18 +115,3 @@ def canonical_code(value: object, column: str) -> object:
     """``normalise_code`` plus the column's aliases (e.g. 2006 "cold temperate" zones)."""
     code = normalise_code(value)
     return ALIASES.get(column, {}).get(code, code) if isinstance(code, str) else code
-
-
-def normalise_codes(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy whose vocabulary columns are lower_snake with aliases resolved.
-
-    Vectorised over the distinct values of each column (a national file has few codes).
-    """
-    out = frame.copy()
-    for column in VOCABULARIES:
-        if column not in out.columns:
-            continue
-        distinct = pd.unique(out[column].dropna())
-        mapping = {v: canonical_code(v, column) for v in distinct}
-        out[column] = out[column].map(mapping).where(out[column].notna(), None)
-    return out

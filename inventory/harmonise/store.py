@@ -21,9 +21,7 @@ reprocessed) does not replace a newer one. Writers of one country take turns (a 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +47,6 @@ HARMONISED_DATASETS = (
     "land_areas", "land_units", "organic_soils", "factors", "profiles", "profile_horizons",
     "grid_zonal", "grid_soc_ref", "land_use_changes", "auxiliary_series", "national_totals",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Accepted:
-    country: str
-    submission_id: str
-    harmonised: dict[str, str]
-    flags: dict[str, Any]
 
 
 def harmonise_datasets(
@@ -172,12 +162,6 @@ def _prune_versions(folder: Path, *, keep: str) -> None:
 def _current_record(lake: Lake, country: str) -> dict | None:
     path = lake.root / "harmonised" / CURRENT / country / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
-def current_version(lake: Lake, country: str) -> Path | None:
-    """The folder of the country's current harmonised version (resolved), or None."""
-    link = lake.root / "harmonised" / CURRENT / country
-    return Path(os.path.realpath(link)) if link.is_symlink() and link.exists() else None
 
 
 def harmonised_manifest(lake: Lake, country: str) -> dict:

@@ -1,7 +1,7 @@
 """Dataset specifications of format v1 and the preparation step before the GX suites run.
 
 Preparation is vectorised: numbers parsed column by column (decimal comma where the file uses
-``;``), vocabulary codes normalised (``inventory.core.vocab.normalise_codes``), unit strings checked
+``;``), vocabulary codes normalised (:func:`normalise_code_columns`), unit strings checked
 once per distinct string and converted to the derived columns the range expectations test
 (``area_ha``, ``soc_g_per_kg``, ``bd_g_per_cm3``). Cells that are not numbers and unusable units
 become failures here; the GX suites then see clean numeric columns.
@@ -222,7 +222,8 @@ def map_distinct(series: pd.Series, function: Callable[[Any], Any]) -> pd.Series
 
 
 def normalise_code_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """:func:`inventory.core.vocab.normalise_codes` semantics, evaluated per distinct value."""
+    """Vocabulary codes of ``columns`` to lower_snake with aliases resolved, in place
+    (:func:`inventory.core.vocab.canonical_code`, evaluated once per distinct value)."""
     for column in columns:
         if column in frame.columns:
             mapped = map_distinct(frame[column], partial(vocab.canonical_code, column=column))
