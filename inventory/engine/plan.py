@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inventory.core.errors import NotFoundError, UserError
+from inventory.core.errors import NotFoundError, UsageError, UserError
 from inventory.engine.run import RunParameters, country_years, declared_years
 from inventory.harmonise.store import harmonised_countries, harmonised_manifest, require_accepted
 from inventory.lake import releases
@@ -63,11 +63,13 @@ def plan_run(lake: Lake, params: RunParameters) -> RunPlan:
         require_accepted(lake, chosen)
     else:
         chosen = [c for c in harmonised_countries(lake) if c not in params.withdraw]
+    if not chosen and harmonised_countries(lake):
+        raise UsageError("no country to compute: every country with an accepted submission is "
+                         "withdrawn", "name the countries to compute (--country ISO3)")  # fmt: skip
     if not chosen:
-        raise NotFoundError("no country to compute: none has an accepted submission" + (
-            " besides the withdrawn ones" if params.withdraw else ""),
-            "submit a package first (soc-inventory submit PATH, the API or the portal)",
-        )  # fmt: skip
+        raise NotFoundError("no country to compute: none has an accepted submission",
+                            "submit a package first (soc-inventory submit PATH, the API or the "
+                            "portal)")  # fmt: skip
     plans = []
     for country in chosen:
         record = harmonised_manifest(lake, country)
