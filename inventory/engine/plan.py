@@ -94,7 +94,7 @@ def _check_years(params: RunParameters, plans: list[CountryPlan]) -> None:
         asked = f"{params.first_year or 'first'}-{params.last_year or 'last'}"
         raise RunYearsError(
             f"years {asked} are outside the submitted years ({'; '.join(problems)})",
-            "choose years within them (--years FIRST-LAST, or empty: as submitted)",
+            "choose years within them (--years FIRST-LAST; without it: as submitted)",
         )
 
 

@@ -1,5 +1,8 @@
 """One inventory run: parameters, per-country computation, run manifest.
 
+:class:`RunParameters` is the one place of a run's options, defaults and choices (the CLI's
+``run`` options, the portal's run form and the deployment parameters are built from or checked
+against it); the run's preflight is :func:`inventory.engine.plan.plan_run`.
 ``compute_country`` turns one country's harmonised inputs into the published tables;
 ``run_manifest`` records what a run used (input hashes, factor-table hashes, parameters, code
 version, timings) so every published number can be traced and rerun.
