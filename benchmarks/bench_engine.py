@@ -88,12 +88,13 @@ def phase_engine(path: str, draws: int) -> dict:
     from inventory.engine.land import approach2
     from inventory.engine.land.partitioned import partition_connection
     from inventory.engine.mineral_soils import factors
+    from inventory.engine.options import EngineOptions
 
     table = factors.factor_table("2019")
 
     def run():
         out = approach2.compute_land_unit_inventory(
-            path, table, mc_draws=draws, con=partition_connection()
+            path, table, EngineOptions(mc_draws=draws), con=partition_connection()
         )
         national = out.stock_change_totals.query("scope == 'national'")
         return {
@@ -110,12 +111,13 @@ def phase_partitioned(path: str, draws: int, partitions: int) -> dict:
     """The partitioned engine in this process: ``partitions`` unit-id ranges in turn."""
     from inventory.engine.land import partitioned
     from inventory.engine.mineral_soils import factors
+    from inventory.engine.options import EngineOptions
 
     table = factors.factor_table("2019")
 
     def run():
         out = partitioned.compute_partitioned_inventory(
-            path, table, partitions=partitions, mc_draws=draws
+            path, table, partitions=partitions, options=EngineOptions(mc_draws=draws)
         )
         national = out.inventory.stock_change_totals.query("scope == 'national'")
         return {
@@ -200,6 +202,7 @@ def phase_pandas(path: str, n_units: int) -> dict:
     """pandas on the first ``n_units`` units; checked against the engine on the same units."""
     from inventory.engine.land import approach2
     from inventory.engine.mineral_soils import factors
+    from inventory.engine.options import EngineOptions
 
     read = _timed(pd.read_parquet, path, filters=[("unit_id", "<", n_units)])
     land_units = read["result"]
@@ -207,7 +210,7 @@ def phase_pandas(path: str, n_units: int) -> dict:
     computed = _timed(pandas_stock_changes, land_units, density)
     engine_run = _timed(
         approach2.compute_land_unit_inventory, land_units, factors.factor_table("2019"),
-        mc_draws=0,
+        EngineOptions(mc_draws=0),
     )  # fmt: skip
     keys = ["country", "year", "land_use", "land_use_category"]
     ours = engine_run["result"].stock_changes.set_index(keys)[["area_ha", "dC_tc_per_yr"]]
@@ -233,13 +236,14 @@ def phase_polars(path: str, n_units: int) -> dict:
 
     from inventory.engine.land import approach2
     from inventory.engine.mineral_soils import factors
+    from inventory.engine.options import EngineOptions
 
     land_units = pd.read_parquet(path, filters=[("unit_id", "<", n_units)])  # not timed
     density = pl.from_pandas(_density(land_units))
     lazy = pl.scan_parquet(path).filter(pl.col("unit_id") < n_units)
     computed = _timed(polars_stock_changes, lazy, density)
     engine = approach2.compute_land_unit_inventory(
-        land_units, factors.factor_table("2019"), mc_draws=0
+        land_units, factors.factor_table("2019"), EngineOptions(mc_draws=0)
     ).stock_changes
     keys = ["country", "year", "land_use", "land_use_category"]
     ours = engine.set_index(keys)[["area_ha", "dC_tc_per_yr"]]

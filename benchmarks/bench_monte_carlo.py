@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from inventory.engine.mineral_soils import factors, mineral, tier2
+from inventory.engine.options import EngineOptions
 from inventory.harmonise.store import harmonise_datasets
 from inventory.intake.submission import read_submission
 from inventory.validation.validate import validate_submission
@@ -48,7 +49,9 @@ def main() -> None:
     for country, (areas, table) in inputs.items():
         begin = time.perf_counter()
         result = mineral.compute_mineral_inventory(
-            areas, table, first_year=FIRST_YEAR, last_year=LAST_YEAR, mc_draws=args.draws
+            areas,
+            table,
+            EngineOptions(first_year=FIRST_YEAR, last_year=LAST_YEAR, mc_draws=args.draws),
         )
         strata = areas.drop_duplicates(
             ["climate_zone", "soil_class", "land_use", "management", "input"]

@@ -61,6 +61,7 @@ def main() -> None:
     from inventory.engine import sql_models
     from inventory.engine.land import approach2, land_use_changes
     from inventory.engine.mineral_soils import factors
+    from inventory.engine.options import EngineOptions
     from inventory.engine.organic_soils import organic
     from inventory.engine.reporting_tables import key_categories
     from inventory.engine.uncertainty import propagation
@@ -75,7 +76,7 @@ def main() -> None:
            n_units=args.units, n_years=args.years)  # fmt: skip
     table, con = factors.factor_table("2019"), sql_models.connect()
     _timed(f"Approach 2 engine, {args.draws} draws", approach2.compute_land_unit_inventory,
-           str(path), table, mc_draws=args.draws, con=con)  # fmt: skip
+           str(path), table, EngineOptions(mc_draws=args.draws), con=con)  # fmt: skip
     _timed("CRT Table 4.1 from land units", land_use_changes.land_transition_matrix, con,
            "units")  # fmt: skip
     params = {"transition_years": 20, "c_to_co2": units.carbon_to_co2(1.0), "first_year": None,
@@ -96,7 +97,7 @@ def main() -> None:
     matrices = _timed("annual matrices of the units (setup)", _matrices, con)
     _timed(f"matrix engine ({len(matrices)} cells), {args.draws} draws",
            land_use_changes.compute_matrix_inventory, matrices, table,
-           mc_draws=args.draws)  # fmt: skip
+           EngineOptions(mc_draws=args.draws))  # fmt: skip
     print(f"uncertain factors (sensitivity draws): {factors_n}; uncertainty rows: "
           f"{len(analysis)}")  # fmt: skip
 

@@ -42,14 +42,18 @@ def _rusage() -> dict[str, float]:
 def _run(files: list[str], draws: int, units_per_partition: int, executor=None) -> dict:
     from inventory.engine.land import partitioned
     from inventory.engine.mineral_soils import factors
+    from inventory.engine.options import EngineOptions
 
     source = partitioned.LandUnitSource(tuple(files))
     plan = partitioned.plan_partitions(source, units_per_partition=units_per_partition)
     started = time.perf_counter()
     out = partitioned.compute_partitioned_inventory(
-        source, factors.factor_table("2019"), partitions=len(plan), mc_draws=draws,
+        source,
+        factors.factor_table("2019"),
+        partitions=len(plan),
         executor=executor,
-    )  # fmt: skip
+        options=EngineOptions(mc_draws=draws),
+    )
     return {
         "wall_s": time.perf_counter() - started,
         "partitions": len(out.partitions),
@@ -72,14 +76,17 @@ def out_of_core(args: argparse.Namespace) -> dict:
 def one_pass(args: argparse.Namespace) -> dict:
     from inventory.engine.land import approach2, partitioned
     from inventory.engine.mineral_soils import factors
+    from inventory.engine.options import EngineOptions
 
     os.environ["SOILC_ENGINE_MEMORY"] = args.memory
     os.environ["SOILC_ENGINE_TEMP_DIR"] = str(args.temp_dir)
     before, started = _rusage(), time.perf_counter()
     out = approach2.compute_land_unit_inventory(
-        f"{args.data}/*.parquet", factors.factor_table("2019"), mc_draws=args.draws,
+        f"{args.data}/*.parquet",
+        factors.factor_table("2019"),
+        EngineOptions(mc_draws=args.draws),
         con=partitioned.partition_connection(),
-    )  # fmt: skip
+    )
     after = _rusage()
     result = {
         "wall_s": time.perf_counter() - started, "cpu_s": after["cpu_s"] - before["cpu_s"],

@@ -7,12 +7,12 @@ from prefect import flow
 from flows.intake import intake
 from flows.inventory_run import inventory_run
 from inventory.core import bundled, settings
-from inventory.engine.run import RunParameters
+from inventory.engine.run import RunParameters, parameter_default
 
 
 @flow(name="demo", log_prints=True)
 def demo(lake_root: str | None = None, countries: list[str] | None = None,
-         mc_draws: int = 1000) -> dict:  # fmt: skip
+         mc_draws: int = parameter_default("mc_draws")) -> dict:  # fmt: skip
     """Submit every example package, then run and publish the inventory for them."""
     lake_root = lake_root or str(settings.lake_root())
     countries = countries or list(bundled.EXAMPLE_COUNTRIES)

@@ -11,7 +11,7 @@ from prefect import Flow, flow, unmapped
 
 from flows.runners import current_runner, dask_task_runner, with_task_runner
 from inventory.core import settings
-from inventory.engine import run
+from inventory.engine import plan
 from inventory.engine.run import RunParameters
 from inventory.lake.zones import Lake, new_id
 from tasks.inventory import (
@@ -25,12 +25,14 @@ from tasks.inventory import (
 
 @flow(name="inventory-run", log_prints=True, task_runner=dask_task_runner())
 def inventory_run(params: RunParameters | None = None, lake_root: str | None = None) -> dict:
-    """Fan out one task per country, then write the run and publish it atomically."""
-    params = params or RunParameters()
+    """Plan the run (countries, years, the publish guard's known outcome: a user error before
+    anything is computed), fan out one task per country, then write the run and publish it
+    atomically."""
     lake_root = lake_root or str(settings.lake_root())
-    countries = run.run_countries(Lake.at(lake_root), params)
+    planned = plan.plan_run(Lake.at(lake_root), params or RunParameters())
+    params = planned.params
     # unmapped: a pydantic model is iterable (its fields), map would fan out over them
-    futures = compute_country.map(lake_root, countries, unmapped(params))
+    futures = compute_country.map(lake_root, planned.countries, unmapped(params))
     results = [f.result() for f in futures]
     run_id = new_id("run")
     write_run(lake_root, run_id, params, results, current_runner())

@@ -12,6 +12,8 @@ from typing import Any
 
 from filelock import Timeout
 
+from inventory.core.errors import LockTimeoutError
+
 # OSError numbers worth another try (POSIX errno): busy, interrupted, try again, no space
 # (a clean-up may free it), stale NFS handle, timed out, I/O error.
 TRANSIENT_ERRNOS = frozenset(
@@ -29,7 +31,7 @@ TRANSIENT_ERRNOS = frozenset(
 
 def is_transient(error: BaseException | None) -> bool:
     """True for errors worth retrying (see the module docstring)."""
-    if isinstance(error, Timeout):
+    if isinstance(error, (Timeout, LockTimeoutError)):
         return True
     return isinstance(error, OSError) and error.errno in TRANSIENT_ERRNOS
 

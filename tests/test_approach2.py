@@ -19,6 +19,7 @@ from inventory.engine import sql_models
 from inventory.engine.land import approach2
 from inventory.engine.mineral_soils import factors
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 
 CROPLAND_TC_PER_HA = 64.0 * 0.69  # 44.16
 GRASSLAND_TC_PER_HA = 64.0
@@ -66,7 +67,9 @@ CONVERSION = {
 def conversion():
     land_units = _units(CONVERSION)
     result = approach2.compute_land_unit_inventory(
-        land_units, factors.factor_table("2019"), first_year=2000, last_year=2031, mc_draws=0
+        land_units,
+        factors.factor_table("2019"),
+        EngineOptions(first_year=2000, last_year=2031, mc_draws=0),
     )
     return land_units, result
 
@@ -126,9 +129,10 @@ def test_stocks_are_summed_to_strata(conversion):
 def test_same_columns_as_approach_1(conversion):
     land_units, result = conversion
     approach1 = compute_mineral_inventory(
-        _as_land_areas(land_units), factors.factor_table("2019"), first_year=2000,
-        last_year=2031, mc_draws=0,
-    )  # fmt: skip
+        _as_land_areas(land_units),
+        factors.factor_table("2019"),
+        EngineOptions(first_year=2000, last_year=2031, mc_draws=0),
+    )
     assert list(result.soc_stocks.columns) == list(approach1.soc_stocks.columns)
     assert list(result.stock_changes.columns) == list(approach1.stock_changes.columns)
     assert list(result.stock_change_totals.columns) == list(approach1.stock_change_totals.columns)
@@ -149,8 +153,12 @@ MIXED = {
 def mixed():
     land_units = _units(MIXED)
     table = factors.factor_table("2019")
-    two = approach2.compute_land_unit_inventory(land_units, table, first_year=1990, mc_draws=0)
-    one = compute_mineral_inventory(_as_land_areas(land_units), table, first_year=1990, mc_draws=0)
+    two = approach2.compute_land_unit_inventory(
+        land_units, table, EngineOptions(first_year=1990, mc_draws=0)
+    )
+    one = compute_mineral_inventory(
+        _as_land_areas(land_units), table, EngineOptions(first_year=1990, mc_draws=0)
+    )
     return two, one
 
 
@@ -192,7 +200,7 @@ def test_histories_over_64_years_give_the_same_runs(mixed):
     # split from its rows (approach2_recurring_runs) instead of the year bit sets
     longer = {**MIXED, 9: (2.0, [(1950, 2031, GRASS)])}
     result = approach2.compute_land_unit_inventory(
-        _units(longer), factors.factor_table("2019"), first_year=1990, mc_draws=0
+        _units(longer), factors.factor_table("2019"), EngineOptions(first_year=1990, mc_draws=0)
     )
     two, _ = mixed
     keep = result.stock_change_subcategories.columns.drop("area_ha")
@@ -217,7 +225,7 @@ def test_history_before_first_year_is_first_state():
     # a unit first seen in 2000 as cropland: taken as cropland before 2000, so no change
     land_units = _units({1: (3.0, [(2000, 2005, CROP)])})
     result = approach2.compute_land_unit_inventory(
-        land_units, factors.factor_table("2019"), mc_draws=0
+        land_units, factors.factor_table("2019"), EngineOptions(mc_draws=0)
     )
     assert result.stock_changes.dC_tc_per_yr.abs().sum() == 0.0
     assert set(result.stock_changes.land_use_category) == {"cropland_remaining_cropland"}
@@ -226,14 +234,18 @@ def test_history_before_first_year_is_first_state():
 def test_gap_in_history_names_the_unit():
     land_units = _units({7: (1.0, [(2000, 2002, CROP), (2004, 2005, CROP)])})
     with pytest.raises(approach2.LandUnitHistoryError, match="unit 7.*missing years"):
-        approach2.compute_land_unit_inventory(land_units, factors.factor_table("2019"), mc_draws=0)
+        approach2.compute_land_unit_inventory(
+            land_units, factors.factor_table("2019"), EngineOptions(mc_draws=0)
+        )
 
 
 def test_parquet_input(tmp_path):
     path = tmp_path / "land_units.parquet"
     _units(CONVERSION).to_parquet(path)
     result = approach2.compute_land_unit_inventory(
-        path, factors.factor_table("2019"), first_year=2010, last_year=2010, mc_draws=0
+        path,
+        factors.factor_table("2019"),
+        EngineOptions(first_year=2010, last_year=2010, mc_draws=0),
     )
     row = _row(result.stock_changes, 2010, "land_converted_to_cropland")
     assert row.dC_tc_per_yr == pytest.approx(-9.92, abs=1e-9)
@@ -243,9 +255,11 @@ def test_parquet_input(tmp_path):
 def monte_carlo():
     def run(seed: int):
         return approach2.compute_land_unit_inventory(
-            _units(CONVERSION), factors.factor_table("2019"), first_year=2010, last_year=2012,
-            mc_draws=1000, seed=seed, con=sql_models.connect(),
-        )  # fmt: skip
+            _units(CONVERSION),
+            factors.factor_table("2019"),
+            EngineOptions(first_year=2010, last_year=2012, mc_draws=1000, seed=seed),
+            con=sql_models.connect(),
+        )
 
     return run(7), run(7), run(8)
 

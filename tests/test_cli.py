@@ -36,8 +36,8 @@ def test_missing_package_is_a_usage_error(tmp_path, capsys):
 
 
 def test_run_for_a_country_without_submission_fails_before_any_flow(tmp_path, capsys):
-    code = cli.main(["--lake", str(tmp_path / "lake"), "run", "--country", "XXX"])
+    code = cli.main(["--lake", str(tmp_path / "lake"), "run", "--country", "FRA"])
     captured = capsys.readouterr()
     assert code == cli.EXIT_USAGE
-    assert "no accepted submission for XXX" in captured.err
+    assert "no accepted submission for FRA" in captured.err
     assert "Traceback" not in captured.out + captured.err

@@ -20,6 +20,7 @@ import yaml
 from inventory.core import vocab
 from inventory.engine import sql_models
 from inventory.engine.mineral_soils import factors, mineral
+from inventory.engine.options import EngineOptions
 from inventory.engine.organic_soils import organic
 from inventory.harmonise import areas
 from inventory.validation.rules import normalise_code_columns
@@ -148,7 +149,9 @@ def test_land_use_changes_are_gradual(iso3):
 @pytest.mark.parametrize("iso3", COUNTRIES)
 def test_tier1_mineral_inventory_has_every_factor(iso3):
     areas = _land_areas(iso3)
-    result = mineral.compute_mineral_inventory(areas, factors.factor_table("2019"), mc_draws=0)
+    result = mineral.compute_mineral_inventory(
+        areas, factors.factor_table("2019"), EngineOptions(mc_draws=0)
+    )
     assert set(result.stratum_factors["tier"]) == {"tier1_default"}
     stocks = result.soc_stocks
     assert stocks["stock_tc"].notna().all() and (stocks["stock_tc"] > 0).all()
@@ -163,7 +166,7 @@ def test_submitted_factors_replace_defaults():
     submitted = _canonical("IRL", "factors")
     assert submitted["source"].str.startswith("SYNTHETIC").all()
     table = factors.factor_table("2019", submitted=submitted)
-    result = mineral.compute_mineral_inventory(_land_areas("IRL"), table, mc_draws=0)
+    result = mineral.compute_mineral_inventory(_land_areas("IRL"), table, EngineOptions(mc_draws=0))
     chosen = result.stratum_factors.query("tier == 'tier2_submitted'")
     assert set(chosen["factor"]) == {"SOC_REF", "F_MG"}
     assert set(chosen.query("factor == 'SOC_REF'")["soil_class"]) == {"hac"}

@@ -18,6 +18,7 @@ import pytest
 
 from inventory.engine.mineral_soils import factors
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -103,5 +104,7 @@ def test_moderately_degraded_code_reaches_high_intensity_grazing_in_2019():
     for edition, expected in (("2019", 64 * 0.90), ("2006", 88 * 0.95)):
         # 2019: 64 t C/ha (warm temperate moist HAC) x 0.90 = 57.6 t C
         # 2006: 88 t C/ha x 0.95 (moderately degraded, temperate) = 83.6 t C
-        stock = compute_mineral_inventory(areas, factors.factor_table(edition), mc_draws=0)
+        stock = compute_mineral_inventory(
+            areas, factors.factor_table(edition), EngineOptions(mc_draws=0)
+        )
         assert stock.soc_stocks.stock_tc.iloc[0] == pytest.approx(expected, abs=1e-12)

@@ -18,6 +18,7 @@ import pytest
 from inventory.engine import invariants, sql_models
 from inventory.engine.mineral_soils import factors
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 from inventory.engine.reporting_tables import indicators
 
 NATIVE, CROP = 64.0, 64.0 * 0.69  # t C/ha
@@ -38,7 +39,7 @@ def _conversion() -> pd.DataFrame:
 def converted():
     con = sql_models.connect()
     result = compute_mineral_inventory(
-        _conversion(), factors.factor_table("2019"), mc_draws=0, con=con
+        _conversion(), factors.factor_table("2019"), EngineOptions(mc_draws=0), con=con
     )
     return result, con
 

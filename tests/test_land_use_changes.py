@@ -27,6 +27,7 @@ from inventory.engine.land import land_use_changes
 from inventory.engine.land.approach2 import land_unit_transitions
 from inventory.engine.mineral_soils import factors
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 from inventory.engine.run import RunParameters, compute_country
 from inventory.harmonise import store
 from inventory.intake.submission import read_submission
@@ -79,7 +80,9 @@ def _package(tmp_path, cells=CELLS, *, land_areas: str | None = None):
 @pytest.fixture(scope="module")
 def ledger():
     result = land_use_changes.compute_matrix_inventory(
-        _frame(), factors.factor_table("2019"), first_year=2000, last_year=2024, mc_draws=0
+        _frame(),
+        factors.factor_table("2019"),
+        EngineOptions(first_year=2000, last_year=2024, mc_draws=0),
     )
     return result
 
@@ -126,9 +129,10 @@ def test_equals_approach_1_on_the_same_areas(ledger):
     areas = land_use_changes.matrix_land_areas(con, last_year=2024)
     assert areas.groupby("year")["area_ha"].sum().round(9).unique().tolist() == [2000.0]
     approach1 = compute_mineral_inventory(
-        areas.drop(columns="area_source"), factors.factor_table("2019"), first_year=2000,
-        last_year=2024, mc_draws=0,
-    )  # fmt: skip
+        areas.drop(columns="area_source"),
+        factors.factor_table("2019"),
+        EngineOptions(first_year=2000, last_year=2024, mc_draws=0),
+    )
     pd.testing.assert_series_equal(
         _national(ledger.stock_change_totals), _national(approach1.stock_change_totals),
         rtol=1e-12, atol=1e-9,

@@ -16,6 +16,7 @@ import pytest
 from inventory.core import units
 from inventory.engine.mineral_soils import factors
 from inventory.engine.mineral_soils.mineral import MissingFactorError, compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 
 SOC_REF_WTM_HAC_2019 = 64.0
 F_LU_CROP_WTM_2019 = 0.69
@@ -51,7 +52,9 @@ def tillage_change():
         (1980, 2024, "grassland", "nominal", "not_applicable", 50.0),
     ])  # fmt: skip
     return compute_mineral_inventory(
-        areas, factors.factor_table("2019"), first_year=2000, last_year=2024, mc_draws=200
+        areas,
+        factors.factor_table("2019"),
+        EngineOptions(first_year=2000, last_year=2024, mc_draws=200),
     )
 
 
@@ -106,7 +109,9 @@ def conversion():
         (2010, 2031, "grassland", "nominal", "not_applicable", 40.0),
     ])  # fmt: skip
     return compute_mineral_inventory(
-        areas, factors.factor_table("2019"), first_year=2000, last_year=2031, mc_draws=0
+        areas,
+        factors.factor_table("2019"),
+        EngineOptions(first_year=2000, last_year=2031, mc_draws=0),
     )
 
 
@@ -142,7 +147,9 @@ def test_2006_edition_selectable():
         (2000, 2001, "cropland", "no_tillage", "medium", 1.0),
     ])  # fmt: skip
     result = compute_mineral_inventory(
-        areas, factors.factor_table("2006"), first_year=2000, last_year=2001, mc_draws=0
+        areas,
+        factors.factor_table("2006"),
+        EngineOptions(first_year=2000, last_year=2001, mc_draws=0),
     )
     row = _change(result, 2000, "cropland_remaining_cropland")
     assert row.dC_tc_per_yr == pytest.approx(0.4554, abs=1e-12)
@@ -156,7 +163,7 @@ def test_submitted_factor_wins_and_is_recorded():
         "value": [1.2], "uncertainty_pct": [10.0], "source": ["national trial network"],
     })  # fmt: skip
     table = factors.factor_table("2019", submitted=submitted)
-    stocks = compute_mineral_inventory(areas, table, mc_draws=0).soc_stocks
+    stocks = compute_mineral_inventory(areas, table, EngineOptions(mc_draws=0)).soc_stocks
     row = stocks.iloc[0]
     assert row.f_mg == 1.2
     assert row.stock_tc == pytest.approx(64 * 0.69 * 1.2, abs=1e-12)
@@ -171,7 +178,7 @@ def test_missing_factor_names_the_stratum():
     areas["climate_zone"] = "warm_temperate_dry"
     areas["soil_class"] = "spodic"
     with pytest.raises(MissingFactorError, match="warm_temperate_dry/spodic/grassland.*SOC_REF"):
-        compute_mineral_inventory(areas, factors.factor_table("2019"), mc_draws=0)
+        compute_mineral_inventory(areas, factors.factor_table("2019"), EngineOptions(mc_draws=0))
 
 
 SOC_REF_WTM_LAC_2019 = 55.0  # 2019 Vol.4 Ch.2 Table 2.3, warm temperate moist, LAC
@@ -203,7 +210,9 @@ def test_conversions_are_found_within_climate_soil_cells():
              "soil_class": grass_soil, "land_use": "grassland", "management": "nominal",
              "input": "not_applicable", "area_ha": 100.0},
         ]  # fmt: skip
-    result = compute_mineral_inventory(pd.DataFrame(rows), factors.factor_table("2019"), mc_draws=0)
+    result = compute_mineral_inventory(
+        pd.DataFrame(rows), factors.factor_table("2019"), EngineOptions(mc_draws=0)
+    )
     assert _change(result, 2010, "land_converted_to_grassland").dC_tc_per_yr == pytest.approx(
         (SOC_REF_WTM_HAC_2019 * 100 - SOC_REF_WTM_HAC_2019 * F_LU_CROP_WTM_2019 * 100) / D
     )

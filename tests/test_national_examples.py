@@ -22,6 +22,7 @@ from inventory.engine import sql_models
 from inventory.engine.land import land_use_changes
 from inventory.engine.mineral_soils import factors
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 from inventory.engine.run import RunParameters, compute_country
 from inventory.harmonise import store
 from inventory.harmonise.store import read_harmonised
@@ -118,9 +119,10 @@ def test_matrix_package_equals_approach_1_on_its_areas(runs):
                                                                   "NZL")})  # fmt: skip
     areas = land_use_changes.matrix_land_areas(con, last_year=2024)
     approach1 = compute_mineral_inventory(
-        areas.drop(columns="area_source"), factors.factor_table("2019"), first_year=1990,
-        last_year=2024, mc_draws=0,
-    )  # fmt: skip
+        areas.drop(columns="area_source"),
+        factors.factor_table("2019"),
+        EngineOptions(first_year=1990, last_year=2024, mc_draws=0),
+    )
     national = [t[t["scope"] == "national"].set_index("year")["dC_tc_per_yr"]
                 for t in (result.tables["stock_change_totals"],
                           approach1.stock_change_totals)]  # fmt: skip

@@ -14,6 +14,7 @@ import pytest
 from inventory.engine import sql_models
 from inventory.engine.mineral_soils import factors, nitrogen
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 
 N2O_PER_N = 44 / 28  # hand arithmetic only
 
@@ -42,7 +43,9 @@ def test_conversion_to_cropland_is_lulucf_with_cn_15():
     # F_SOM = 0.992 / 15 = 0.0661333 t N; N2O = 0.0661333 x 0.010 x 44/28 = 0.00103924 t N2O
     areas = _areas([(2000, 2000, "native", "not_applicable", "not_applicable", 1.0),
                     (2001, 2024, "cropland", "full_tillage", "medium", 1.0)])  # fmt: skip
-    changes = compute_mineral_inventory(areas, factors.factor_table("2019"), mc_draws=0)
+    changes = compute_mineral_inventory(
+        areas, factors.factor_table("2019"), EngineOptions(mc_draws=0)
+    )
     out = _n2o(changes.stock_changes)
     row = _category(out, 2005, "land_converted_to_cropland")
     assert (row.reporting_category, row.cn_ratio, row.ef1) == ("4(III)", 15.0, 0.010)
@@ -61,7 +64,9 @@ def test_tillage_loss_on_cropland_remaining_is_agriculture_with_cn_10():
     # = 0.0346971 t N2O/yr, reported in 3.D
     areas = _areas([(1990, 2009, "cropland", "no_tillage", "medium", 100.0),
                     (2010, 2020, "cropland", "full_tillage", "medium", 100.0)])  # fmt: skip
-    changes = compute_mineral_inventory(areas, factors.factor_table("2019"), mc_draws=0)
+    changes = compute_mineral_inventory(
+        areas, factors.factor_table("2019"), EngineOptions(mc_draws=0)
+    )
     out = _n2o(changes.stock_changes)
     row = _category(out, 2012, "cropland_remaining_cropland")
     assert (row.reporting_category, row.cn_ratio) == ("3.D", 10.0)

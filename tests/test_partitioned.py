@@ -23,6 +23,7 @@ from inventory.core.settings import get_settings
 from inventory.engine import sql_models
 from inventory.engine.land import approach2, partitioned, unit_layout
 from inventory.engine.mineral_soils import factors
+from inventory.engine.options import EngineOptions
 
 N_UNITS, DRAWS, FIRST_YEAR = 1500, 40, 2000
 TABLES = ("soc_stocks", "stock_changes", "stock_change_totals", "stock_change_subcategories")
@@ -43,7 +44,7 @@ def table() -> pd.DataFrame:
 def single(units, table):
     con = sql_models.connect()
     result = approach2.compute_land_unit_inventory(
-        units, table, mc_draws=DRAWS, first_year=FIRST_YEAR, con=con
+        units, table, EngineOptions(mc_draws=DRAWS, first_year=FIRST_YEAR), con=con
     )
     return result, con
 
@@ -79,7 +80,11 @@ def test_partitioned_equals_single_machine(single, units, tiles, table, source, 
     expected, _ = single
     land = units if source == "frame" else tiles
     run = partitioned.compute_partitioned_inventory(
-        land, table, partitions=partitions, kind=kind, mc_draws=DRAWS, first_year=FIRST_YEAR
+        land,
+        table,
+        partitions=partitions,
+        kind=kind,
+        options=EngineOptions(mc_draws=DRAWS, first_year=FIRST_YEAR),
     )
     assert {p.kind for p in run.partitions} == {kind}
     assert len(run.seconds) == len(run.partitions) == partitions
@@ -89,7 +94,9 @@ def test_partitioned_equals_single_machine(single, units, tiles, table, source, 
 def test_transitions_and_land_areas_equal_single_machine(single, tiles, table):
     _, expected = single
     con = sql_models.connect()
-    partitioned.compute_partitioned_inventory(tiles, table, partitions=4, mc_draws=0, con=con)
+    partitioned.compute_partitioned_inventory(
+        tiles, table, partitions=4, con=con, options=EngineOptions(mc_draws=0)
+    )
     for name in ("approach2_transitions", "land_areas"):
         want = _sorted(expected.table(name).df())
         got = _sorted(con.table(name).df()[list(want.columns)])
@@ -127,7 +134,10 @@ def _hand_units() -> pd.DataFrame:
 @pytest.mark.parametrize("partitions", [3, 10])  # 10: most partitions have no unit at all
 def test_hand_computed_national_total_over_partitions(table, partitions):
     run = partitioned.compute_partitioned_inventory(
-        _hand_units(), table, partitions=partitions, mc_draws=0, first_year=2000
+        _hand_units(),
+        table,
+        partitions=partitions,
+        options=EngineOptions(mc_draws=0, first_year=2000),
     )
     totals = run.inventory.stock_change_totals.set_index(["year", "scope", "land_use"])
     assert totals.loc[(2015, "national", "all"), "dC_tc_per_yr"] == pytest.approx(-4.96, abs=1e-9)
@@ -147,7 +157,9 @@ def test_every_partition_gets_the_same_draws(units, table, monkeypatch):
         return original(transitions, stratum_factors, factor_draws, params)
 
     monkeypatch.setattr(partitioned, "partition_stock_change_draws", spy)
-    partitioned.compute_partitioned_inventory(units, table, partitions=3, mc_draws=DRAWS)
+    partitioned.compute_partitioned_inventory(
+        units, table, partitions=3, options=EngineOptions(mc_draws=DRAWS)
+    )
     assert len(seen) == 3
     assert all(d is seen[0] for d in seen)  # one table, made once on the client
     assert sorted(seen[0]["draw"].unique()) == list(range(DRAWS + 1))
@@ -162,7 +174,7 @@ def test_intervals_are_taken_on_summed_draws(single, units, table):
         half = units[units["unit_id"] % 2 == k]
         part = (
             approach2.compute_land_unit_inventory(
-                half, table, mc_draws=DRAWS, first_year=FIRST_YEAR
+                half, table, EngineOptions(mc_draws=DRAWS, first_year=FIRST_YEAR)
             )
             .stock_change_totals.query("scope == 'national'")
             .set_index("year")
@@ -259,7 +271,9 @@ def test_missing_country_column_is_added(tmp_path, units, table):
     path = tmp_path / "part-0.parquet"
     units.drop(columns="country").to_parquet(path)
     source = partitioned.LandUnitSource((str(path),), country="SYN")
-    run = partitioned.compute_partitioned_inventory(source, table, partitions=2, mc_draws=0)
+    run = partitioned.compute_partitioned_inventory(
+        source, table, partitions=2, options=EngineOptions(mc_draws=0)
+    )
     assert set(run.inventory.stock_changes["country"]) == {"SYN"}
 
 
@@ -267,7 +281,9 @@ def test_gap_in_a_partition_names_the_unit_and_pickles(table):
     units = _hand_units()
     units = units[~((units["unit_id"] == 3) & (units["year"] == 2000))]
     with pytest.raises(approach2.LandUnitHistoryError, match="URY unit 3") as raised:
-        partitioned.compute_partitioned_inventory(units, table, partitions=2, mc_draws=0)
+        partitioned.compute_partitioned_inventory(
+            units, table, partitions=2, options=EngineOptions(mc_draws=0)
+        )
     again = pickle.loads(pickle.dumps(raised.value))  # as a Dask worker process sends it
     assert str(again) == str(raised.value)
     assert again.rows.equals(raised.value.rows)
@@ -282,9 +298,12 @@ def test_object_store_through_fsspec(units, table):
         with fs.open(f"memory://test-partitioned/land_units/tile-{k}.parquet", "wb") as f:
             units[units["unit_id"] % 2 == k].to_parquet(f)
     run = partitioned.compute_partitioned_inventory(
-        "memory://test-partitioned/land_units/*.parquet", table, partitions=2, mc_draws=0
+        "memory://test-partitioned/land_units/*.parquet",
+        table,
+        partitions=2,
+        options=EngineOptions(mc_draws=0),
     )
-    expected = approach2.compute_land_unit_inventory(units, table, mc_draws=0)
+    expected = approach2.compute_land_unit_inventory(units, table, EngineOptions(mc_draws=0))
     pd.testing.assert_frame_equal(
         run.inventory.stock_changes, expected.stock_changes, check_exact=False, rtol=RTOL
     )
@@ -321,9 +340,13 @@ def test_dask_executor_equals_in_process(single, tiles, table):
               "dashboard_address": None}  # fmt: skip
     with LocalCluster(**kwargs) as cluster, Client(cluster) as client:
         run = partitioned.compute_partitioned_inventory(
-            tiles, table, partitions=3, mc_draws=DRAWS, first_year=FIRST_YEAR,
-            executor=partitioned.DaskExecutor(client), fan_in=2,
-        )  # fmt: skip
+            tiles,
+            table,
+            partitions=3,
+            executor=partitioned.DaskExecutor(client),
+            fan_in=2,
+            options=EngineOptions(mc_draws=DRAWS, first_year=FIRST_YEAR),
+        )
         inside = client.submit(_executor_kind, pure=False).result()
     _assert_same(expected, run.inventory)
     assert inside == "DaskExecutor"
@@ -336,18 +359,21 @@ def _executor_kind() -> str:
         return type(executor).__name__
 
 
-@pytest.mark.parametrize(("text", "expected"), [("1", 1), ("12", 12), ("auto", 0), ("AUTO", 0)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("1", 1), ("12", 12), ("auto", 0), ("AUTO", 0), ("0", 0)]
+)
 def test_cli_partitions_option(text, expected):
-    from inventory.interfaces.cli import _partitions
+    from inventory.interfaces import cli
 
-    assert _partitions(text) == expected
+    args = cli.build_parser().parse_args(["run", "--partitions", text])
+    assert cli.parameters_from(args).partitions == expected
 
 
-@pytest.mark.parametrize("bad", ["0", "-3", "two", ""])
-def test_cli_partitions_option_refuses(bad):
-    import argparse
+@pytest.mark.parametrize("bad", ["-3", "two", ""])
+def test_cli_partitions_option_refuses(bad, capsys):
+    from inventory.interfaces import cli
 
-    from inventory.interfaces.cli import _partitions
-
-    with pytest.raises(argparse.ArgumentTypeError, match="number >= 1 or 'auto'"):
-        _partitions(bad)
+    with pytest.raises(SystemExit) as exited:
+        cli.build_parser().parse_args(["run", "--partitions", bad])
+    assert exited.value.code == cli.EXIT_USAGE
+    assert "takes a number or 'auto'" in capsys.readouterr().err

@@ -308,7 +308,13 @@ def test_compilers_cannot_upload_and_a_bad_run_form_is_explained(portal):
         page.text)  # fmt: skip
     form = {"countries": "ZZZ", "mc_draws": "5", "csrf_token": csrf}
     page = compiler.post("/portal/compiler/runs", data=form)
-    assert page.status_code == 422 and "no accepted submission for ZZZ" in page.text
+    assert page.status_code == 422 and "countries: &#39;ZZZ&#39; is not an ISO 3166 alpha-3" in (
+        page.text) and "What to do:</strong> name the country by its three-letter code" in (
+        page.text)  # fmt: skip
+    form = {"countries": "FRA", "mc_draws": "5", "csrf_token": csrf}
+    page = compiler.post("/portal/compiler/runs", data=form)
+    assert page.status_code == 422 and "no accepted submission for FRA" in page.text
+    assert "What to do:</strong> submit one first" in page.text
 
 
 def test_compiler_sees_every_country_with_its_latest_state(portal):

@@ -118,7 +118,7 @@ def _wait_for_run(page) -> str:
     from playwright.sync_api import expect
 
     state = page.locator("#run-state")
-    expect(state).to_have_text(re.compile("completed|failed"), timeout=RUN_TIMEOUT_MS)
+    expect(state).to_have_text(re.compile("completed|failed|refused"), timeout=RUN_TIMEOUT_MS)
     assert state.inner_text() == "completed", page.locator("main").inner_text()
     return page.get_by_role("link", name=re.compile(r"^release-")).inner_text()
 

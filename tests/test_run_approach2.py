@@ -21,6 +21,7 @@ import pytest
 
 from inventory.engine.mineral_soils import factors
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 from inventory.engine.run import RunParameters, compute_country
 from inventory.harmonise import store
 from inventory.intake import submission
@@ -111,7 +112,9 @@ def test_national_totals_equal_approach_1_on_the_same_land(approach2_run):
         as_index=False,
     )["area_ha"].sum()
     approach1 = compute_mineral_inventory(
-        areas, factors.factor_table("2019"), first_year=2015, last_year=2024, mc_draws=0
+        areas,
+        factors.factor_table("2019"),
+        EngineOptions(first_year=2015, last_year=2024, mc_draws=0),
     )
     a1 = approach1.stock_changes.groupby("year")["dC_tc_per_yr"].sum()
     a2 = result.tables["stock_changes"].groupby("year")["dC_tc_per_yr"].sum()
@@ -159,13 +162,14 @@ def test_partitioned_run_inside_a_dask_task_uses_the_cluster(approach2_run, monk
 
 
 def test_run_countries_are_those_asked_for_else_every_accepted_one_not_withdrawn(tmp_path):
-    from inventory.engine.run import run_countries
+    from inventory.engine.plan import plan_run
 
     lake = Lake.at(tmp_path / "lake")
     for country in ("IRL", "KEN", "URY"):
         manifest = lake.root / "harmonised" / "manifests" / f"{country}.json"
         manifest.parent.mkdir(parents=True, exist_ok=True)
         manifest.write_text("{}", encoding="utf-8")
-    assert run_countries(lake, RunParameters()) == ["IRL", "KEN", "URY"]
-    assert run_countries(lake, RunParameters(withdraw=["KEN"])) == ["IRL", "URY"]
-    assert run_countries(lake, RunParameters(countries=["URY"])) == ["URY"]
+    assert plan_run(lake, RunParameters()).countries == ["IRL", "KEN", "URY"]
+    assert plan_run(lake, RunParameters(withdraw=["KEN"])).countries == ["IRL", "URY"]
+    assert plan_run(lake, RunParameters(countries=["URY"])).countries == ["URY"]
+    assert plan_run(lake, RunParameters(countries=["irl", "IRL"])).countries == ["IRL"]

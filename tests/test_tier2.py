@@ -17,6 +17,7 @@ import pytest
 from inventory.core import vocab
 from inventory.engine.mineral_soils import factors, tier2
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 from inventory.engine.uncertainty import montecarlo
 
 ZONE, SOIL = "warm_temperate_moist", "hac"
@@ -140,7 +141,7 @@ def test_derived_factor_wins_in_a_run(derived):
         "land_use": "cropland", "management": "full_tillage", "input": "medium", "area_ha": 2.0,
     })  # fmt: skip
     table = factors.factor_table("2019", derived=derived.factors)
-    row = compute_mineral_inventory(areas, table, mc_draws=0).soc_stocks.iloc[0]
+    row = compute_mineral_inventory(areas, table, EngineOptions(mc_draws=0)).soc_stocks.iloc[0]
     assert (row.soc_ref, row.f_lu) == (pytest.approx(60.0), pytest.approx(F_LU))
     assert row.stock_tc == pytest.approx(80.0, abs=1e-9)
     assert (row.soc_ref_tier, row.f_lu_tier, row.f_mg_tier) == (
@@ -153,7 +154,7 @@ def test_derived_factor_wins_in_a_run(derived):
         "source": ["national soil survey 2019"],
     })  # fmt: skip
     table = factors.factor_table("2019", submitted=submitted, derived=derived.factors)
-    row = compute_mineral_inventory(areas, table, mc_draws=0).soc_stocks.iloc[0]
+    row = compute_mineral_inventory(areas, table, EngineOptions(mc_draws=0)).soc_stocks.iloc[0]
     assert (row.soc_ref, row.soc_ref_tier) == (70.0, "tier2_submitted")
     assert row.f_lu_tier == "tier2_derived"
 
@@ -164,7 +165,7 @@ def test_derived_factor_leaves_other_countries_alone(derived):
         "land_use": "cropland", "management": "full_tillage", "input": "medium", "area_ha": 1.0,
     })  # fmt: skip
     table = factors.factor_table("2019", derived=derived.factors)
-    row = compute_mineral_inventory(areas, table, mc_draws=0).soc_stocks.iloc[0]
+    row = compute_mineral_inventory(areas, table, EngineOptions(mc_draws=0)).soc_stocks.iloc[0]
     assert (row.soc_ref, row.factor_tier) == (64.0, "tier1_default")
 
 
@@ -209,7 +210,7 @@ def test_soc_ref_and_land_use_ratio_are_drawn_jointly(derived):
         "land_use": "cropland", "management": "full_tillage", "input": "medium", "area_ha": 1.0,
     })  # fmt: skip
     table = factors.factor_table("2019", derived=derived.factors)
-    result = compute_mineral_inventory(areas, table, mc_draws=0)
+    result = compute_mineral_inventory(areas, table, EngineOptions(mc_draws=0))
     strata, per_ha = montecarlo.stratum_stock_draws(result.stratum_factors, n_draws=4000, seed=7)
     rows = montecarlo.source_row_draws(result.stratum_factors, n_draws=4000, seed=7)
     crop = rows[rows.source_row == f"tier2 URY {ZONE}/{SOIL} cropland/full_tillage/medium"]

@@ -16,6 +16,7 @@ import pytest
 
 from inventory.engine.mineral_soils import factors
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
 from inventory.engine.uncertainty import montecarlo
 
 SHARED_ROW = (
@@ -79,7 +80,9 @@ def _two_zone_areas() -> pd.DataFrame:
 
 
 def test_one_ipcc_row_is_one_draw_in_both_zones():
-    result = compute_mineral_inventory(_two_zone_areas(), factors.factor_table("2019"), mc_draws=0)
+    result = compute_mineral_inventory(
+        _two_zone_areas(), factors.factor_table("2019"), EngineOptions(mc_draws=0)
+    )
     sf = result.stratum_factors
     f_lu = sf[(sf.factor == "F_LU") & (sf.land_use == "cropland")]
     assert sorted(f_lu.climate_zone) == ["boreal_dry", "cool_temperate_dry"]
@@ -124,7 +127,9 @@ def test_two_zones_national_interval_widens_by_sqrt_two():
     widths, deterministic, f_lu = {}, {}, {}
     for shared in (True, False):
         result = compute_mineral_inventory(
-            _two_zone_areas(), _table(shared), mc_draws=20_000, seed=11, first_year=2001
+            _two_zone_areas(),
+            _table(shared),
+            EngineOptions(mc_draws=20_000, seed=11, first_year=2001),
         )
         total = result.stock_change_totals.query("scope == 'national' and year == 2001").iloc[0]
         widths[shared] = total.ci_high - total.ci_low

@@ -13,6 +13,7 @@ import pytest
 from inventory.core import units
 from inventory.engine import sql_models
 from inventory.engine.mineral_soils import factors, mineral
+from inventory.engine.options import EngineOptions
 from inventory.engine.organic_soils import organic
 from inventory.engine.uncertainty import propagation
 
@@ -100,8 +101,9 @@ def _conversion_areas(years=(2000, 2001)) -> pd.DataFrame:
 
 def _analysis(areas: pd.DataFrame, *, draws: int, base_year: int) -> pd.DataFrame:
     con = sql_models.connect()
-    mineral.compute_mineral_inventory(areas, factors.factor_table("2019"), mc_draws=draws,
-                                      seed=7, con=con)  # fmt: skip
+    mineral.compute_mineral_inventory(
+        areas, factors.factor_table("2019"), EngineOptions(mc_draws=draws, seed=7), con=con
+    )
     params = {"transition_years": 20, "c_to_co2": units.carbon_to_co2(1.0), "first_year": None,
               "last_year": None}  # fmt: skip
     empty = organic.organic_soil_emissions(con, pd.DataFrame({
@@ -160,7 +162,7 @@ def test_sensitivity_draws_perturb_one_source_row_each():
 
     con = sql_models.connect()
     inventory = mineral.compute_mineral_inventory(
-        _conversion_areas(), factors.factor_table("2019"), mc_draws=0, con=con
+        _conversion_areas(), factors.factor_table("2019"), EngineOptions(mc_draws=0), con=con
     )
     stratum_factors = inventory.stratum_factors
     draws, parameters = draws_module.sensitivity_factor_draws(stratum_factors)

@@ -13,6 +13,8 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
+from inventory.core.errors import NotFoundError
+
 SUITES_PACKAGE = "inventory.suites"
 EXAMPLES_PACKAGE = "inventory.examples"
 DEPLOY_PACKAGE = "inventory.deploy"
@@ -57,5 +59,5 @@ def _directory(entry: Traversable) -> Path:
     """A package folder as a path (packages are installed as files, never zipped)."""
     path = Path(str(entry))
     if not path.is_dir():
-        raise FileNotFoundError(f"{entry} is not a folder on disk; install the package unzipped")
+        raise NotFoundError(f"{entry} is not a folder on disk", "install the package unzipped")
     return path

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import pycountry
 
+from inventory.core.errors import UserError
+
 # UNFCCC Parties that are not ISO 3166-1 countries: code -> name.
 UNFCCC_PARTIES_OUTSIDE_ISO = {"EUU": "European Union"}
 
@@ -28,6 +30,20 @@ def country_code(value: object) -> str | None:
         return None
     code = value.strip().upper()
     return code if code in iso3_codes() else None
+
+
+class CountryCodeError(UserError, ValueError):
+    """A country named by something else than an ISO 3166-1 alpha-3 code (or EUU)."""
+
+    action = "name the country by its three-letter code, e.g. KEN (EUU: the European Union)"
+
+
+def require_code(value: object) -> str:
+    """``value`` as an accepted upper-case code; :class:`CountryCodeError` when it is none."""
+    code = country_code(value)
+    if code is None:
+        raise CountryCodeError(f"{value!r} is not an ISO 3166 alpha-3 code")
+    return code
 
 
 def is_iso3(code: object) -> bool:

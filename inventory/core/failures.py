@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from inventory.core.errors import UserError
+
 FAILURE_COLUMNS = ["file", "row", "column", "value", "rule_id", "message", "fix"]
 FIRST_DATA_ROW = 2  # spreadsheet row of the first record: row 1 is the header
 
@@ -71,7 +73,7 @@ def listed(lines: Iterable[str], total: int) -> str:
     return "\n  " + "\n  ".join(shown) + more
 
 
-class RowListingError(ValueError):
+class RowListingError(UserError, ValueError):
     """A user error about table rows: a headline with the fix, then the rows one per line.
 
     Subclasses set ``headline`` and :meth:`describe` (one row as text); ``rows`` keeps the table.
@@ -86,7 +88,3 @@ class RowListingError(ValueError):
 
     def describe(self, row: Any) -> str:
         return str(row)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # rebuilt from its rows, so it survives pickling (raised on a Dask worker process)
-        return (type(self), (self.rows,))

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pint
 
+from inventory.core.errors import UserError
+
 _LENGTH_EXPONENT = re.compile(r"\b(km|dm|cm|mm|m)(-?\d)\b")  # only after length units: CO2 stays
 _PER_100_G = re.compile(r"\bg\s*/\s*100\s*g\b")
 _CARBON_TOKEN = re.compile(r"(?<=[A-Za-z])\s+C\b")  # "Mg C/ha" -> "Mg carbon/ha", not coulomb
@@ -64,7 +66,7 @@ CANONICAL_UNITS = {
 }
 
 
-class UnitError(ValueError):
+class UnitError(UserError, ValueError):
     """A unit string that cannot be parsed or has the wrong dimension."""
 
 

@@ -1,5 +1,8 @@
 """One inventory run: parameters, per-country computation, run manifest.
 
+:class:`RunParameters` is the one place of a run's options, defaults and choices (the CLI's
+``run`` options, the portal's run form and the deployment parameters are built from or checked
+against it); the run's preflight is :func:`inventory.engine.plan.plan_run`.
 ``compute_country`` turns one country's harmonised inputs into the published tables;
 ``run_manifest`` records what a run used (input hashes, factor-table hashes, parameters, code
 version, timings) so every published number can be traced and rerun.
@@ -15,18 +18,26 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import pandas as pd
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_validator
 
 import inventory
+from inventory.core import countries
+from inventory.core.errors import NotFoundError, ParameterError
 from inventory.engine import invariants, sql_models
 from inventory.engine.land import approach2, land_use_changes
 from inventory.engine.mineral_soils import factors, mineral, nitrogen, tier2
+from inventory.engine.options import (
+    DEFAULT_MC_DRAWS,
+    DEFAULT_SEED,
+    DEFAULT_TRANSITION_YEARS,
+    EngineOptions,
+)
 from inventory.engine.organic_soils import organic
 from inventory.engine.reporting_tables import indicators, national_reporting
-from inventory.harmonise.store import harmonised_countries, harmonised_manifest, read_harmonised
+from inventory.harmonise.store import harmonised_manifest, read_harmonised
 from inventory.lake.zones import Lake, sha256_file, utc_now
 
 HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
@@ -35,46 +46,117 @@ ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_sta
                 "drainage_depth")  # fmt: skip
 
 
-class RunParameters(BaseModel):
-    """Parameters of an inventory run (validated before any work starts)."""
+@dataclass(frozen=True)
+class Ask:
+    """How a :class:`RunParameters` field is asked for outside Python (``Annotated`` metadata).
 
-    countries: list[str] = Field(default_factory=list, description="ISO3 codes; empty = all")
-    first_year: int | None = Field(None, ge=1900, le=2100)
-    last_year: int | None = Field(None, ge=1900, le=2100)
-    tier: Literal[1, 2] = 2
+    ``flag``: the CLI option (default ``--field-name``); two fields sharing one flag are a
+    ``FIRST-LAST`` range (``--years``). ``metavar``: the CLI's name of the value. ``words``:
+    words accepted for a number (``{"auto": 0}``).
+    """
+
+    flag: str | None = None
+    metavar: str | None = None
+    words: tuple[tuple[str, int], ...] = ()
+
+
+def _iso3_list(codes: object) -> object:
+    """Country codes upper-cased, checked against ISO 3166-1 and de-duplicated (first kept)."""
+    if isinstance(codes, str):
+        codes = [codes]
+    if not isinstance(codes, (list, tuple)):
+        return codes  # pydantic reports the wrong type
+    return list(dict.fromkeys(countries.require_code(c) for c in codes))
+
+
+Countries = Annotated[list[str], BeforeValidator(_iso3_list)]
+
+
+class RunParameters(BaseModel):
+    """Parameters of an inventory run (validated before any work starts).
+
+    The one place of the run's options, their defaults and choices: the CLI's ``run`` options
+    (``soc-inventory run --help``), the portal's run form and the ``inventory-run`` deployment
+    (``prefect.yaml``, checked by a test) are built from these fields. Country codes are
+    upper-cased, checked (ISO 3166-1 alpha-3) and de-duplicated.
+    """
+
+    countries: Annotated[Countries, Ask("--country", "ISO3")] = Field(
+        default_factory=list, title="Countries",
+        description="countries to compute; none: every country with an accepted submission",
+    )  # fmt: skip
+    first_year: Annotated[int | None, Ask("--years", "FIRST-LAST")] = Field(
+        None, ge=1900, le=2100, title="First year (empty: as submitted)",
+        description="reported years, e.g. 1990-2024; none: as submitted",
+    )  # fmt: skip
+    last_year: Annotated[int | None, Ask("--years", "FIRST-LAST")] = Field(
+        None, ge=1900, le=2100, title="Last year (empty: as submitted)",
+        description="last reported year; none: as submitted",
+    )  # fmt: skip
+    tier: Literal[1, 2] = Field(
+        2, title="Tier",
+        description="1: IPCC default factors only; 2: also country-specific factors",
+    )  # fmt: skip
     approach: Literal[1, 2, 3] | None = Field(
-        None, description="1: stratum areas; 2/3: land units; None: as the submission declares"
+        None, title="Approach (empty: as submitted)",
+        description="1: stratum areas; 2/3: land units or land-use change matrices; none: as "
+        "the submission declares",
+    )  # fmt: skip
+    edition: factors.Edition = Field(
+        factors.DEFAULT_EDITION, title="IPCC factor edition",
+        description="IPCC factor tables: 2019 Refinement or 2006 Guidelines",
+    )  # fmt: skip
+    gwp_set: Annotated[organic.GwpSet, Ask("--gwp")] = Field(
+        organic.DEFAULT_GWP_SET, title="GWP set (CO2-equivalents)",
+        description="GWP100 set for CO2-equivalents",
+    )  # fmt: skip
+    transition_years: int = Field(
+        DEFAULT_TRANSITION_YEARS, ge=1, le=100, title="Transition years (D)",
+        description="D, years over which a change of land use or management moves the stock",
+    )  # fmt: skip
+    mc_draws: int = Field(
+        DEFAULT_MC_DRAWS, ge=0, le=100_000, title="Monte Carlo draws",
+        description="Monte Carlo draws for the uncertainty (0: none)",
+    )  # fmt: skip
+    seed: int = Field(
+        DEFAULT_SEED,
+        title="Seed",
+        description="seed of the Monte Carlo draws (same seed, same intervals)",
     )
-    edition: factors.Edition = factors.DEFAULT_EDITION
-    gwp_set: organic.GwpSet = organic.DEFAULT_GWP_SET
-    transition_years: int = Field(mineral.DEFAULT_TRANSITION_YEARS, ge=1, le=100)
-    mc_draws: int = Field(mineral.DEFAULT_MC_DRAWS, ge=0, le=100_000)
-    seed: int = mineral.DEFAULT_SEED
     min_profiles: int = Field(
-        tier2.DEFAULT_MIN_PROFILES, ge=2, description="Tier 2: profiles per stratum mean"
-    )
+        tier2.DEFAULT_MIN_PROFILES, ge=2, title="Tier 2 profiles per stratum",
+        description="Tier 2: profiles needed for a stratum mean",
+    )  # fmt: skip
     min_coverage: float = Field(
-        tier2.DEFAULT_MIN_COVERAGE, gt=0, le=1, description="Tier 2: covered share of 0-30 cm"
-    )
+        tier2.DEFAULT_MIN_COVERAGE, gt=0, le=1, title="Tier 2 depth coverage",
+        description="Tier 2: covered share of 0-30 cm a profile needs",
+    )  # fmt: skip
     target_permille: float = Field(
-        indicators.TARGET_PERMILLE, description="4 per 1000 aspiration, per mille per year"
-    )
+        indicators.TARGET_PERMILLE, title="4 per 1000 target",
+        description="4 per 1000 aspiration, per mille per year",
+    )  # fmt: skip
     base_year: int | None = Field(
-        None, ge=1900, le=2100, description="4p1000 base year; None = first reported year"
-    )
+        None, ge=1900, le=2100, title="4p1000 base year",
+        description="4p1000 base year; none: the first reported year",
+    )  # fmt: skip
     native_land_use: indicators.NativeLandUse = Field(
-        indicators.NATIVE_LAND_USE, description="CRT land category reporting land coded native"
-    )
+        indicators.NATIVE_LAND_USE, title="Native land category",
+        description="CRT land category reporting land coded native",
+    )  # fmt: skip
     rewet_share: float = Field(
-        0.25, ge=0.0, le=1.0, description="rewetting scenario: share of drained area rewetted"
-    )
-    partitions: int = Field(
-        1, ge=0, description="Approach 2/3 land-unit partitions: 1 = one pass, 0 = by size"
-    )
-    withdraw: list[str] = Field(
-        default_factory=list,
-        description="ISO3 codes whose rows may disappear from the release (withdrawn data)",
-    )
+        0.25, ge=0.0, le=1.0, title="Rewetted share",
+        description="rewetting scenario: share of the drained organic area rewetted",
+    )  # fmt: skip
+    partitions: Annotated[int, Ask(metavar="N|auto", words=(("auto", 0),))] = Field(
+        1, ge=0, title="Land-unit partitions",
+        description="Approach 2/3: land units in N partitions (on the Dask cluster with "
+        "--dask; auto or 0: one per $SOILC_PARTITION_UNITS units; 1: one pass)",
+    )  # fmt: skip
+    withdraw: Annotated[Countries, Ask(metavar="ISO3")] = Field(
+        default_factory=list, title="Withdraw",
+        description="countries whose rows may disappear from the release (withdrawn data, "
+        "fewer strata or years); refused otherwise",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _ordered_years(self) -> RunParameters:
@@ -83,33 +165,57 @@ class RunParameters(BaseModel):
                              "after the last (write FIRST-LAST, e.g. 1990-2024)")  # fmt: skip
         return self
 
+    @classmethod
+    def checked(cls, **values: Any) -> RunParameters:
+        """The parameters from user values; :class:`ParameterError` (a user error) when one
+        does not validate."""
+        try:
+            return cls(**values)
+        except ValidationError as err:
+            raise ParameterError.from_validation(err) from None
 
-class RunYearsError(ValueError):
-    """The requested years are not reported by a country's accepted submission."""
+    def engine_options(self, years: tuple[int | None, int | None]) -> EngineOptions:
+        """The engines' options for one country's reported ``years``."""
+        return EngineOptions(
+            transition_years=self.transition_years, first_year=years[0], last_year=years[1],
+            mc_draws=self.mc_draws, seed=self.seed,
+        )  # fmt: skip
 
 
-def run_countries(lake: Lake, params: RunParameters) -> list[str]:
-    """The countries a run computes: those asked for, else every country with an accepted
-    submission except the ones being withdrawn."""
-    if params.countries:
-        return list(params.countries)
-    return [c for c in harmonised_countries(lake) if c not in params.withdraw]
+def parameter_default(name: str) -> Any:
+    """The default of the :class:`RunParameters` field ``name`` (flows and the CLI take it)."""
+    return RunParameters.model_fields[name].get_default(call_default_factory=True)
 
 
-def check_years(lake: Lake, countries: list[str], params: RunParameters) -> None:
-    """Raise :class:`RunYearsError` when the requested years leave a submission's years."""
-    problems = []
-    for country in countries:
-        declared = harmonised_manifest(lake, country).get("manifest", {}).get("years")
-        if not declared:
-            continue
-        first, last = params.first_year or declared[0], params.last_year or declared[-1]
-        if first < declared[0] or last > declared[-1] or first > last:
-            problems.append(f"{country} reports {declared[0]}-{declared[-1]}")
-    if problems:
-        asked = f"{params.first_year or 'first'}-{params.last_year or 'last'}"
-        raise RunYearsError(f"--years {asked} is outside the submitted years ("
-                            + "; ".join(problems) + "): choose years within them")  # fmt: skip
+def parameter_choices(name: str) -> tuple[Any, ...]:
+    """The choices of a ``Literal`` field of :class:`RunParameters` (``()`` for other fields)."""
+    annotation = RunParameters.model_fields[name].annotation
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    literals = [a for a in get_args(annotation) if get_origin(a) is Literal]  # Literal | None
+    return get_args(literals[0]) if literals else ()
+
+
+def parameter_ask(name: str) -> Ask:
+    """How the field ``name`` is asked for (its :class:`Ask` metadata, else the default)."""
+    found = [m for m in RunParameters.model_fields[name].metadata if isinstance(m, Ask)]
+    return found[0] if found else Ask()
+
+
+class MissingInputError(NotFoundError):
+    """The approach a run computes needs a harmonised dataset the submission does not have."""
+
+
+def declared_years(record: dict) -> tuple[int, int] | None:
+    """The first and last year a country's accepted submission declares (None: none)."""
+    years = record.get("manifest", {}).get("years")
+    return (int(years[0]), int(years[-1])) if years else None
+
+
+def country_years(params: RunParameters, record: dict) -> tuple[int | None, int | None]:
+    """The years a run reports for one country: those asked for, else the submission's."""
+    declared = declared_years(record) or (None, None)
+    return (params.first_year or declared[0], params.last_year or declared[1])
 
 
 @dataclass
@@ -122,17 +228,11 @@ class CountryResult:
     checks: list[dict] = field(default_factory=list)  # invariants.CheckResult.to_json()
 
 
-def _years(params: RunParameters, manifest: dict) -> tuple[int | None, int | None]:
-    declared = manifest.get("manifest", {}).get("years") or [None, None]
-    return (params.first_year or declared[0], params.last_year or declared[-1])
-
-
 def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryResult:
     """All published tables of one country from its harmonised inputs."""
     started = time.perf_counter()
-    record = harmonised_manifest(lake, country)
-    check_years(lake, [country], params)
-    first, last = _years(params, record)
+    record = harmonised_manifest(lake, country)  # the years were checked by the run's plan
+    first, last = country_years(params, record)
     table, derived = _factor_table(lake, country, params)
     con = sql_models.connect()
     result, land = _mineral(lake, country, params, record, table, (first, last), con)
@@ -213,19 +313,16 @@ def _mineral(lake, country, params, record, table, years, con):
         return _partitioned(lake, country, params, table, years, con), (dataset, None)
     frame = read_harmonised(lake, dataset, country)
     if frame is None:
-        raise FileNotFoundError(
+        raise MissingInputError(
             f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
-            f"submission has none (submit it, or run with the other approach)"
-        )
+            "submission has none", "submit it, or run with the other approach (--approach)",
+        )  # fmt: skip
     compute = {
         "land_areas": mineral.compute_mineral_inventory,
         "land_units": approach2.compute_land_unit_inventory,
         "land_use_changes": land_use_changes.compute_matrix_inventory,
     }[dataset]
-    result = compute(
-        frame, table, transition_years=params.transition_years, first_year=years[0],
-        last_year=years[1], mc_draws=params.mc_draws, seed=params.seed, con=con,
-    )  # fmt: skip
+    result = compute(frame, table, params.engine_options(years), con=con)
     return result, (dataset, frame)
 
 
@@ -235,16 +332,15 @@ def _partitioned(lake, country, params, table, years, con) -> mineral.MineralInv
 
     path = lake.harmonised("land_units", country) / "part-0.parquet"
     if not path.exists():
-        raise FileNotFoundError(
+        raise MissingInputError(
             f"{country}: Approach 2/3 needs harmonised land_units; the accepted submission has "
-            f"none (submit it, or run with --approach 1)"
-        )
+            "none", "submit it, or run with --approach 1",
+        )  # fmt: skip
     source = partitioned.LandUnitSource((str(path),), country=country)
     with partitioned.executor_here() as executor:  # the Dask cluster when run on one
         return partitioned.compute_partitioned_inventory(
             source, table, partitions=params.partitions or None, executor=executor,
-            transition_years=params.transition_years, first_year=years[0], last_year=years[1],
-            mc_draws=params.mc_draws, seed=params.seed, con=con,
+            options=params.engine_options(years), con=con,
         ).inventory  # fmt: skip
 
 

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from inventory.core import vocab
+from inventory.core.errors import UserError
 from inventory.core.failures import FAILURE_COLUMNS
 
 WALKLEY_BLACK_FACTOR = 1.33  # Nelson & Sommers (1996): 75 % mean recovery of dry-combustion C
@@ -42,7 +43,7 @@ WALKLEY_BLACK_1934_FACTOR = 1 / 0.77  # Walkley & Black (1934): 77 % recovery
 VAN_BEMMELEN_FRACTION = 0.58  # 58 % C in organic matter (OM = 1.724 x OC)
 
 
-class MethodError(ValueError):
+class MethodError(UserError, ValueError):
     """SOC rows whose method cannot be converted; ``errors`` holds one row per offending row."""
 
     def __init__(self, errors: pd.DataFrame):

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 from filelock import FileLock
 
+from inventory.core.errors import NotFoundError
 from inventory.harmonise import areas, gridded, land_use_changes, timeseries
 from inventory.intake import grid_format
 from inventory.lake.zones import (
@@ -164,24 +165,27 @@ def _current_record(lake: Lake, country: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+class NotAcceptedError(NotFoundError):
+    """A country named for a run has no accepted (harmonised) submission."""
+
+    action = "submit one first (soc-inventory submit PATH, the API or the portal's upload page)"
+
+
 def harmonised_manifest(lake: Lake, country: str) -> dict:
     path = lake.root / "harmonised" / "manifests" / f"{country}.json"
     if not path.exists():
-        raise FileNotFoundError(
-            f"no accepted submission for {country}: submit one first (soc-inventory submit PATH)"
-        )
+        raise NotAcceptedError(f"no accepted submission for {country}")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def require_accepted(lake: Lake, countries: list[str]) -> None:
-    """Raise FileNotFoundError naming every requested country without an accepted submission."""
+    """Raise :class:`NotAcceptedError` naming every requested country without an accepted
+    submission."""
     missing = sorted(set(countries) - set(harmonised_countries(lake)))
     if missing:
         known = ", ".join(harmonised_countries(lake)) or "none yet"
-        raise FileNotFoundError(
-            f"no accepted submission for {', '.join(missing)} (accepted: {known}); "
-            "submit one first (soc-inventory submit PATH)"
-        )
+        raise NotAcceptedError(f"no accepted submission for {', '.join(missing)} "
+                               f"(accepted: {known})")  # fmt: skip
 
 
 def harmonised_countries(lake: Lake) -> list[str]:

@@ -26,6 +26,7 @@ import numpy as np
 import xarray as xr
 
 from inventory.core import units, vocab
+from inventory.core.errors import UserError
 from inventory.intake.package import Limits, Package
 
 SOC_VAR = "soc_stock"
@@ -41,7 +42,7 @@ MAX_GRID_CELLS = 400_000_000
 MAX_GRID_BYTES = 8 * 2**30
 
 
-class GridError(ValueError):
+class GridError(UserError, ValueError):
     """The grid does not follow the ``grids`` format (names the variable and what to fix)."""
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from inventory.core.errors import NotFoundError, UserError
 from inventory.core.failures import concat_failures, failure, failure_frame
 from inventory.intake import manifest as manifest_schema
 from inventory.intake.package import (
@@ -49,7 +50,7 @@ READ_ONLY = 0o444
 SUBMISSION_ID_RE = re.compile(r"^sub-[0-9]{8}T[0-9]{12}Z-[0-9a-f]{6}$")
 
 
-class SubmissionError(Exception):
+class SubmissionError(UserError):
     """A package that cannot be read; ``failures`` is the failure table (all problems)."""
 
     def __init__(self, failures: pd.DataFrame | list[dict]):
@@ -138,7 +139,7 @@ def read_submission(path: str | Path, *, limits: Limits | None = None) -> Submis
     """Open and read a package; raises :class:`SubmissionError` listing every problem."""
     root = find_package_root(Path(path))
     if not root.exists():
-        raise FileNotFoundError(f"no package at {path}")
+        raise NotFoundError(f"no package at {path}")
     try:
         with Package(root, limits) as package:
             return _read_package(package)
@@ -248,7 +249,7 @@ def receive_submission(path: str | Path, lake: Lake, *, submitter: str | None = 
     """
     source = Path(path)
     if not source.exists():
-        raise FileNotFoundError(f"no package at {path}")
+        raise NotFoundError(f"no package at {path}")
     country = country or _declared_country(source)
     submission_id = new_id("sub")
     final = lake.raw(country, submission_id)
@@ -275,11 +276,11 @@ def receive_submission(path: str | Path, lake: Lake, *, submitter: str | None = 
 def load_receipt(lake: Lake, submission_id: str) -> Receipt:
     """The receipt of a stored submission, found by its id in any country's raw/ folder."""
     if not SUBMISSION_ID_RE.match(submission_id):
-        raise FileNotFoundError(f"{submission_id!r} is not a submission id (they read like "
+        raise NotFoundError(f"{submission_id!r} is not a submission id (they read like "
                                 "sub-20260101T120000123456Z-1a2b3c)")  # fmt: skip
     found = sorted((lake.root / "raw").glob(f"*/{submission_id}/{RECEIPT}"))
     if not found:
-        raise FileNotFoundError(f"no stored submission {submission_id} in {lake.root / 'raw'}")
+        raise NotFoundError(f"no stored submission {submission_id} in {lake.root / 'raw'}")
     record = json.loads(found[0].read_text(encoding="utf-8"))
     return Receipt.from_json(record, found[0].parent)
 

@@ -1,6 +1,8 @@
 """Submission HTTP API for country contact points (FastAPI).
 
-Endpoints (JSON everywhere; errors read ``{"error": <code>, "message": <text>}``)::
+Endpoints (JSON everywhere; errors read ``{"error": <code>, "message": <text>}``, and a user's
+mistake (any :class:`~inventory.core.errors.UserError`) also carries ``"action"``: what resolves
+it)::
 
     GET  /v1/health                          no token
     POST /v1/submissions                     Bearer token; multipart/form-data: either one .zip
@@ -53,14 +55,18 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from inventory.core.errors import as_user_error, user_error_types
+from inventory.interfaces.errors import internal_error, user_error_body, user_error_status
+from inventory.interfaces.portal import install_portal
 from inventory.interfaces.uploads import (
+    UNPACK_RATIO,
     ApiError,
     ProcessBackend,
-    UploadOptions,
     list_submissions,
     read_report,
     submission_report,
     submit_upload,
+    upload_options,
 )
 from inventory.lake import tokens
 from inventory.lake.zones import Lake
@@ -69,11 +75,10 @@ log = logging.getLogger("inventory.interfaces.api")
 
 API_VERSION = "v1"
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 2**20
-UNPACK_RATIO = 10  # a zip may unpack to at most 10 x the upload limit (zip-bomb guard)
 DEPLOYMENT_TIMEOUT_S = 900
-__all__ = ["announce_submission", "app_from_env", "create_app", "deployment_backend",
-           "list_submissions", "read_report", "run_intake_flow", "serve_api",
-           "submission_report"]  # fmt: skip
+__all__ = ["UNPACK_RATIO", "announce_submission", "app_from_env", "create_app",
+           "deployment_backend", "internal_error", "list_submissions", "read_report",
+           "run_intake_flow", "serve_api", "submission_report", "upload_options"]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- authentication
@@ -143,18 +148,21 @@ def _install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
         return _error_response(err.status_code, code, str(err.detail), err.headers)
 
+    async def _user_error(_request: Request, err: Exception) -> JSONResponse:
+        """The one place the API answers a user's mistake: 4xx, its message and action."""
+        user_error = as_user_error(err)
+        if user_error is None:  # e.g. another model's validation error: a bug
+            error = internal_error(err)
+            return _error_response(error.status, error.code, error.message)
+        return JSONResponse(user_error_body(user_error), status_code=user_error_status(user_error))
+
+    for kind in user_error_types():
+        app.add_exception_handler(kind, _user_error)
+
     @app.exception_handler(Exception)
     async def _internal(_request: Request, err: Exception) -> JSONResponse:
         error = internal_error(err)  # fallback; Starlette re-raises after this response
         return _error_response(error.status, error.code, error.message)
-
-
-def internal_error(err: Exception) -> ApiError:
-    """A 500 naming only a reference; the traceback goes to the server log."""
-    ref = secrets.token_hex(4)
-    log.error("internal error (ref %s)", ref, exc_info=err)
-    return ApiError(500, "internal_error", f"internal error, reference {ref}; the inventory "
-                    "team can look it up in the server log")  # fmt: skip
 
 
 def create_app(
@@ -197,10 +205,10 @@ def create_app(
         try:
             outcome = await submit_upload(request, country, upload_options(state),
                                           submitter=submitter)  # fmt: skip
-        except ApiError:
-            raise
-        except Exception as err:  # answered as a handled 500, keeping the connection usable
-            raise internal_error(err) from None
+        except Exception as err:
+            if isinstance(err, ApiError) or as_user_error(err) is not None:
+                raise  # answered by their handlers
+            raise internal_error(err) from None  # a handled 500, keeping the connection usable
         if outcome.status == 403:
             log.warning("token %s (%s) sent a package for another country: quarantined as %s",
                         token_id, country, outcome.body.get("submission_id"))  # fmt: skip
@@ -217,26 +225,8 @@ def create_app(
             raise ApiError(404, "not_found", f"no submission {submission_id!r} for {country}")
         return report
 
-    from inventory.interfaces.portal import install_portal  # imports this module: not at the top
-
     install_portal(app)
     return app
-
-
-def upload_options(state: Any) -> UploadOptions:
-    """How this app receives uploads (API and portal alike): lake, limit, intake backend."""
-    return UploadOptions(state.lake, state.max_upload_bytes, _serialised(state),
-                         state.upload_dir, UNPACK_RATIO, state.announce)  # fmt: skip
-
-
-def _serialised(state: Any) -> ProcessBackend:
-    """The app's intake backend, one submission at a time (``state.intake`` may be replaced)."""
-
-    def process(lake_root: Path, submission_id: str) -> dict:
-        with state.lock:
-            return state.intake(lake_root, submission_id)
-
-    return process
 
 
 def app_from_env(lake_root: str | Path | None = None, *,

@@ -1,9 +1,15 @@
 """``soc-inventory``: the command line of the inventory system.
 
 Exit codes: 0 ok, 1 rejected submission (its report is printed), 2 any other user error (a bad
-argument, a missing package, a refused release, a damaged lake file...), printed as one
-``error:`` line (a listing of offending rows may follow, indented). User mistakes never print
-a stack trace: :func:`main` is the one place they are caught (:func:`user_errors`).
+argument, a missing package, a refused release, a damaged lake file...: every
+:class:`~inventory.core.errors.UserError`), printed as one ``error:`` line (a listing of
+offending rows may follow, indented) and, when there is one, an ``action:`` line saying what
+resolves it. User mistakes never print a stack trace: :func:`main` is the one place they are
+caught (:func:`report_user_error`); anything else is a bug and keeps its traceback.
+
+The ``run`` options are built from the fields of
+:class:`~inventory.engine.run.RunParameters` (:func:`add_parameter_options`): their names,
+types, choices, defaults and help live there, once.
 
 Tables fit the terminal: text folds onto more lines, identifiers are never cut (copy them into
 ``diff``); long steps show a progress bar.
@@ -15,19 +21,20 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from inventory.core import settings
+from inventory.core.errors import NotFoundError, UsageError, UserError, as_user_error
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 DIFF_ROWS = 50
 LONG_RUNNING = ("serve", "api")  # keep Prefect's console log: operators watch it
-
-
-class UsageError(ValueError):
-    """A command-line mistake found by the CLI itself (printed as one line, exit 2)."""
+__all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "UsageError", "add_parameter_options",
+           "build_parser", "main", "parameters_from", "report_user_error"]  # fmt: skip
+PARAMETER = "parameter:"  # argparse dest prefix of the RunParameters options
 
 
 def _console():
@@ -113,13 +120,95 @@ def _years(text: str | None) -> tuple[int | None, int | None]:
     return years
 
 
-def _partitions(text: str) -> int:
-    """``--partitions``: a count >= 1, or ``auto`` (0: one partition per SOILC_PARTITION_UNITS)."""
-    if text.strip().lower() == "auto":
-        return 0
-    if text.strip().isdigit() and int(text) >= 1:
-        return int(text)
-    raise argparse.ArgumentTypeError(f"takes a number >= 1 or 'auto' (got {text!r})")
+def _number_or_word(words: dict[str, int]):
+    """An argparse type: a whole number, or one of ``words`` (``auto``)."""
+
+    def parse(text: str) -> int:
+        word = text.strip().lower()
+        if word in words:
+            return words[word]
+        if word.isdigit():
+            return int(word)
+        raise argparse.ArgumentTypeError(f"takes a number or {' or '.join(map(repr, words))} "
+                                         f"(got {text!r})")  # fmt: skip
+
+    return parse
+
+
+def _parameter_flags() -> dict[str, list[str]]:
+    """CLI flag -> the RunParameters fields it sets (two fields: a ``FIRST-LAST`` range)."""
+    from inventory.engine.run import RunParameters, parameter_ask
+
+    flags: dict[str, list[str]] = {}
+    for name in RunParameters.model_fields:
+        flag = parameter_ask(name).flag or "--" + name.replace("_", "-")
+        flags.setdefault(flag, []).append(name)
+    return flags
+
+
+def add_parameter_options(parser: argparse.ArgumentParser,
+                          only: Iterable[str] | None = None) -> None:  # fmt: skip
+    """Add an option per :class:`~inventory.engine.run.RunParameters` field (or the fields
+    ``only``): flag and value name from its ``Ask`` metadata, type and choices from its
+    annotation, help from its description, the default shown from the model. An option not
+    given leaves the model's default: the CLI states none of its own."""
+    from inventory.engine.run import (
+        RunParameters,
+        parameter_ask,
+        parameter_choices,
+        parameter_default,
+    )
+
+    wanted = None if only is None else set(only)
+    for flag, names in _parameter_flags().items():
+        if wanted is not None and not wanted & set(names):
+            continue
+        field = RunParameters.model_fields[names[0]]
+        ask, default = parameter_ask(names[0]), parameter_default(names[0])
+        text = (field.description or field.title or names[0]).replace("%", "%%")
+        dest = PARAMETER + ",".join(names)
+        if len(names) == 2:  # FIRST-LAST (parsed in parameters_from: one error line)
+            parser.add_argument(flag, dest=dest, metavar=ask.metavar or "FIRST-LAST", help=text)
+            continue
+        shown = "" if default in (None, []) else f" (default {default})"
+        choices = parameter_choices(names[0])
+        kind: Any = type(choices[0]) if choices else _scalar_type(field.annotation)
+        if ask.words:
+            kind = _number_or_word(dict(ask.words))
+            shown = f" (default {default})"
+        metavar = ask.metavar or (None if choices else names[0].upper())
+        if isinstance(default, list):
+            parser.add_argument(flag, dest=dest, action="append", metavar=metavar,
+                                help=f"{text} (repeatable: one {metavar} each)")  # fmt: skip
+        else:
+            parser.add_argument(flag, dest=dest, type=kind, choices=choices or None,
+                                metavar=metavar, help=text + shown)  # fmt: skip
+
+
+def _scalar_type(annotation: Any) -> Any:
+    """int, float or str: the type of a (possibly optional) field annotation."""
+    for candidate in (int, float):
+        if annotation is candidate or candidate in getattr(annotation, "__args__", ()):
+            return candidate
+    return str
+
+
+def parameters_from(args: argparse.Namespace, **fixed: Any):
+    """The :class:`~inventory.engine.run.RunParameters` of the options given (plus ``fixed``);
+    a :class:`~inventory.core.errors.UserError` when one does not validate."""
+    from inventory.engine.run import RunParameters
+
+    values: dict[str, Any] = {}
+    for dest, value in vars(args).items():
+        if not dest.startswith(PARAMETER) or value is None:
+            continue
+        names = dest.removeprefix(PARAMETER).split(",")
+        if len(names) == 2:
+            first, last = _years(value)
+            values.update({names[0]: first, names[1]: last})
+        else:
+            values[names[0]] = value
+    return RunParameters.checked(**{**values, **fixed})
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -150,7 +239,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     from inventory.lake.zones import Lake
 
     if not Path(args.path).exists():
-        raise FileNotFoundError(f"no package at {args.path}")
+        raise NotFoundError(f"no package at {args.path}")
     with _steps(3) as steps:
         steps.next(f"storing {args.path} byte-for-byte in raw/")
         receipt = receive_submission(Path(args.path).resolve(), Lake.at(args.lake),
@@ -201,26 +290,15 @@ def _print_outcome(outcome: dict) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from flows.inventory_run import inventory_run_on
-    from inventory.engine.run import RunParameters, summary_rows
-
-    first, last = _years(args.years)
-    params = RunParameters(
-        countries=[c.upper() for c in args.country], first_year=first, last_year=last,
-        tier=args.tier, approach=args.approach, edition=args.edition, gwp_set=args.gwp,
-        mc_draws=args.mc_draws, withdraw=[_country(c) for c in args.withdraw],
-        partitions=args.partitions,
-    )  # fmt: skip
-    from inventory.engine.run import check_years
-    from inventory.harmonise.store import harmonised_countries, require_accepted
+    from inventory.engine.plan import plan_run
+    from inventory.engine.run import summary_rows
     from inventory.lake.zones import Lake
 
-    lake = Lake.at(args.lake)
-    require_accepted(lake, params.countries)  # before any flow run starts
-    chosen = params.countries or [c for c in harmonised_countries(lake) if c not in params.withdraw]
-    check_years(lake, chosen, params)
+    params = parameters_from(args)
+    planned = plan_run(Lake.at(args.lake), params)  # the flow's own preflight, answered at once
     _console().print(_runner_note(args.dask))
     with _steps(1) as steps:
-        steps.next(f"computing and publishing {', '.join(params.countries) or 'all countries'}")
+        steps.next(f"computing and publishing {', '.join(planned.countries)}")
         result = inventory_run_on(args.dask)(params, str(args.lake))
         steps.finish()
     _print_table(summary_rows(result["summary"]), f"Inventory run {result['run_id']}")
@@ -239,20 +317,11 @@ def _runner_note(dask: str | None) -> str:
     return f"per-country computation: Dask, on {where}"
 
 
-def _country(code: str) -> str:
-    from inventory.core.countries import country_code
-
-    valid = country_code(code)
-    if valid is None:
-        raise UsageError(f"{code!r} is not an ISO 3166-1 alpha-3 country code (e.g. KEN)")
-    return valid
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from flows.intake import intake
     from flows.inventory_run import inventory_run_on
     from inventory.core import bundled
-    from inventory.engine.run import RunParameters, summary_rows
+    from inventory.engine.run import summary_rows
 
     countries = bundled.EXAMPLE_COUNTRIES
     outcomes = []
@@ -262,7 +331,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             outcomes.append(intake(str(bundled.example_package(country)), str(args.lake), "demo"))
         accepted = [o["country"] for o in outcomes if o["accepted"]]
         steps.next(f"inventory of {', '.join(accepted)}: compute and publish")
-        params = RunParameters(countries=accepted, mc_draws=args.mc_draws)
+        params = parameters_from(args, countries=accepted)
         result = inventory_run_on(None)(params, str(args.lake))
         steps.finish()
     for outcome in outcomes:
@@ -391,12 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _demo_parser(sub) -> None:
     demo = sub.add_parser("demo", help="run the whole pipeline on the bundled examples")
-    demo.add_argument(
-        "--mc-draws",
-        type=int,
-        default=1000,
-        help="Monte Carlo draws for the uncertainty (default %(default)s)",
-    )
+    add_parameter_options(demo, only=["mc_draws"])
     demo.set_defaults(func=cmd_demo)
 
 
@@ -421,74 +485,14 @@ def _intake_parsers(sub) -> None:
 
 def _run_parser(sub) -> None:
     run = sub.add_parser("run", help="compute and publish the inventory")
-    run.add_argument(
-        "--country",
-        action="append",
-        default=[],
-        metavar="ISO3",
-        help="country to compute (repeatable; default: every accepted one)",
-    )
-    run.add_argument(
-        "--years",
-        metavar="FIRST-LAST",
-        help="reported years, e.g. 1990-2024 (default: as submitted)",
-    )
-    run.add_argument(
-        "--tier",
-        type=int,
-        choices=(1, 2),
-        default=2,
-        help="1: IPCC defaults only; 2: also country-specific factors (default %(default)s)",
-    )
-    run.add_argument(
-        "--approach",
-        type=int,
-        choices=(1, 2, 3),
-        default=None,
-        help="1: stratum areas, 2/3: land units or land-use change matrices "
-        "(default: as submitted)",
-    )
-    run.add_argument(
-        "--edition",
-        choices=("2019", "2006"),
-        default="2019",
-        help="IPCC factor tables: 2019 Refinement or 2006 Guidelines (default %(default)s)",
-    )
-    run.add_argument(
-        "--gwp",
-        choices=("AR4", "AR5", "AR6"),
-        default="AR5",
-        help="GWP100 set for CO2-equivalents (default %(default)s)",
-    )
-    run.add_argument(
-        "--mc-draws",
-        type=int,
-        default=1000,
-        help="Monte Carlo draws for the uncertainty (default %(default)s)",
-    )
-    run.add_argument(
-        "--withdraw",
-        action="append",
-        default=[],
-        metavar="ISO3",
-        help="publish without this country's data, or let its strata and years shrink "
-        "(repeatable); refused otherwise",
-    )
+    add_parameter_options(run)  # one option per RunParameters field
     run.add_argument(
         "--dask",
         default=None,
         metavar="local|ADDRESS",
         help="per-country fan-out on Dask (default: $SOILC_DASK_ADDRESS, else threads)",
     )
-    run.add_argument(
-        "--partitions",
-        type=_partitions,
-        default=1,
-        metavar="N|auto",
-        help="Approach 2/3: land units in N partitions (on the Dask cluster with --dask; "
-        "auto: one per $SOILC_PARTITION_UNITS units; default %(default)s = one pass)",
-    )
-    run.set_defaults(func=cmd_run)  # fmt: skip
+    run.set_defaults(func=cmd_run)
 
 
 def _report_parsers(sub) -> None:
@@ -552,54 +556,20 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     try:
         return args.func(args)
-    except user_errors() as err:
-        print(f"error: {describe_error(err)}", file=sys.stderr)
-        return EXIT_USAGE
+    except Exception as err:
+        user_error = as_user_error(err)
+        if user_error is None:
+            raise  # a bug: its traceback is what the inventory team needs
+        return report_user_error(user_error)
 
 
-def describe_error(err: BaseException) -> str:
-    """A user error as one line (a listing of offending rows may follow, indented)."""
-    from pydantic import ValidationError
-
-    if isinstance(err, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}"
-                         for e in err.errors())  # fmt: skip
-    if isinstance(err, damaged_lake_errors()):
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return (f"a file of the data lake cannot be read ({first}); restore it from a backup "
-                "or rerun the step that writes it (submit, reprocess or run)")  # fmt: skip
-    return str(err).strip() or type(err).__name__
-
-
-def damaged_lake_errors() -> tuple[type[BaseException], ...]:
-    """Errors of reading a damaged lake file (Parquet, DuckDB, JSON), not of the user's input."""
-    import json as json_module
-
-    import duckdb
-    import pyarrow
-
-    return (duckdb.IOException, duckdb.InvalidInputException, pyarrow.ArrowException,
-            json_module.JSONDecodeError)  # fmt: skip
-
-
-def user_errors() -> tuple[type[BaseException], ...]:
-    """Every error that is the user's to fix (or the lake's): one line, exit 2, no traceback."""
-    from filelock import Timeout
-    from pydantic import ValidationError
-
-    from inventory.core.failures import RowListingError
-    from inventory.core.units import UnitError
-    from inventory.engine.mineral_soils.factors import FactorError
-    from inventory.engine.organic_soils.organic import OrganicFactorError
-    from inventory.engine.run import RunYearsError
-    from inventory.harmonise.methods import MethodError
-    from inventory.intake.grid_format import GridError
-    from inventory.lake.releases import PublishError
-    from inventory.lake.tokens import TokenError
-
-    return (FileNotFoundError, UsageError, RowListingError, FactorError, OrganicFactorError,
-            MethodError, ValidationError, TokenError, GridError, UnitError, PublishError,
-            RunYearsError, Timeout, *damaged_lake_errors())  # fmt: skip
+def report_user_error(err: UserError) -> int:
+    """A user error as one ``error:`` line (a listing of rows may follow, indented) and an
+    ``action:`` line when one resolves it, on stderr; the exit code (2)."""
+    print(f"error: {err.message}", file=sys.stderr)
+    if err.action:
+        print(f"action: {err.action}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

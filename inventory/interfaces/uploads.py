@@ -37,6 +37,7 @@ from inventory.intake.submission import Receipt, receive_submission
 from inventory.lake.zones import Lake
 
 MAX_PACKAGE_FILES = 200
+UNPACK_RATIO = 10  # a zip may unpack to at most 10 x the upload limit (zip-bomb guard)
 SPOOL_CHUNK = 1 << 16
 BODY_FILE = "upload-body.bin"  # the stored request body of an upload that could not be unpacked
 # Failure rule ids of the pre-storage checks answered with a status other than 422.
@@ -67,6 +68,23 @@ class UploadOptions:
     upload_dir: Path | None = None
     unpack_ratio: int = 10  # a zip may unpack to this many times the upload limit
     announce: Announce | None = None  # told of each submission the intake flow filed
+
+
+def upload_options(state: Any) -> UploadOptions:
+    """How an app receives uploads (API and portal alike), from its ``app.state``: lake,
+    limit, intake backend (one submission at a time), spool folder, announcer."""
+    return UploadOptions(state.lake, state.max_upload_bytes, _serialised(state),
+                         state.upload_dir, UNPACK_RATIO, state.announce)  # fmt: skip
+
+
+def _serialised(state: Any) -> ProcessBackend:
+    """The app's intake backend, one submission at a time (``state.intake`` may be replaced)."""
+
+    def process(lake_root: Path, submission_id: str) -> dict:
+        with state.lock:
+            return state.intake(lake_root, submission_id)
+
+    return process
 
 
 @dataclass(frozen=True)

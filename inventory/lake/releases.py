@@ -26,8 +26,11 @@ the previous release's ``soc_stocks`` would be missing from the new one, unless 
 that country (``withdraw`` in its parameters, CLI ``run --withdraw ISO3``). The comparison uses
 the key columns (country, year, stratum), whose names are the same in schema versions 1 and 2,
 with the country taken from the partition folder (schema 1 files have no country column). A run
-whose invariant checks failed is refused too. Publishing the same run again returns its release
-(idempotent).
+whose invariant checks failed is refused too, and so is a run whose table repeats a key (its
+grain, recorded in the run's manifest) within one country: a country computed twice. Publishing
+the same run again returns its release (idempotent). Every refusal is a
+:class:`PublishError` (a user error) with the action that resolves it; a publisher that waits
+too long for the lock gets a :class:`~inventory.core.errors.LockTimeoutError`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ import json
 import os
 import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +48,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from inventory.core import vocab
+from inventory.core.errors import LockTimeoutError, UserError
 from inventory.core.failures import listed
 from inventory.lake.zones import (
     READ_ONLY,
@@ -93,7 +99,7 @@ COVERAGE_TABLE = "soc_stocks"  # the grain a release must keep: country, year, s
 COVERAGE_KEYS = ("country", "year", *vocab.STRATUM_KEYS)
 
 
-class PublishError(RuntimeError):
+class PublishError(UserError):
     """A run cannot be published (incomplete, unknown, damaged, or it would lose data)."""
 
 
@@ -244,7 +250,7 @@ def publish_run(
     manifest = _read_json(run_dir / MANIFEST)
     _refuse_failed_checks(run_id, manifest)
     (lake.root / "releases").mkdir(parents=True, exist_ok=True)
-    with FileLock(lake.root / "releases" / PUBLISH_LOCK, timeout=lock_timeout):
+    with _publish_lock(lake, lock_timeout):
         previous = current_release(lake)
         done = _release_of_run(lake, previous, run_id)
         if done is not None:
@@ -263,6 +269,24 @@ def publish_run(
     return release
 
 
+@contextmanager
+def _publish_lock(lake: Lake, timeout: float) -> Iterator[None]:
+    """The lake-wide publish lock; :class:`LockTimeoutError` when not had within ``timeout``."""
+    lock = FileLock(lake.root / "releases" / PUBLISH_LOCK, timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockTimeoutError(
+            f"another publisher held the lake's publish lock for more than {timeout:g} s: "
+            "nothing published", "try again when the other run has published (soc-inventory "
+            "status lists the releases)",
+        ) from None  # fmt: skip
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, staging: Path,
            release_id: str) -> Release:  # fmt: skip
     """Stage the complete release (verified files, checksums, history) in ``staging``."""
@@ -279,6 +303,7 @@ def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, sta
                     _link_tree(part, staging / table / part.name, old_sums, previous)
         if (run_dir / table).exists():
             _link_tree(run_dir / table, staging / table, run_files, run_dir)
+    guard_unique_keys(run_dir, manifest)
     guard_coverage(previous, staging, withdrawn)
     release = Release(release_id, str(manifest["run_id"]), lake.release(release_id), countries)
     rows = _release_rows(previous, release, utc_now().isoformat())
@@ -315,6 +340,39 @@ def _refuse_failed_checks(run_id: str, manifest: dict) -> None:
         raise PublishError(f"run {run_id} not published: " + "\n".join(parts))
 
 
+def guard_unique_keys(run_dir: Path, manifest: dict) -> None:
+    """Refuse a run whose table repeats a key within one country (a second line of defence
+    against a country computed twice).
+
+    The key of each table is its grain as the run's manifest records it (``grain``: table ->
+    columns, from the SQL model headers); tables without one are not checked.
+    """
+    for table, grain in sorted((manifest.get("grain") or {}).items()):
+        for path in sorted((run_dir / table).glob(f"country=*/{PARTITION_FILE}")):
+            country = path.parent.name.removeprefix("country=")
+            with duckdb.connect() as con:
+                rows = con.read_parquet(str(path))
+                keys = [k for k in grain if k in rows.columns]
+                if len(keys) < len(grain):
+                    continue  # a file without its key columns: not comparable
+                quoted = ", ".join(f'"{k}"' for k in keys)
+                con.register("rows", rows)
+                repeated = con.execute(
+                    f"SELECT {quoted}, count(*) AS n FROM rows GROUP BY ALL HAVING n > 1 "
+                    f"ORDER BY n DESC, {quoted}"
+                ).df()
+            if repeated.empty:
+                continue
+            example = " ".join(f"{k}={v}" for k, v in repeated.iloc[0][keys].items())
+            raise PublishError(
+                f"run {manifest.get('run_id')} not published: table {table} has "
+                f"{len(repeated):,} key(s) repeated for {country} (key: {', '.join(keys)}), e.g. "
+                f"{example} ({int(repeated['n'].iloc[0])} rows)",
+                f"rerun the inventory for {country} (soc-inventory run --country {country}); "
+                "if it repeats, report it to the inventory team with the run id",
+            )  # fmt: skip
+
+
 def _coverage_files(release: Path, withdrawn: set[str]) -> list[str]:
     files = sorted((release / COVERAGE_TABLE).glob("country=*/*.parquet"))
     return [str(f) for f in files if f.parent.name.removeprefix("country=") not in withdrawn]
@@ -331,20 +389,56 @@ def guard_coverage(previous: Path | None, staged: Path, withdrawn: set[str]) -> 
     lost = sorted(_countries(previous) - _countries(staged) - withdrawn)
     if lost:
         raise PublishError(f"the release would drop {', '.join(lost)} (in the previous release): "
-                           "nothing published. Compute them in the run, or withdraw them "
-                           f"explicitly (soc-inventory run --withdraw {lost[0]})")  # fmt: skip
+                           "nothing published", f"compute them in the run, or withdraw them "
+                           f"explicitly ({_withdraw_hint(lost[0])})")  # fmt: skip
     missing = _dropped_rows(previous, staged, withdrawn)
-    if missing is None:
-        return
-    if not missing.empty:
-        lines = (" ".join(f"{k}={v}" for k, v in row.items()) for row in missing.to_dict("records"))
-        raise PublishError(
-            f"the release would drop {len(missing)} country-year-stratum row(s) of "
-            f"{COVERAGE_TABLE} that the previous release had: nothing published. Check the "
-            "run's --years and the submission, or withdraw the country explicitly "
-            f"(soc-inventory run --withdraw {missing['country'].iloc[0]}):"
-            + listed(lines, len(missing))
-        )
+    if missing is not None and not missing.empty:
+        raise dropped_rows_error(missing)
+
+
+def _withdraw_hint(country: str) -> str:
+    return (f"soc-inventory run --withdraw {country}, or tick Withdraw {country} on the portal's "
+            "run form")  # fmt: skip
+
+
+def dropped_rows_error(missing: pd.DataFrame) -> PublishError:
+    """The refusal of a release that would drop the coverage rows ``missing`` (country, year
+    and stratum keys of :data:`COVERAGE_TABLE`), with the action that resolves it."""
+    lines = (" ".join(f"{k}={v}" for k, v in row.items()) for row in missing.to_dict("records"))
+    countries = sorted(missing["country"].unique())
+    first = countries[0]
+    return PublishError(
+        f"the release would drop {len(missing):,} country-year-stratum row(s) of "
+        f"{COVERAGE_TABLE} of {', '.join(countries)} that the previous release had: nothing "
+        "published:" + listed(lines, len(missing)),
+        f"if the new submission rightly drops them, approve the submission that drops them by "
+        f"withdrawing {first} explicitly ({_withdraw_hint(first)}); otherwise check the run's "
+        "years (--years) and the submission",
+    )  # fmt: skip
+
+
+def rows_outside_years(lake: Lake, years: dict[str, tuple[int | None, int | None]]) -> pd.DataFrame:
+    """Coverage rows of the current release (country, year, stratum) of the countries in
+    ``years`` that lie outside each country's (first, last) years: rows a run of those years
+    cannot publish again (empty before any release)."""
+    release = current_release(lake)
+    files = [] if release is None else [
+        f for f in _coverage_files(release, set()) if Path(f).parent.name.removeprefix(
+            "country=") in years]  # fmt: skip
+    if not files:
+        return pd.DataFrame(columns=list(COVERAGE_KEYS))
+    bounds = pd.DataFrame([{"country": c, "first": f, "last": last}
+                           for c, (f, last) in years.items()])  # fmt: skip
+    with duckdb.connect() as con:
+        con.register("bounds", bounds)
+        before = con.read_parquet(files, hive_partitioning=True, union_by_name=True)
+        keys = [k for k in COVERAGE_KEYS if k in before.columns]
+        con.register("before", before)
+        return con.execute(
+            f"SELECT DISTINCT {', '.join('b.' + k for k in keys)} FROM before b JOIN bounds USING "
+            "(country) WHERE b.year < coalesce(bounds.first, -9999) OR b.year > "
+            f"coalesce(bounds.last, 9999) ORDER BY {', '.join(keys)}"
+        ).df()
 
 
 def _dropped_rows(previous: Path, staged: Path, withdrawn: set[str]) -> pd.DataFrame | None:
@@ -370,7 +464,7 @@ def _dropped_rows(previous: Path, staged: Path, withdrawn: set[str]) -> pd.DataF
             return kept.distinct().order(", ".join(keys)).df()
         except (duckdb.IOException, duckdb.InvalidInputException) as err:
             raise PublishError(f"a file of the previous release cannot be read ({err}); "
-                               "nothing published. Recompute its country and withdraw the "
+                               "nothing published", "recompute its country and withdraw the "
                                "damaged data (soc-inventory run --country ISO3 --withdraw "
                                "ISO3)") from None  # fmt: skip
 

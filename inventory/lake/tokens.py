@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inventory.core import countries, settings
+from inventory.core.errors import UserError
 from inventory.lake.zones import utc_now, write_json_atomic
 
 TOKEN_PREFIX = "soc"
@@ -51,7 +52,7 @@ CONTACT, COMPILER = "contact", "compiler"
 ROLES = (CONTACT, COMPILER)
 
 
-class TokenError(ValueError):
+class TokenError(UserError, ValueError):
     """A token operation got an invalid argument (unknown id, malformed country code)."""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from inventory.core.errors import NotFoundError
 from inventory.harmonise.store import harmonised_manifest
 from inventory.lake import releases
 from inventory.lake.zones import Lake
@@ -179,7 +180,7 @@ def build_dashboard(lake: Lake, out_dir: Path | None = None) -> Path:
     """Write ``dashboard/index.html`` for the current release (atomically replaced)."""
     release = releases.current_release(lake)
     if release is None:
-        raise FileNotFoundError("nothing published yet: run `soc-inventory run` first")
+        raise NotFoundError("nothing published yet", "run `soc-inventory run` first")
     html = render_dashboard(
         published_tables(lake), release.name, release_provenance(lake, release.name)
     )

@@ -12,6 +12,7 @@ import json
 
 import pandas as pd
 
+from inventory.core.errors import NotFoundError
 from inventory.lake.releases import MANIFEST, RELEASES_FILE
 from inventory.lake.zones import Lake
 
@@ -23,7 +24,10 @@ TOLERANCE_TC = 1e-6  # t C/yr below which a difference is rounding noise, not a 
 def _release_dir(lake: Lake, release_id: str):
     path = lake.release(release_id)
     if not (path / RELEASES_FILE).exists():
-        raise FileNotFoundError(f"no release {release_id!r} under {lake.root / 'releases'}")
+        raise NotFoundError(
+            f"no release {release_id!r} under {lake.root / 'releases'}",
+            "take a release id from `soc-inventory status`",
+        )
     return path
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from publishing import concurrent_publishes, release_countries, tables, write
 
-from inventory.engine.run import RunParameters, RunYearsError, check_years
+from inventory.engine.plan import RunYearsError, plan_run
+from inventory.engine.run import RunParameters
 from inventory.lake import releases
 from inventory.lake.zones import Lake
 from tasks.retries import is_transient
@@ -27,9 +28,11 @@ def test_reversed_or_foreign_years_are_refused_before_any_work(tmp_path):
 
     lake = Lake.at(tmp_path / "lake")
     submit(lake, package(tmp_path))  # IRL reports 2018-2020
-    with pytest.raises(RunYearsError, match="IRL reports 2018-2020"):
-        check_years(lake, ["IRL"], RunParameters(first_year=2050, last_year=2060))
-    check_years(lake, ["IRL"], RunParameters(first_year=2019, last_year=2020))  # within: fine
+    with pytest.raises(RunYearsError, match="IRL reports 2018-2020") as refused:
+        plan_run(lake, RunParameters(countries=["IRL"], first_year=2050, last_year=2060))
+    assert refused.value.action and "within" in refused.value.action
+    planned = plan_run(lake, RunParameters(countries=["IRL"], first_year=2019, last_year=2020))
+    assert [(p.country, p.first_year, p.last_year) for p in planned.plans] == [("IRL", 2019, 2020)]
 
 
 def test_a_release_dropping_a_country_or_year_is_refused_unless_withdrawn(lake):

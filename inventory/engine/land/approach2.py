@@ -29,6 +29,7 @@ from inventory.core import units
 from inventory.core.failures import RowListingError
 from inventory.engine import sql_models
 from inventory.engine.mineral_soils import mineral, stocks
+from inventory.engine.options import DEFAULT_TRANSITION_YEARS, EngineOptions
 from inventory.engine.uncertainty import montecarlo
 
 
@@ -46,7 +47,7 @@ class LandUnitHistoryError(RowListingError):
 
 
 def land_unit_transitions(
-    con: duckdb.DuckDBPyConnection, *, transition_years: int = mineral.DEFAULT_TRANSITION_YEARS
+    con: duckdb.DuckDBPyConnection, *, transition_years: int = DEFAULT_TRANSITION_YEARS
 ) -> None:
     r"""Current and past (y - D) state areas of land units, materialised on ``con``.
 
@@ -114,12 +115,8 @@ def land_unit_transitions(
 def compute_land_unit_inventory(
     land_units: pd.DataFrame | str | Path,
     factor_table: pd.DataFrame,
+    options: EngineOptions | None = None,
     *,
-    transition_years: int = mineral.DEFAULT_TRANSITION_YEARS,
-    first_year: int | None = None,
-    last_year: int | None = None,
-    mc_draws: int = mineral.DEFAULT_MC_DRAWS,
-    seed: int = mineral.DEFAULT_SEED,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> mineral.MineralInventory:
     r"""Stocks [t C] and stock changes [t C yr-1] of mineral soils from land units (Approach 2/3).
@@ -135,15 +132,9 @@ def compute_land_unit_inventory(
         Candidate factors (:func:`inventory.engine.mineral_soils.factors.factor_table`), tier 2
         included:
         ``value`` [t C ha-1 for SOC_REF, - for F_LU, F_MG, F_I], ``uncertainty_pct`` [%].
-    transition_years : int, default 20
-        D, the period over which a change of state moves the stock [yr].
-    first_year, last_year : int, optional
-        First and last reported year [yr]; earlier years only serve as history. None reports
-        every year.
-    mc_draws : int, default 1000
-        Monte Carlo iterations for the 95 % intervals [count] (0 = none).
-    seed : int, default DEFAULT_SEED
-        Seed of the Monte Carlo draws [-]; makes the intervals repeatable.
+    options : EngineOptions, optional
+        D, the reported years, the Monte Carlo draws and their seed
+        (:class:`inventory.engine.options.EngineOptions`; its defaults when not given).
     con : duckdb.DuckDBPyConnection, optional
         Connection to run the SQL models on (a new in-memory one by default).
 
@@ -187,40 +178,36 @@ def compute_land_unit_inventory(
     .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
        Ch. 3, Sec. 3.2.3.
     """
+    options = options or EngineOptions()
     con = con or sql_models.connect()
     sql_models.register(con, {"land_units": land_units, "factor_table": factor_table})
-    land_unit_transitions(con, transition_years=transition_years)
+    land_unit_transitions(con, transition_years=options.transition_years)
     stratum_factors = mineral.resolve_factors(con)
-    return transitions_inventory(
-        con, stratum_factors, transition_years=transition_years, years=(first_year, last_year),
-        mc_draws=mc_draws, seed=seed,
-    )  # fmt: skip
+    return transitions_inventory(con, stratum_factors, options)
 
 
 def transitions_inventory(
     con: duckdb.DuckDBPyConnection,
     stratum_factors: pd.DataFrame,
-    *,
-    transition_years: int,
-    years: tuple[int | None, int | None],
-    mc_draws: int,
-    seed: int,
+    options: EngineOptions,
 ) -> mineral.MineralInventory:
     """Stocks, categories, totals, sub-categories and inventory stocks from the transition
     ledger on ``con`` (``approach2_transitions`` and ``land_areas``, from land units or from
-    land-use change matrices) and the resolved factors; Monte Carlo of ``mc_draws`` draws."""
+    land-use change matrices) and the resolved factors; Monte Carlo of ``options.mc_draws``
+    draws."""
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
-    params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0)}
+    params = {"transition_years": options.transition_years, "c_to_co2": units.carbon_to_co2(1.0)}
     history = transition_history(con, stratum_factors, params)
-    draws = montecarlo.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)
+    draws = montecarlo.factor_draws(stratum_factors, n_draws=options.mc_draws, seed=options.seed)
     sql_models.register(con, {"factor_draws": draws})
     sql_models.run_model(
         con, "approach2_stock_change_draws",
-        {**params, "first_year": years[0], "last_year": years[1]},
+        {**params, "first_year": options.first_year, "last_year": options.last_year},
         into="stock_change_subcategory_draws",
     )  # fmt: skip
     return inventory_from_draws(con, stratum_factors, equilibrium, history,
-                                transition_years=transition_years, years=years)  # fmt: skip
+                                transition_years=options.transition_years,
+                                years=options.years)  # fmt: skip
 
 
 def inventory_from_draws(

@@ -30,6 +30,7 @@ from inventory.core import units, vocab
 from inventory.engine import sql_models
 from inventory.engine.land import approach2
 from inventory.engine.mineral_soils import mineral
+from inventory.engine.options import EngineOptions
 
 TransitionSource = Literal["units", "matrices"]
 
@@ -80,12 +81,8 @@ def matrix_land_areas(
 def compute_matrix_inventory(
     matrices: pd.DataFrame,
     factor_table: pd.DataFrame,
+    options: EngineOptions | None = None,
     *,
-    transition_years: int = mineral.DEFAULT_TRANSITION_YEARS,
-    first_year: int | None = None,
-    last_year: int | None = None,
-    mc_draws: int = mineral.DEFAULT_MC_DRAWS,
-    seed: int = mineral.DEFAULT_SEED,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> mineral.MineralInventory:
     r"""Stocks [t C] and stock changes [t C yr-1] of mineral soils from land-use change matrices.
@@ -97,14 +94,9 @@ def compute_matrix_inventory(
     factor_table : pandas.DataFrame
         Candidate factors (:func:`inventory.engine.mineral_soils.factors.factor_table`): ``value``
         [t C ha-1 for SOC_REF, - for F_LU, F_MG, F_I], ``uncertainty_pct`` [%].
-    transition_years : int, default 20
-        D, the period over which a change of state moves the stock [yr].
-    first_year, last_year : int, optional
-        First and last reported year [yr]; the last state is held up to ``last_year``.
-    mc_draws : int, default 1000
-        Monte Carlo iterations for the 95 % intervals [count] (0 = none).
-    seed : int, default DEFAULT_SEED
-        Seed of the Monte Carlo draws [-].
+    options : EngineOptions, optional
+        D, the reported years, the Monte Carlo draws and their seed
+        (:class:`inventory.engine.options.EngineOptions`; its defaults when not given).
     con : duckdb.DuckDBPyConnection, optional
         Connection to run the SQL models on (a new in-memory one by default); the table
         ``land_area_sources`` (country, year, stratum keys, area_source) is left on it.
@@ -139,21 +131,19 @@ def compute_matrix_inventory(
     .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
        Ch. 2, Eq. 2.25; Ch. 3, Sec. 3.3.1 (Approach 2).
     """
+    options = options or EngineOptions()
     con = con or sql_models.connect()
     sql_models.register(con, {"land_use_changes": matrices, "factor_table": factor_table})
-    matrix_land_areas(con, last_year=last_year)
+    matrix_land_areas(con, last_year=options.last_year)
     con.execute("CREATE OR REPLACE TABLE land_areas AS SELECT * EXCLUDE (area_source) "
                 "FROM matrix_state_areas")  # fmt: skip
     con.execute("CREATE OR REPLACE TABLE land_area_sources AS SELECT * EXCLUDE (area_ha) "
                 "FROM matrix_state_areas")  # fmt: skip
-    params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0),
-              "first_year": first_year, "last_year": last_year}  # fmt: skip
+    params = {"transition_years": options.transition_years, "c_to_co2": units.carbon_to_co2(1.0),
+              "first_year": options.first_year, "last_year": options.last_year}  # fmt: skip
     sql_models.run_model(con, "matrix_transitions", params, into="approach2_transitions")
     stratum_factors = mineral.resolve_factors(con)
-    return approach2.transitions_inventory(
-        con, stratum_factors, transition_years=transition_years, years=(first_year, last_year),
-        mc_draws=mc_draws, seed=seed,
-    )  # fmt: skip
+    return approach2.transitions_inventory(con, stratum_factors, options)
 
 
 def land_transition_matrix(

@@ -49,6 +49,7 @@ from inventory.engine import sql_models
 from inventory.engine.land import approach2, unit_layout
 from inventory.engine.land.executors import DaskExecutor, Executor, InProcess, executor_here
 from inventory.engine.mineral_soils import mineral
+from inventory.engine.options import DEFAULT_TRANSITION_YEARS, EngineOptions
 from inventory.engine.uncertainty import montecarlo
 
 __all__ = [
@@ -194,7 +195,7 @@ def _arrow(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
 
 
 def partition_transitions(
-    partition: Partition, *, transition_years: int = mineral.DEFAULT_TRANSITION_YEARS
+    partition: Partition, *, transition_years: int = DEFAULT_TRANSITION_YEARS
 ) -> dict[str, Any]:
     """The unit pass of one partition: ``approach2_transitions``, ``land_areas`` [ha] and the
     CRT Table 4.1 cells ``land_transitions`` [ha] (all sums over the partition's units).
@@ -312,11 +313,7 @@ def compute_partitioned_inventory(
     partitions: int | None = None,
     kind: PartitionKind | None = None,
     executor: Executor | None = None,
-    transition_years: int = mineral.DEFAULT_TRANSITION_YEARS,
-    first_year: int | None = None,
-    last_year: int | None = None,
-    mc_draws: int = mineral.DEFAULT_MC_DRAWS,
-    seed: int = mineral.DEFAULT_SEED,
+    options: EngineOptions | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     fan_in: int = DEFAULT_FAN_IN,
 ) -> PartitionedInventory:
@@ -335,9 +332,9 @@ def compute_partitioned_inventory(
         Partition kind (default: ranges when the Parquet statistics allow, else hash).
     executor : Executor, optional
         Where partitions run (:class:`InProcess` by default, :class:`DaskExecutor`).
-    transition_years, first_year, last_year, mc_draws, seed
-        As for :func:`inventory.engine.land.approach2.compute_land_unit_inventory` ([yr], [yr],
-        [yr], [count], [-]).
+    options : EngineOptions, optional
+        D, the reported years, the Monte Carlo draws and their seed
+        (:class:`inventory.engine.options.EngineOptions`; its defaults when not given).
     con : duckdb.DuckDBPyConnection, optional
         Client connection; the combined ``approach2_transitions``, ``land_areas`` and draw
         tables are left on it (as the single-machine engine leaves them).
@@ -365,9 +362,11 @@ def compute_partitioned_inventory(
     .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
        Ch. 3, Sec. 3.2.3.
     """
+    options = options or EngineOptions()
     plan = plan_partitions(unit_layout.as_source(land_units), partitions=partitions, kind=kind)
     run = executor or InProcess()
-    passes = [run.submit(partition_transitions, p, transition_years=transition_years) for p in plan]
+    passes = [run.submit(partition_transitions, p, transition_years=options.transition_years)
+              for p in plan]  # fmt: skip
     con = con or sql_models.connect()
     for table, model in (("land_areas", "approach2_land_areas"),
                          ("approach2_transitions", "approach2_transitions"),
@@ -375,11 +374,17 @@ def compute_partitioned_inventory(
         con.register(table, _combined(run, passes, table, model, fan_in))
     sql_models.register(con, {"factor_table": factor_table})
     stratum_factors = mineral.resolve_factors(con)
-    years = {"first_year": first_year, "last_year": last_year}
+    years = {"first_year": options.first_year, "last_year": options.last_year}
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
-    draws = montecarlo.factor_draws(stratum_factors, n_draws=mc_draws, seed=seed)  # once, here
+    draws = montecarlo.factor_draws(  # once, here
+        stratum_factors, n_draws=options.mc_draws, seed=options.seed
+    )
     sql_models.register(con, {"factor_draws": draws})
-    params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0), **years}
+    params = {
+        "transition_years": options.transition_years,
+        "c_to_co2": units.carbon_to_co2(1.0),
+        **years,
+    }
     shared = (run.scatter(stratum_factors), run.scatter(draws), params)
     sums = [run.submit(partition_stock_change_draws, p, *shared) for p in passes]
     total = _tree_sum(run, "approach2_stock_change_draws", sums, fan_in)

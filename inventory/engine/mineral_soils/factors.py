@@ -33,6 +33,7 @@ from typing import Literal, get_args
 import pandas as pd
 
 from inventory.core import vocab
+from inventory.core.errors import UserError
 from inventory.engine.uncertainty import montecarlo
 
 Edition = Literal["2019", "2006"]  # IPCC 2019 Refinement, IPCC 2006 Guidelines
@@ -42,7 +43,7 @@ _REFERENCE_ZONE = {v: k for k, v in vocab.CLIMATE_TO_REFERENCE.items()}
 _REFERENCE_SOIL = {v: k for k, v in vocab.SOIL_TO_REFERENCE.items()}
 
 
-class FactorError(ValueError):
+class FactorError(UserError, ValueError):
     """A factor table is malformed or a stratum has no factor."""
 
 

@@ -23,11 +23,9 @@ from inventory.core import units
 from inventory.core.failures import RowListingError
 from inventory.engine import sql_models
 from inventory.engine.mineral_soils import stocks
+from inventory.engine.options import DEFAULT_TRANSITION_YEARS, EngineOptions
 from inventory.engine.uncertainty import montecarlo
 
-DEFAULT_TRANSITION_YEARS = 20  # D, IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 (default time dependence)
-DEFAULT_MC_DRAWS = 1000
-DEFAULT_SEED = 20061
 CATEGORY_KEYS = ["country", "year", "land_use", "land_use_category"]
 
 
@@ -116,12 +114,8 @@ def resolve_factors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def compute_mineral_inventory(
     land_areas: pd.DataFrame,
     factor_table: pd.DataFrame,
+    options: EngineOptions | None = None,
     *,
-    transition_years: int = DEFAULT_TRANSITION_YEARS,
-    first_year: int | None = None,
-    last_year: int | None = None,
-    mc_draws: int = DEFAULT_MC_DRAWS,
-    seed: int = DEFAULT_SEED,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> MineralInventory:
     r"""Stocks [t C] and annual stock changes [t C yr-1] of mineral soils (IPCC Approach 1).
@@ -135,16 +129,9 @@ def compute_mineral_inventory(
     factor_table : pandas.DataFrame
         Candidate factors (:func:`inventory.engine.mineral_soils.factors.factor_table`): ``value``
         [t C ha-1 for SOC_REF, - for F_LU, F_MG, F_I], ``uncertainty_pct`` [%].
-    transition_years : int, default 20
-        D, the period over which a change of stratum moves the stock [yr].
-    first_year, last_year : int, optional
-        First and last reported year [yr]; earlier years only serve as history. None reports
-        every year.
-    mc_draws : int, default 1000
-        Monte Carlo iterations for the 95 % intervals [count] (0 = none).
-    seed : int, default DEFAULT_SEED
-        Seed of the Monte Carlo draws [-]
-        (:func:`~inventory.engine.uncertainty.montecarlo.factor_draws`).
+    options : EngineOptions, optional
+        D, the reported years, the Monte Carlo draws and their seed
+        (:class:`inventory.engine.options.EngineOptions`; its defaults when not given).
     con : duckdb.DuckDBPyConnection, optional
         Connection to run the SQL models on (a new in-memory one by default); the inputs and
         intermediate tables are registered on it.
@@ -205,23 +192,25 @@ def compute_mineral_inventory(
     .. [3] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
        Ch. 3, Sec. 3.2.3 (Approach 2, Monte Carlo simulation).
     """
+    options = options or EngineOptions()
     con = con or sql_models.connect()
     sql_models.register(con, {"land_areas": land_areas, "factor_table": factor_table})
     stratum_factors = resolve_factors(con)
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
     weights = sql_models.run_model(
-        con, "stock_change_weights", {"transition_years": transition_years}
+        con, "stock_change_weights", {"transition_years": options.transition_years}
     )
     sql_models.register(con, {"stock_change_weights": weights})  # for the sensitivities
     history = category_draws(
-        con, weights, stratum_factors, n_draws=mc_draws, seed=seed, years=(first_year, last_year)
-    )
-    changes, totals = uncertainty_tables(con, transition_years=transition_years)
+        con, weights, stratum_factors, n_draws=options.mc_draws, seed=options.seed,
+        years=options.years,
+    )  # fmt: skip
+    changes, totals = uncertainty_tables(con, transition_years=options.transition_years)
     stock_table = stocks.inventory_stocks(
-        con, equilibrium, history, transition_years=transition_years, years=(first_year, last_year)
+        con, equilibrium, history, transition_years=options.transition_years, years=options.years
     )
     return MineralInventory(
-        stratum_factors, reported_years(equilibrium, first_year, last_year), changes,
+        stratum_factors, reported_years(equilibrium, *options.years), changes,
         stock_change_totals=totals, inventory_stocks=stock_table,
     )  # fmt: skip
 

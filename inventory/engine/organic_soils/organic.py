@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 
 from inventory.core import units, vocab
+from inventory.core.errors import UserError
 from inventory.engine import sql_models
 
 STRATUM_KEYS = ("climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth")
@@ -61,7 +62,7 @@ EF_COLUMNS = [
 _REF_KEYS = ["ref_table", "ref_component", "ref_land_use", "ref_zone", "ref_qualifier"]
 
 
-class OrganicFactorError(ValueError):
+class OrganicFactorError(UserError, ValueError):
     """The organic-soil factor map is inconsistent, or a stratum has no emission factor."""
 
 

@@ -7,10 +7,15 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import ValidationError
 
-from inventory.engine.run import RunParameters
-from inventory.harmonise.store import harmonised_countries, require_accepted
+from inventory.core.errors import UsageError, UserError
+from inventory.engine.plan import plan_run
+from inventory.engine.run import (
+    RunParameters,
+    parameter_choices,
+    parameter_default,
+)
+from inventory.harmonise.store import harmonised_countries
 from inventory.interfaces.portal import history, jobs, web
 from inventory.interfaces.portal.web import PORTAL, Compiler, PortalError
 from inventory.lake import tokens
@@ -19,8 +24,30 @@ router = APIRouter(prefix="/compiler", include_in_schema=False)
 DIFF_ROWS_SHOWN = 500  # the page shows this many recalculated rows; the CSV has all
 DIFF_COLUMNS = ["country", "year", "land_use_category", "dC_tc_per_yr_old", "dC_tc_per_yr_new",
                 "difference_tc", "cause"]  # fmt: skip
-RUN_CHOICES = {"tier": ("2", "1"), "approach": ("", "1", "2", "3"),
-               "edition": ("2019", "2006"), "gwp_set": ("AR5", "AR4", "AR6")}  # fmt: skip
+# The run form's fields (RunParameters fields: their labels, choices and defaults come from it).
+RUN_FORM_FIELDS = ("first_year", "last_year", "tier", "approach", "edition", "gwp_set",
+                   "mc_draws")  # fmt: skip
+
+
+def _form_value(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def run_form_fields() -> list[dict]:
+    """The run form's inputs from :class:`RunParameters`: name, label (the field's title),
+    choices (a ``Literal``'s, as text; ``""`` first when the field may be empty) or none."""
+    out = []
+    for name in RUN_FORM_FIELDS:
+        field = RunParameters.model_fields[name]
+        choices = [_form_value(c) for c in parameter_choices(name)]
+        if choices and parameter_default(name) is None:
+            choices.insert(0, "")
+        out.append({"name": name, "label": field.title or name, "choices": choices})
+    return out
+
+
+RUN_CHOICES = {f["name"]: tuple(f["choices"]) for f in run_form_fields() if f["choices"]}
+RUN_DEFAULTS = {name: _form_value(parameter_default(name)) for name in RUN_FORM_FIELDS}
 
 
 def _lake(request: Request):
@@ -35,11 +62,11 @@ def countries(request: Request, session: Compiler):
 
 
 # ---------------------------------------------------------------------------- runs
-def _run_form(request: Request, status: int = 200, errors: list[str] | None = None,
+def _run_form(request: Request, status: int = 200, error: UserError | None = None,
               values: dict | None = None) -> Response:  # fmt: skip
     return web.render(
-        request, "runs.html", status=status, errors=errors or [], values=values or {},
-        countries=harmonised_countries(_lake(request)), choices=RUN_CHOICES,
+        request, "runs.html", status=status, error=error, values=values or dict(RUN_DEFAULTS),
+        countries=harmonised_countries(_lake(request)), fields=run_form_fields(),
         jobs=web.portal(request).jobs.of_kind("run")[:20],
     )  # fmt: skip
 
@@ -50,29 +77,31 @@ def runs_page(request: Request, session: Compiler):
 
 
 def run_parameters(form: dict[str, list[str]]) -> RunParameters:
-    """The run form as :class:`RunParameters` (pydantic checks every value)."""
-    values: dict = {"countries": sorted({c.upper() for c in form.get("countries", [])})}
-    for name in ("first_year", "last_year", "approach", "tier", "edition", "gwp_set", "mc_draws"):
+    """The run form as :class:`RunParameters` (it checks every value: a
+    :class:`~inventory.core.errors.ParameterError` when one is wrong)."""
+    values: dict = {"countries": form.get("countries", []), "withdraw": form.get("withdraw", [])}
+    for name in RUN_FORM_FIELDS:
         text = web.first(form, name)
-        if text:  # tier and approach are Literal[1, 2(, 3)]: numbers, not text
-            values[name] = int(text) if name in ("tier", "approach") and text.isdigit() else text
-    return RunParameters(**values)
+        choices = parameter_choices(name)
+        if text and choices and isinstance(choices[0], int) and text.isdigit():
+            values[name] = int(text)  # a Literal of numbers takes numbers, not text
+        elif text:
+            values[name] = text
+    return RunParameters.checked(**values)
 
 
 @router.post("/runs")
 async def start_run(request: Request, session: Compiler):
     form = await web.checked_form(request, session)
-    values = {k: v if k == "countries" else v[0] for k, v in form.items()}
+    values = {k: v if k in ("countries", "withdraw") else v[0] for k, v in form.items()}
     try:
         params = run_parameters(form)
         if not params.countries:
-            raise PortalError(422, "", "choose at least one country")
-        require_accepted(_lake(request), params.countries)
-    except ValidationError as err:
-        errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
-        return _run_form(request, 422, errors, values)
-    except (PortalError, FileNotFoundError) as err:
-        return _run_form(request, 422, [str(err)], values)
+            raise UsageError("choose at least one country", "tick a country of the list")
+        # the run flow's own preflight, answered on this form at once (the flow checks again)
+        await run_in_threadpool(plan_run, _lake(request), params)
+    except UserError as err:
+        return _run_form(request, 422, err, values)
     # blocking (Prefect's sync client, a thread start): off the event loop
     job = await run_in_threadpool(jobs.start_run, web.portal(request).jobs, params,
                                   _lake(request).root)  # fmt: skip

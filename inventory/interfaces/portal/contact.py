@@ -17,10 +17,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from inventory.intake.manifest import APPROACHES, TIERS
-from inventory.interfaces.api import submission_report
 from inventory.interfaces.portal import history, jobs, web
 from inventory.interfaces.portal.security import Session
 from inventory.interfaces.portal.web import PORTAL, Country, PortalError, SignedIn
+from inventory.interfaces.uploads import submission_report
 from inventory.lake import releases, tokens
 from inventory.validation import templates
 from inventory.validation.rules import SPECS

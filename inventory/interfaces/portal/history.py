@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from inventory.interfaces.api import list_submissions, submission_report
+from inventory.interfaces.uploads import list_submissions, submission_report
 from inventory.lake import releases
 from inventory.lake.zones import Lake
 

@@ -9,6 +9,11 @@ An inventory run goes through the ``inventory-run`` deployment when a Prefect AP
 ``prefect deploy``): the portal creates the flow run and reads its state from the API. Otherwise
 (one machine, no Prefect server: the documented fallback) the same flow runs in a background
 thread of the portal's process, one run at a time, and the page shows its state.
+
+A job that ends on a user's mistake (any :class:`~inventory.core.errors.UserError`: a refused
+publish, years outside a submission...) is ``refused`` and its page shows the message and the
+action that resolves it (:func:`finish_with_error`, the one place); any other error is a bug,
+shown as an internal-error reference.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ from uuid import UUID
 
 from fastapi import Request
 
+from inventory.core.errors import as_user_error
 from inventory.core.settings import get_settings
-from inventory.interfaces import api, uploads
+from inventory.interfaces import uploads
+from inventory.interfaces.errors import internal_error
 from inventory.lake.zones import utc_now
 
 log = logging.getLogger("inventory.interfaces.portal")
@@ -110,7 +117,8 @@ async def receive_package(request: Request, spool: Path) -> uploads.ReceivedUplo
 def process_package(request: Request, received: uploads.ReceivedUpload, country: str) -> dict:
     """Store the bytes in raw/ (even a refused body), check them and run intake: the report."""
     submitter = f"portal token {getattr(request.state, 'token_id', None)}"
-    outcome = uploads.store_and_check(received, country, api.upload_options(request.app.state),
+    outcome = uploads.store_and_check(received, country,
+                                      uploads.upload_options(request.app.state),
                                       submitter=submitter)  # fmt: skip
     if outcome.status not in (201, 422):
         raise uploads.ApiError(outcome.status, str(outcome.body.get("error")),
@@ -132,18 +140,23 @@ def run_upload(job: Job, request: Request, received: uploads.ReceivedUpload, spo
         job.finish(COMPLETED, report=report)
     except uploads.ApiError as err:
         job.finish(REFUSED if err.status < 500 else FAILED, err.message)
-    except Exception as err:  # noqa: BLE001 - shown as a reference, logged with its traceback
-        job.finish(FAILED, api.internal_error(err).message)
+    except Exception as err:  # noqa: BLE001 - a user's mistake, or a bug shown as a reference
+        finish_with_error(job, err)
     finally:
         shutil.rmtree(spool, ignore_errors=True)
 
 
-# ---------------------------------------------------------------------------- inventory runs
-def _user_errors() -> tuple[type[Exception], ...]:
-    from inventory.core.failures import RowListingError
-    from inventory.engine.mineral_soils.factors import FactorError
+def finish_with_error(job: Job, err: BaseException) -> None:
+    """End ``job`` on ``err``: ``refused`` with the message and the action of a user's mistake,
+    else ``failed`` with an internal-error reference (the traceback goes to the log)."""
+    user_error = as_user_error(err)
+    if user_error is None:
+        job.finish(FAILED, internal_error(err).message)
+    else:
+        job.finish(REFUSED, user_error.message, action=user_error.action, code=user_error.code)
 
-    return (FileNotFoundError, RowListingError, FactorError)
+
+# ---------------------------------------------------------------------------- inventory runs
 
 
 def deployment_available(name: str) -> bool:
@@ -187,10 +200,8 @@ def _run_locally(registry: JobRegistry, job: Job, params: Any, lake_root: str) -
         try:
             result = inventory_run_on()(params, lake_root)
             job.finish(COMPLETED, run_id=result["run_id"], release_id=result["release_id"])
-        except _user_errors() as err:
-            job.finish(FAILED, str(err))
-        except Exception as err:  # noqa: BLE001 - shown as a reference, logged in full
-            job.finish(FAILED, api.internal_error(err).message)
+        except Exception as err:  # noqa: BLE001 - a user's mistake, or a bug (a reference)
+            finish_with_error(job, err)
 
 
 def refresh_run(job: Job) -> None:

@@ -13,9 +13,19 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from inventory.core.errors import (
+    DamagedLakeError,
+    LockTimeoutError,
+    NotFoundError,
+    UserError,
+    as_user_error,
+    user_error_types,
+)
+from inventory.interfaces.errors import internal_error, user_error_status
 from inventory.interfaces.portal import security
 from inventory.interfaces.portal.security import Session
 from inventory.lake import tokens
+from inventory.lake.releases import PublishError
 
 log = logging.getLogger("inventory.interfaces.portal")
 
@@ -157,8 +167,24 @@ def first(form: dict[str, list[str]], name: str, default: str = "") -> str:
 
 
 # ---------------------------------------------------------------------------- errors
-def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
-    return render(request, "error.html", status=status, title=title, message=message)
+# Page titles of user errors, by their most specific class listed here.
+USER_ERROR_TITLES: dict[type[UserError], str] = {
+    PublishError: "Not published", NotFoundError: "Not found", LockTimeoutError: "Busy",
+    DamagedLakeError: "A data file cannot be read",
+}  # fmt: skip
+
+
+def error_page(request: Request, status: int, title: str, message: str,
+               action: str | None = None) -> HTMLResponse:  # fmt: skip
+    return render(request, "error.html", status=status, title=title, message=message,
+                  action=action)  # fmt: skip
+
+
+def user_error_page(request: Request, err: UserError) -> HTMLResponse:
+    """The one page of a user's mistake on a portal page: its message and its action."""
+    title = next((USER_ERROR_TITLES[c] for c in type(err).__mro__ if c in USER_ERROR_TITLES),
+                 "Please check")  # fmt: skip
+    return error_page(request, user_error_status(err), title, err.message, err.action)
 
 
 def install_error_handlers(app: Any) -> None:
@@ -191,3 +217,16 @@ def install_error_handlers(app: Any) -> None:
 
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(ApiError, _upload_error)
+
+    api_user_error = app.exception_handlers[UserError]  # the API's one handler of them all
+
+    async def _user_error(request: Request, err: Exception) -> Response:
+        if not request.url.path.startswith(PORTAL):
+            return await api_user_error(request, err)
+        user_error = as_user_error(err)
+        if user_error is None:
+            return error_page(request, 500, "Internal error", internal_error(err).message)
+        return user_error_page(request, user_error)
+
+    for kind in user_error_types():
+        app.add_exception_handler(kind, _user_error)
