@@ -2,15 +2,15 @@
 
 At the end of a country's computation its input and result tables are registered in an
 in-memory DuckDB connection under their table names, and every check whose header ``Inputs``
-are all among them runs (:func:`run_invariants`), so a check added to the folder runs in
-production without further wiring. A check's ``$parameters`` are bound from the run's
-parameters. Results (name, rows, passed, and the first offending rows of a failed check) go into
-the run manifest; a failed check stops the publish (:mod:`inventory.lake.releases`).
+(checked against the tables its SQL reads) are all among them runs (:func:`run_invariants`), so
+a check added to the folder runs in production without further wiring. A check's
+``$parameters`` are bound from the run's parameters. Results (name, rows, passed, and the first
+offending rows of a failed check) go into the run manifest; a failed check stops the publish
+(:mod:`inventory.lake.releases`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,9 +18,7 @@ from typing import Any
 import pandas as pd
 
 from inventory.core.failures import LISTED_ROWS, listed
-from inventory.engine import sql_models
-
-_PARENTHESISED = re.compile(r"\([^()]*\)")
+from inventory.engine import sql_headers, sql_models
 
 
 @dataclass(frozen=True)
@@ -46,19 +44,10 @@ class CheckResult:
                 f"'{self.rule}'" + listed(self.offending, self.rows))  # fmt: skip
 
 
-def check_inputs(header: sql_models.CheckHeader) -> tuple[str, ...]:
-    """Table names of a check's ``Inputs`` section (prose in parentheses is skipped)."""
-    text = header.inputs
-    while _PARENTHESISED.search(text):
-        text = _PARENTHESISED.sub("", text)
-    names = (item.strip().rstrip(".").split()[0] for item in text.split(",") if item.strip())
-    return tuple(n for n in names if n.isidentifier())
-
-
-def runnable_checks(available: set[str]) -> dict[str, sql_models.CheckHeader]:
+def runnable_checks(available: set[str]) -> dict[str, sql_headers.CheckHeader]:
     """Checks whose every input table is in ``available`` (name -> header)."""
-    headers = sql_models.check_headers()
-    return {n: h for n, h in headers.items() if set(check_inputs(h)) <= available}
+    headers = sql_headers.check_headers()
+    return {n: h for n, h in headers.items() if set(h.input_tables) <= available}
 
 
 def _row_line(row: Mapping[Any, Any]) -> str:

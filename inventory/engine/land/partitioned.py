@@ -45,7 +45,7 @@ import pyarrow as pa
 
 from inventory.core import units
 from inventory.core.settings import get_settings
-from inventory.engine import sql_models
+from inventory.engine import sql_headers, sql_models
 from inventory.engine.land import approach2, unit_layout
 from inventory.engine.land.executors import DaskExecutor, Executor, InProcess, executor_here
 from inventory.engine.mineral_soils import mineral
@@ -275,7 +275,7 @@ def combine_partials(model: str, *partials: pa.Table) -> pa.Table:
     """
     if model not in ADDITIVE_MODELS:
         raise ValueError(f"{model}: not a sum over land units, its partial tables do not add up")
-    header, _ = sql_models.load_model(model)
+    header, _ = sql_headers.load_model(model)
     keys = [c.name for c in header.columns if c.name in header.grain or c.unit is None]
     sums = [c.name for c in header.columns if c.name not in keys]
     wrong = [c.name for c in header.columns if c.name in sums and c.unit not in ADDITIVE_UNITS]
