@@ -1,11 +1,14 @@
 """Run the SQL models of ``inventory/engine/sql/`` on a DuckDB connection.
 
 Each ``.sql`` file is one query under a ``--`` comment header (parsed and checked against its
-query by :mod:`inventory.engine.sql_headers`).
+query by :mod:`inventory.engine.sql_headers`); the tables the queries read make the model graph
+(:mod:`inventory.engine.sql_graph`).
 
 * :func:`run_model` runs one model, asserting that its query binds exactly the header's Params
   and that its result has exactly the header's Columns, in order (``SqlHeaderError``
   otherwise); with ``into`` the result is materialised as a table.
+* :func:`run_models` materialises target tables and the models upstream of them that the
+  connection does not hold yet, in the graph's topological order.
 * :func:`run_check` runs an invariant query of ``sql/checks/`` (rows returned break the rule).
 
 Parameters are bound by DuckDB (``$name``); SQL is never built from user input. Input tables are
@@ -15,13 +18,14 @@ fixed lists.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, overload
 
 import duckdb
 import pandas as pd
 
+from inventory.engine import sql_graph
 from inventory.engine.sql_headers import (
     CHECK_PACKAGE,
     SQL_PACKAGE,
@@ -121,6 +125,62 @@ def run_model(
     result = con.execute(query, bound).df()
     check_columns(name, header.column_names, [str(c) for c in result.columns])
     return result
+
+
+def tables_on(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the tables and views on a connection (registered frames included)."""
+    return {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables")
+            .fetchall()}  # fmt: skip
+
+
+def run_models(
+    con: duckdb.DuckDBPyConnection,
+    targets: Iterable[str],
+    params: Mapping[str, Any] | None = None,
+    *,
+    producers: Mapping[str, str] | None = None,
+    package: str = SQL_PACKAGE,
+) -> list[sql_graph.Step]:
+    """Materialise tables and the SQL models upstream of them, in the graph's order.
+
+    Each target is (re)made; every other table a target needs, directly or not, is made only
+    when the connection does not hold it yet (a table the caller registered or an earlier call
+    made is used as it is). The order comes from the tables the queries read
+    (:func:`inventory.engine.sql_graph.upstream`), and every model is checked against its
+    header as by :func:`run_model`.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection holding the input tables; the made tables are left on it.
+    targets : iterable of str
+        Tables to make: model names, or tables of ``producers``.
+    params : mapping, optional
+        Parameter values by name, for all the models run; each binds those it declares.
+    producers : mapping of str to str, optional
+        Table -> the model that makes it, for tables not named as their model (e.g.
+        ``{"land_areas": "approach2_land_areas"}``).
+    package : str, optional
+        Package holding the models.
+
+    Returns
+    -------
+    list of Step
+        The ``(model, table)`` runs made, in order.
+
+    Raises
+    ------
+    SqlGraphError
+        A needed table is neither on the connection nor made by a model (nothing is run).
+    SqlHeaderError
+        A model's header is malformed or does not match its query or its result.
+    """
+    targets = list(targets)
+    provided = tables_on(con) - set(targets)
+    steps = sql_graph.upstream(targets, provided=provided, producers=producers, package=package)
+    for step in steps:
+        run_model(con, step.model, params, into=step.table, package=package)
+    return steps
 
 
 def run_check(
