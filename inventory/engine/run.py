@@ -160,7 +160,7 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         transition_years=params.transition_years,
     )  # fmt: skip
     timings["national_reporting_s"] = time.perf_counter() - reporting_started
-    checks = _invariants(tables, {land[0]: land[1], "organic_soils": organic_soils}, params)
+    checks = _invariants(con, tables, land, organic_soils, params)
     timings["total_s"] = time.perf_counter() - started
     inputs = {
         d: str(lake.harmonised(d, country) / "part-0.parquet")
@@ -172,13 +172,24 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     )
 
 
-def _invariants(tables: dict[str, pd.DataFrame], inputs: dict[str, pd.DataFrame],
+def _invariants(con, tables: dict[str, pd.DataFrame], land: tuple, organic_soils: pd.DataFrame,
                 params: RunParameters) -> list[dict]:  # fmt: skip
-    """Every invariant check whose inputs this run has (results for the run manifest)."""
-    available = {**inputs, **tables, "organic_ef": organic.organic_ef_table()}
+    """Every invariant check on this run's tables and the engine's (``con``), for the run
+    manifest. The land-unit histories stand in empty, with the reason, when the run has none:
+    its land representation is not land units, or each partition checked its own units."""
+    available = {land[0]: land[1], "organic_soils": organic_soils, **tables,
+                 "organic_ef": organic.organic_ef_table()}  # fmt: skip
     available["stock_changes"] = tables["stock_changes"].drop(columns="draw", errors="ignore")
+    reason = None
+    if land[0] != "land_units":
+        reason = f"no land units in this run (land representation: {land[0]})"
+    elif params.partitions != 1:
+        reason = "partitioned run: each partition checked its own units (approach2.py)"
+    histories = ("approach2_episodes", "approach2_unit_summary")
+    stand_ins = dict.fromkeys(histories, reason) if reason else {}
     bound = params.model_dump(exclude={"countries", "withdraw"})
-    return [r.to_json() for r in invariants.run_invariants(available, bound)]
+    results = invariants.run_invariants(available, bound, engine=con, stand_ins=stand_ins)
+    return [r.to_json() for r in results]
 
 
 def _factor_table(lake: Lake, country: str, params: RunParameters):
