@@ -48,6 +48,7 @@ from inventory.core.settings import get_settings
 from inventory.engine import sql_headers, sql_models
 from inventory.engine.land import approach2, unit_layout
 from inventory.engine.land.executors import DaskExecutor, Executor, InProcess, executor_here
+from inventory.engine.land.unit_layout import LandUnitSource
 from inventory.engine.mineral_soils import mineral
 from inventory.engine.uncertainty import montecarlo
 
@@ -71,18 +72,6 @@ ADDITIVE_MODELS = frozenset({
 # partitions; the key columns are the model's Grain and its unit-less labels.
 ADDITIVE_UNITS = frozenset({"ha", "t C", "t C/yr", "t CO2/yr", "t CO2e/yr", "count"})
 DEFAULT_FAN_IN = 8  # partial tables summed per combine task (tree reduction)
-
-
-@dataclass(frozen=True)
-class LandUnitSource:
-    """Parquet files of land units (local paths or fsspec URLs such as ``s3://bucket/...``).
-
-    ``country``: the ISO3 code to add when the files have no ``country`` column (the lake's
-    harmonised ``land_units/country=XXX/`` files), else None.
-    """
-
-    paths: tuple[str, ...]
-    country: str | None = None
 
 
 @dataclass(frozen=True)
