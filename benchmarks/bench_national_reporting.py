@@ -63,8 +63,7 @@ def main() -> None:
     from inventory.engine.mineral_soils import factors
     from inventory.engine.options import EngineOptions
     from inventory.engine.organic_soils import organic
-    from inventory.engine.reporting_tables import key_categories
-    from inventory.engine.uncertainty import propagation
+    from inventory.engine.reporting_tables import key_categories, propagation
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=1_000_000)

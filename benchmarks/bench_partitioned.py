@@ -40,11 +40,11 @@ def _rusage() -> dict[str, float]:
 
 
 def _run(files: list[str], draws: int, units_per_partition: int, executor=None) -> dict:
-    from inventory.engine.land import partitioned
+    from inventory.engine.land import partitioned, unit_layout
     from inventory.engine.mineral_soils import factors
     from inventory.engine.options import EngineOptions
 
-    source = partitioned.LandUnitSource(tuple(files))
+    source = unit_layout.LandUnitSource(tuple(files))
     plan = partitioned.plan_partitions(source, units_per_partition=units_per_partition)
     started = time.perf_counter()
     out = partitioned.compute_partitioned_inventory(

@@ -123,8 +123,8 @@ def test_fourp1000_rate_refers_to_the_stock_the_land_holds(converted):
 
 
 def test_production_checks_catch_a_broken_stock_identity(converted):
-    """The run's invariant mechanism picks the identity check up from its Inputs and reports
-    the broken years: S(2010) lowered by 3 t C breaks S(2010) - S(2009) = dC(2010) and
+    """The run's invariant mechanism runs the identity check (on the tables its SQL reads) and
+    reports the broken years: S(2010) lowered by 3 t C breaks S(2010) - S(2009) = dC(2010) and
     S(2011) - S(2010) = dC(2011)."""
     result, _ = converted
     broken = result.inventory_stocks.copy()

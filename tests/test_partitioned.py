@@ -20,7 +20,7 @@ import pytest
 from partition_data import land_units
 
 from inventory.core.settings import get_settings
-from inventory.engine import sql_models
+from inventory.engine import sql_headers, sql_models
 from inventory.engine.land import approach2, partitioned, unit_layout
 from inventory.engine.mineral_soils import factors
 from inventory.engine.options import EngineOptions
@@ -201,7 +201,7 @@ def test_combine_partials_sums_by_grain():
     ])  # fmt: skip
     tables = [pa.Table.from_pandas(p, preserve_index=False) for p in (part1, part2)]
     out = partitioned.combine_partials("approach2_land_areas", *tables).to_pandas()
-    header, _ = sql_models.load_model("approach2_land_areas")
+    header, _ = sql_headers.load_model("approach2_land_areas")
     assert list(out.columns) == list(header.column_names)
     assert dict(zip(out["land_use"], out["area_ha"], strict=True)) == {
         "cropland": 15.0, "grassland": 2.5,
@@ -270,7 +270,7 @@ def test_missing_country_column_is_added(tmp_path, units, table):
     """The lake's harmonised land_units have no country column; the source names it."""
     path = tmp_path / "part-0.parquet"
     units.drop(columns="country").to_parquet(path)
-    source = partitioned.LandUnitSource((str(path),), country="SYN")
+    source = unit_layout.LandUnitSource((str(path),), country="SYN")
     run = partitioned.compute_partitioned_inventory(
         source, table, partitions=2, options=EngineOptions(mc_draws=0)
     )

@@ -29,6 +29,7 @@ from inventory.lake.zones import Lake
 from inventory.validation import validate
 
 MINIMAL = Path(__file__).resolve().parent / "data" / "minimal"
+CHECK_DIR = Path(__file__).resolve().parents[1] / "inventory" / "engine" / "sql" / "checks"
 SOC_REF, F_LU_CROP, F_MG_NOTILL, D = 81.0, 0.70, 1.09, 20
 # u1: (100 x 81 x 0.70 - 100 x 81) / 20 = (5670 - 8100) / 20 = -121.5 t C/yr, 2010-2029
 U1_DC = (100 * SOC_REF * F_LU_CROP - 100 * SOC_REF) / D
@@ -122,8 +123,18 @@ def test_national_totals_equal_approach_1_on_the_same_land(approach2_run):
     assert a2[2015] == pytest.approx(U1_DC + U2_DC)  # -121.5 + 12.7575 = -108.7425 t C/yr
 
 
+def test_every_check_ran_on_the_land_units_histories(approach2_run):
+    """One pass: land_unit_histories reads the run's own approach2_episodes and
+    approach2_unit_summary (from the engine's connection), no stand-in; every check passes."""
+    _, result = approach2_run
+    assert {c["name"]: (c["status"], c["stand_ins"]) for c in result.checks} == {
+        p.stem: ("pass", {}) for p in CHECK_DIR.glob("*.sql")
+    }
+
+
 def test_partitioned_run_equals_one_pass(approach2_run):
-    """``soc-inventory run --partitions 2``: the same published tables as one pass."""
+    """``soc-inventory run --partitions 2``: the same published tables as one pass, and the
+    same checks, the unit histories standing in (each partition checked its own units)."""
     lake, one_pass = approach2_run
     by_partition = compute_country(lake, "IRL", RunParameters(tier=1, mc_draws=0, partitions=2))
     for name in ("soc_stocks", "stock_changes", "stock_change_totals",
@@ -132,6 +143,13 @@ def test_partitioned_run_equals_one_pass(approach2_run):
             by_partition.tables[name], one_pass.tables[name], check_exact=False, rtol=1e-9,
             obj=name,
         )  # fmt: skip
+    checks = {c["name"]: c for c in by_partition.checks}
+    assert len(checks) == len(one_pass.checks)
+    assert {c["status"] for c in checks.values()} == {"pass"}
+    reason = "partitioned run: each partition checked its own units (approach2.py)"
+    assert checks["land_unit_histories"]["stand_ins"] == {
+        "approach2_episodes": reason, "approach2_unit_summary": reason,
+    }  # fmt: skip
 
 
 def test_partitioned_run_inside_a_dask_task_uses_the_cluster(approach2_run, monkeypatch):

@@ -15,7 +15,7 @@ from inventory.engine import sql_models
 from inventory.engine.mineral_soils import factors, mineral
 from inventory.engine.options import EngineOptions
 from inventory.engine.organic_soils import organic
-from inventory.engine.uncertainty import propagation
+from inventory.engine.reporting_tables import propagation
 
 # Table 3.2 example: categories P (mineral soils) and Q (organic soils), base year 2000, year
 # 2010; each category's emissions proportional to one parameter (c_f = E): U_P = 10 %,

@@ -260,7 +260,7 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         transition_years=params.transition_years,
     )  # fmt: skip
     timings["national_reporting_s"] = time.perf_counter() - reporting_started
-    checks = _invariants(tables, {land[0]: land[1], "organic_soils": organic_soils}, params)
+    checks = _invariants(con, tables, land, organic_soils, params)
     timings["total_s"] = time.perf_counter() - started
     inputs = {
         d: str(lake.harmonised(d, country) / "part-0.parquet")
@@ -272,13 +272,24 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     )
 
 
-def _invariants(tables: dict[str, pd.DataFrame], inputs: dict[str, pd.DataFrame],
+def _invariants(con, tables: dict[str, pd.DataFrame], land: tuple, organic_soils: pd.DataFrame,
                 params: RunParameters) -> list[dict]:  # fmt: skip
-    """Every invariant check whose inputs this run has (results for the run manifest)."""
-    available = {**inputs, **tables, "organic_ef": organic.organic_ef_table()}
+    """Every invariant check on this run's tables and the engine's (``con``), for the run
+    manifest. The land-unit histories stand in empty, with the reason, when the run has none:
+    its land representation is not land units, or each partition checked its own units."""
+    available = {land[0]: land[1], "organic_soils": organic_soils, **tables,
+                 "organic_ef": organic.organic_ef_table()}  # fmt: skip
     available["stock_changes"] = tables["stock_changes"].drop(columns="draw", errors="ignore")
+    reason = None
+    if land[0] != "land_units":
+        reason = f"no land units in this run (land representation: {land[0]})"
+    elif params.partitions != 1:
+        reason = "partitioned run: each partition checked its own units (approach2.py)"
+    histories = ("approach2_episodes", "approach2_unit_summary")
+    stand_ins = dict.fromkeys(histories, reason) if reason else {}
     bound = params.model_dump(exclude={"countries", "withdraw"})
-    return [r.to_json() for r in invariants.run_invariants(available, bound)]
+    results = invariants.run_invariants(available, bound, engine=con, stand_ins=stand_ins)
+    return [r.to_json() for r in results]
 
 
 def _factor_table(lake: Lake, country: str, params: RunParameters):
@@ -328,7 +339,7 @@ def _mineral(lake, country, params, record, table, years, con):
 
 def _partitioned(lake, country, params, table, years, con) -> mineral.MineralInventory:
     """Approach 2/3 by partitions of the land units, read by each partition from the lake."""
-    from inventory.engine.land import partitioned  # only runs with --partitions need it
+    from inventory.engine.land import partitioned, unit_layout  # only --partitions runs
 
     path = lake.harmonised("land_units", country) / "part-0.parquet"
     if not path.exists():
@@ -336,7 +347,7 @@ def _partitioned(lake, country, params, table, years, con) -> mineral.MineralInv
             f"{country}: Approach 2/3 needs harmonised land_units; the accepted submission has "
             "none", "submit it, or run with --approach 1",
         )  # fmt: skip
-    source = partitioned.LandUnitSource((str(path),), country=country)
+    source = unit_layout.LandUnitSource((str(path),), country=country)
     with partitioned.executor_here() as executor:  # the Dask cluster when run on one
         return partitioned.compute_partitioned_inventory(
             source, table, partitions=params.partitions or None, executor=executor,

@@ -330,13 +330,12 @@ def withdrawn_countries(manifest: dict) -> list[str]:
 
 
 def _refuse_failed_checks(run_id: str, manifest: dict) -> None:
-    """A run whose invariant checks failed is never published (the message names the rows)."""
+    """A run whose invariant checks failed, or could not run for a missing table, is never
+    published (the message names the rows or the tables)."""
     failed = [(country, check) for country, checks in (manifest.get("checks") or {}).items()
               for check in checks if not check.get("passed", True)]  # fmt: skip
     if failed:
-        parts = [f"invariant check {check['name']} failed for {country}: {check['rows']} "
-                 "row(s) break it" + listed(check.get("offending", []), int(check["rows"]))
-                 for country, check in failed]  # fmt: skip
+        parts = [_check_failure(country, check) for country, check in failed]
         raise PublishError(f"run {run_id} not published: " + "\n".join(parts))
 
 
@@ -371,6 +370,14 @@ def guard_unique_keys(run_dir: Path, manifest: dict) -> None:
                 f"rerun the inventory for {country} (soc-inventory run --country {country}); "
                 "if it repeats, report it to the inventory team with the run id",
             )  # fmt: skip
+
+
+def _check_failure(country: str, check: dict) -> str:
+    if check.get("missing"):
+        return (f"invariant check {check['name']} could not run for {country}: the run has no "
+                f"table {', '.join(check['missing'])}")  # fmt: skip
+    return (f"invariant check {check['name']} failed for {country}: {check['rows']} row(s) "
+            "break it" + listed(check.get("offending", []), int(check["rows"])))  # fmt: skip
 
 
 def _coverage_files(release: Path, withdrawn: set[str]) -> list[str]:

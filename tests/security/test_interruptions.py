@@ -67,14 +67,21 @@ def test_an_older_submission_filed_late_does_not_replace_a_newer_one(tmp_path):
     assert store.harmonised_manifest(lake, "IRL")["submission_id"] == newer
 
 
-def test_every_check_whose_inputs_exist_runs_and_failures_name_rows():
+def test_every_check_runs_or_names_its_missing_tables_and_failures_name_rows():
     peat = pd.DataFrame({
         "country": ["KEN"], "year": [2000], "organic_emissions_co2e": [5.0],
         "mineral_sequestration_co2e": [1.0], "net_co2e": [99.0], "offset_ratio": [0.2],
         "required_additional_sequestration_co2e": [4.0],
     })  # fmt: skip
     results = {r.name: r for r in invariants.run_invariants({"peatland_offsets": peat})}
-    assert set(results) == {"peatland_offsets_balance"}  # the only check with its inputs present
-    failed = results["peatland_offsets_balance"]
-    assert not failed.passed and failed.rows == 1 and "net_co2e=99.0" in failed.offending[0]
+    failed = results.pop("peatland_offsets_balance")  # the only check with its inputs present
+    assert failed.status == "fail" and failed.rows == 1 and "net_co2e=99.0" in failed.offending[0]
     assert "peatland_offsets_balance failed for KEN: 1 row(s)" in failed.message("KEN")
+    # every other check is reported as unable to run, never dropped
+    assert {r.status for r in results.values()} == {"missing_input"}
+    assert not any(r.passed for r in results.values())
+    assert results["unfccc_notation_keys"].missing == ("unfccc_tables",)
+    assert results["inventory_stock_identity"].message("KEN") == (
+        "invariant check inventory_stock_identity could not run for KEN: the run has no table "
+        "inventory_stocks, stock_change_totals (renamed, or no longer produced?)"
+    )

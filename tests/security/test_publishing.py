@@ -128,3 +128,16 @@ def test_only_transient_errors_are_retried():
     assert not is_transient(FileNotFoundError(errno.ENOENT, "no package at /nonexistent"))
     assert not is_transient(releases.PublishError("would drop KEN"))
     assert not is_transient(ValueError("bad years"))
+
+
+def test_a_run_whose_invariant_could_not_run_is_not_published(lake):
+    """A check whose input table the run lacks (renamed, no longer produced) blocks the run."""
+    checks = {"KEN": [{"name": "unfccc_notation_keys", "status": "missing_input", "rows": 0,
+                       "passed": False, "offending": [], "missing": ["unfccc_tables"],
+                       "stand_ins": {}}]}  # fmt: skip
+    write(lake, "run-blind", tables("KEN", 1.0), checks=checks)
+    with pytest.raises(releases.PublishError, match=(
+        r"unfccc_notation_keys could not run for KEN: the run has no table unfccc_tables"
+    )):  # fmt: skip
+        releases.publish_run(lake, "run-blind")
+    assert releases.current_release(lake) is None

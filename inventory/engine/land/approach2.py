@@ -100,16 +100,15 @@ def land_unit_transitions(
     first, last = con.execute("SELECT min(year), max(year) FROM land_units").fetchall()[0]
     # year bit sets (UBIGINT) need a span of at most 64 years; longer data are re-read instead
     origin = {"bits_origin": first if first is not None and last - first < 64 else None}
-    sql_models.run_model(con, "approach2_episodes", origin, into="approach2_episodes")
-    sql_models.run_model(con, "approach2_unit_summary", into="approach2_unit_summary")
+    sql_models.run_models(con, ["approach2_episodes", "approach2_unit_summary"], origin)
     offending = sql_models.run_check(con, "land_unit_histories")
     if len(offending):
         raise LandUnitHistoryError(offending)
-    sql_models.run_model(con, "approach2_recurring_runs", into="approach2_recurring_runs")
-    sql_models.run_model(con, "approach2_runs", origin, into="approach2_runs")
-    params = {"transition_years": transition_years}
-    sql_models.run_model(con, "approach2_transitions", params, into="approach2_transitions")
-    sql_models.run_model(con, "approach2_land_areas", into="land_areas")
+    sql_models.run_models(
+        con, ["approach2_recurring_runs", "approach2_runs", "approach2_transitions", "land_areas"],
+        {**origin, "transition_years": transition_years},
+        producers={"land_areas": "approach2_land_areas"},
+    )  # fmt: skip
 
 
 def compute_land_unit_inventory(

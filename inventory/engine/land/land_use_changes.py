@@ -72,9 +72,7 @@ def matrix_land_areas(
     .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
        Ch. 3, Sec. 3.3.1 (Approach 2: land-use change matrices).
     """
-    sql_models.run_model(con, "matrix_flows", into="matrix_flows")
-    sql_models.run_model(con, "matrix_state_areas", {"last_year": last_year},
-                         into="matrix_state_areas")  # fmt: skip
+    sql_models.run_models(con, ["matrix_flows", "matrix_state_areas"], {"last_year": last_year})
     return con.execute("SELECT * FROM matrix_state_areas ORDER BY ALL").df()
 
 

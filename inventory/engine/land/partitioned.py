@@ -45,15 +45,16 @@ import pyarrow as pa
 
 from inventory.core import units
 from inventory.core.settings import get_settings
-from inventory.engine import sql_models
+from inventory.engine import sql_headers, sql_models
 from inventory.engine.land import approach2, unit_layout
 from inventory.engine.land.executors import DaskExecutor, Executor, InProcess, executor_here
+from inventory.engine.land.unit_layout import LandUnitSource
 from inventory.engine.mineral_soils import mineral
 from inventory.engine.options import DEFAULT_TRANSITION_YEARS, EngineOptions
 from inventory.engine.uncertainty import montecarlo
 
 __all__ = [
-    "DaskExecutor", "Executor", "InProcess", "LandUnitSource", "Partition", "PartitionedInventory",
+    "DaskExecutor", "Executor", "InProcess", "Partition", "PartitionedInventory",
     "combine_partials", "compute_partitioned_inventory", "executor_here", "partition_connection",
     "partition_stock_change_draws", "partition_transitions", "plan_partitions",
 ]  # fmt: skip
@@ -72,18 +73,6 @@ ADDITIVE_MODELS = frozenset({
 # partitions; the key columns are the model's Grain and its unit-less labels.
 ADDITIVE_UNITS = frozenset({"ha", "t C", "t C/yr", "t CO2/yr", "t CO2e/yr", "count"})
 DEFAULT_FAN_IN = 8  # partial tables summed per combine task (tree reduction)
-
-
-@dataclass(frozen=True)
-class LandUnitSource:
-    """Parquet files of land units (local paths or fsspec URLs such as ``s3://bucket/...``).
-
-    ``country``: the ISO3 code to add when the files have no ``country`` column (the lake's
-    harmonised ``land_units/country=XXX/`` files), else None.
-    """
-
-    paths: tuple[str, ...]
-    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,7 +265,7 @@ def combine_partials(model: str, *partials: pa.Table) -> pa.Table:
     """
     if model not in ADDITIVE_MODELS:
         raise ValueError(f"{model}: not a sum over land units, its partial tables do not add up")
-    header, _ = sql_models.load_model(model)
+    header, _ = sql_headers.load_model(model)
     keys = [c.name for c in header.columns if c.name in header.grain or c.unit is None]
     sums = [c.name for c in header.columns if c.name not in keys]
     wrong = [c.name for c in header.columns if c.name in sums and c.unit not in ADDITIVE_UNITS]

@@ -1,4 +1,5 @@
-"""Where land units lie in their Parquet files: size, unit-id ranges of row groups, file systems.
+"""Where land units lie in their Parquet files: the files (:class:`LandUnitSource`), their size,
+the unit-id ranges of their row groups, their file systems.
 
 Read from the Parquet footers only (``parquet_metadata``), never from the rows, so planning the
 partitions of 10^8-10^10 land units costs milliseconds. Used by
@@ -12,13 +13,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pandas as pd
-
-if TYPE_CHECKING:
-    from inventory.engine.land.partitioned import LandUnitSource
 
 LOCAL_PROTOCOLS = frozenset({"", "file"})
 INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
@@ -29,6 +27,18 @@ SELECT path_in_schema AS column_name, row_group_num_rows AS n_rows,
 FROM parquet_metadata($paths)
 WHERE path_in_schema IN ('unit_id', 'year')
 """
+
+
+@dataclass(frozen=True)
+class LandUnitSource:
+    """Parquet files of land units (local paths or fsspec URLs such as ``s3://bucket/...``).
+
+    ``country``: the ISO3 code to add when the files have no ``country`` column (the lake's
+    harmonised ``land_units/country=XXX/`` files), else None.
+    """
+
+    paths: tuple[str, ...]
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,6 @@ class UnitLayout:
 
 def as_source(land_units: Any) -> LandUnitSource | pd.DataFrame:
     """A frame as it is; a path, folder (its ``**/*.parquet``), glob or URL list as a source."""
-    from inventory.engine.land.partitioned import LandUnitSource
-
     if isinstance(land_units, (pd.DataFrame, LandUnitSource)):
         return land_units
     items = [land_units] if isinstance(land_units, (str, Path)) else list(land_units)

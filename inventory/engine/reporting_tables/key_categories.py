@@ -42,7 +42,7 @@ def key_category_analysis(
     ----------
     con : duckdb.DuckDBPyConnection
         Connection holding ``soil_category_emissions`` and ``uncertainty_analysis``
-        (:func:`inventory.engine.uncertainty.propagation.uncertainty_analysis` creates the
+        (:func:`inventory.engine.reporting_tables.propagation.uncertainty_analysis` creates the
         first; the second is registered from its result by the caller).
     base_year : int
         Base year of the trend assessment [yr].

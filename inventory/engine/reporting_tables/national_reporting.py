@@ -8,7 +8,7 @@ inventory, on the same DuckDB connection (whose tables it reads: ``stock_change_
   or land-use change matrices (Approach 2 without units);
 * ``land_transition_matrix`` (CRT Table 4.1, :mod:`inventory.engine.land.land_use_changes`) when
   land units or matrices are there;
-* ``uncertainty_analysis`` (:mod:`inventory.engine.uncertainty.propagation`) and
+* ``uncertainty_analysis`` (:mod:`inventory.engine.reporting_tables.propagation`) and
   ``key_categories`` (:mod:`inventory.engine.reporting_tables.key_categories`), base year = the
   first reported
   year;
@@ -23,8 +23,7 @@ import pandas as pd
 from inventory.core import units
 from inventory.engine import sql_models
 from inventory.engine.land import area_sources, land_use_changes
-from inventory.engine.reporting_tables import key_categories
-from inventory.engine.uncertainty import propagation
+from inventory.engine.reporting_tables import key_categories, propagation
 from inventory.harmonise.store import read_harmonised
 from inventory.lake.zones import Lake
 

@@ -12,7 +12,7 @@ table by the run writer):
   and run ids and the table's sign convention.
 
 Descriptions and units come from the SQL model headers (``inventory/engine/sql/<model>.sql``,
-``sql_models.model_headers()``), so the data dictionary (``docs/``, built by
+``sql_headers.model_headers()``), so the data dictionary (``docs/``, built by
 :func:`data_dictionary`) cannot drift from the queries. A table computed outside SQL lists its
 columns here (:attr:`TableSpec.extra`). A new published table needs no entry when it is named
 after its model and its numeric names already end in their unit.
@@ -28,7 +28,7 @@ from functools import cache
 import pandas as pd
 import pyarrow as pa
 
-from inventory.engine.sql_models import Column, ModelHeader, model_headers
+from inventory.engine.sql_headers import Column, ModelHeader, model_headers
 from inventory.lake.warehouse import V1_CODE_TYPE
 
 SCHEMA_VERSION = 2

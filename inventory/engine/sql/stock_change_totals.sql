@@ -7,7 +7,7 @@
 --   per land use (scope 'land_use': remaining + converted).
 -- Grain: country, year, scope, land_use
 -- Inputs: stock_change_draws (draw, country, year, land_use, land_use_category, area_ha,
---   dC_tc_per_yr, dCO2_t_per_yr), from stock_changes.sql or approach2_category_draws.sql.
+--   dC_tc_per_yr, dCO2_t_per_yr); from stock_changes.sql or approach2_category_draws.sql.
 -- Params: none.
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code

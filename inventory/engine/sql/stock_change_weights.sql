@@ -19,7 +19,7 @@
 -- Grain: country, year, land_use, land_use_category, climate_zone, soil_class,
 --   stratum_land_use, management, input; one row per category and stratum of its cell.
 -- Inputs: land_areas (country, year, climate_zone, soil_class, land_use, management, input,
---   area_ha), annual years.
+--   area_ha); annual years.
 -- Params: $transition_years (D, yr).
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code

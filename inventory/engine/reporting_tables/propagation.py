@@ -48,12 +48,13 @@ TYPE_A_STEP = 0.01
 # submitted), so column L is 0 and the trend uncertainty is that of the parameters.
 ACTIVITY_DATA_UNCERTAINTY_PCT = 0.0
 # The engine's per-draw models (input factor_draws) for stock changes on land transitions
-# (Approach 2/3 land units and change matrices), with the tables they read from the main
-# connection; stratum areas (Approach 1) go through the weights of stock_change_weights.sql.
-TRANSITION_MODELS = (
-    ("approach2_stock_change_draws", "stock_change_subcategory_draws"),
-    ("approach2_category_draws", "sensitivity_draws"),
-)
+# (Approach 2/3 land units and change matrices), by the table each makes here (run_models runs
+# them in the graph's order), and the tables they read from the main connection; stratum areas
+# (Approach 1) go through the weights of stock_change_weights.sql.
+TRANSITION_MODELS = {
+    "stock_change_subcategory_draws": "approach2_stock_change_draws",
+    "sensitivity_draws": "approach2_category_draws",
+}
 SENSITIVITY_INPUTS = {
     "stratum": ("stock_change_weights", "stratum_factors"),
     "transitions": ("approach2_transitions", "stratum_factors"),
@@ -100,8 +101,7 @@ def category_sensitivities(
     else:
         draws, parameters = montecarlo.sensitivity_factor_draws(stratum_factors)
         sql_models.register(work, {"factor_draws": draws})
-        for model, into in TRANSITION_MODELS:
-            sql_models.run_model(work, model, params, into=into)
+        sql_models.run_models(work, ["sensitivity_draws"], params, producers=TRANSITION_MODELS)
     return work.sql("SELECT * FROM sensitivity_draws").df(), parameters
 
 
@@ -166,8 +166,7 @@ def uncertainty_analysis(
         "sensitivity_draws": draws, "sensitivity_factors": factors,
         "organic_soil_emissions": organic_emissions, "organic_ef_intervals": intervals,
     })  # fmt: skip
-    sql_models.run_model(con, "soil_category_emissions", into="soil_category_emissions")
-    sql_models.run_model(con, "uncertainty_contributions", into="uncertainty_contributions")
+    sql_models.run_models(con, ["soil_category_emissions", "uncertainty_contributions"])
     return sql_models.run_model(con, "uncertainty_analysis", {
         "base_year": base_year, "type_a_step": TYPE_A_STEP,
         "ad_uncertainty_pct": ACTIVITY_DATA_UNCERTAINTY_PCT,
