@@ -62,17 +62,8 @@ def model_graph(*, package: str = SQL_PACKAGE) -> dict[str, frozenset[str]]:
 
 
 def check_graph(*, package: str = CHECK_PACKAGE) -> dict[str, frozenset[str]]:
-    """Every invariant check and the tables its query reads.
-
-    Parameters
-    ----------
-    package : str, optional
-        Package holding the checks.
-
-    Returns
-    -------
-    dict of str to frozenset of str
-        Check name -> names of the tables it reads, sorted by check.
+    """Every invariant check and the tables its query reads (as :func:`model_graph`,
+    for the checks of ``package``, default :data:`CHECK_PACKAGE`).
     """
     return {name: query_tables(load_check(name, package=package)[1]) for name in sql_names(package)}
 
@@ -85,22 +76,8 @@ def external_inputs(*, package: str = SQL_PACKAGE) -> frozenset[str]:
 
 
 def topological_order(*, package: str = SQL_PACKAGE) -> list[str]:
-    """Every model, each after the models (of the same name as a table) it reads.
-
-    Parameters
-    ----------
-    package : str, optional
-        Package holding the models.
-
-    Returns
-    -------
-    list of str
-        Model names; among models whose inputs are ready, alphabetical.
-
-    Raises
-    ------
-    SqlGraphError
-        The models read each other in a cycle.
+    """Every model, each after the models (of the same name as a table) it reads; among
+    models whose inputs are ready, alphabetical. Raises :class:`SqlGraphError` on a cycle.
     """
     graph = model_graph(package=package)
     return _ordered({m: {t for t in graph[m] if t in graph} for m in graph})

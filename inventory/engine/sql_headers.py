@@ -381,24 +381,9 @@ def parse_header(text: str, *, source: str = "<sql>") -> ModelHeader:
 
 
 def parse_check_header(text: str, *, source: str = "<sql>") -> CheckHeader:
-    """Parse the header of an invariant query (``checks/*.sql``).
-
-    Parameters
-    ----------
-    text : str
-        The whole ``.sql`` file; only its leading ``--`` lines are read.
-    source : str, optional
-        The file, for the messages (``source:line: ...``).
-
-    Returns
-    -------
-    CheckHeader
-        Rule, returned rows, inputs, and the optional params and columns.
-
-    Raises
-    ------
-    SqlHeaderError
-        A section is missing, repeated, out of order or malformed.
+    """Parse the header of an invariant query (``checks/*.sql``); as :func:`parse_header`,
+    but returns a :class:`CheckHeader` (rule, returned rows, inputs, optional params and
+    columns).
     """
     sections = _sections(text, CHECK_SECTIONS, _OPTIONAL_CHECK_SECTIONS, source)
     params = _params(sections["Params"], source)[0] if "Params" in sections else ()
@@ -619,26 +604,8 @@ def load_model(name: str, *, package: str = SQL_PACKAGE) -> tuple[ModelHeader, s
 
 
 def load_check(name: str, *, package: str = CHECK_PACKAGE) -> tuple[CheckHeader, str]:
-    """Read and parse one invariant check, checking its Inputs and Params against the query.
-
-    Parameters
-    ----------
-    name : str
-        Check name (file name without ``.sql``).
-    package : str, optional
-        Package holding the checks.
-
-    Returns
-    -------
-    header : CheckHeader
-        The parsed header.
-    text : str
-        The whole SQL file.
-
-    Raises
-    ------
-    SqlHeaderError
-        The header is malformed, or its Inputs or Params differ from the query's.
+    """Read and parse one invariant check, checking its Inputs and Params against the query
+    (as :func:`load_model`; a check's header names no model). Returns the header and the text.
     """
     source = sql_source(name, package)
     text = sql_text(name, package=package)
@@ -670,21 +637,7 @@ def model_headers(*, package: str = SQL_PACKAGE) -> dict[str, ModelHeader]:
 
 
 def check_headers(*, package: str = CHECK_PACKAGE) -> dict[str, CheckHeader]:
-    """Parse the header of every invariant query.
-
-    Parameters
-    ----------
-    package : str, optional
-        Package holding the checks.
-
-    Returns
-    -------
-    dict of str to CheckHeader
-        Check name -> header, sorted by name.
-
-    Raises
-    ------
-    SqlHeaderError
-        A header is malformed or does not match its query's tables or parameters.
+    """Parse the header of every invariant query (as :func:`model_headers`, for the checks
+    of ``package``, default :data:`CHECK_PACKAGE`).
     """
     return {name: load_check(name, package=package)[0] for name in sql_names(package)}
