@@ -131,3 +131,65 @@ def test_base_year_has_a_level_assessment_only():
     level = _assessment(table, 1, "level")
     # 2000: |E| 600 + 300 + 100 + 50 = 1050 (D absent)
     assert level.loc[A, "share"] == pytest.approx(600 / 1050) and D not in level.index
+
+
+def test_category_gone_in_year_t_stays_in_the_trend_assessment():
+    """A category of the base year absent in year t enters Eq. 4.2 with E_x,t = 0.
+
+    Base year 2000, year 2020 (t CO2e/yr), U (%):
+      A 1.A Energy                      600 -> 700    5  (national totals)
+      B cropland_remaining_cropland     300 -> 200   50  (Monte Carlo)
+      G organic_soils_forest_land       100 ->  --   40  (Approach 1, base year; gone in 2020)
+      E 5 Waste                          50 ->  50   30  (national totals)
+    sum |E_0| = 1050, sum E_0 = 1050, sum E_t = 950, total trend -100/1050 = -2/21.
+    T x 1050 = |(E_t - E_0) + |E_0| x 2/21|: A 100 + 1200/21 = 3300/21, B |-100 + 600/21| =
+    1500/21, G |-100 + 200/21| = 1900/21, E 100/21 (sum 6800/21);
+    shares A 0.4853, G 0.2794, B 0.2206, E 0.0147; cumulative before E 6700/6800 = 0.9853
+    -> key: A, G, B; not key: E. (Year-t categories only, G would drop out: sum |E_0| = 950,
+    total trend 0, T = A 100/950, B 100/950, E 0.)
+    Approach 2: T x U x 21 = A 16500, G 76000, B 75000, E 3000 (sum 170500); cumulative G
+    0.4457, B 0.8856, A 0.9824 -> key: G, B, A (0.8856 before A is below 0.90); not key: E.
+    """
+    g = "organic_soils_forest_land"
+    emissions = [
+        {"country": "KEN", "year": y, "category": c, "gas": "CO2", "land_use": "x",
+         "source": s, "emissions_co2e_t": e}
+        for y, c, s, e in ((2000, B, "mineral_soils", 300.0), (2020, B, "mineral_soils", 200.0),
+                           (2000, g, "organic_soils", 100.0))
+    ]  # fmt: skip
+    uncertainty = [
+        {"country": "KEN", "year": y, "category": c, "gas": "CO2", "a1_uncertainty_pct": a1,
+         "mc_uncertainty_pct": mc}
+        for y, c, a1, mc in ((2000, B, 55.0, 50.0), (2020, B, 55.0, 50.0),
+                             (2000, g, 40.0, None))
+    ]  # fmt: skip
+    totals = pd.DataFrame([
+        {"country": "KEN", "year": y, "category": c, "gas": gas, "emissions_t_co2e": e,
+         "uncertainty_pct": u}
+        for c, gas, e0, e1, u in ((A, "CO2", 600.0, 700.0, 5.0), (E, "CH4", 50.0, 50.0, 30.0))
+        for y, e in ((2000, e0), (2020, e1))
+    ])  # fmt: skip
+    con = sql_models.connect()
+    sql_models.register(con, {
+        "soil_category_emissions": pd.DataFrame(emissions),
+        "uncertainty_analysis": pd.DataFrame(uncertainty).astype({"mc_uncertainty_pct": float}),
+    })  # fmt: skip
+    table = key_categories.key_category_analysis(con, base_year=2000, national_totals=totals)
+    table = table[table["year"] == 2020]
+    trend = _assessment(table, 1, "trend")
+    assert trend.loc[g, "emissions_co2e_t"] == 0.0
+    assert trend.loc[g, "base_emissions_co2e_t"] == 100.0
+    assert trend.loc[g, "assessment_value"] == pytest.approx(1900 / 21 / 1050)  # 0.08617
+    assert trend.loc[A, "assessment_value"] == pytest.approx(3300 / 21 / 1050)  # 0.14966
+    assert trend.loc[[A, g, B, E], "rank"].tolist() == [1, 2, 3, 4]
+    assert trend.loc[g, "share"] == pytest.approx(1900 / 6800)  # 0.2794
+    assert trend.loc[E, "cumulative_share"] == pytest.approx(1.0)
+    assert trend["is_key"].to_dict() == {A: True, g: True, B: True, E: False}
+    trend2 = _assessment(table, 2, "trend")
+    assert trend2.loc[g, "uncertainty_pct"] == 40.0  # the base year's U
+    assert trend2.loc[g, "share"] == pytest.approx(76000 / 170500)  # 0.4457
+    assert trend2.loc[A, "cumulative_share"] == pytest.approx(167500 / 170500)  # 0.9824
+    assert trend2["is_key"].to_dict() == {g: True, B: True, A: True, E: False}
+    # the level assessment of 2020 covers the year's categories only: sum |E_t| = 950
+    level = _assessment(table, 1, "level")
+    assert g not in level.index and level.loc[A, "share"] == pytest.approx(700 / 950)

@@ -8,6 +8,10 @@
 --     computed in the equivalent form |(E_x,t - E_x,0) / sum_y |E_y,0|
 --       - (|E_x,0| / sum_y |E_y,0|) x (sum E_t - sum E_0) / |sum E_0||,
 --     which also holds for a category absent in the base year (E_x,0 = 0: |E_x,t| / sum|E_y,0|);
+--     the trend rows of year t cover the union of the base year's and the year's categories,
+--     E = 0 where a category is absent (a category of the base year gone in year t keeps its
+--     place in the sums and the ranking: E_x,t = 0, Approach 2 weighs it by its base-year U);
+--     the level rows (Eq. 4.1) cover the year's categories only;
 --     the share of a category is T_x,t / sum_y T_y,t;
 --   Approach 2 (weighted by uncertainty U, %): level LU_x,t = L_x,t U_x,t / sum_y L_y,t U_y,t,
 --     trend TU_x,t = T_x,t U_x,t / sum_y T_y,t U_y,t; categories without an uncertainty are
@@ -33,9 +37,10 @@
 --   category: category (soil reporting category, or the compiler's category)
 --   gas: gas of the category
 --   source: mineral_soils, organic_soils or national_totals
---   emissions_co2e_t [t CO2e/yr]: E_x,t, + = emission
+--   emissions_co2e_t [t CO2e/yr]: E_x,t, + = emission (0 when absent in year t)
 --   base_emissions_co2e_t [t CO2e/yr]: E_x,0 (0 when absent in the base year)
---   uncertainty_pct [%]: U_x,t used by Approach 2; NULL when unknown
+--   uncertainty_pct [%]: U_x,t used by Approach 2 (U_x,0 when absent in year t); NULL when
+--     unknown
 --   assessment_value [1]: L_x,t or T_x,t (Approach 1), L_x,t U_x,t or T_x,t U_x,t (Approach 2)
 --   share [1]: assessment_value / sum over the year's categories
 --   rank [count]: 1 = largest share
@@ -47,15 +52,38 @@ WITH inputs AS (
 ),
 
 base AS (
-    SELECT country, category, gas, emissions_co2e_t AS e0
+    SELECT country, category, gas, source, emissions_co2e_t AS e0, uncertainty_pct
     FROM inputs
     WHERE year = $base_year
 ),
 
+country_years AS (
+    SELECT DISTINCT country, year, scope FROM inputs
+),
+
+vanished AS (
+    -- categories of the base year absent in year t: E_x,t = 0 (Eq. 4.2 sums over the union of
+    -- the base year's and the year's categories), U from the base year
+    SELECT y.country, y.year, b.category, b.gas, b.source, y.scope, 0.0 AS emissions_co2e_t,
+        b.uncertainty_pct, 'base_year' AS uncertainty_source
+    FROM country_years AS y
+    JOIN base AS b USING (country)
+    WHERE y.year <> $base_year
+        AND NOT EXISTS (
+            SELECT 1 FROM inputs AS i
+            WHERE i.country = y.country AND i.year = y.year AND i.category = b.category
+                AND i.gas = b.gas
+        )
+),
+
 paired AS (
-    SELECT i.*, coalesce(b.e0, 0.0) AS e0
+    SELECT i.*, coalesce(b.e0, 0.0) AS e0, true AS present
     FROM inputs AS i
     LEFT JOIN base AS b USING (country, category, gas)
+    UNION ALL BY NAME
+    SELECT v.*, b.e0, false AS present
+    FROM vanished AS v
+    JOIN base AS b USING (country, category, gas)
 ),
 
 year_sums AS (
@@ -73,6 +101,7 @@ assessed AS (
         abs(p.emissions_co2e_t) / nullif(s.abs_t, 0) AS v
     FROM paired AS p
     JOIN year_sums AS s USING (country, year)
+    WHERE p.present
     UNION ALL
     SELECT p.*, 'trend' AS assessment,
         abs((p.emissions_co2e_t - p.e0) / nullif(s.abs_0, 0)
