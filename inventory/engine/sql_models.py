@@ -18,7 +18,8 @@ fixed lists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, overload
 
@@ -43,6 +44,24 @@ def connect(
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
+
+
+@contextmanager
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The connection on one DuckDB thread for the block, its thread count restored after.
+
+    A multi-threaded aggregate adds floats in an order that depends on the threads' schedule,
+    so its last bits vary run to run; queries whose results must be reproducible bit for bit
+    (differences of nearly equal sums, such as the forward-difference sensitivities of the
+    uncertainty analysis) run inside this block.
+    """
+    (threads,) = con.execute("SELECT current_setting('threads')").fetchone() or (None,)
+    con.execute("SET threads = 1")
+    try:
+        yield con
+    finally:
+        if threads is not None:
+            con.execute(f"SET threads = {int(threads)}")
 
 
 def register(con: duckdb.DuckDBPyConnection, tables: Mapping[str, Any]) -> None:

@@ -89,7 +89,7 @@ def category_sensitivities(
         ``draw``, ``parameter`` (source row), ``uncertainty_pct`` [%], ``relative_step`` [-].
     """
     stratum_factors = con.sql("SELECT * FROM stratum_factors").df()
-    work = sql_models.connect()
+    work = sql_models.connect(threads=1)  # reproducible sums (sql_models.one_thread)
     for name in SENSITIVITY_INPUTS[engine]:  # fixed names, never from input
         sql_models.register(work, {name: con.sql(f"SELECT * FROM {name}").to_arrow_table()})
     if engine == "stratum":
@@ -166,8 +166,10 @@ def uncertainty_analysis(
         "sensitivity_draws": draws, "sensitivity_factors": factors,
         "organic_soil_emissions": organic_emissions, "organic_ef_intervals": intervals,
     })  # fmt: skip
-    sql_models.run_models(con, ["soil_category_emissions", "uncertainty_contributions"])
-    return sql_models.run_model(con, "uncertainty_analysis", {
-        "base_year": base_year, "type_a_step": TYPE_A_STEP,
-        "ad_uncertainty_pct": ACTIVITY_DATA_UNCERTAINTY_PCT,
-    })  # fmt: skip
+    # one thread: the sums differenced here (c_f, Table 3.2 type A) keep their last bits
+    with sql_models.one_thread(con):
+        sql_models.run_models(con, ["soil_category_emissions", "uncertainty_contributions"])
+        return sql_models.run_model(con, "uncertainty_analysis", {
+            "base_year": base_year, "type_a_step": TYPE_A_STEP,
+            "ad_uncertainty_pct": ACTIVITY_DATA_UNCERTAINTY_PCT,
+        })  # fmt: skip
