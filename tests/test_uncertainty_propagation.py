@@ -26,17 +26,22 @@ Q = {"category": "organic_soils_grassland", "gas": "CO2", "land_use": "grassland
      "source": "organic_soils", "e": {2000: 50.0, 2010: 40.0}, "u": 20.0}  # fmt: skip
 
 
-def _table_3_2() -> pd.DataFrame:
+def _table_3_2(q_base: float | None = None, mc: bool = False, q_u: float = Q["u"]) -> pd.DataFrame:
+    q = Q if q_base is None else {**Q, "e": {**Q["e"], 2000: q_base}}
     rows = [{"country": "KEN", "year": y, "category": c["category"], "gas": c["gas"],
              "land_use": c["land_use"], "source": c["source"], "emissions_co2e_t": e}
-            for c in (P, Q) for y, e in c["e"].items()]  # fmt: skip
+            for c in (P, q) for y, e in c["e"].items()]  # fmt: skip
     emissions = pd.DataFrame(rows)
     contributions = emissions.assign(factor=emissions["category"] + "_f",
-                                     uncertainty_pct=[P["u"]] * 2 + [Q["u"]] * 2)  # fmt: skip
+                                     uncertainty_pct=[P["u"]] * 2 + [q_u] * 2)  # fmt: skip
     contributions = contributions.rename(columns={"emissions_co2e_t": "contribution_co2e_t"})
     mineral_rows = emissions[emissions["source"] == "mineral_soils"]
     draws = mineral_rows.assign(draw=0, land_use_category=mineral_rows["category"],
                                 dCO2_t_per_yr=mineral_rows["emissions_co2e_t"])  # fmt: skip
+    if mc:  # draws 1..5 of P: 100 in 2000, 150 + 10 (k - 3) in 2010
+        sampled = [draws.assign(draw=k, dCO2_t_per_yr=draws["dCO2_t_per_yr"].where(
+            draws["year"] == 2000, 150.0 + 10 * (k - 3))) for k in range(1, 6)]  # fmt: skip
+        draws = pd.concat([draws, *sampled], ignore_index=True)
     con = sql_models.connect()
     sql_models.register(con, {
         "soil_category_emissions": emissions,
@@ -48,6 +53,7 @@ def _table_3_2() -> pd.DataFrame:
     return sql_models.run_model(con, "uncertainty_analysis", {
         "base_year": 2000, "type_a_step": propagation.TYPE_A_STEP,
         "ad_uncertainty_pct": propagation.ACTIVITY_DATA_UNCERTAINTY_PCT,
+        "table_3_2_max_uncertainty_pct": propagation.TABLE_3_2_MAX_UNCERTAINTY_PCT,
     }).set_index(["year", "category"])  # fmt: skip
 
 
@@ -203,3 +209,52 @@ def test_uncertainty_analysis_is_reproducible_bit_for_bit(tmp_path):
     )
     assert len(first) > 100
     pd.testing.assert_frame_equal(first, second, check_exact=True)
+
+
+def test_monte_carlo_trend_is_the_primary_figure():
+    # P's draws: trend (E_2010 - 100) / 100 = 30, 40, 50, 60, 70 %; quantile_cont over 5 values:
+    # 2.5 %: position 0.025 x 4 = 0.1 -> 31 %; 97.5 %: position 3.9 -> 69 %; half-width 19
+    table = _table_3_2(mc=True)
+    for category in (P["category"], "mineral_soils_total"):
+        row = table.loc[(2010, category)]
+        assert (row["trend_mc_low_pct"], row["trend_mc_high_pct"]) == pytest.approx((31.0, 69.0))
+        assert row["trend_uncertainty_pct"] == pytest.approx(19.0)
+        assert row["trend_uncertainty_source"] == "monte_carlo"
+    # soils_total has no draws (organic soils): Table 3.2, 3.4645 % points, its assumptions hold
+    # (base 150 +/- sqrt(10^2 + 10^2) = 14.1, 9.4 %; year 190 +/- 17, 8.9 %)
+    total = table.loc[(2010, "soils_total")]
+    assert total["trend_uncertainty_pct"] == pytest.approx(3.4645, abs=1e-4)
+    assert total["trend_uncertainty_source"] == "table_3_2"
+    assert total["table_3_2_valid"]
+    assert table.loc[(2010, P["category"]), "table_3_2_failure"] is None
+
+
+def test_table_3_2_flagged_when_the_base_year_interval_spans_zero():
+    # Q in 2000 a removal of -90 (U 20 %): base total SC = 100 - 90 = 10 t CO2e with an Approach
+    # 1 half-width sqrt((10 % x 100)^2 + (20 % x 90)^2) = sqrt(100 + 324) = 20.6 >= 10: the
+    # base-year interval [-10.6, 30.6] spans zero, so the first-order Table 3.2 does not hold.
+    table = _table_3_2(q_base=-90.0)
+    total = table.loc[(2010, "soils_total")]
+    assert total["base_emissions_co2e_t"] == pytest.approx(10.0)
+    assert not total["table_3_2_valid"]
+    assert total["table_3_2_failure"] == "base_interval_spans_zero"
+    for category in (P["category"], Q["category"]):  # categories: against soils_total's base
+        assert not table.loc[(2010, category), "table_3_2_valid"]
+        assert table.loc[(2010, category), "table_3_2_failure"] == "base_interval_spans_zero"
+    # mineral_soils_total alone (P: base 100 +/- 10, year 150 +/- 15) keeps a valid Table 3.2
+    assert table.loc[(2010, "mineral_soils_total"), "table_3_2_valid"]
+
+
+def test_table_3_2_flagged_above_the_approach_1_range():
+    # range: 0.3 (sd / mean) x 1.96 = 58.8 %. Q at U = 80 % is above it: Q's rows are flagged.
+    # soils_total stays within it: base 150 +/- sqrt((10 % x 100)^2 + (80 % x 50)^2) = 41.2
+    # (27.5 %), year 190 +/- sqrt(15^2 + 32^2) = 35.3 (18.6 %): valid.
+    assert propagation.TABLE_3_2_MAX_UNCERTAINTY_PCT == pytest.approx(58.799, abs=1e-3)
+    table = _table_3_2(q_u=80.0)
+    q = table.loc[(2010, Q["category"])]
+    assert not q["table_3_2_valid"] and q["table_3_2_failure"] == "uncertainty_above_range"
+    assert table.loc[(2010, P["category"]), "table_3_2_valid"]
+    assert table.loc[(2010, "soils_total"), "a1_uncertainty_pct"] == pytest.approx(
+        math.sqrt(15**2 + 32**2) / 190 * 100
+    )  # 18.6 %
+    assert table.loc[(2010, "soils_total"), "table_3_2_valid"]

@@ -47,6 +47,12 @@ TYPE_A_STEP = 0.01
 # Activity data uncertainty E of Table 3.2: areas are taken as exact (no area uncertainty is
 # submitted), so column L is 0 and the trend uncertainty is that of the parameters.
 ACTIVITY_DATA_UNCERTAINTY_PCT = 0.0
+# Range of Approach 1 (and so of Table 3.2): standard deviation / mean below about 0.3 (IPCC
+# 2006 Vol.1 Ch.3 Sec. 3.2.3.1; recalled, not checked against the printed text), as a 95 %
+# half-width: 0.3 x 1.96 = 58.8 %. Above it, or when the base-year interval spans zero, the
+# Monte Carlo trend is the figure to report and Table 3.2 rows are flagged.
+TABLE_3_2_MAX_CV = 0.3
+TABLE_3_2_MAX_UNCERTAINTY_PCT = TABLE_3_2_MAX_CV * montecarlo.Z_95 * 100
 # The engine's per-draw models (input factor_draws) for stock changes on land transitions
 # (Approach 2/3 land units and change matrices), by the table each makes here (run_models runs
 # them in the graph's order), and the tables they read from the main connection; stratum areas
@@ -172,4 +178,5 @@ def uncertainty_analysis(
         return sql_models.run_model(con, "uncertainty_analysis", {
             "base_year": base_year, "type_a_step": TYPE_A_STEP,
             "ad_uncertainty_pct": ACTIVITY_DATA_UNCERTAINTY_PCT,
+            "table_3_2_max_uncertainty_pct": TABLE_3_2_MAX_UNCERTAINTY_PCT,
         })  # fmt: skip

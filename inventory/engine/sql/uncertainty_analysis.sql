@@ -24,6 +24,16 @@
 --     Denominators in absolute value so a net-sink base year keeps the trend's sign (a
 --     departure from the printed table, identical for positive totals). Per category I-M are
 --     reported against 'soils_total'; the trend uncertainty itself only for the totals.
+--   Primary trend uncertainty: the Monte Carlo trend interval where draws exist, else Table 3.2
+--     (trend_uncertainty_pct, trend_uncertainty_source). Table 3.2 is first order: it fails when
+--     the base-year estimate's interval spans zero (the trend's denominator can be ~0 or change
+--     sign; Approach 1 half-width >= |base-year estimate|) or when a relative uncertainty is
+--     above the range of Approach 1 (Vol.1 Ch.3 Sec. 3.2.3.1: standard deviation / mean below
+--     about 0.3, i.e. U above $table_3_2_max_uncertainty_pct = 1.96 x 30 %; recalled, not
+--     checked against the printed text). Rows carrying Table 3.2 figures say whether its
+--     assumptions hold (table_3_2_valid, table_3_2_failure): totals by their own base-year and
+--     year Approach 1 uncertainty, categories by soils_total's base-year interval (the trend's
+--     denominator) and their own uncertainty in the base year and the year.
 --   Totals: 'mineral_soils_total' (mineral categories, gas CO2; Monte Carlo available) and
 --   'soils_total' (mineral and organic, CO2e; no Monte Carlo for organic soils).
 --   Rows: every category with an estimate in the year or the base year (0 where it has none),
@@ -31,7 +41,8 @@
 -- Grain: country, year, category, gas
 -- Inputs: soil_category_emissions, uncertainty_contributions, stock_change_draws.
 -- Params: $base_year (base year of the trend, yr), $type_a_step (0.01),
---   $ad_uncertainty_pct (activity-data uncertainty E, %, 0).
+--   $ad_uncertainty_pct (activity-data uncertainty E, %, 0),
+--   $table_3_2_max_uncertainty_pct (58.8, %: sd / mean 0.3 x 1.96).
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code
 --   year [yr]: inventory year
@@ -61,6 +72,14 @@
 --   trend_variance_contribution [%^2]: Table 3.2 column M = K^2 + L^2
 --   trend_a1_uncertainty_pct [%]: totals: sqrt(sum M) over their categories, % points;
 --     NULL for categories
+--   trend_uncertainty_pct [%]: the primary trend uncertainty, % points: trend_mc_uncertainty_pct
+--     where Monte Carlo draws exist, else trend_a1_uncertainty_pct (totals); NULL otherwise
+--   trend_uncertainty_source: monte_carlo, table_3_2, or NULL
+--   table_3_2_valid: whether Table 3.2's assumptions hold for the row's figures (base-year
+--     interval excludes zero, relative uncertainties within the Approach 1 range); NULL on
+--     rows without Table 3.2 figures
+--   table_3_2_failure: base_interval_spans_zero, uncertainty_above_range (the first that
+--     applies), or NULL
 WITH estimates AS (
     SELECT country, year, category, gas, land_use, source AS scope, emissions_co2e_t
     FROM soil_category_emissions
@@ -193,6 +212,21 @@ contributions AS (
     FROM table_3_2
 ),
 
+validity AS (
+    -- Table 3.2's assumptions per row: the base-year interval and the relative uncertainties
+    SELECT w.country, w.year, w.category, w.gas,
+        coalesce(ab.half_width, 0.0) >= abs(w.base_emissions_co2e_t) AS base_spans_zero,
+        greatest(
+            coalesce(ab.half_width / nullif(abs(w.base_emissions_co2e_t), 0) * 100, 0.0),
+            coalesce(a.half_width / nullif(abs(w.emissions_co2e_t), 0) * 100, 0.0)
+        ) > $table_3_2_max_uncertainty_pct AS above_range
+    FROM with_base AS w
+    LEFT JOIN approach1 AS a USING (country, year, category, gas)
+    LEFT JOIN approach1 AS ab
+        ON ab.country = w.country AND ab.category = w.category AND ab.gas = w.gas
+        AND ab.year = $base_year
+),
+
 trend_totals AS (
     SELECT country, year, total AS category, g.total_gas AS gas,
         sqrt(sum(k * k + l * l)) AS trend_a1_uncertainty_pct
@@ -218,7 +252,21 @@ SELECT w.country, w.year, w.category, w.gas, w.land_use, w.scope,
     c.type_a AS type_a_sensitivity, c.type_b AS type_b_sensitivity,
     c.k AS trend_u_parameters_pct, c.l AS trend_u_activity_pct,
     c.k * c.k + c.l * c.l AS trend_variance_contribution,
-    tt.trend_a1_uncertainty_pct
+    tt.trend_a1_uncertainty_pct,
+    coalesce(t.trend_mc_high_pct - t.trend_mc_low_pct, 2 * tt.trend_a1_uncertainty_pct) / 2
+        AS trend_uncertainty_pct,
+    CASE WHEN t.trend_mc_low_pct IS NOT NULL THEN 'monte_carlo'
+        WHEN tt.trend_a1_uncertainty_pct IS NOT NULL THEN 'table_3_2' END
+        AS trend_uncertainty_source,
+    CASE WHEN tt.trend_a1_uncertainty_pct IS NOT NULL THEN NOT (v.base_spans_zero OR v.above_range)
+        WHEN c.k IS NOT NULL THEN NOT (vt.base_spans_zero OR v.above_range) END
+        AS table_3_2_valid,
+    CASE WHEN tt.trend_a1_uncertainty_pct IS NOT NULL AND v.base_spans_zero
+            THEN 'base_interval_spans_zero'
+        WHEN tt.trend_a1_uncertainty_pct IS NULL AND c.k IS NOT NULL AND vt.base_spans_zero
+            THEN 'base_interval_spans_zero'
+        WHEN (tt.trend_a1_uncertainty_pct IS NOT NULL OR c.k IS NOT NULL) AND v.above_range
+            THEN 'uncertainty_above_range' END AS table_3_2_failure
 FROM with_base AS w
 LEFT JOIN approach1 AS a USING (country, year, category, gas)
 LEFT JOIN monte_carlo AS mc USING (country, year, category, gas)
@@ -227,5 +275,8 @@ LEFT JOIN contributions AS c
     ON c.total = 'soils_total' AND c.country = w.country AND c.year = w.year
     AND c.category = w.category AND c.gas = w.gas
 LEFT JOIN trend_totals AS tt USING (country, year, category, gas)
+LEFT JOIN validity AS v USING (country, year, category, gas)
+LEFT JOIN validity AS vt
+    ON vt.country = w.country AND vt.year = w.year AND vt.category = 'soils_total'
 WHERE w.year >= $base_year AND (w.present OR w.base_present)
 ORDER BY w.country, w.year, w.scope, w.category, w.gas
