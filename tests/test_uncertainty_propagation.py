@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -42,13 +43,17 @@ def _table_3_2(q_base: float | None = None, mc: bool = False, q_u: float = Q["u"
         sampled = [draws.assign(draw=k, dCO2_t_per_yr=draws["dCO2_t_per_yr"].where(
             draws["year"] == 2000, 150.0 + 10 * (k - 3))) for k in range(1, 6)]  # fmt: skip
         draws = pd.concat([draws, *sampled], ignore_index=True)
+    organic = emissions[emissions["source"] == "organic_soils"]  # Q held at its value
+    organic_draws = pd.concat(
+        [organic.assign(draw=k) for k in range(6 if mc else 1)], ignore_index=True
+    ).rename(columns={"emissions_co2e_t": "e"})[["draw", "country", "year", "category", "gas", "e"]]
     con = sql_models.connect()
     sql_models.register(con, {
         "soil_category_emissions": emissions,
         "uncertainty_contributions": contributions[
             ["country", "year", "category", "gas", "factor", "uncertainty_pct",
              "contribution_co2e_t"]],
-        "stock_change_draws": draws,
+        "stock_change_draws": draws, "organic_emission_draws": organic_draws,
     })  # fmt: skip
     return sql_models.run_model(con, "uncertainty_analysis", {
         "base_year": 2000, "type_a_step": propagation.TYPE_A_STEP,
@@ -105,7 +110,18 @@ def _conversion_areas(years=(2000, 2001)) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _analysis(areas: pd.DataFrame, *, draws: int, base_year: int) -> pd.DataFrame:
+def _organic_cropland(years=(2000, 2001), area_ha: float = 100.0) -> pd.DataFrame:
+    """100 ha of drained organic cropland, cool temperate moist (WS Ch.2 Tables 2.1-2.5)."""
+    return pd.DataFrame([{"country": "IRL", "year": y, "climate_zone": "cool_temperate_moist",
+                          "land_use": "cropland", "drainage": "drained",
+                          "nutrient_status": "not_applicable",
+                          "drainage_depth": "not_applicable", "area_ha": area_ha}
+                         for y in years])  # fmt: skip
+
+
+def _analysis(
+    areas: pd.DataFrame, *, draws: int, base_year: int, organic_soils: pd.DataFrame | None = None
+) -> pd.DataFrame:
     con = sql_models.connect()
     mineral.compute_mineral_inventory(
         areas, factors.factor_table("2019"), EngineOptions(mc_draws=draws, seed=7), con=con
@@ -117,8 +133,10 @@ def _analysis(areas: pd.DataFrame, *, draws: int, base_year: int) -> pd.DataFram
         **{k: pd.Series(dtype="str") for k in ("climate_zone", "land_use", "drainage",
                                                 "nutrient_status", "drainage_depth")},
         "area_ha": pd.Series(dtype="float64")}))  # fmt: skip
+    if organic_soils is not None:
+        empty = organic.organic_soil_emissions(con, organic_soils)
     result = propagation.uncertainty_analysis(
-        con, engine="stratum", params=params, base_year=base_year, organic_emissions=empty
+        con, engine="stratum", params=params, base_year=base_year, organic_emissions=empty, seed=7
     )
     return result.set_index(["year", "category"])
 
@@ -220,12 +238,22 @@ def test_monte_carlo_trend_is_the_primary_figure():
         assert (row["trend_mc_low_pct"], row["trend_mc_high_pct"]) == pytest.approx((31.0, 69.0))
         assert row["trend_uncertainty_pct"] == pytest.approx(19.0)
         assert row["trend_uncertainty_source"] == "monte_carlo"
-    # soils_total has no draws (organic soils): Table 3.2, 3.4645 % points, its assumptions hold
-    # (base 150 +/- sqrt(10^2 + 10^2) = 14.1, 9.4 %; year 190 +/- 17, 8.9 %)
+    # soils_total, draw by draw P + Q (Q held at 50 and 40): trend (40 + 10 (k - 3)) / 150 =
+    # 13.333, 20, 26.667, 33.333, 40 %; 2.5 %: 13.333 + 0.1 x 6.667 = 14; 97.5 %: 33.333 + 0.9
+    # x 6.667 = 39.333; half-width 12.667 % points, the primary figure beside Table 3.2's
+    # 3.4645, whose assumptions hold (base 150 +/- sqrt(10^2 + 10^2) = 14.1, year 190 +/- 17)
     total = table.loc[(2010, "soils_total")]
-    assert total["trend_uncertainty_pct"] == pytest.approx(3.4645, abs=1e-4)
-    assert total["trend_uncertainty_source"] == "table_3_2"
+    assert (total["trend_mc_low_pct"], total["trend_mc_high_pct"]) == pytest.approx(
+        (14.0, 39.0 + 1 / 3)
+    )
+    assert total["trend_uncertainty_pct"] == pytest.approx(12.0 + 2 / 3)
+    assert total["trend_uncertainty_source"] == "monte_carlo"
+    assert total["trend_a1_uncertainty_pct"] == pytest.approx(3.4645, abs=1e-4)
     assert total["table_3_2_valid"]
+    # without draws Table 3.2 is the figure
+    plain = _table_3_2().loc[(2010, "soils_total")]
+    assert plain["trend_uncertainty_source"] == "table_3_2"
+    assert plain["trend_uncertainty_pct"] == pytest.approx(3.4645, abs=1e-4)
     assert table.loc[(2010, P["category"]), "table_3_2_failure"] is None
 
 
@@ -258,3 +286,60 @@ def test_table_3_2_flagged_above_the_approach_1_range():
         math.sqrt(15**2 + 32**2) / 190 * 100
     )  # 18.6 %
     assert table.loc[(2010, "soils_total"), "table_3_2_valid"]
+
+
+def test_two_piece_normal_reproduces_the_printed_interval():
+    # WS Ch.2 Table 2.1, cropland drained, temperate: 7.9 (6.5-9.4) t CO2-C/ha/yr x 44/12 =
+    # 28.9667 (23.8333-34.4667) t CO2/ha/yr: the 2.5th / 97.5th percentiles of the draws are the
+    # printed bounds (MC error of a tail percentile at 100 000 draws ~0.02, tolerance 0.1)
+    from inventory.engine.uncertainty import montecarlo
+
+    specs = pd.DataFrame({"key": ["on_site"], "value": [7.9 * 44 / 12],
+                          "ci_low": [6.5 * 44 / 12], "ci_high": [9.4 * 44 / 12]})  # fmt: skip
+    values = montecarlo.two_piece_normal_draws(specs, n_draws=100_000, seed=3)[:, 0]
+    assert values[0] == 7.9 * 44 / 12  # draw 0: the printed value
+    low, high = np.quantile(values[1:], [0.025, 0.975])
+    assert low == pytest.approx(23.8333, abs=0.1) and high == pytest.approx(34.4667, abs=0.1)
+    assert np.median(values[1:]) == pytest.approx(28.9667, abs=0.05)
+
+
+def test_organic_emission_interval_is_that_of_its_factor():
+    # N2O of 100 ha drained organic cropland: WS Ch.2 Table 2.5 EF 13 (8.2-18) kg N2O-N/ha/yr;
+    # x 44/28 / 1000 x 100 ha x GWP 265 (AR5) = 541.36 t CO2e (341.47-749.57), one factor:
+    # the category's interval is the factor's (MC tolerance 2 %, 20 000 draws)
+    from inventory.engine.organic_soils import organic as organic_module
+
+    con = sql_models.connect()
+    emissions = organic_module.organic_soil_emissions(con, _organic_cropland())
+    draws = propagation.organic_category_draws(emissions, n_draws=20_000, seed=5)
+    n2o = draws[(draws["year"] == 2001) & (draws["gas"] == "N2O")]
+    assert set(n2o["category"]) == {"organic_soils_cropland"}
+    per_t = 100 * 44 / 28 / 1000 * 265
+    assert n2o.loc[n2o["draw"] == 0, "e"].item() == pytest.approx(13 * per_t)  # 541.36
+    low, high = np.quantile(n2o.loc[n2o["draw"] > 0, "e"], [0.025, 0.975])
+    assert low == pytest.approx(8.2 * per_t, rel=0.02)  # 341.47
+    assert high == pytest.approx(18 * per_t, rel=0.02)  # 749.57
+    # draw 0 of every category and gas = the published emissions
+    published = emissions.groupby(["year", "gas"])["co2e_t"].sum()
+    central = draws[draws["draw"] == 0].groupby(["year", "gas"])["e"].sum()
+    assert central.to_dict() == pytest.approx(published.to_dict(), rel=1e-12)
+    # the same factor row in both years is one draw: the years move together
+    both = draws[draws["gas"] == "N2O"]
+    by_year = both.pivot(index="draw", columns="year", values="e")
+    assert np.array_equal(by_year[2000].to_numpy(), by_year[2001].to_numpy())
+
+
+def test_organic_categories_and_soils_total_carry_monte_carlo_intervals():
+    table = _analysis(
+        _conversion_areas(), draws=400, base_year=2000, organic_soils=_organic_cropland()
+    )
+    for category in ("organic_soils_cropland", "soils_total"):
+        rows = table.loc[(2001, category)]
+        rows = rows if isinstance(rows, pd.DataFrame) else rows.to_frame().T
+        assert (rows["mc_draws"] == 400).all()
+        assert (rows["mc_ci_low"] < rows["emissions_co2e_t"]).all()
+        assert (rows["mc_ci_high"] > rows["emissions_co2e_t"]).all()
+    n2o = table.loc[(2001, "organic_soils_cropland")].set_index("gas").loc["N2O"]
+    # 341.47-749.57 t CO2e (above), within the MC error of 400 draws (10 %)
+    assert n2o["mc_ci_low"] == pytest.approx(341.47, rel=0.1)
+    assert n2o["mc_ci_high"] == pytest.approx(749.57, rel=0.1)

@@ -257,7 +257,7 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     reporting_started = time.perf_counter()
     tables = national_reporting.reporting_tables(  # Table 4.1, uncertainty, KCA, area_source
         con, lake, country, tables, dataset=land[0], years=(first, last),
-        transition_years=params.transition_years,
+        transition_years=params.transition_years, seed=params.seed,
     )  # fmt: skip
     timings["national_reporting_s"] = time.perf_counter() - reporting_started
     checks = _invariants(con, tables, land, organic_soils, params)

@@ -76,6 +76,7 @@ def reporting_tables(
     dataset: str,
     years: tuple[int | None, int | None],
     transition_years: int,
+    seed: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """The country's tables plus Table 4.1, uncertainty and key categories, areas flagged.
 
@@ -95,6 +96,8 @@ def reporting_tables(
         First and last reported year [yr] (None = all).
     transition_years : int
         D [yr] of the run.
+    seed : int, default 0
+        Run seed [-] of the organic-soil factor draws.
 
     Returns
     -------
@@ -112,7 +115,7 @@ def reporting_tables(
     engine: propagation.Engine = "stratum" if dataset == "land_areas" else "transitions"
     analysis = propagation.uncertainty_analysis(
         con, engine=engine, params=params, base_year=base_year,
-        organic_emissions=tables["organic_soil_emissions"],
+        organic_emissions=tables["organic_soil_emissions"], seed=seed,
     )  # fmt: skip
     out["uncertainty_analysis"] = analysis
     sql_models.register(con, {"uncertainty_analysis": analysis})

@@ -33,7 +33,9 @@ from __future__ import annotations
 from typing import Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from inventory.engine import sql_models
 from inventory.engine.mineral_soils import mineral
@@ -111,6 +113,86 @@ def category_sensitivities(
     return work.sql("SELECT * FROM sensitivity_draws").df(), parameters
 
 
+ORGANIC_KEYS = ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
+                "component"]  # fmt: skip
+ORGANIC_DRAW_COLUMNS = {"draw": "int32", "country": "str", "year": "int64", "category": "str",
+                        "gas": "str", "e": "float64"}  # fmt: skip
+
+
+def organic_category_draws(
+    organic_emissions: pd.DataFrame, *, n_draws: int, seed: int
+) -> pd.DataFrame:
+    r"""Monte Carlo draws of the organic-soil categories [t CO2e yr-1] from the EF intervals.
+
+    Parameters
+    ----------
+    organic_emissions : pandas.DataFrame
+        ``organic_soil_emissions`` rows: stratum keys, ``country``, ``year``, ``component``,
+        ``gas``, ``area_ha`` [ha], ``frac_ditch`` [1], ``gwp_set``.
+    n_draws : int
+        N [count], the mineral soils' number of draws (0: no draws, an empty table).
+    seed : int
+        Run seed [-].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``draw`` (0..N), ``country``, ``year``, ``category`` (``organic_soils_<land use>``),
+        ``gas`` and ``e`` [t CO2e yr-1], draw 0 = the published ``co2e_t`` sums.
+
+    Notes
+    -----
+    Each stratum's emission is linear in its factor (WS Ch.2 Eq. 2.6 and Tables 2.1-2.5, Ch.3
+    Tables 3.1-3.3 of [1]_), :math:`E^{(k)} = A \, s \, EF^{(k)} \, GWP` with s the area
+    share (1 - Frac_ditch for CH4 land, Frac_ditch for ditch, else 1). A printed factor row
+    (component, table, value and interval) is one draw shared by every stratum and year using
+    it (the grouping of the Approach 1 terms, ``uncertainty_contributions.sql``), from the
+    two-piece normal of its 95 % interval
+    (:func:`inventory.engine.uncertainty.montecarlo.two_piece_normal_draws`); factors without
+    an interval stay at their value. Draws are independent of the mineral soils' factors.
+
+    References
+    ----------
+    .. [1] IPCC (2014). 2013 Supplement to the 2006 IPCC Guidelines for National Greenhouse Gas
+       Inventories: Wetlands, Ch. 2 Tables 2.1-2.5 and Eq. 2.6, Ch. 3 Tables 3.1-3.3.
+    """
+    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in ORGANIC_DRAW_COLUMNS.items()})
+    if n_draws <= 0 or organic_emissions.empty:
+        return empty
+    table = organic.organic_ef_table()[[*ORGANIC_KEYS, "ef", "ci_low", "ci_high", "source_table"]]
+    rows = organic_emissions.drop(columns=["ef"], errors="ignore").merge(
+        table, on=ORGANIC_KEYS, how="left", validate="many_to_one"
+    )
+    rows["key"] = (rows["component"] + " | " + rows["source_table"] + " | "
+                   + rows["ef"].map(repr) + " | " + rows["ci_low"].map(repr) + " | "
+                   + rows["ci_high"].map(repr))  # fmt: skip
+    specs = rows[["key", "ef", "ci_low", "ci_high"]].drop_duplicates("key").sort_values("key")
+    specs = specs.rename(columns={"ef": "value"}).reset_index(drop=True)
+    values = montecarlo.two_piece_normal_draws(specs, n_draws=n_draws, seed=seed)
+    gwp = pd.concat([organic.gwp_table(g) for g in rows["gwp_set"].unique()])
+    rows = rows.merge(gwp[["gas", "gwp_set", "value"]].rename(columns={"value": "gwp"}),
+                      on=["gas", "gwp_set"], how="left", validate="many_to_one")  # fmt: skip
+    share = np.select(
+        [rows["component"] == "land", rows["component"] == "ditch"],
+        [1 - rows["frac_ditch"], rows["frac_ditch"]], default=1.0,
+    )  # fmt: skip
+    multiplier = rows["area_ha"].to_numpy(float) * share * rows["gwp"].to_numpy(float)
+    column = pd.Series(np.arange(len(specs)), index=specs["key"]).loc[rows["key"]].to_numpy()
+    rows["category"] = "organic_soils_" + rows["land_use"]
+    keys = ["country", "year", "category", "gas"]
+    group = rows.groupby(keys, sort=True).ngroup().to_numpy()
+    categories = rows[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
+    indicator = sparse.csr_matrix(
+        (multiplier, (np.arange(len(rows)), group)), shape=(len(rows), len(categories))
+    )
+    draws = np.asarray((indicator.T @ values[:, column].T).T)  # (N + 1) x categories
+    return pd.DataFrame({
+        "draw": np.repeat(np.arange(n_draws + 1, dtype="int32"), len(categories)),
+        **{k: np.tile(categories[k].to_numpy(), n_draws + 1) for k in keys},
+        "e": draws.ravel(),
+    }).astype(ORGANIC_DRAW_COLUMNS)  # fmt: skip
+
+
 def uncertainty_analysis(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -118,6 +200,7 @@ def uncertainty_analysis(
     params: dict,
     base_year: int,
     organic_emissions: pd.DataFrame,
+    seed: int = 0,
 ) -> pd.DataFrame:
     r"""Approach 1, Monte Carlo and trend uncertainty per country, category and year.
 
@@ -136,6 +219,9 @@ def uncertainty_analysis(
         Base year of the trend [yr].
     organic_emissions : pandas.DataFrame
         ``organic_soil_emissions`` (stratum keys, component, gas, ``co2e_t`` [t CO2e yr-1]).
+    seed : int, default 0
+        Run seed [-] of the organic-soil factor draws (:func:`organic_category_draws`; as many
+        draws as ``stock_change_draws`` holds).
 
     Returns
     -------
@@ -164,6 +250,8 @@ def uncertainty_analysis(
        secondary summary, see the module docstring).
     """
     draws, factors = category_sensitivities(con, engine, params)
+    (n_draws,) = con.execute("SELECT coalesce(max(draw), 0) FROM stock_change_draws").fetchall()[0]
+    organic_draws = organic_category_draws(organic_emissions, n_draws=int(n_draws), seed=seed)
     intervals = organic.organic_ef_table()[
         ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
          "component", "ef", "ci_low", "ci_high", "source_table"]
@@ -171,6 +259,7 @@ def uncertainty_analysis(
     sql_models.register(con, {
         "sensitivity_draws": draws, "sensitivity_factors": factors,
         "organic_soil_emissions": organic_emissions, "organic_ef_intervals": intervals,
+        "organic_emission_draws": organic_draws,
     })  # fmt: skip
     # one thread: the sums differenced here (c_f, Table 3.2 type A) keep their last bits
     with sql_models.one_thread(con):

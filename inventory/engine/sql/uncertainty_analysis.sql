@@ -9,7 +9,9 @@
 --     (first-order, exact for Eq. 2.25 which is linear in each factor; Vol.1 Ch.3 notes the
 --     approximation suits relative uncertainties up to about 30 %, recalled).
 --   Approach 2, Monte Carlo (Sec. 3.2.3.2): 2.5th and 97.5th percentiles of the draws
---     (stock_change_draws, mineral soils only; organic soils have no draws), and the trend
+--     (stock_change_draws for mineral soils; organic_emission_draws for organic soils, their
+--     Wetlands Supplement factors drawn from the printed 95 % intervals; soils_total = the
+--     sum of both, draw by draw), and the trend
 --     from $base_year to the year, (E_y - E_base) / |E_base| x 100, evaluated draw by draw with
 --     the same draw for both years (factors shared by both years cancel as they should).
 --   Trend, Approach 1 (Table 3.2): with C = base-year and D = year emissions of category x,
@@ -35,11 +37,12 @@
 --     year Approach 1 uncertainty, categories by soils_total's base-year interval (the trend's
 --     denominator) and their own uncertainty in the base year and the year.
 --   Totals: 'mineral_soils_total' (mineral categories, gas CO2; Monte Carlo available) and
---   'soils_total' (mineral and organic, CO2e; no Monte Carlo for organic soils).
+--   'soils_total' (mineral and organic, CO2e).
 --   Rows: every category with an estimate in the year or the base year (0 where it has none),
 --   years from $base_year on.
 -- Grain: country, year, category, gas
--- Inputs: soil_category_emissions, uncertainty_contributions, stock_change_draws.
+-- Inputs: soil_category_emissions, uncertainty_contributions, stock_change_draws,
+--   organic_emission_draws (draw, country, year, category, gas, e [t CO2e/yr]).
 -- Params: $base_year (base year of the trend, yr), $type_a_step (0.01),
 --   $ad_uncertainty_pct (activity-data uncertainty E, %, 0),
 --   $table_3_2_max_uncertainty_pct (58.8, %: sd / mean 0.3 x 1.96).
@@ -152,6 +155,18 @@ draw_rows AS (
     UNION ALL
     SELECT draw, country, year, 'mineral_soils_total', 'CO2', sum(dCO2_t_per_yr)
     FROM stock_change_draws
+    GROUP BY ALL
+    UNION ALL
+    SELECT draw, country, year, category, gas, sum(e)
+    FROM organic_emission_draws
+    GROUP BY ALL
+    UNION ALL
+    SELECT draw, country, year, 'soils_total', 'CO2e', sum(e)
+    FROM (
+        SELECT draw, country, year, dCO2_t_per_yr AS e FROM stock_change_draws
+        UNION ALL
+        SELECT draw, country, year, e FROM organic_emission_draws
+    )
     GROUP BY ALL
 ),
 
