@@ -145,3 +145,21 @@ def test_dashboard_renders_in_headless_chromium(tmp_path):
     colours = np.asarray(image).reshape(-1, 3)
     # the first series colour (#1b6ca8) must be painted: the charts drew their lines
     assert (np.abs(colours.astype(int) - [0x1B, 0x6C, 0xA8]).sum(axis=1) < 30).sum() > 200
+
+
+def test_dashboard_shows_the_intervals_of_the_change_and_the_organic_emissions():
+    """Net change 22.08 t C/yr (95 %: 15 to 30 t C/yr = 0.015 to 0.03 kt C/yr); organic
+    emissions 50 t CO2e/yr (95 %: 40 to 65 t CO2e/yr = 0.04 to 0.065 kt), in the summary table
+    and as a band in the organic chart."""
+    from inventory.reporting.dashboard import country_charts
+
+    tables = _tables()
+    tables["peatland_offsets"] = tables["peatland_offsets"].assign(
+        organic_ci_low_co2e_t_per_yr=40.0, organic_ci_high_co2e_t_per_yr=65.0
+    )
+    html = render_dashboard(tables, "release-test", PROVENANCE)
+    assert "<th>change 95 % kt C/yr</th>" in html and "<td>0.015 to 0.03</td>" in html
+    assert "<th>organic 95 % kt CO2e/yr</th>" in html and "<td>0.04 to 0.065</td>" in html
+    assert "organic soils, 95 % interval" in country_charts(tables, "URY")[3]["svg"]
+    # without published draws the summary says so
+    assert "<td>n/a</td>" in render_dashboard(_tables(), "release-test", PROVENANCE)

@@ -201,6 +201,31 @@ def test_peatland_offsets(scenario):
     assert sql_models.run_check(con, "peatland_offsets_balance").empty
 
 
+def test_peatland_offsets_carry_monte_carlo_intervals():
+    # IRL 2020: organic draws 1..5 = 100, 110, 120, 130, 140 t CO2e (draw 0 = 120), mineral
+    # draws dCO2 = -25 each (a 25 t sink), so net = 75, 85, 95, 105, 115. quantile_cont over 5
+    # values: 2.5 % at position 0.1, 97.5 % at 3.9: organic 101 / 139, net 76 / 114.
+    con = duckdb.connect()
+    emissions = pd.DataFrame({"country": ["IRL"], "year": 2020, "gas": ["CO2"],
+                              "component": ["on_site"], "co2e_t": [120.0]})  # fmt: skip
+    changes = _stock_changes([
+        ("IRL", 2020, "cropland", "cropland_remaining_cropland", 50.0, 25 / C_TO_CO2),
+    ])  # fmt: skip
+    organic_draws = pd.DataFrame({"draw": range(6), "country": "IRL", "year": 2020,
+                                  "e": [120.0, 100, 110, 120, 130, 140]})  # fmt: skip
+    mineral_draws = pd.DataFrame({"draw": range(6), "country": "IRL", "year": 2020,
+                                  "dCO2_t_per_yr": -25.0})  # fmt: skip
+    out = indicators.peatland_offsets(
+        con, emissions, changes, organic_draws=organic_draws, mineral_draws=mineral_draws
+    )
+    irl = _row(out, country="IRL")
+    assert (irl.organic_emissions_co2e, irl.net_co2e) == pytest.approx((120, 95))
+    assert (irl.organic_ci_low_co2e, irl.organic_ci_high_co2e) == pytest.approx((101, 139))
+    assert (irl.net_ci_low_co2e, irl.net_ci_high_co2e) == pytest.approx((76, 114))
+    without = _row(indicators.peatland_offsets(con, emissions, changes), country="IRL")
+    assert pd.isna(without.organic_ci_low_co2e) and pd.isna(without.net_ci_high_co2e)
+
+
 # ---------------------------------------------------------------- UNFCCC CRT-style rows
 @pytest.fixture(scope="module")
 def crt():

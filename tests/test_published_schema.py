@@ -40,6 +40,8 @@ def _offsets() -> pd.DataFrame:
         "country": ["IRL"], "year": [2024], "organic_emissions_co2e": [120.0],
         "mineral_sequestration_co2e": [25.0], "offset_ratio": [25 / 120], "net_co2e": [95.0],
         "required_additional_sequestration_co2e": [95.0], "avoided_co2e_if_rewetted": [10.0],
+        "organic_ci_low_co2e": [100.0], "organic_ci_high_co2e": [140.0],
+        "net_ci_low_co2e": [70.0], "net_ci_high_co2e": [120.0],
     })  # fmt: skip
 
 

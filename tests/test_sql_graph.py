@@ -26,6 +26,9 @@ ENGINE_INPUTS = {
     # Monte Carlo and sensitivity draws made in Python (engine/uncertainty/montecarlo.py)
     "factor_draws", "category_draws", "stock_change_categories", "sensitivity_draws",
     "sensitivity_factors",
+    # organic-soil factor draws (reporting_tables/propagation.py) and the mineral draws summed
+    # per year beside them (run.py) for peatland_offsets
+    "organic_emission_draws", "mineral_emission_draws",
     # tables of a model written under another name, or summed over partitions
     "stock_change_draws", "stock_change_subcategory_draws", "land_transitions",
     # frames the Python computes from model results (stocks.py, area_sources.py)

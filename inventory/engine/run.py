@@ -36,7 +36,7 @@ from inventory.engine.options import (
     EngineOptions,
 )
 from inventory.engine.organic_soils import organic
-from inventory.engine.reporting_tables import indicators, national_reporting
+from inventory.engine.reporting_tables import indicators, national_reporting, propagation
 from inventory.harmonise.store import harmonised_manifest, read_harmonised
 from inventory.lake.zones import Lake, sha256_file, utc_now
 
@@ -375,6 +375,8 @@ def _organic_and_indicators(con, organic_soils, tables, params) -> dict[str, pd.
     )
     changes = tables["stock_changes"].drop(columns="draw", errors="ignore")
     soc_loss = nitrogen.soc_loss_n2o(con, changes, edition=params.edition, gwp_set=params.gwp_set)
+    # organic factors drawn as often as the mineral soils were (draws 0..N)
+    (n_draws,) = con.execute("SELECT coalesce(max(draw), 0) FROM stock_change_draws").fetchall()[0]
     return {
         "organic_soil_emissions": emissions,
         "fourp1000_indicators": indicators.fourp1000_indicators(
@@ -382,7 +384,12 @@ def _organic_and_indicators(con, organic_soils, tables, params) -> dict[str, pd.
             target_permille=params.target_permille, base_year=params.base_year,
         ),
         "peatland_offsets": indicators.peatland_offsets(
-            con, emissions, changes, rewetting=rewetting
+            con, emissions, changes, rewetting=rewetting,
+            organic_draws=propagation.organic_category_draws(
+                emissions, n_draws=n_draws, seed=params.seed),
+            mineral_draws=con.execute(
+                "SELECT draw, country, year, sum(dCO2_t_per_yr) AS dCO2_t_per_yr"
+                " FROM stock_change_draws GROUP BY ALL").df(),
         ),
         "unfccc_tables": indicators.unfccc_tables(
             con, changes, emissions, soc_loss, native_land_use=params.native_land_use

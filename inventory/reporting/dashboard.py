@@ -1,10 +1,12 @@
 """Static HTML dashboard of the current release (self-contained: inline SVG, no CDN).
 
 Per country: mineral SOC stock, net stock change with its 95 % Monte Carlo band, the 4p1000 rate
-against the 4 per mille target line, and organic-soil emissions against the mineral-soil CO2
-flux. The header states the release, GWP set, IPCC edition and tier of the runs behind it, and
-labels countries whose submission declares ``synthetic: true`` (the bundled examples) as
-"synthetic example". HTML comes from the Jinja2 template ``templates/dashboard.html``; the
+against the 4 per mille target line, and organic-soil emissions (with their 95 % Monte Carlo
+band: Wetlands Supplement factors drawn from their printed intervals) against the mineral-soil
+CO2 flux. The summary table gives the 95 % intervals of the net change and of the organic
+emissions beside the estimates. The header states the release, GWP set, IPCC edition and
+tier of the runs behind it, and labels countries whose submission declares ``synthetic: true``
+(the bundled examples) as "synthetic example". HTML comes from the Jinja2 template ``templates/dashboard.html``; the
 tables read carry the published column names
 (``inventory.engine.reporting_tables.published_schema``).
 """
@@ -68,6 +70,37 @@ def _change_series(tables: dict[str, pd.DataFrame], country: str) -> Series:
     return _series("net change", change, KT)
 
 
+def _organic_series(offsets: pd.DataFrame, country: str) -> Series:
+    """Organic-soil emissions [kt CO2e yr-1] with their 95 % Monte Carlo band when published."""
+    organic = _by_year(offsets, country, "organic_emissions_co2e_t_per_yr")
+    if "organic_ci_low_co2e_t_per_yr" not in offsets.columns or organic.empty:
+        return _series("organic soils", organic, KT)
+    low = _by_year(offsets, country, "organic_ci_low_co2e_t_per_yr").reindex(organic.index)
+    high = _by_year(offsets, country, "organic_ci_high_co2e_t_per_yr").reindex(organic.index)
+    if low.isna().all():
+        return _series("organic soils", organic, KT)
+    low_kt, high_kt = (b.to_numpy(dtype="float64") / KT for b in (low, high))
+    return Series("organic soils", organic.index.to_numpy(), organic.to_numpy() / KT,
+                  low_kt, high_kt)  # fmt: skip
+
+
+def _interval_text(frame: pd.DataFrame, country: str, year: int, low: str, high: str,
+                   scale: float, **filters) -> str:  # fmt: skip
+    """``low to high`` of one country and year in display units, or ``n/a`` without draws."""
+    if frame.empty or low not in frame.columns:
+        return "n/a"
+    rows = frame[(frame["country"] == country) & (frame["year"] == year)]
+    for key, value in filters.items():
+        rows = rows[rows[key] == value] if key in rows.columns else rows
+    if len(rows) != 1 or pd.isna(rows[low].iloc[0]):
+        return "n/a"
+    return (f"{format_number(float(rows[low].iloc[0]) / scale)} to "
+            f"{format_number(float(rows[high].iloc[0]) / scale)}")  # fmt: skip
+
+
+INTERVAL_HEADINGS = ("change 95 % kt C/yr", "organic 95 % kt CO2e/yr")
+
+
 def _target(fourp: pd.DataFrame, country: str) -> Target | None:
     target = _by_year(fourp, country, "target_permille_per_yr", land_use="all", scope="mineral")
     target = target.dropna()
@@ -90,7 +123,6 @@ def country_charts(tables: dict[str, pd.DataFrame], country: str) -> list[dict[s
     # 4p1000 of mineral soils (the national rows; mineral_and_organic is in the table)
     rate = _by_year(fourp, country, "rate_permille_per_yr", land_use="all", scope="mineral")
     offsets = tables.get("peatland_offsets", pd.DataFrame())
-    organic = _by_year(offsets, country, "organic_emissions_co2e_t_per_yr")
     mineral = _by_year(offsets, country, "mineral_co2e_t_per_yr")
     specs = [
         ("Mineral SOC inventory stock S(y), 0-30 cm", "Mt C", [_series("stock", stock, MT)],
@@ -100,7 +132,7 @@ def country_charts(tables: dict[str, pd.DataFrame], country: str) -> list[dict[s
         ("4 per 1000: annual rate vs target", "per mille / yr", [_series("rate", rate)],
          _target(fourp, country)),
         ("Organic-soil emissions and mineral-soil CO2 (+ = emission)", "kt CO2e / yr",
-         [_series("organic soils", organic, KT), _series("mineral soils", mineral, KT)], None),
+         [_organic_series(offsets, country), _series("mineral soils", mineral, KT)], None),
     ]  # fmt: skip
     return [{"title": title, "svg": line_chart(title, unit, series, target=target)}
             for title, unit, series, target in specs]  # fmt: skip
@@ -127,6 +159,16 @@ def _summary(tables: dict[str, pd.DataFrame]) -> tuple[list[str], list[list[str]
     from inventory.engine.run import summarise, summary_rows
 
     rows = summary_rows(summarise(tables).to_dict("records"))
+    totals = tables.get("stock_change_totals", pd.DataFrame())
+    offsets = tables.get("peatland_offsets", pd.DataFrame())
+    for row in rows:  # the intervals of the net change and of the organic emissions
+        country, year = row["country"], row["year"]
+        row[INTERVAL_HEADINGS[0]] = _interval_text(
+            totals, country, year, "dC_ci_low_tc_per_yr", "dC_ci_high_tc_per_yr", KT,
+            land_use="all")  # fmt: skip
+        row[INTERVAL_HEADINGS[1]] = _interval_text(
+            offsets, country, year, "organic_ci_low_co2e_t_per_yr",
+            "organic_ci_high_co2e_t_per_yr", KT)  # fmt: skip
     headings = list(rows[0]) if rows else []
     return headings, [[format_number(v) for v in row.values()] for row in rows]
 

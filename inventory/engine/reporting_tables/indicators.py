@@ -181,6 +181,8 @@ def peatland_offsets(
     stock_changes: pd.DataFrame,
     *,
     rewetting: pd.DataFrame | None = None,
+    organic_draws: pd.DataFrame | None = None,
+    mineral_draws: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Organic-soil emissions against mineral-soil sequestration [t CO2e yr-1] per country and year.
 
@@ -199,6 +201,12 @@ def peatland_offsets(
     rewetting : pandas.DataFrame, optional
         Output of :func:`rewetting_scenario` (``country``, ``year``, ``avoided_co2e``
         [t CO2e yr-1]); without it the avoided emissions column is 0 (no scenario).
+    organic_draws : pandas.DataFrame, optional
+        Monte Carlo draws of the organic-soil categories (``draw``, ``country``, ``year``,
+        ``e`` [t CO2e yr-1]; ``propagation.organic_category_draws``).
+    mineral_draws : pandas.DataFrame, optional
+        Mineral-soil draws (``stock_change_draws``: ``draw``, ``country``, ``year``,
+        ``dCO2_t_per_yr`` [t CO2 yr-1]). Without draws the interval columns are NULL.
 
     Returns
     -------
@@ -206,7 +214,8 @@ def peatland_offsets(
         ``peatland_offsets``, one row per (country, year): ``organic_emissions_co2e``,
         ``mineral_sequestration_co2e`` (+ = sink), ``net_co2e`` (+ = net source),
         ``required_additional_sequestration_co2e``, ``avoided_co2e_if_rewetted``
-        [t CO2e yr-1] and ``offset_ratio`` [-].
+        [t CO2e yr-1], ``offset_ratio`` [-] and the 95 % Monte Carlo intervals of the organic
+        emissions and of ``net_co2e`` [t CO2e yr-1].
 
     Notes
     -----
@@ -237,9 +246,15 @@ def peatland_offsets(
             "country": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
             "avoided_co2e": pd.Series(dtype="float64"),
         })  # fmt: skip
+    no_draws = pd.DataFrame({"draw": pd.Series(dtype="int32"), "country": pd.Series(dtype="str"),
+                             "year": pd.Series(dtype="int64")})  # fmt: skip
     sql_models.register(con, {
         "organic_soil_emissions": organic_soil_emissions, "stock_changes": stock_changes,
         "rewetting_scenario": rewetting,
+        "organic_emission_draws": organic_draws if organic_draws is not None
+        else no_draws.assign(e=pd.Series(dtype="float64")),
+        "mineral_emission_draws": mineral_draws if mineral_draws is not None
+        else no_draws.assign(dCO2_t_per_yr=pd.Series(dtype="float64")),
     })  # fmt: skip
     return sql_models.run_model(con, "peatland_offsets")
 

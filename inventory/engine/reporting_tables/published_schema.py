@@ -158,6 +158,10 @@ PUBLISHED: dict[str, TableSpec] = {
             "required_additional_sequestration_co2e":
                 "required_additional_sequestration_co2e_t_per_yr",
             "avoided_co2e_if_rewetted": "avoided_co2e_if_rewetted_t_per_yr",
+            "organic_ci_low_co2e": "organic_ci_low_co2e_t_per_yr",
+            "organic_ci_high_co2e": "organic_ci_high_co2e_t_per_yr",
+            "net_ci_low_co2e": "net_ci_low_co2e_t_per_yr",
+            "net_ci_high_co2e": "net_ci_high_co2e_t_per_yr",
         },
         negate=frozenset({"mineral_sequestration_co2e"}),
         described={
