@@ -6,8 +6,8 @@ band: Wetlands Supplement factors drawn from their printed intervals) against th
 CO2 flux. The summary table gives the 95 % intervals of the net change and of the organic
 emissions beside the estimates. The header states the release, GWP set, IPCC edition and
 tier of the runs behind it, and labels countries whose submission declares ``synthetic: true``
-(the bundled examples) as "synthetic example". HTML comes from the Jinja2 template ``templates/dashboard.html``; the
-tables read carry the published column names
+(the bundled examples) as "synthetic example". HTML comes from the Jinja2 template
+``templates/dashboard.html``; the tables read carry the published column names
 (``inventory.engine.reporting_tables.published_schema``).
 """
 
