@@ -57,6 +57,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inventory.core.errors import as_user_error, user_error_types
 from inventory.interfaces.errors import internal_error, user_error_body, user_error_status
+from inventory.interfaces.http_guard import GuardMiddleware, server_config
 from inventory.interfaces.portal import install_portal
 from inventory.interfaces.uploads import (
     UNPACK_RATIO,
@@ -226,6 +227,9 @@ def create_app(
         return report
 
     install_portal(app)
+    build_stack = app.build_middleware_stack  # outside Starlette's error middleware: every
+    guarded: Any = lambda: GuardMiddleware(build_stack())  # noqa: E731
+    app.build_middleware_stack = guarded  # type: ignore[method-assign]
     return app
 
 
@@ -250,14 +254,38 @@ def app_from_env(lake_root: str | Path | None = None, *,
 
 
 def serve_api(host: str = "127.0.0.1", port: int = 8000, lake_root: str | Path | None = None,
-              *, max_upload_mb: float | None = None) -> None:  # fmt: skip
+              *, max_upload_mb: float | None = None, workers: int = 1) -> None:  # fmt: skip
     """Serve the submission API (blocking; Ctrl-C or SIGTERM stops it, and the Prefect server
-    subprocess the in-process intake flow started) with :func:`app_from_env` settings."""
+    subprocess the in-process intake flow started) with :func:`app_from_env` settings and the
+    project's uvicorn configuration (:func:`~inventory.interfaces.http_guard.server_config`).
+
+    ``workers`` > 1 runs that many processes on one socket (they share the portal's state
+    store in the lake); the lake and upload limit reach them through ``SOILC_LAKE`` and
+    ``SOILC_API_MAX_UPLOAD_MB``.
+    """
+    import os
+
     import uvicorn
 
     from flows.serve import exit_on_sigterm
     from inventory.core import settings
 
     settings.configure_prefect_environment()
-    exit_on_sigterm()
-    uvicorn.run(app_from_env(lake_root, max_upload_mb=max_upload_mb), host=host, port=port)
+    if workers > 1:
+        if lake_root is not None:
+            os.environ["SOILC_LAKE"] = str(Path(lake_root).resolve())
+        if max_upload_mb is not None:
+            os.environ["SOILC_API_MAX_UPLOAD_MB"] = str(max_upload_mb)
+        config = server_config(f"{__name__}:app_from_env", host, port, factory=True,
+                               workers=workers)  # fmt: skip
+    else:
+        exit_on_sigterm()
+        config = server_config(app_from_env(lake_root, max_upload_mb=max_upload_mb), host, port)
+    server = uvicorn.Server(config)
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        sock = config.bind_socket()
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run()

@@ -411,7 +411,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_api(args: argparse.Namespace) -> int:
     from inventory.interfaces.api import serve_api
 
-    serve_api(args.host, args.port, args.lake, max_upload_mb=args.max_upload_mb)
+    serve_api(args.host, args.port, args.lake, max_upload_mb=args.max_upload_mb,
+              workers=args.workers)  # fmt: skip
     return EXIT_OK
 
 
@@ -534,6 +535,9 @@ def _service_parsers(sub) -> None:
         default=None,
         help="largest upload in MiB (default $SOILC_API_MAX_UPLOAD_MB, else 50)",
     )
+    api.add_argument("--workers", type=int, default=1,
+                     help="server processes on one port, sharing the lake's portal state "
+                     "(default %(default)s)")  # fmt: skip
     api.set_defaults(func=cmd_api)
     token = sub.add_parser("token", help="create, revoke or list API and portal tokens")
     verbs = token.add_subparsers(dest="verb", required=True, metavar="VERB")
