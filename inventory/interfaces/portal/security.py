@@ -1,20 +1,25 @@
-"""Portal sessions, CSRF tokens, sign-in rate limits and security headers.
+"""Portal sessions, CSRF tokens, sign-in throttles and security headers.
 
-Sessions live in server memory (one process serves the portal; a restart signs everyone out):
-the cookie holds only a random 256-bit session id, ``HttpOnly``, ``SameSite=Strict``,
-``Path=/portal`` and ``Secure`` whenever the request came over TLS (``https``; behind a TLS
-proxy run uvicorn with ``--proxy-headers``). Sessions end after :data:`IDLE_TIMEOUT_S`
-without a request, after :data:`MAX_AGE_S` in any case, on sign-out, and as soon as their
-token is revoked.
+Sessions live in the portal's state store (:mod:`.store`, ``<lake>/portal/state.sqlite``):
+every server process of the lake sees them and a restart keeps them. The cookie holds only a
+random 256-bit session id, ``HttpOnly``, ``SameSite=Strict``, ``Path=/portal`` and ``Secure``
+whenever the request came over TLS (``https``; behind a TLS proxy listed in
+``SOILC_TRUSTED_PROXIES``). Sessions end after :data:`IDLE_TIMEOUT_S` without a request, after
+:data:`MAX_AGE_S` in any case, on sign-out, as soon as their token is revoked, and when their
+token signs in a :data:`MAX_SESSIONS_PER_TOKEN` + 1-th time (its oldest session ends).
+
+Failed sign-ins are throttled per client address and per token id (:class:`Throttle`, counted
+in the state store): a real token id's secret is not hashed again while it is throttled.
 
 CSRF: every form carries the session's token (synchronizer pattern), compared in constant time;
 the sign-in form, shown before there is a session, carries an HMAC of a random pre-session
 cookie (double submit). Multipart upload forms carry a one-time form id in their ``action`` URL,
 checked before a byte of the body is read.
 
-Headers on every portal response: a Content-Security-Policy without inline scripts (no scripts
-at all: ``default-src 'none'``), ``frame-ancestors 'none'``, ``nosniff``, ``same-origin``
-referrer policy, and ``no-store`` caching of authenticated pages.
+Headers on every response (set by :class:`~inventory.interfaces.http_guard.GuardMiddleware`):
+a Content-Security-Policy without inline scripts (no scripts at all: ``default-src 'none'``),
+``frame-ancestors 'none'``, ``nosniff``, ``same-origin`` referrer policy; ``no-store`` caching of
+authenticated pages.
 """
 
 from __future__ import annotations
