@@ -186,14 +186,15 @@ def run_upload(job: Job, request: Request, received: uploads.ReceivedUpload, spo
     """Process a received upload in the background; the spool folder is always deleted."""
     job.set_state(RUNNING)
     try:
-        report = process_package(request, received, str(job.country))
+        try:
+            report = process_package(request, received, str(job.country))
+        finally:  # deleted before the outcome is saved: whoever sees it sees no spool left
+            shutil.rmtree(spool, ignore_errors=True)
         job.finish(COMPLETED, report=report)
     except uploads.ApiError as err:
         job.finish(REFUSED if err.status < 500 else FAILED, err.message)
     except Exception as err:  # noqa: BLE001 - a user's mistake, or a bug shown as a reference
         finish_with_error(job, err)
-    finally:
-        shutil.rmtree(spool, ignore_errors=True)
 
 
 def finish_with_error(job: Job, err: BaseException) -> None:
