@@ -42,8 +42,8 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 def safe_location(location: str) -> str:
-    """A redirect target on this site: the path and query of ``location``, whatever its scheme
-    and host, never ``//host`` or ``/\\host`` (which browsers read as another site)."""
+    """A redirect target on this site: the path, query and fragment of ``location``, whatever
+    its scheme and host, never ``//host`` or ``/\\host`` (which browsers read as another site)."""
     cleaned = _CONTROL.sub("", location)
     parts = urlsplit(cleaned)
     if not parts.scheme and not parts.netloc and not cleaned.startswith(("/", "\\")):
@@ -51,7 +51,8 @@ def safe_location(location: str) -> str:
     path = _LEADING_SLASHES.sub("/", parts.path) or "/"
     if not path.startswith("/"):
         path = "/" + path
-    return path + (f"?{parts.query}" if parts.query else "")
+    query, fragment = f"?{parts.query}" if parts.query else "", f"#{parts.fragment}"
+    return path + query + (fragment if parts.fragment else "")
 
 
 def _safe(location: bytes) -> bytes:

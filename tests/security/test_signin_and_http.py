@@ -191,7 +191,8 @@ def test_a_redirect_never_follows_the_host_header_elsewhere(site):
 
 @pytest.mark.parametrize(("location", "safe"), [
     ("http://evil.example/v1/submissions", "/v1/submissions"),
-    ("https://evil.example/a?b=1#frag", "/a?b=1"),
+    ("https://evil.example/a?b=1#frag", "/a?b=1#frag"),
+    ("/portal/c/KEN/upload#files", "/portal/c/KEN/upload#files"),
     ("//evil.example/x", "/x"),  # protocol-relative: another site, kept to its path
     ("http://testserver//evil.example/", "/evil.example/"),  # a path of two slashes
     ("/\\evil.example", "/evil.example"),
