@@ -24,10 +24,12 @@ from inventory.engine.organic_soils.organic import DEFAULT_GWP_SET
 from inventory.engine.reporting_tables.published_schema import renamed_columns
 from inventory.harmonise.store import NotAcceptedError, harmonised_manifest, read_harmonised
 from inventory.lake import releases
-from inventory.lake.zones import Lake
+from inventory.lake.zones import Lake, sha256_file
 from inventory.scenarios.compute import BaseInventory
 from inventory.scenarios.model import ScenarioError
 
+LAND_COLUMNS = ["country", "year", "climate_zone", "soil_class", "land_use", "management", "input",
+                "area_ha"]  # fmt: skip
 ORGANIC_AREA_COLUMNS = ["country", "year", "climate_zone", "land_use", "drainage",
                         "nutrient_status", "drainage_depth", "area_ha"]  # fmt: skip
 
@@ -60,8 +62,8 @@ def _table(release: Path, table: str, country: str) -> pd.DataFrame | None:
     return frame.rename(columns=back).assign(country=country)
 
 
-def run_parameters(lake: Lake, release: Path, country: str) -> dict:
-    """Parameters of the run that published ``country`` in ``release`` (its manifest)."""
+def run_manifest(lake: Lake, release: Path, country: str) -> dict:
+    """Manifest of the run that published ``country`` in ``release`` (empty when absent)."""
     history = pd.read_parquet(release / releases.RELEASES_FILE)
     runs = history[history["countries"].str.split(",").apply(lambda c: country in c)]
     if runs.empty:
@@ -69,7 +71,23 @@ def run_parameters(lake: Lake, release: Path, country: str) -> dict:
     manifest = lake.run(str(runs["run_id"].iloc[-1])) / releases.MANIFEST
     if not manifest.exists():
         return {}
-    return dict(json.loads(manifest.read_text(encoding="utf-8")).get("parameters") or {})
+    return dict(json.loads(manifest.read_text(encoding="utf-8")))
+
+
+def history_areas(manifest: dict, country: str, before: int) -> pd.DataFrame | None:
+    """Areas of the years before the first reported one, which the run used as history.
+
+    Read from the harmonised ``land_areas`` file the run recorded, only when its sha256 still
+    matches the run manifest (the exact input of the inventory); None otherwise (the history is
+    then the first reported year's state, as for a country without earlier data).
+    """
+    record = ((manifest.get("inputs") or {}).get(country) or {}).get("land_areas") or {}
+    path = Path(str(record.get("path", "")))
+    if not record or not path.is_file() or sha256_file(path) != record.get("sha256"):
+        return None
+    frame = pd.read_parquet(path)
+    frame = frame[frame["year"] < before].assign(country=country)
+    return frame[LAND_COLUMNS] if len(frame) else None
 
 
 def submitted_grid_path(lake: Lake, country: str) -> Path | None:
@@ -99,7 +117,8 @@ def load_base(lake: Lake, release: str, country: str) -> BaseInventory:
             f"run the inventory of {country} first (`soc-inventory run --country {country}`), "
             "or remove it from the scenario's base countries",
         )  # fmt: skip
-    params = run_parameters(lake, path, country)
+    manifest = run_manifest(lake, path, country)
+    params = dict(manifest.get("parameters") or {})
     edition = str(params.get("edition") or factors.DEFAULT_EDITION)
     submitted = read_harmonised(lake, "factors", country) if params.get("tier", 2) == 2 else None
     organic = _table(path, "organic_soil_emissions", country)
@@ -107,10 +126,14 @@ def load_base(lake: Lake, release: str, country: str) -> BaseInventory:
         organic[ORGANIC_AREA_COLUMNS].drop_duplicates().reset_index(drop=True)
         if organic is not None else pd.DataFrame(columns=ORGANIC_AREA_COLUMNS)
     )  # fmt: skip
-    land = stocks[["country", "year", "climate_zone", "soil_class", "land_use", "management",
-                   "input", "area_ha"]]  # fmt: skip
+    land = stocks[LAND_COLUMNS]
+    first_year = int(land["year"].min())
+    history = history_areas(manifest, country, first_year)
+    if history is not None:
+        land = pd.concat([history, land], ignore_index=True)
     return BaseInventory(
         country=country, release_id=path.name, land_areas=land.reset_index(drop=True),
+        first_year=first_year,
         stratum_factors=factor_rows, defaults=factors.factor_table(edition, submitted=submitted),
         organic_soils=organic_areas.astype({"year": "int64", "area_ha": "float64"}),
         transition_years=int(params.get("transition_years") or DEFAULT_TRANSITION_YEARS),

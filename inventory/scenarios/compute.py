@@ -68,7 +68,8 @@ class BaseInventory:
     release_id : str
         The release the areas and factors come from.
     land_areas : pandas.DataFrame
-        Mineral-soil areas by stratum and year (``area_ha`` [ha]), every reported year.
+        Mineral-soil areas by stratum and year (``area_ha`` [ha]), every reported year and the
+        history years before them the inventory used.
     stratum_factors : pandas.DataFrame
         The release's resolved factors (model column names: ``value`` [t C ha-1 | 1],
         ``uncertainty_pct`` [%], ``tier``, ``source`` and ``vocab.DRAW_COLUMNS``).
@@ -95,6 +96,7 @@ class BaseInventory:
     edition: str
     gwp_set: str
     grid: Path | None = None  # the submitted gridded stock map, if any (maps.py)
+    first_year: int | None = None  # first reported year; earlier years are history only
 
     @property
     def last_year(self) -> int:
@@ -132,25 +134,35 @@ class Pathway:
         return self.dC - self.organic_t["CO2"][None, :] / units.carbon_to_co2(1.0)
 
 
-def candidates(base: BaseInventory) -> pd.DataFrame:
-    """Candidate factors: the base's resolved factors first (as wildcard rows of the keys each
-    factor depends on), then its defaults; resolved by the engine's ``stratum_factors.sql``.
+def _most_used(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per key, the candidate most strata use (ties: the first by source): one row per key."""
+    counted = rows.groupby([*keys, "source", "value"], as_index=False, dropna=False).size()
+    best = counted.sort_values([*keys, "size", "source"], ascending=[True] * len(keys) + [
+        False, True]).drop_duplicates(keys)  # fmt: skip
+    return rows.merge(best[[*keys, "source", "value"]], on=[*keys, "source", "value"]
+                      ).drop_duplicates(keys)  # fmt: skip
 
-    SOC_REF is keyed by climate zone and soil class; F_LU also by land use; F_MG by land use and
-    management; F_I by land use and input. Their Monte Carlo description (source row, mean, sd,
-    df, reference row) is kept, so the draws are the inventory's.
+
+def candidates(base: BaseInventory) -> pd.DataFrame:
+    """Candidate factors: the base's resolved factors first, then its defaults; resolved by the
+    engine's ``stratum_factors.sql`` (fewest wildcards wins among equal priority).
+
+    Two layers of the base's factors, both ahead of every default: rows as specific as the
+    candidate form allows (climate zone, soil class, land use and the stratum's management, or
+    its input for F_I), which give every stratum of the inventory its own factors back; and
+    broader rows for strata the inventory never had, with the value most of its strata use
+    (SOC_REF per climate zone and soil class, F_LU per land use too). Their Monte Carlo
+    description (source row, mean, sd, df, reference row) is kept, so the draws are the
+    inventory's.
     """
     sf = base.stratum_factors
-    level = np.select([sf["factor"] == "F_MG", sf["factor"] == "F_I"],
-                      [sf["management"], sf["input"]], vocab.WILDCARD)  # fmt: skip
-    rows = sf.assign(
-        level=level,
-        land_use=sf["land_use"].where(sf["factor"] != "SOC_REF", vocab.WILDCARD),
-        priority=BASE_FACTOR_PRIORITY,
-    )
     keys = ["country", "factor", "climate_zone", "soil_class", "land_use", "level"]
-    rows = rows.sort_values([*keys, "source"]).drop_duplicates(keys)
-    own = rows[[*vocab.FACTOR_COLUMNS, *vocab.DRAW_COLUMNS]]
+    exact = sf.assign(level=np.where(sf["factor"] == "F_I", sf["input"], sf["management"]))
+    broad = sf[sf["factor"].isin(["SOC_REF", "F_LU"])].assign(level=vocab.WILDCARD)
+    broad["land_use"] = broad["land_use"].where(broad["factor"] != "SOC_REF", vocab.WILDCARD)
+    rows = pd.concat([_most_used(exact, keys), _most_used(broad, keys)], ignore_index=True)
+    own = rows.assign(priority=BASE_FACTOR_PRIORITY)[[*vocab.FACTOR_COLUMNS,
+                                                      *vocab.DRAW_COLUMNS]]  # fmt: skip
     table = pd.concat([own, base.defaults[own.columns]], ignore_index=True)
     return table.astype({"value": "float64", "uncertainty_pct": "float64"})
 
@@ -327,18 +339,29 @@ def measure_rows(m: Measure, effect: Pathway, bau: Pathway, *, base_year: int) -
 
 
 def solve_adoption(
-    without: Pathway, full: Pathway, *, year: int, scope: str, target: float
+    without: Pathway,
+    alone: Pathway,
+    bau: Pathway,
+    *,
+    year: int,
+    scope: str,
+    target: float,
+    room: float = 1.0,
 ) -> dict:
     r"""The share of a measure that reaches ``target`` per mille in ``year``, solved exactly.
 
     Areas moved are linear in the share, so dC(s) and S(s) are linear too (Eq. 2.25 is linear
-    in the areas): with the pathway without the measure (s = 0) and with it at 100 % (s = 1),
+    in the areas, and the measures' moves add up): with the pathway without the measure
+    (s = 0, the other measures at their shares) and its effect at 100 % (``alone`` - ``bau``)
+    added for s = 1,
 
     .. math:: 1000 \, [\Delta C_0 + s (\Delta C_1 - \Delta C_0)]
         = t \, [S_0 + s (S_1 - S_0)] \;\Rightarrow\;
         s = \frac{t S_0 - 1000 \Delta C_0}{1000 (\Delta C_1 - \Delta C_0) - t (S_1 - S_0)}
 
     with S taken in year - 1 and t the target [per mille yr-1] (draw 0, the reported values).
+    ``room`` [0-1] is the largest share the other measures leave free on the strata this one
+    selects; a solved share above it is no answer either.
 
     Returns
     -------
@@ -350,21 +373,57 @@ def solve_adoption(
     if index >= len(without.years) or without.years[index] != year or index == 0:
         raise ScenarioError(f"adoption year {year} is not a projected year of the scenario",
                             "choose a year after the base year, up to the horizon")  # fmt: skip
-    d0, d1 = without.total_change(scope)[0, index], full.total_change(scope)[0, index]
-    s0, s1 = without.stock[0, index - 1], full.stock[0, index - 1]
+    d0 = without.total_change(scope)[0, index]
+    d1 = d0 + alone.total_change(scope)[0, index] - bau.total_change(scope)[0, index]
+    s0 = without.stock[0, index - 1]
+    s1 = s0 + alone.stock[0, index - 1] - bau.stock[0, index - 1]
     rate0, rate1 = PERMILLE * d0 / s0, PERMILLE * d1 / s1
     denominator = PERMILLE * (d1 - d0) - target * (s1 - s0)
     share = (target * s0 - PERMILLE * d0) / denominator if denominator != 0 else np.nan
     if rate0 >= target:
         share, statement = 0.0, f"{target:g} per mille is reached in {year} without the measure"
-    elif np.isfinite(share) and 0 <= share <= 1:
+    elif np.isfinite(share) and 0 <= share <= room:
         statement = f"{share:.1%} of the selected area reaches {target:g} per mille in {year}"
     else:
         share = np.nan
-        statement = (f"no share up to 100 % reaches {target:g} per mille in {year} "
+        limit = "100 %" if room >= 1 else f"{room:.0%} (the rest is moved by other measures)"
+        statement = (f"no share up to {limit} reaches {target:g} per mille in {year} "
                      f"(at 100 %: {rate1:.3f} per mille)")  # fmt: skip
     return {"rate_without_permille_per_yr": rate0, "rate_full_permille_per_yr": rate1,
             "share_needed": share, "statement": statement}  # fmt: skip
+
+
+def _combine(a: Pathway, effect: Pathway, bau: Pathway, factor: float) -> Pathway:
+    """``a`` + factor x (``effect`` - ``bau``): dC, S and the gases (areas and moves of
+    ``a``, the moves scaled for :func:`_room`)."""
+    gases = {g: a.organic_t[g] + factor * (effect.organic_t[g] - bau.organic_t[g])
+             for g in a.organic_t}  # fmt: skip
+    moves = effect.moves.assign(share=effect.moves["share"] * abs(factor))
+    organic_moves = effect.organic_moves.assign(share=effect.organic_moves["share"] * abs(factor))
+    if factor < 0:  # a - effect: the other measures' moves
+        names = set(effect.moves["measure"]) | set(effect.organic_moves["measure"])
+        moves = a.moves[~a.moves["measure"].isin(names)]
+        organic_moves = a.organic_moves[~a.organic_moves["measure"].isin(names)]
+    return Pathway(
+        years=a.years, dC=a.dC + factor * (effect.dC - bau.dC),
+        stock=a.stock + factor * (effect.stock - bau.stock), organic_t=gases,
+        organic_co2e=a.organic_co2e + factor * (effect.organic_co2e - bau.organic_co2e),
+        soc_n2o_t=a.soc_n2o_t + factor * (effect.soc_n2o_t - bau.soc_n2o_t),
+        soc_n2o_co2e=a.soc_n2o_co2e + factor * (effect.soc_n2o_co2e - bau.soc_n2o_co2e),
+        areas=a.areas, moves=moves, organic_moves=organic_moves, stratum_stock=a.stratum_stock,
+    )  # fmt: skip
+
+
+def _room(alone: Pathway, without: Pathway) -> float:
+    """1 - the largest share the other measures move of a stratum the measure selects."""
+    moves = alone.moves if not alone.moves.empty else alone.organic_moves
+    others = without.moves if not alone.moves.empty else without.organic_moves
+    keys = projection.ORGANIC_KEYS if alone.moves.empty else projection.MINERAL_KEYS
+    if others.empty:
+        return 1.0
+    taken = others.groupby(keys, as_index=False)["share"].sum()
+    shared = moves[keys].merge(taken, on=keys)
+    return float(1.0 - shared["share"].max()) if len(shared) else 1.0
 
 
 def answer_country(scenario: Scenario, base: BaseInventory) -> CountryAnswers:
@@ -389,25 +448,33 @@ def answer_country(scenario: Scenario, base: BaseInventory) -> CountryAnswers:
     run = lambda measures, shares=None: run_pathway(  # noqa: E731
         base, measures, horizon=scenario.horizon, n_draws=n_draws, shares=shares
     )
+    here = [m for m in scenario.measures if m.applies_to(base.country)]
     bau = run([])
-    scen = run(scenario.measures) if scenario.measures else bau
-    effects = {m.name: run([m]) for m in scenario.measures}
+    scen = run(here) if here else bau
+    effects = {m.name: run([m]) for m in here}
     last = base.last_year
+    shown = base.first_year if base.first_year is not None else int(bau.years[0])
     pathways = pd.concat([
         pathway_rows("bau", bau, base_year=last, target=target),
         pathway_rows("scenario", scen, base_year=last, target=target),
         difference_rows(scen, bau, base_year=last),
     ], ignore_index=True)  # fmt: skip
-    measures = [measure_rows(m, effects[m.name], bau, base_year=last) for m in scenario.measures]
+    pathways = pathways[pathways["year"] >= shown].reset_index(drop=True)
+    measures = [measure_rows(m, effects[m.name], bau, base_year=last) for m in here]
     adoption = pd.DataFrame()
-    if scenario.adoption is not None:
-        chosen = scenario.adoption
-        others = [m for m in scenario.measures if m.name != chosen.measure]
-        measure = next(m for m in scenario.measures if m.name == chosen.measure)
-        without = run(others) if others else bau
-        full = run([*others, measure], {measure.name: 1.0})
-        solved = solve_adoption(without, full, year=chosen.year, scope=chosen.scope,
-                                target=target)  # fmt: skip
+    chosen = scenario.adoption
+    if chosen is not None and chosen.measure in effects:
+        measure = next(m for m in here if m.name == chosen.measure)
+        # linear in the areas: without = scenario - the measure's effect, and the effect at
+        # 100 % is the effect at its share / share (run once more only for a share of 0)
+        effect = effects[measure.name]
+        if measure.share > 0:
+            without = _combine(scen, effect, bau, -1.0)
+            alone = _combine(bau, effect, bau, 1.0 / measure.share)
+        else:
+            without, alone = scen, run([measure], {measure.name: 1.0})
+        solved = solve_adoption(without, alone, bau, year=chosen.year, scope=chosen.scope,
+                                target=target, room=_room(alone, without))  # fmt: skip
         adoption = pd.DataFrame([{"measure": chosen.measure, "year": chosen.year,
                                   "scope": chosen.scope, "target_permille_per_yr": target,
                                   **solved}])  # fmt: skip

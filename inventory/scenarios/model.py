@@ -58,6 +58,19 @@ def _codes(column: str, values: dict[str, Any], where: str) -> dict[str, str]:
     return out
 
 
+def _iso3_list(value: Any) -> list[str]:
+    """Country codes, upper-cased, checked and de-duplicated."""
+    values = [value] if isinstance(value, str) else list(value or [])
+    out: list[str] = []
+    for code in values:
+        iso3 = country_code(code)
+        if iso3 is None:
+            raise ValueError(f"{code!r} is not an ISO 3166 alpha-3 country code, e.g. KEN")
+        if iso3 not in out:
+            out.append(iso3)
+    return out
+
+
 class Selector(BaseModel):
     """Stratum keys of the mineral-soil area a practice measure moves (None = any)."""
 
@@ -122,6 +135,16 @@ class Measure(BaseModel):
     share: float
     start: int | None = Field(None, ge=1900, le=2200)
     end: int | None = Field(None, ge=1900, le=2200)
+    countries: list[str] | None = None  # None: every country of the base
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _iso3(cls, value: Any) -> list[str] | None:
+        return None if value is None else _iso3_list(value)
+
+    def applies_to(self, country: str) -> bool:
+        """Whether the measure acts in ``country`` (``countries`` left out: everywhere)."""
+        return self.countries is None or country in self.countries
 
     @property
     def kind(self) -> Literal["practice", "rewetting"]:
@@ -176,15 +199,7 @@ class Base(BaseModel):
     @field_validator("countries", mode="before")
     @classmethod
     def _iso3(cls, value: Any) -> list[str]:
-        values = [value] if isinstance(value, str) else list(value or [])
-        out: list[str] = []
-        for code in values:
-            iso3 = country_code(code)
-            if iso3 is None:
-                raise ValueError(f"{code!r} is not an ISO 3166 alpha-3 country code, e.g. KEN")
-            if iso3 not in out:
-                out.append(iso3)
-        return out
+        return _iso3_list(value)
 
 
 class Adoption(BaseModel):
