@@ -445,14 +445,17 @@ def cmd_grid(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
-    from flows.scenario import scenario_run
+    """Runs in this process, without Prefect (seconds, like ``report`` and ``diff``); the
+    ``scenario-run`` flow does the same for the API, the portal and deployments."""
+    from inventory.lake.zones import Lake
     from inventory.scenarios.model import load_scenario
+    from inventory.scenarios.run import run_scenario
 
     path = Path(args.file)
     load_scenario(path)  # checked here first: a bad file is one error line, nothing started
     with _steps(1) as steps:
         steps.next(f"scenario {path.name}: computing and publishing")
-        result = scenario_run(path.read_text(encoding="utf-8"), str(args.lake), path.name)
+        result = run_scenario(Lake.at(args.lake), path.read_bytes(), source=path.name)
         steps.finish()
     rows = []
     for s in result["summary"]:

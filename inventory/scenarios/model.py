@@ -234,6 +234,11 @@ class Scenario(BaseModel):
             raise ValueError(
                 f"adoption: measure {self.adoption.measure!r} is not one of the measures {names}"
             )
+        if self.adoption is not None and self.adoption.year > self.horizon:
+            raise ValueError(
+                f"adoption: year {self.adoption.year} is after the horizon {self.horizon}; "
+                "choose a year up to the horizon"
+            )
         for m in self.measures:
             for label, year in (("start", m.start), ("end", m.end)):
                 if year is not None and year > self.horizon:
@@ -247,9 +252,9 @@ def _message(err: ValidationError) -> str:
     """pydantic's errors as ``where: problem`` lines (the measure named by its position)."""
     lines = []
     for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "scenario"
+        where = ".".join(str(p) for p in e["loc"])
         text = str(e["msg"]).removeprefix("Value error, ")
-        lines.append(f"{where}: {text}")
+        lines.append(f"{where}: {text}" if where else text)
     return "; ".join(lines)
 
 

@@ -229,7 +229,6 @@ def scenarios_page(request: Request, session: Compiler):
 
 @router.post("/scenarios")
 async def run_scenario(request: Request, session: Compiler):
-    from flows.scenario import scenario_run
     from inventory.scenarios.model import parse_scenario
 
     form = await web.checked_form(request, session)
@@ -237,7 +236,7 @@ async def run_scenario(request: Request, session: Compiler):
     try:
         parse_scenario(text)  # a bad file is answered on the form at once
         # blocking (Prefect's sync client, the computation): off the event loop
-        result = await run_in_threadpool(scenario_run, text, str(_lake(request).root))
+        result = await run_in_threadpool(request.app.state.scenario, _lake(request).root, text)
     except UserError as err:
         return _scenario_form(request, 422, err, text)
     return web.redirect(f"{PORTAL}/compiler/scenarios/{result['scenario']}/"
