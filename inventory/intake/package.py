@@ -3,8 +3,10 @@
 Members are read into memory (only a file that must be opened by path, a NetCDF grid, is copied
 to a private temporary file: :meth:`Package.local_file`), after the whole archive has been
 checked for path traversal, absolute names, symbolic links, encryption and zip bombs
-(declared total size and per-member compression ratio). ``zipfile`` stops reading a member at
-its declared size, so the declared sizes checked here bound the bytes actually inflated.
+(declared total size and per-member compression ratio). Declared sizes are never trusted to
+bound the work: a member is inflated :data:`~inventory.core.limits.INFLATE_CHUNK_BYTES` at a
+time with a running count of the bytes actually produced (:func:`inflate_bounded`), so a stream
+declaring 421 bytes that would inflate to 200 MiB costs at most one piece of memory.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from inventory.core import limits as bounds
 from inventory.core.failures import failure
 
 MiB = 1024 * 1024
@@ -36,7 +39,7 @@ MANIFEST_NAME = "submission.yaml"
 # user's own file names), receipt.json beside it is the system's; they can never collide.
 STORED_PACKAGE = "package"
 RECEIPT_NAME = "receipt.json"
-COPY_CHUNK_BYTES = 1 * MiB  # zip member -> temporary file, streamed in pieces of this size
+COPY_CHUNK_BYTES = bounds.INFLATE_CHUNK_BYTES  # zip member -> temporary file, in pieces
 IGNORED_PREFIXES = ("__MACOSX/",)  # resource forks added by macOS "Compress"
 _SYMLINK_MODE = 0o120000
 
@@ -57,6 +60,34 @@ class PackageProblem(Exception):
     def __init__(self, failures: list[dict]):
         super().__init__("; ".join(f["message"] for f in failures))
         self.failures = failures
+
+
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError)
+
+
+class InflateLimit(Exception):
+    """A zip member inflated past its limit; ``inflated`` bytes were produced before stopping."""
+
+    def __init__(self, inflated: int):
+        super().__init__(f"inflated past the limit after {inflated:,} bytes")
+        self.inflated = inflated
+
+
+def inflate_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """The bytes of one member, inflated a piece at a time; raises :class:`InflateLimit` as soon
+    as more than ``limit`` bytes were actually produced, whatever the member declares.
+
+    (``ZipExtFile.read(n)`` inflates up to ``n`` bytes before cutting at the declared size:
+    reading ``limit + 1`` at once let a 421-byte declaration allocate 399 MiB.) A member whose
+    stream does not match its declaration ends in ``zipfile.BadZipFile`` (CRC) here.
+    """
+    out = bytearray()
+    with archive.open(info) as handle:
+        while chunk := handle.read(bounds.INFLATE_CHUNK_BYTES):
+            out += chunk
+            if len(out) > limit:
+                raise InflateLimit(len(out))
+    return bytes(out)
 
 
 def _unsafe_name(name: str) -> str | None:
@@ -263,9 +294,10 @@ class Package:
         assert self._zip is not None
         info = self._zip_member(name, limit)
         try:
-            with self._zip.open(info) as handle:
-                return handle.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
+            return inflate_bounded(self._zip, info, limit)
+        except InflateLimit as over:
+            raise self._too_large(name, over.inflated, limit) from None
+        except ZIP_ERRORS as err:
             raise self._corrupt(name, err) from None
 
     def _copy_zip_member(self, info: zipfile.ZipInfo, name: str, target: Path, limit: int) -> None:

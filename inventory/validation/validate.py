@@ -239,11 +239,14 @@ def canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _summary(sub: Submission, failures: pd.DataFrame, prepared: dict, seconds: float) -> dict:
     by_rule = failures["rule_id"].value_counts().sort_index()
+    ignored = {sub.source_files.get(name, name): list(fmt.ignored)
+               for name, fmt in sub.formats.items() if fmt.ignored}  # fmt: skip
     return {
         "country": sub.country, "package": sub.package, "n_failures": int(len(failures)),
         "failures_by_rule": {str(k): int(v) for k, v in by_rule.items()},
         "rows": {name: int(len(frame)) for name, frame in prepared.items()},
         "files": dict(sub.source_files), "seconds": round(seconds, 3),
+        **({"ignored": ignored} if ignored else {}),  # e.g. a workbook's hidden sheets
     }  # fmt: skip
 
 
