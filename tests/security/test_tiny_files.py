@@ -221,3 +221,32 @@ def test_a_deeply_nested_submission_is_filed_as_rejected_with_a_report(tmp_path)
     assert outcome["accepted"] is False
     report = (lake.root / "quarantine" / "IRL" / sid / "report.json").read_text()
     assert "manifest_yaml_unsafe" in report and "nested more than 20 levels" in report
+
+
+def test_an_8_kb_netcdf_declaring_a_5e7_point_axis_is_refused_before_allocation(tmp_path):
+    """xarray loaded the declared axis as an index: 1,400 MiB traced (1,583 MiB max RSS)."""
+    import h5netcdf
+
+    from inventory.intake import grid_format
+    from inventory.validation.grid_checks import check_grid_file
+
+    path = tmp_path / "soc_map.nc"
+    with h5netcdf.File(path, "w") as f:  # declared only: no chunk of lat is written
+        f.dimensions = {"lat": 50_000_000, "lon": 2}
+        f.create_variable("lat", ("lat",), "f8", chunks=(1_000_000,))
+        f.create_variable("lon", ("lon",), "f8")[:] = [0.0, 1.0]
+        f.create_variable("soc_stock", ("lat", "lon"), "f4", chunks=(1_000_000, 2))
+    assert path.stat().st_size < 10_000
+    tracemalloc.start()
+    try:
+        failures = check_grid_file(path, "soc_map.nc")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * limits.MiB  # measured 0.2 MiB
+    assert list(failures.rule_id) == ["grid_too_large"]
+    assert failures.message.iloc[0] == ("soc_map.nc: lat declares 50,000,000 points along one "
+                                        "axis (limit 100,000); send a coarser grid or the "
+                                        "country's extent only")  # fmt: skip
+    with pytest.raises(grid_format.GridError, match="50,000,000 points"):
+        grid_format.open_grid(path)
