@@ -110,6 +110,11 @@ def _rule_text(expectation: dict) -> str:
         parts = [f"{low} {bound['min_value']}" if "min_value" in kw else "",
                  f"<= {bound['max_value']}" if "max_value" in kw else ""]  # fmt: skip
         return " and ".join(p for p in parts if p)
+    if kind == "expect_column_values_to_not_match_regex":
+        return (
+            "no control character (U+0000-U+001F other than tab, line feed and carriage "
+            "return; U+007F)"
+        )
     if kind == "expect_column_pair_values_a_to_be_greater_than_b":
         return f"{kw['column_A']} > {kw['column_B']}"
     return kind

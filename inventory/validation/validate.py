@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from inventory.core.failures import concat_failures, failure_frame
-from inventory.core.spreadsheet import neutralise_formulas
+from inventory.core.spreadsheet import csv_bytes
 from inventory.intake import grid_format
 from inventory.intake import manifest as manifest_schema
 from inventory.intake.package import Limits
@@ -264,7 +264,7 @@ def write_quarantine(result: ValidationResult, directory: str | Path) -> Path:
     for name, text in (("report.txt", result.to_text()), ("report.md", result.to_markdown()),
                        ("report.html", result.to_html())):  # fmt: skip
         _write_text(staging / name, text)
-    csv = neutralise_formulas(failure_frame(result.failures)).to_csv(index=False)
+    csv = csv_bytes(failure_frame(result.failures)).decode("utf-8")
     _write_text(staging / "failures.csv", csv)
     for name, gx_result in result.gx_results.items():
         _write_text(staging / "data_docs" / f"{name}.html",

@@ -113,6 +113,7 @@ def test_a_hidden_first_sheet_is_not_read_and_the_report_says_so(tmp_path):
     assert result.ok, result.failures
     assert result.datasets["land_areas"]["area"].iloc[0] == 1500.0  # the visible sheet's row 2
     assert result.summary["ignored"] == {"land_areas.xlsx": ["sheet 'old' (hidden)"]}
+    assert "land_areas.xlsx: not read: sheet 'old' (hidden)" in result.to_text()
 
 
 def test_two_visible_data_sheets_are_refused_as_ambiguous(tmp_path):
