@@ -193,6 +193,19 @@ class SubmissionManifest(BaseModel):
         "total_area_tolerance_pct of the total land area per year",
     )
 
+    number_format: Any = Field(
+        None,
+        description="how the CSV files write numbers, when not plain: {decimal: ',' or '.', "
+        "thousands: '.', ',', ' ' (any space) or \"'\"} (e.g. {decimal: ',', thousands: '.'} "
+        "for 1.200,5); without it a ';' file uses the decimal comma, others the decimal point, "
+        "and a number with thousands separators (1.200, 1 200, 1'200) is refused",
+    )
+
+    @field_validator("number_format")
+    @classmethod
+    def _number_format(cls, value: Any) -> Any:
+        return _checked(value, check_number_format(value))
+
     @field_validator("format_version")
     @classmethod
     def _version(cls, value: Any) -> Any:
@@ -260,6 +273,31 @@ def check_manifest(manifest: dict) -> list[dict]:
         SubmissionManifest.model_validate(manifest, context={"manifest": manifest})
     except ValidationError as err:
         return [f for error in err.errors() for f in (error.get("ctx") or {}).get("failures", [])]
+    return []
+
+
+DECIMAL_MARKS = (".", ",")
+THOUSANDS_SEPARATORS = (".", ",", " ", "'")
+
+
+def check_number_format(value: Any) -> list[dict]:
+    """Problems of ``number_format`` (absent: none)."""
+    if value is None:
+        return []
+    fix = 'write e.g. \'number_format: {decimal: ",", thousands: "."}\''
+    if not isinstance(value, dict) or set(value) - {"decimal", "thousands"}:
+        return [_fail("manifest_number_format", f"'number_format' {value!r} must give "
+                      "'decimal' and optionally 'thousands'", fix, column="number_format",
+                      value=value)]  # fmt: skip
+    decimal, thousands = value.get("decimal"), value.get("thousands")
+    if decimal not in DECIMAL_MARKS:
+        return [_fail("manifest_number_format", f"number_format 'decimal' {decimal!r} must be "
+                      "'.' or ','", fix, column="number_format.decimal",
+                      value=decimal)]  # fmt: skip
+    if thousands not in (None, "", *THOUSANDS_SEPARATORS) or thousands == decimal:
+        return [_fail("manifest_number_format", f"number_format 'thousands' {thousands!r} must "
+                      "be '.', ',', ' ' or \"'\" and differ from the decimal mark", fix,
+                      column="number_format.thousands", value=thousands)]  # fmt: skip
     return []
 
 

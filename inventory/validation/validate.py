@@ -99,13 +99,16 @@ def validate_submission(sub: Submission) -> ValidationResult:
     started = time.perf_counter()
     parameters = suite_parameters(sub.manifest)
     defaults = sub.manifest.get("units") if isinstance(sub.manifest.get("units"), dict) else {}
+    declared_format = number_format(sub.manifest)
     prepared: dict[str, pd.DataFrame] = {}
     parts: list[pd.DataFrame] = []
     gx_results: dict[str, Any] = {}
     for name, raw in sub.datasets.items():
         file = sub.source_files.get(name, name)
         decimal = sub.formats[name].decimal if name in sub.formats else "."
-        step = rules.prepare(name, raw, file, decimal=decimal, unit_defaults=defaults)
+        text_file = name in sub.formats and sub.formats[name].kind == "csv"
+        step = rules.prepare(name, raw, file, decimal=decimal, unit_defaults=defaults,
+                             number_format=declared_format if text_file else None)  # fmt: skip
         result = gx_suites.run_suite(name, step.frame, parameters)
         gx_results[name] = result
         parts += [step.failures, gx_suites.result_failures(result, step.frame, raw, file),
@@ -140,6 +143,14 @@ def validate_submission(sub: Submission) -> ValidationResult:
         gx_results=gx_results,
         grid=grid,
     )
+
+
+def number_format(manifest: dict) -> rules.NumberFormat | None:
+    """The ``number_format`` the package declares for its text files (None: detected)."""
+    declared = manifest.get("number_format")
+    if not isinstance(declared, dict) or declared.get("decimal") not in (".", ","):
+        return None
+    return rules.NumberFormat(declared["decimal"], declared.get("thousands") or None, True)
 
 
 def validate_stored(receipt: Receipt, *, limits: Limits | None = None) -> ValidationResult:
