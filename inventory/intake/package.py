@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,9 @@ MANIFEST_NAME = "submission.yaml"
 STORED_PACKAGE = "package"
 RECEIPT_NAME = "receipt.json"
 COPY_CHUNK_BYTES = bounds.INFLATE_CHUNK_BYTES  # zip member -> temporary file, in pieces
+# File names: 255 bytes per path part is the limit of ext4, NTFS and APFS; 1024 in all.
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 1024
 IGNORED_PREFIXES = ("__MACOSX/",)  # resource forks added by macOS "Compress"
 _SYMLINK_MODE = 0o120000
 
@@ -99,29 +103,61 @@ def _unsafe_name(name: str) -> str | None:
     return None
 
 
-def _member_key(name: str) -> str:
-    """The path a member would unpack to, case-folded (case-insensitive file systems)."""
+def member_key(name: str) -> str:
+    """The path a member would unpack to, NFC-normalised and case-folded (file systems that
+    ignore case or normalise Unicode, as macOS and Windows do, store both names as one)."""
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
-    return "/".join(parts).casefold()
+    return unicodedata.normalize("NFC", "/".join(parts)).casefold()
+
+
+SAME_PATH = "the same path, ignoring case and Unicode form"
+
+
+def name_clashes(names: list[str]) -> list[tuple[str, str, str]]:
+    """``(name, other, why)`` for every file name that collides with an earlier one: equal under
+    :func:`member_key`, or a file name that is a folder of another (``x`` and ``x/y``)."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for name in names:
+        key = member_key(name)
+        if key in seen:
+            clashes.append((name, seen[key], SAME_PATH))
+            continue
+        folders = ["/".join(key.split("/")[:i]) for i in range(1, key.count("/") + 1)]
+        other = next((seen[f] for f in folders if f in seen), None)
+        if other is None:
+            other = next((n for k, n in seen.items() if k.startswith(key + "/")), None)
+        if other is not None:
+            clashes.append((name, other, "a file and a folder of the same name"))
+        seen[key] = name
+    return clashes
+
+
+def name_too_long(name: str) -> bool:
+    """A name no file system stores: a path part over 255 bytes (UTF-8), or over 1024 in all."""
+    parts = name.replace("\\", "/").split("/")
+    return len(name.encode()) > MAX_PATH_BYTES or any(
+        len(p.encode()) > MAX_NAME_BYTES for p in parts)  # fmt: skip
 
 
 def _duplicate_members(infos: list[zipfile.ZipInfo], label: str) -> list[dict]:
-    """Members whose names unpack to the same path: which copy counts would be ambiguous.
+    """Members whose names unpack to the same path, or to a file and a folder of one name:
+    which copy counts would be ambiguous.
 
     (A zip holding ``submission.yaml`` twice was read as one country by one reader and as
     another country by the next: such archives are refused outright.)
     """
-    seen: dict[str, str] = {}
-    problems = []
-    for info in infos:
-        key = _member_key(info.filename)
-        if key in seen:
-            problems.append(failure("zip_duplicate_member", f"the .zip holds {info.filename!r} "
-                                    f"more than once (also as {seen[key]!r})", "zip the package "
-                                    "folder again: every file once", file=label,
-                                    value=info.filename))  # fmt: skip
-        seen.setdefault(key, info.filename)
-    return problems
+    files = [i.filename for i in infos if not i.is_dir()]
+
+    def message(name: str, other: str, why: str) -> str:
+        if why == SAME_PATH:
+            return f"the .zip holds {name!r} more than once (also as {other!r}; {why})"
+        return f"the .zip holds {name!r} and {other!r}: {why}"
+
+    return [failure("zip_duplicate_member", message(name, other, why), "give every file its "
+                    "own name (not differing only in case or accents, and no file named like a "
+                    "folder) and zip the package folder again", file=label, value=name)
+            for name, other, why in name_clashes(files)]  # fmt: skip
 
 
 class Package:
@@ -135,6 +171,12 @@ class Package:
         self._prefix = ""
         if self.path.is_dir():
             self.kind = "folder"
+            clashes = name_clashes(self.members())
+            if clashes:
+                raise PackageProblem([failure(
+                    "file_names_ambiguous", f"the package holds {name!r} and {other!r}: {why}",
+                    "give every file its own name (not differing only in case or accents)",
+                    file=self.label, value=name) for name, other, why in clashes])  # fmt: skip
         elif zipfile.is_zipfile(self.path):
             self.kind = "zip"
             self._open_zip()
