@@ -199,8 +199,8 @@ def _read_package(package: Package) -> Submission:
                 f"send CSV, XLSX or Parquet ({', '.join(SUPPORTED)})", file=name))  # fmt: skip
             continue
         try:
-            datasets[dataset], formats[dataset] = read_table(package.read(name.strip()),
-                                                             name.strip())  # fmt: skip
+            data = package.read(name.strip())
+            datasets[dataset], formats[dataset] = read_table(data, name.strip(), dataset=dataset)
         except PackageProblem as problem:
             problems.extend(problem.failures)
     problems.extend(_empty_required(manifest, datasets, sources))

@@ -111,11 +111,14 @@ def write_parquet_atomic(frame: Any, path: str | Path) -> Path:
 
 
 def write_csv_atomic(frame: Any, path: str | Path) -> Path:
-    """Write a UTF-8 CSV (for spreadsheet users) under a temp name, then rename it in."""
+    """Write a UTF-8 CSV (for spreadsheet users) under a temp name, then rename it in; cells a
+    spreadsheet would run as formulas are neutralised (:mod:`inventory.core.spreadsheet`)."""
+    from inventory.core.spreadsheet import write_csv
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    frame.to_csv(tmp, index=False, encoding="utf-8")
+    write_csv(frame, tmp)
     os.replace(tmp, path)
     return path
 

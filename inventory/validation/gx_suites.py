@@ -26,7 +26,7 @@ import pandas as pd
 from cachetools import LRUCache
 
 from inventory.core import bundled, vocab
-from inventory.core.failures import failure_frame
+from inventory.core.failures import cap_text, failure_frame
 from inventory.validation.rules import FACTOR_CODES, suggest_code
 
 RESULT_FORMAT = {"result_format": "COMPLETE", "include_unexpected_rows": False}
@@ -215,7 +215,7 @@ def _escaped(result: Any) -> Any:
 
 def _escape_values(value: Any) -> Any:
     if isinstance(value, str):
-        return html.escape(value)
+        return html.escape(cap_text(value))
     if isinstance(value, dict):
         return {k: _escape_values(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

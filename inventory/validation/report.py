@@ -66,11 +66,19 @@ def filled_lines(summary: dict) -> list[str]:
     return lines
 
 
+def ignored_lines(summary: dict) -> list[str]:
+    """What was not read, per file (a workbook's other sheets, hidden ones included)."""
+    return [f"{file}: not read: {', '.join(what)}"
+            for file, what in (summary.get("ignored") or {}).items()]  # fmt: skip
+
+
 def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     """A plain-text table grouped by file: row, column, value, rule, then message and fix."""
     lines = [_headline(failures, summary, ok)]
     if filled_lines(summary):
         lines += ["", "Gap-filled years (IPCC 2006 Vol.1 Ch.5):", *filled_lines(summary)]
+    if ignored_lines(summary):
+        lines += ["", *ignored_lines(summary)]
     if ok or failures.empty:
         return "\n".join(lines) + "\n"
     lines.append("(rows are spreadsheet rows: the header is row 1)")
@@ -100,7 +108,7 @@ def _md_cell(value: object) -> str:
 
 def render_markdown(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     """Markdown: headline, counts per rule, then the first rows of the failure table."""
-    parts = [f"## {_headline(failures, summary, ok)}", ""]
+    parts = [f"## {_headline(failures, summary, ok)}", "", *ignored_lines(summary)]
     if filled_lines(summary):
         parts += ["Gap-filled years (IPCC 2006 Vol.1 Ch.5):", "", "```", *filled_lines(summary),
                   "```", ""]  # fmt: skip

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from inventory.core.failures import concat_failures, failure_frame
-from inventory.core.spreadsheet import neutralise_formulas
+from inventory.core.spreadsheet import csv_bytes
 from inventory.intake import grid_format
 from inventory.intake import manifest as manifest_schema
 from inventory.intake.package import Limits
@@ -99,13 +99,16 @@ def validate_submission(sub: Submission) -> ValidationResult:
     started = time.perf_counter()
     parameters = suite_parameters(sub.manifest)
     defaults = sub.manifest.get("units") if isinstance(sub.manifest.get("units"), dict) else {}
+    declared_format = number_format(sub.manifest)
     prepared: dict[str, pd.DataFrame] = {}
     parts: list[pd.DataFrame] = []
     gx_results: dict[str, Any] = {}
     for name, raw in sub.datasets.items():
         file = sub.source_files.get(name, name)
         decimal = sub.formats[name].decimal if name in sub.formats else "."
-        step = rules.prepare(name, raw, file, decimal=decimal, unit_defaults=defaults)
+        text_file = name in sub.formats and sub.formats[name].kind == "csv"
+        step = rules.prepare(name, raw, file, decimal=decimal, unit_defaults=defaults,
+                             number_format=declared_format if text_file else None)  # fmt: skip
         result = gx_suites.run_suite(name, step.frame, parameters)
         gx_results[name] = result
         parts += [step.failures, gx_suites.result_failures(result, step.frame, raw, file),
@@ -140,6 +143,14 @@ def validate_submission(sub: Submission) -> ValidationResult:
         gx_results=gx_results,
         grid=grid,
     )
+
+
+def number_format(manifest: dict) -> rules.NumberFormat | None:
+    """The ``number_format`` the package declares for its text files (None: detected)."""
+    declared = manifest.get("number_format")
+    if not isinstance(declared, dict) or declared.get("decimal") not in (".", ","):
+        return None
+    return rules.NumberFormat(declared["decimal"], declared.get("thousands") or None, True)
 
 
 def validate_stored(receipt: Receipt, *, limits: Limits | None = None) -> ValidationResult:
@@ -239,11 +250,14 @@ def canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _summary(sub: Submission, failures: pd.DataFrame, prepared: dict, seconds: float) -> dict:
     by_rule = failures["rule_id"].value_counts().sort_index()
+    ignored = {sub.source_files.get(name, name): list(fmt.ignored)
+               for name, fmt in sub.formats.items() if fmt.ignored}  # fmt: skip
     return {
         "country": sub.country, "package": sub.package, "n_failures": int(len(failures)),
         "failures_by_rule": {str(k): int(v) for k, v in by_rule.items()},
         "rows": {name: int(len(frame)) for name, frame in prepared.items()},
         "files": dict(sub.source_files), "seconds": round(seconds, 3),
+        **({"ignored": ignored} if ignored else {}),  # e.g. a workbook's hidden sheets
     }  # fmt: skip
 
 
@@ -261,7 +275,7 @@ def write_quarantine(result: ValidationResult, directory: str | Path) -> Path:
     for name, text in (("report.txt", result.to_text()), ("report.md", result.to_markdown()),
                        ("report.html", result.to_html())):  # fmt: skip
         _write_text(staging / name, text)
-    csv = neutralise_formulas(failure_frame(result.failures)).to_csv(index=False)
+    csv = csv_bytes(failure_frame(result.failures)).decode("utf-8")
     _write_text(staging / "failures.csv", csv)
     for name, gx_result in result.gx_results.items():
         _write_text(staging / "data_docs" / f"{name}.html",
