@@ -309,7 +309,8 @@ def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, sta
     rows = _release_rows(previous, release, utc_now().isoformat())
     write_parquet_atomic(rows, staging / RELEASES_FILE)
     write_json_atomic(staging / "release.json", {**rows.iloc[-1].to_dict(),
-                                                 "withdrawn": sorted(withdrawn)})  # fmt: skip
+                                                 "withdrawn": sorted(withdrawn),
+                                                 "inputs": run_inputs(manifest)})  # fmt: skip
     write_json_atomic(staging / CHECKSUMS, {p: sha256_file(staging / p)
                                             for p in _relative_files(staging)})  # fmt: skip
     (staging / OWNER_FILE).unlink()
@@ -322,6 +323,19 @@ def _switch(lake: Lake, staging: Path, release: Release) -> None:
     pointer = lake.root / f".published-{release.release_id}"
     pointer.symlink_to(Path("releases") / release.release_id)
     os.replace(pointer, lake.published)
+
+
+def run_inputs(manifest: dict) -> dict[str, dict]:
+    """Per country of a run: the accepted submission, the harmonised version every input was
+    read from and the sha256 of each input (recorded in ``release.json``)."""
+    versions = manifest.get("harmonised_versions") or {}
+    return {
+        country: {
+            "submission_id": submission, "harmonised_version": versions.get(country),
+            "sha256": {name: entry.get("sha256") for name, entry in
+                       ((manifest.get("inputs") or {}).get(country) or {}).items()},
+        } for country, submission in sorted((manifest.get("submissions") or {}).items())
+    }  # fmt: skip
 
 
 def withdrawn_countries(manifest: dict) -> list[str]:
