@@ -489,8 +489,11 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per country, in its last reported year: area, stock, stock change, organic emissions.
 
     ``tables`` carry the published column names (``published_schema.to_published_names``).
+    A release without countries (every one withdrawn) gives an empty summary.
     """
     stocks = tables["soc_stocks"]
+    if "country" not in stocks.columns:
+        return pd.DataFrame(columns=["country", "year", *SUMMARY_COLUMNS])
     last = stocks.groupby("country")["year"].max().rename("year")
 
     def at_last(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -195,15 +195,36 @@ def _release_id(lake: Lake, manifest: dict) -> str:
     return new_id("release")
 
 
-def _release_rows(previous: Path | None, release: Release, published_at: str) -> pd.DataFrame:
+# The columns of releases.parquet (the release history), with their descriptions (Arrow field
+# metadata, as on every published table).
+RELEASES_FIELDS = {
+    "release_id": "id of the release (its folder releases/<release_id>/)",
+    "run_id": "id of the run whose countries the release published (runs/<run_id>/)",
+    "countries": "countries computed by that run, comma-separated ISO 3166-1 alpha-3 codes",
+    "published_at": "time of publishing, ISO 8601 in UTC",
+    "previous_release_id": "the release this one was built on (empty for the first release)",
+    "previous_history_sha256": "sha256 of the previous release's releases.parquet, the history "
+    "this row extends (empty for the first release and for rows written before it existed): "
+    "an edited history breaks this chain",
+}
+
+
+def _release_rows(previous: Path | None, release: Release, published_at: str) -> pa.Table:
+    """The history of ``previous`` plus this release's row, every field described."""
+    history = previous / RELEASES_FILE if previous is not None else None
     row = pd.DataFrame([{
         "release_id": release.release_id, "run_id": release.run_id,
         "countries": ",".join(release.countries), "published_at": published_at,
         "previous_release_id": previous.name if previous else None,
+        "previous_history_sha256": sha256_file(history) if history and history.exists() else None,
     }])  # fmt: skip
-    if previous is not None and (previous / RELEASES_FILE).exists():
-        return pd.concat([pd.read_parquet(previous / RELEASES_FILE), row], ignore_index=True)
-    return row
+    if history is not None and history.exists():
+        row = pd.concat([pd.read_parquet(history), row], ignore_index=True)
+    fields = [pa.field(name, pa.string(), metadata={"description": text, "unit": ""})
+              for name, text in RELEASES_FIELDS.items()]  # fmt: skip
+    frame = row.reindex(columns=list(RELEASES_FIELDS)).astype(object)
+    frame = frame.where(frame.notna(), None)
+    return pa.Table.from_pandas(frame, schema=pa.schema(fields), preserve_index=False)
 
 
 def _release_of_run(lake: Lake, previous: Path | None, run_id: str) -> Release | None:
@@ -308,7 +329,7 @@ def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, sta
     release = Release(release_id, str(manifest["run_id"]), lake.release(release_id), countries)
     rows = _release_rows(previous, release, utc_now().isoformat())
     write_parquet_atomic(rows, staging / RELEASES_FILE)
-    write_json_atomic(staging / "release.json", {**rows.iloc[-1].to_dict(),
+    write_json_atomic(staging / "release.json", {**rows.slice(rows.num_rows - 1).to_pylist()[0],
                                                  "withdrawn": sorted(withdrawn),
                                                  "inputs": run_inputs(manifest)})  # fmt: skip
     write_json_atomic(staging / CHECKSUMS, {p: sha256_file(staging / p)
