@@ -51,7 +51,7 @@ import pyarrow.compute as pc
 from filelock import FileLock, Timeout
 
 from inventory.core import vocab
-from inventory.core.errors import LockTimeoutError, UserError
+from inventory.core.errors import DamagedLakeError, LockTimeoutError, UserError
 from inventory.core.failures import listed
 from inventory.lake.zones import (
     READ_ONLY,
@@ -101,6 +101,102 @@ COVERAGE_KEYS = ("country", "year", *vocab.STRATUM_KEYS)
 
 class PublishError(UserError):
     """A run cannot be published (incomplete, unknown, damaged, or it would lose data)."""
+
+
+class ChangedReleaseFileError(DamagedLakeError):
+    """A file of a published release differs from the sha256 recorded when it was published."""
+
+    action = ("restore the release folder from a backup of the lake, or republish: recompute "
+              "the country whose file changed (soc-inventory run --country ISO3)")  # fmt: skip
+
+
+# (path) -> (size, mtime_ns, ctime_ns, inode) of a file whose sha256 matched, in this process:
+# every file read from a release is hashed once per process and version of the file.
+_VERIFIED: dict[str, tuple[int, int, int, int]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int]:
+    info = path.stat()
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def release_checksums(release: Path) -> dict[str, str]:
+    """The sha256 of every file of a release, as published (``checksums.json``)."""
+    path = release / CHECKSUMS
+    if not path.is_file():
+        raise ChangedReleaseFileError(f"{path} is missing: the release cannot be verified")
+    return _read_json(path)
+
+
+def verified(release: Path, path: Path, checksums: dict[str, str] | None = None) -> Path:
+    """``path`` (a file of ``release``) once its sha256 matches the release's checksums.
+
+    Raises :class:`ChangedReleaseFileError` naming the file when it was changed, added or
+    removed after publishing. Hashed once per process while its size, times and inode stay.
+    """
+    key = str(path)
+    if path.is_file() and _VERIFIED.get(key) == _stamp(path):
+        return path
+    sums = checksums if checksums is not None else release_checksums(release)
+    relative = path.relative_to(release).as_posix()
+    expected = sums.get(relative)
+    if expected is None or not path.is_file():
+        raise ChangedReleaseFileError(
+            f"{path} is {'not listed in' if expected is None else 'missing from'} the checksums "
+            f"of release {release.name}: the release was changed after publishing"
+        )
+    stamp = _stamp(path)
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ChangedReleaseFileError(
+            f"{path} was changed after release {release.name} was published (sha256 "
+            f"{actual[:12]}..., published {expected[:12]}...): not served"
+        )
+    _VERIFIED[key] = stamp
+    return path
+
+
+def verified_files(release: Path, paths: list[Path]) -> list[Path]:
+    """Every one of ``paths`` verified (:func:`verified`), checksums read once."""
+    if all(p.is_file() and _VERIFIED.get(str(p)) == _stamp(p) for p in paths):
+        return paths
+    sums = release_checksums(release)
+    return [verified(release, p, sums) for p in paths]
+
+
+def read_history(release: Path) -> pd.DataFrame:
+    """``releases.parquet`` of a release, verified: its checksum, and the chain of histories
+    (each row's ``previous_history_sha256`` against the previous release's file, and the
+    previous file's rows repeated unchanged)."""
+    history_path = verified(release, release / RELEASES_FILE)
+    history = pd.read_parquet(history_path)
+    if "previous_history_sha256" not in history.columns or history.empty:
+        return history
+    root = release.parent
+    for row in history.dropna(subset=["previous_history_sha256"]).itertuples():
+        earlier = root / str(row.previous_release_id) / RELEASES_FILE
+        if not earlier.is_file():
+            continue  # an older release folder removed by the operator: nothing to compare
+        stamp = _stamp(earlier)
+        if _VERIFIED.get(str(earlier)) != stamp:
+            if sha256_file(earlier) != row.previous_history_sha256:
+                raise ChangedReleaseFileError(
+                    f"{earlier} was changed after it was published: release {row.release_id} "
+                    f"recorded its sha256 {str(row.previous_history_sha256)[:12]}..."
+                )
+            _VERIFIED[str(earlier)] = stamp
+    previous = history["previous_release_id"].iloc[-1]
+    earlier = root / str(previous) / RELEASES_FILE
+    if isinstance(previous, str) and earlier.is_file():
+        before = pd.read_parquet(earlier)
+        keys = ["release_id", "run_id", "countries", "published_at"]
+        if not before[keys].astype(str).equals(history[keys].iloc[:-1].astype(str)
+                                              .reset_index(drop=True)):  # fmt: skip
+            raise ChangedReleaseFileError(
+                f"{history_path} does not repeat the history of release {previous}: the "
+                "history was changed after publishing"
+            )
+    return history
 
 
 @dataclass(frozen=True)
@@ -524,12 +620,12 @@ def read_published(lake: Lake, table: str) -> pd.DataFrame:
     if release is None:
         return pd.DataFrame()
     if table == "releases":
-        return pd.read_parquet(release / RELEASES_FILE)
-    if not (release / table).exists():
+        return read_history(release)
+    files = verified_files(release, sorted((release / table).glob(f"*/{PARTITION_FILE}")))
+    if not files:
         return pd.DataFrame()
-    glob = str(release / table / "*" / "*.parquet")
     with duckdb.connect() as con:
         return con.execute(
             "SELECT * FROM read_parquet($g, hive_partitioning = true, union_by_name = true)",
-            {"g": glob},
+            {"g": [str(f) for f in files]},
         ).df()
