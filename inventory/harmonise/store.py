@@ -43,7 +43,7 @@ from typing import Any
 import pandas as pd
 from filelock import FileLock
 
-from inventory.core.errors import NotFoundError
+from inventory.core.errors import NotFoundError, lake_write_error
 from inventory.harmonise import areas, gridded, land_use_changes, timeseries
 from inventory.intake import grid_format
 from inventory.lake.zones import (
@@ -142,23 +142,38 @@ def store_harmonised(
         if current and str(current.get("submission_id", "")) > submission_id:
             return {d: str(lake.harmonised(d, country)) for d in current.get("datasets", [])}
         version = zone / VERSIONS / country / new_id("v")
-        for dataset, frame in frames.items():
-            tagged = frame.drop(columns="country", errors="ignore").assign(
-                submission_id=submission_id
-            )
-            write_parquet_atomic(tagged, version / dataset / "part-0.parquet")
+        try:
+            _write_version(version, frames, submission_id)
+        except BaseException as err:  # a full disk, a read-only zone: no partial version is left
+            shutil.rmtree(version, ignore_errors=True)
+            if (mapped := lake_write_error(err)) is not None:
+                raise mapped from err
+            raise
         record = {
             "country": country, "submission_id": submission_id, "version": version.name,
             "accepted_at": utc_now().isoformat(), "manifest": manifest, "datasets": sorted(frames),
         }  # fmt: skip
-        write_json_atomic(version / "manifest.json", record)
-        _link_datasets(zone, country, set(frames))
+        try:
+            write_json_atomic(version / "manifest.json", record)
+            _link_datasets(zone, country, set(frames))
+        except BaseException as err:
+            shutil.rmtree(version, ignore_errors=True)
+            if (mapped := lake_write_error(err)) is not None:
+                raise mapped from err
+            raise
         switch_symlink(zone / CURRENT / country, Path("..") / VERSIONS / country / version.name)
         _prune_versions(zone / VERSIONS / country, keep=version.name,
                         pinned=_live_pins(zone / PINS / country))  # fmt: skip
     return {
         dataset: str(lake.harmonised(dataset, country) / "part-0.parquet") for dataset in frames
     }
+
+
+def _write_version(version: Path, frames: dict[str, pd.DataFrame], submission_id: str) -> None:
+    """Every dataset of a new version (each tagged with its submission)."""
+    for dataset, frame in frames.items():
+        tagged = frame.drop(columns="country", errors="ignore").assign(submission_id=submission_id)
+        write_parquet_atomic(tagged, version / dataset / "part-0.parquet")
 
 
 def _link_datasets(zone: Path, country: str, datasets: set[str]) -> None:

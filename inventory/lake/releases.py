@@ -51,7 +51,7 @@ import pyarrow.compute as pc
 from filelock import FileLock, Timeout
 
 from inventory.core import vocab
-from inventory.core.errors import DamagedLakeError, LockTimeoutError, UserError
+from inventory.core.errors import DamagedLakeError, LockTimeoutError, UserError, lake_write_error
 from inventory.core.failures import listed
 from inventory.lake.zones import (
     READ_ONLY,
@@ -379,8 +379,10 @@ def publish_run(
         (staging / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}", "utf-8")
         try:
             release = _build(lake, run_dir, manifest, previous, staging, release_id)
-        except BaseException:
+        except BaseException as err:
             shutil.rmtree(staging, ignore_errors=True)  # only our own staging
+            if (mapped := lake_write_error(err)) is not None:
+                raise mapped from err
             raise
         _switch(lake, staging, release)
     return release
@@ -436,10 +438,21 @@ def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, sta
 
 
 def _switch(lake: Lake, staging: Path, release: Release) -> None:
+    """Rename the staged release into place and switch ``published`` to it; when the switch
+    fails (a full disk, a read-only lake) the release is taken back out: no release that was
+    never current is left."""
     os.rename(staging, release.path)
     pointer = lake.root / f".published-{release.release_id}"
-    pointer.symlink_to(Path("releases") / release.release_id)
-    os.replace(pointer, lake.published)
+    try:
+        pointer.symlink_to(Path("releases") / release.release_id)
+        os.replace(pointer, lake.published)
+    except BaseException as err:
+        pointer.unlink(missing_ok=True)
+        os.rename(release.path, staging)
+        shutil.rmtree(staging, ignore_errors=True)
+        if (mapped := lake_write_error(err)) is not None:
+            raise mapped from err
+        raise
 
 
 def run_inputs(manifest: dict) -> dict[str, dict]:
