@@ -184,18 +184,20 @@ def _header(provenance: list[Provenance]) -> dict[str, str]:
 def render_dashboard(tables: dict[str, pd.DataFrame], release_id: str,
                      provenance: list[Provenance] | None = None,
                      scenarios: list[dict] | None = None) -> str:  # fmt: skip
-    """The dashboard page of a release's published tables (and of published scenarios:
-    :func:`inventory.reporting.scenario_charts.scenario_panels`)."""
-    countries = sorted(tables["soc_stocks"]["country"].unique())
-    provenance = provenance or []
+    """The dashboard page of a release's published tables (a release without countries, e.g.
+    every country withdrawn, says so), and of published scenarios
+    (:func:`inventory.reporting.scenario_charts.scenario_panels`)."""
+    stocks = tables.get("soc_stocks", pd.DataFrame())
+    countries = sorted(stocks["country"].unique()) if "country" in stocks.columns else []
+    provenance = [p for p in provenance or [] if p.country in countries]
     synthetic = {p.country for p in provenance if p.synthetic}
-    headings, rows = _summary(tables)
+    headings, rows = _summary(tables) if countries else ([], [])
     panels = [{"country": c, "synthetic": c in synthetic, "charts": country_charts(tables, c)}
               for c in countries]  # fmt: skip
     return _environment().get_template("dashboard.html").render(
         release_id=release_id, header=_header(provenance), provenance=provenance,
         any_synthetic=bool(synthetic), summary_headings=headings, summary_rows=rows,
-        panels=panels, scenarios=scenarios or [],
+        panels=panels, scenarios=scenarios or [], no_countries=not countries,
     )  # fmt: skip
 
 

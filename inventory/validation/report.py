@@ -79,6 +79,9 @@ def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
         lines += ["", "Gap-filled years (IPCC 2006 Vol.1 Ch.5):", *filled_lines(summary)]
     if ignored_lines(summary):
         lines += ["", *ignored_lines(summary)]
+    if summary.get("skipped_checks"):
+        lines += ["", "Checks not run (they need a missing column):"]
+        lines += [f"  {check}: {why}" for check, why in summary["skipped_checks"].items()]
     if ok or failures.empty:
         return "\n".join(lines) + "\n"
     lines.append("(rows are spreadsheet rows: the header is row 1)")

@@ -43,7 +43,7 @@ def release_history(lake: Lake) -> list[dict]:
         return []
     runs: dict[str, str] = {}
     out = []
-    for row in pd.read_parquet(current / releases.RELEASES_FILE).to_dict("records"):
+    for row in releases.read_history(current).to_dict("records"):
         for country in filter(None, str(row["countries"]).split(",")):
             runs[country] = str(row["run_id"])
         out.append({**row, "country_runs": dict(runs)})

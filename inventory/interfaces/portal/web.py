@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from inventory.core.errors import (
     DamagedLakeError,
+    LakeWriteError,
     LockTimeoutError,
     NotFoundError,
     UserError,
@@ -27,7 +28,7 @@ from inventory.interfaces.portal import security
 from inventory.interfaces.portal.security import Session
 from inventory.interfaces.portal.store import StateStore
 from inventory.lake import tokens
-from inventory.lake.releases import PublishError
+from inventory.lake.releases import ChangedReleaseFileError, PublishError
 
 log = logging.getLogger("inventory.interfaces.portal")
 
@@ -180,6 +181,8 @@ def first(form: dict[str, list[str]], name: str, default: str = "") -> str:
 USER_ERROR_TITLES: dict[type[UserError], str] = {
     PublishError: "Not published", NotFoundError: "Not found", LockTimeoutError: "Busy",
     DamagedLakeError: "A data file cannot be read",
+    ChangedReleaseFileError: "A published file was changed",
+    LakeWriteError: "The data lake cannot be written",
 }  # fmt: skip
 
 
