@@ -10,18 +10,16 @@ configuration (:func:`inventory.interfaces.http_guard.server_config`) on 127.0.0
 
 from __future__ import annotations
 
-import contextvars
 import ipaddress
 import re
 import socket
-import threading
 import time
 
 import pydantic
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from starlette.requests import Request
+from test_api import start_in_thread
 
 from inventory.core.settings import Settings
 from inventory.interfaces import api, http_guard
@@ -212,20 +210,10 @@ class ShortTimeouts(http_guard.GuardedH11Protocol):
 @pytest.fixture()
 def served(site):
     """The app under the project's uvicorn configuration, short timeouts, on 127.0.0.1."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
     config = http_guard.server_config(site["app"], "127.0.0.1", 0, protocol=ShortTimeouts,
                                       log_level="warning", lifespan="off")  # fmt: skip
-    server = uvicorn.Server(config)
-    context = contextvars.copy_context()
-    thread = threading.Thread(target=context.run, args=(server.run,),
-                              kwargs={"sockets": [sock]}, daemon=True)  # fmt: skip
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    yield sock.getsockname()[1]
+    server, thread, base = start_in_thread(site["app"], config)
+    yield int(base.rsplit(":", 1)[1])
     server.should_exit = True
     thread.join(timeout=10)
 
