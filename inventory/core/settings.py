@@ -18,6 +18,9 @@ variable                     meaning                               default
 ``SOILC_ENGINE_TEMP_DIR``    DuckDB spill folder of a partition    unset: DuckDB's
 ``SOILC_ENGINE_THREADS``     DuckDB threads of a partition         unset: all cores
 ``SOILC_HOME``               folder a worker runs flows from       read by ``prefect.yaml``
+``SOILC_AUTO_APPROVE``       countries whose validated submissions unset: a compiler approves
+                             become current at once (ISO3 codes,   each one
+                             comma-separated, or ``*``)
 ===========================  ====================================  =============================
 
 Relative paths are taken from the working directory: ``soc-inventory demo`` run in an empty
@@ -72,6 +75,10 @@ class Settings(BaseSettings):
     )
     engine_temp_dir: Path | None = Field(None, description="DuckDB spill folder (temp_directory)")
     engine_threads: int | None = Field(None, gt=0, description="DuckDB threads per partition")
+    auto_approve: str = Field(
+        "", description="ISO3 codes (comma-separated) or '*': validated submissions of these "
+        "countries become current without a compiler's approval (one-country installations)",
+    )  # fmt: skip
 
     @property
     def lake_root(self) -> Path:

@@ -226,6 +226,18 @@ class CountryResult:
     timings: dict[str, float] = field(default_factory=dict)
     submission_id: str | None = None  # the accepted submission the inputs came from
     checks: list[dict] = field(default_factory=list)  # invariants.CheckResult.to_json()
+    provenance: dict[str, Any] = field(default_factory=dict)  # submission, sequence, approval
+
+
+PROVENANCE_FIELDS = ("submission_id", "sequence", "approved_by", "approved_at", "accepts_drop")
+
+
+def input_provenance(record: dict) -> dict[str, Any]:
+    """What a country's computation used, from its harmonised record: the submission, its
+    sequence number, who approved it and when, and whether it is a synthetic example."""
+    out = {name: record.get(name) for name in PROVENANCE_FIELDS}
+    out["synthetic"] = bool((record.get("manifest") or {}).get("synthetic", False))
+    return out
 
 
 def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryResult:
@@ -268,7 +280,13 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         if (lake.harmonised(d, country) / "part-0.parquet").exists()
     }
     return CountryResult(
-        country, tables, inputs, timings, record.get("submission_id"), checks=checks
+        country,
+        tables,
+        inputs,
+        timings,
+        record.get("submission_id"),
+        checks=checks,
+        provenance=input_provenance(record),
     )
 
 
@@ -451,6 +469,7 @@ def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
         "created_at": utc_now().isoformat(),
         "countries": [r.country for r in results],
         "submissions": {r.country: r.submission_id for r in results},
+        "provenance": {r.country: r.provenance for r in results},
         "parameters": params.model_dump(),
         "inputs": {
             r.country: {name: {"path": p, "sha256": sha256_file(p)} for name, p in r.inputs.items()}
