@@ -62,7 +62,7 @@ def inventory_run(params: RunParameters | None = None, lake_root: str | None = N
     drops = plan.accepted_drops(lake, [r.country for r in results])
     write_run(lake_root, run_id, params, results, current_runner(), drops, refused)
     release = publish_release(lake_root, run_id)
-    refused += list(release.refused)
+    refused = list(release.refused)  # those refused before computing, then by the guard
     published = set(release.countries)
     dashboard = build_dashboard(lake_root)
     summary = summary_artifact([r for r in results if r.country in published])

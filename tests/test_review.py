@@ -205,3 +205,114 @@ def test_cli_submit_answers_awaiting_review_then_review_and_approve(tmp_path, re
     assert cli.main(["--lake", lake, "approve", sid]) == cli.EXIT_USAGE
     err = capsys.readouterr().err
     assert "error: submission" in err and "is not awaiting review: it is current" in err
+
+
+# ---------------------------------------------------------------------------- runs per country
+def _run(lake: str, capsys, *extra: str) -> tuple[int, str, str]:
+    code = cli.main(["--lake", lake, "run", "--mc-draws", "0", *extra])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_a_run_publishes_every_country_that_passes_and_names_the_refused_one(
+    tmp_path, prefect_harness, capsys
+):
+    """IRL and URY (the minimal package, 2018-2020) are published. IRL's next submission
+    reports 2018-2019 only and is made current by auto-approval (no compiler's decision on the
+    drop): a run of every country publishes URY and refuses IRL with the guard's message and
+    action, exit 3; the release keeps IRL's previous numbers and their provenance."""
+    lake = str(tmp_path / "lake")
+    first_irl, _ = submit(Lake.at(lake), package(tmp_path, "irl"))
+    submit(Lake.at(lake), relabel(package(tmp_path, "ury"), "URY"))
+    code, _, err = _run(lake, capsys)
+    assert code == cli.EXIT_OK, err
+    shorter, outcome = submit(Lake.at(lake), shortened(package(tmp_path, "irl2")))
+    assert outcome["status"] == "current"  # auto-approved: SOILC_AUTO_APPROVE=* (conftest)
+    code, out, err = _run(lake, capsys)
+    assert code == cli.EXIT_PARTIAL == 3
+    # 4 strata x 1 year (2020) of soc_stocks leave the release: 4 rows
+    assert "refused IRL: the release would drop 4 country-year-stratum row(s)" in err
+    assert "  action: if the new submission rightly drops them, approve the submission" in err
+    assert "1 country(ies) refused, the others published (exit 3)" in err
+    assert "internal error" not in err + out
+    release = releases.current_release(Lake.at(lake))
+    record = json.loads((release / "release.json").read_text())
+    assert record["countries"] == "URY"
+    assert [r["country"] for r in record["refused"]] == ["IRL"]
+    assert record["provenance"]["IRL"]["submission_id"] == first_irl  # what the release holds
+    stocks = releases.read_published(Lake.at(lake), "soc_stocks")
+    assert sorted(stocks.loc[stocks["country"] == "IRL", "year"].unique()) == [2018, 2019, 2020]
+
+
+def test_an_approved_drop_is_published_and_provenance_names_the_approval(
+    tmp_path, prefect_harness, capsys, monkeypatch
+):
+    """The compiler's approval of a submission that drops 2020 is the explicit decision: the
+    next run publishes IRL without 2020, and the release, the Parquet metadata, the dashboard
+    and ``report`` name the submission, its sequence number and who approved it."""
+    lake_dir = str(tmp_path / "lake")
+    lake = Lake.at(lake_dir)
+    first, _ = submit(lake, package(tmp_path, "irl"))
+    assert _run(lake_dir, capsys)[0] == cli.EXIT_OK
+    monkeypatch.setenv("SOILC_AUTO_APPROVE", "")
+    second, outcome = submit(lake, shortened(package(tmp_path, "irl2")))
+    assert outcome["status"] == "candidate"
+    code, _, err = _run(lake_dir, capsys)  # the candidate is not used: the release is unchanged
+    assert code == cli.EXIT_OK, err
+    assert releases.release_provenance(lake)["IRL"]["submission_id"] == first
+    review.approve(lake, "IRL", second, by="Ana (compiler)", confirm_drop=True)
+    code, _, err = _run(lake_dir, capsys)
+    assert code == cli.EXIT_OK, err
+    stocks = releases.read_published(lake, "soc_stocks")
+    assert sorted(stocks["year"].unique()) == [2018, 2019]
+    used = releases.release_provenance(lake)["IRL"]
+    assert (used["submission_id"], used["sequence"], used["approved_by"]) == (
+        second, 2, "Ana (compiler)")  # fmt: skip
+    release = releases.current_release(lake)
+    metadata = pq.read_schema(release / "soc_stocks" / "country=IRL" / "part-0.parquet").metadata
+    assert json.loads(metadata[b"soilc:provenance"])["IRL"]["submission_id"] == second
+    assert cli.main(["--lake", lake_dir, "report"]) == cli.EXIT_OK
+    capsys.readouterr()
+    html = (lake.root / "dashboard" / "index.html").read_text(encoding="utf-8")
+    assert f"{second} (2)" in html and "Ana (compiler)" in html
+    # a later candidate does not change what the release says it used
+    third, _ = submit(lake, shortened(package(tmp_path, "irl3")))
+    assert releases.release_provenance(lake)["IRL"]["submission_id"] == second
+    assert cli.main(["--lake", lake_dir, "report"]) == cli.EXIT_OK
+    html = (lake.root / "dashboard" / "index.html").read_text(encoding="utf-8")
+    assert third not in html and f"{second} (2)" in html
+
+
+def test_the_publish_guard_refuses_one_country_and_publishes_the_other(
+    tmp_path, prefect_harness, capsys
+):
+    """A dropped stratum is only known once computed: the publish guard refuses IRL (its
+    grassland/improved stratum, 3 years = 3 rows of soc_stocks, would disappear) and publishes
+    URY in the same release."""
+    lake_dir = str(tmp_path / "lake")
+    lake = Lake.at(lake_dir)
+    submit(lake, package(tmp_path, "irl"))
+    submit(lake, relabel(package(tmp_path, "ury"), "URY"))
+    assert _run(lake_dir, capsys)[0] == cli.EXIT_OK
+    fewer = package(tmp_path, "irl2")
+    lines = (fewer / "land_areas.csv").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if ",grassland,improved," not in line]
+    text = "\n".join(kept) + "\n"  # the improved grassland reported as nominal: 3000 + 1000,
+    for year, nominal in ((2018, 3000), (2019, 2950), (2020, 2900)):  # 2950 + 1050, 2900 + 1100
+        text = text.replace(f"{year},cool_temperate_moist,hac,grassland,nominal,not_applicable,"
+                            f"{nominal},", f"{year},cool_temperate_moist,hac,grassland,nominal,"
+                            "not_applicable,4000,")  # fmt: skip
+    (fewer / "land_areas.csv").write_text(text, encoding="utf-8")
+    _, outcome = submit(lake, fewer)
+    assert outcome["status"] == "current", outcome
+    before = releases.current_release(lake).name
+    code, _, err = _run(lake_dir, capsys)
+    assert code == cli.EXIT_PARTIAL, err
+    assert "refused IRL: the release would drop 3 country-year-stratum row(s)" in err
+    release = releases.current_release(lake)
+    record = json.loads((release / "release.json").read_text())
+    assert release.name != before and record["countries"] == "URY"
+    assert [(r["country"], r["code"]) for r in record["refused"]] == [("IRL", "publish_error")]
+    stocks = releases.read_published(lake, "soc_stocks")
+    irl = stocks[stocks["country"] == "IRL"]
+    assert len(irl) == 12 and (irl["management"] == "improved").sum() == 3  # kept as before

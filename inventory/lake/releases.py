@@ -311,8 +311,9 @@ def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, sta
                 _link_tree(part, staging / table / part.name, run_files, run_dir)
     guard_unique_keys(run_dir, manifest)
     guard_coverage(previous, staging, withdrawn - set(refused))
-    refusals = tuple({"country": c, "message": e.message, "action": e.action, "code": e.code}
-                     for c, e in sorted(refused.items()))  # fmt: skip
+    refusals = tuple(manifest.get("refused_before_computing") or []) + tuple(
+        {"country": c, "message": e.message, "action": e.action, "code": e.code}
+        for c, e in sorted(refused.items()))  # fmt: skip
     release = Release(release_id, str(manifest["run_id"]), lake.release(release_id), countries,
                       refusals)  # fmt: skip
     rows = _release_rows(previous, release, utc_now().isoformat())
