@@ -56,10 +56,14 @@ def shortened(root: Path) -> Path:
         kept = [line for line in lines if not line.startswith("2020,")]
         text = "\n".join(kept) + "\n"
         if name == "land_areas.csv":
-            text = text.replace("2019,cool_temperate_moist,hac,cropland,full_tillage,medium,1450",
-                                "2019,cool_temperate_moist,hac,cropland,full_tillage,medium,1440")
-            text = text.replace("2019,cool_temperate_moist,hac,cropland,no_tillage,high,550",
-                                "2019,cool_temperate_moist,hac,cropland,no_tillage,high,560")
+            text = text.replace(
+                "2019,cool_temperate_moist,hac,cropland,full_tillage,medium,1450",
+                "2019,cool_temperate_moist,hac,cropland,full_tillage,medium,1440",
+            )
+            text = text.replace(
+                "2019,cool_temperate_moist,hac,cropland,no_tillage,high,550",
+                "2019,cool_temperate_moist,hac,cropland,no_tillage,high,560",
+            )
         (root / name).write_text(text, encoding="utf-8")
     return root
 
@@ -82,11 +86,18 @@ def test_a_clock_step_cannot_hide_a_later_submission(tmp_path, monkeypatch):
         skewed, first = submit(lake, package(tmp_path, "skewed"))
     corrected_pkg = package(tmp_path, "corrected")
     (corrected_pkg / "land_areas.csv").write_text(
-        (corrected_pkg / "land_areas.csv").read_text(encoding="utf-8").replace(
+        (corrected_pkg / "land_areas.csv")
+        .read_text(encoding="utf-8")
+        .replace(
             "2018,cool_temperate_moist,hac,cropland,full_tillage,medium,1500",
-            "2018,cool_temperate_moist,hac,cropland,full_tillage,medium,1495").replace(
+            "2018,cool_temperate_moist,hac,cropland,full_tillage,medium,1495",
+        )
+        .replace(
             "2018,cool_temperate_moist,hac,cropland,no_tillage,high,500",
-            "2018,cool_temperate_moist,hac,cropland,no_tillage,high,505"), encoding="utf-8")
+            "2018,cool_temperate_moist,hac,cropland,no_tillage,high,505",
+        ),
+        encoding="utf-8",
+    )
     corrected, second = submit(lake, corrected_pkg)
     assert skewed.startswith("sub-2031") and skewed > corrected  # what string order got wrong
     assert (first["status"], second["status"]) == ("current", "current")
@@ -201,7 +212,8 @@ def test_cli_submit_answers_awaiting_review_then_review_and_approve(tmp_path, re
     assert "no current input yet: this would be the country's first" in capsys.readouterr().out
     assert cli.main(["--lake", lake, "approve", sid, "--by", "Ana"]) == cli.EXIT_OK
     assert f"approved: IRL submission {sid} is the current input (approved by Ana" in (
-        capsys.readouterr().out)
+        capsys.readouterr().out
+    )
     assert cli.main(["--lake", lake, "approve", sid]) == cli.EXIT_USAGE
     err = capsys.readouterr().err
     assert "error: submission" in err and "is not awaiting review: it is current" in err

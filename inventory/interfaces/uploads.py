@@ -250,12 +250,15 @@ async def receive_body(request: Request, spool: Path, limit: int) -> ReceivedUpl
 
 
 def store_and_check(received: ReceivedUpload, country: str, options: UploadOptions, *,
-                    submitter: str) -> UploadOutcome:  # fmt: skip
-    """Keep the bytes in raw/ under ``country`` (the sender's), then check and process them."""
+                    submitter: str, check_only: bool = False) -> UploadOutcome:  # fmt: skip
+    """Keep the bytes in raw/ under ``country`` (the sender's), then check and process them
+    (``check_only``: validated and kept, never a candidate for the current input)."""
     refusal = received.refusal
     source = received.body if refusal is not None else package_path(
         received.files, received.folder)  # fmt: skip
-    notes = {"refused": refusal.code, "truncated": received.cut} if refusal else {}
+    notes: dict[str, Any] = {"refused": refusal.code, "truncated": received.cut} if refusal else {}
+    if check_only:
+        notes["check_only"] = True
     receipt = receive_submission(source, options.lake, submitter=submitter, country=country,
                                  notes=notes)  # fmt: skip
     if refusal is not None:
@@ -264,15 +267,16 @@ def store_and_check(received: ReceivedUpload, country: str, options: UploadOptio
 
 
 async def submit_upload(request: Request, country: str, options: UploadOptions, *,
-                        submitter: str) -> UploadOutcome:  # fmt: skip
+                        submitter: str, check_only: bool = False) -> UploadOutcome:  # fmt: skip
     """Receive, store, check and process one upload of ``country`` (module docstring)."""
     from fastapi.concurrency import run_in_threadpool
 
     with tempfile.TemporaryDirectory(prefix="soc-upload-", dir=options.upload_dir) as tmp:
         received = await receive_body(request, Path(tmp), options.max_upload_bytes)
         return await run_in_threadpool(
-            store_and_check, received, country, options, submitter=submitter
-        )
+            store_and_check, received, country, options, submitter=submitter,
+            check_only=check_only,
+        )  # fmt: skip
 
 
 def _error(status: int, code: str, message: str, submission_id: str | None) -> UploadOutcome:
