@@ -5,12 +5,10 @@ country that passes, and every release records what it used."""
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
