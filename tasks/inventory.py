@@ -38,20 +38,27 @@ def compute_country(lake_root: str, country: str, params: run.RunParameters) -> 
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
 def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: list,
-              runner: dict | None = None) -> str:  # fmt: skip
+              runner: dict | None = None, accepted_drops: list[str] | None = None,
+              refused: list[dict] | None = None) -> str:  # fmt: skip
     """Write runs/<run_id>/ (published tables per country, manifest last, with the sha256 of
     every file as written: after the published-schema step)."""
     release_id = new_id("release")  # the id the run will be published as, inside its files
+    provenance = {r.country: r.provenance for r in results}
     tables = published_schema.published_tables(
-        run.combine([r.tables for r in results]), release_id=release_id, run_id=run_id
+        run.combine([r.tables for r in results]),
+        release_id=release_id,
+        run_id=run_id,
+        provenance=provenance,
     )
     manifest = {**run.run_manifest(params, results), "release_id": release_id,
-                "runner": runner or {}, "grain": published_schema.table_grains(tables)}  # fmt: skip
+                "runner": runner or {}, "grain": published_schema.table_grains(tables),
+                "accepted_drops": accepted_drops or [],
+                "refused_before_computing": refused or []}  # fmt: skip
     return str(releases.write_run(Lake.at(lake_root), run_id, tables, manifest))
 
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient_only, cache_policy=NO_CACHE)
-def publish_release(lake_root: str, run_id: str) -> str:
+def publish_release(lake_root: str, run_id: str) -> releases.Release:
     """Switch published/ to a new release holding this run, then refresh the DuckDB views.
 
     Retried on transient errors only; publishing is idempotent by run id, so a retry after the
@@ -70,7 +77,17 @@ def publish_release(lake_root: str, run_id: str) -> str:
         key="published-release", link=release.path.as_uri(), link_text=release.release_id,
         description=f"Release of run {run_id}",
     )  # fmt: skip
-    return release.release_id
+    return release
+
+
+@task(cache_policy=NO_CACHE)
+def refusal_artifact(refused: list[dict]) -> None:
+    """The countries a run did not publish, with the reason and the action (an artifact)."""
+    create_table_artifact(
+        key="refused-countries", table=refused or [{"country": "", "message": "none refused",
+                                                    "action": "", "code": ""}],
+        description=f"{len(refused)} country(ies) not published by this run: reason and action",
+    )  # fmt: skip
 
 
 @task(cache_policy=NO_CACHE)

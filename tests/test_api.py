@@ -21,6 +21,7 @@ import httpx
 import pytest
 import uvicorn
 
+from inventory.harmonise import store
 from inventory.intake.package import find_package_root
 from inventory.intake.submission import load_receipt
 from inventory.interfaces import api, uploads
@@ -87,8 +88,12 @@ def stub_intake(lake_root: Path, sid: str) -> dict:
     failures = STUB_FAILURES if rejected else []
     where = (lake.quarantine if rejected else lake.validated)(country, sid)
     summary = {"n_failures": len(failures), "datasets": ["land_areas"]}
+    if not rejected:  # a candidate (no datasets), made current where auto-approved
+        store.stage_candidate(lake, country, sid, {}, {}, sequence=receipt.sequence or 0)
     write_json_atomic(where / "report.json", {"ok": not rejected, "failures": failures,
                                               "summary": summary})  # fmt: skip
+    if not rejected and store.auto_approves(country):
+        store.make_current(lake, country, sid, {"approved_by": "auto-approval (test stub)"})
     return {"submission_id": sid, "country": country, "accepted": not rejected}
 
 
@@ -164,7 +169,7 @@ def test_zip_upload_accepted_is_201_with_report_and_readable_back(env):
     response = upload(env, env["keys"]["KEN"], zip_bytes(package_files("KEN")), "ken.zip")
     assert response.status_code == 201, response.text
     body = response.json()
-    assert (body["country"], body["accepted"], body["status"]) == ("KEN", True, "accepted")
+    assert (body["country"], body["accepted"], body["status"]) == ("KEN", True, "current")
     assert body["failures"] == [] and body["n_failures"] == 0
     assert body["summary"]["datasets"] == ["land_areas"]
     sid = body["submission_id"]
@@ -173,7 +178,7 @@ def test_zip_upload_accepted_is_201_with_report_and_readable_back(env):
     status = env["client"].get(f"/v1/submissions/{sid}", headers=auth(env["keys"]["KEN"]))
     assert status.status_code == 200 and status.json() == body
     listing = env["client"].get("/v1/submissions", headers=auth(env["keys"]["KEN"])).json()
-    assert {"submission_id": sid, "status": "accepted", "n_failures": 0,
+    assert {"submission_id": sid, "status": "current", "n_failures": 0,
             "url": f"/v1/submissions/{sid}"} in listing["submissions"]  # fmt: skip
     assert "raw_dir" not in response.text and str(env["lake"]) not in response.text
     assert list(env["uploads"].iterdir()) == []  # the spooled upload was deleted
@@ -211,6 +216,7 @@ def test_multipart_files_upload_rejected_is_422_with_failures(env):
 
 def test_wrong_country_token_is_refused_and_kept_under_the_tokens_country(env):
     before = raw_entries(env["lake"])
+    harmonised = set((env["lake"] / "harmonised").glob("**/*KEN*"))  # earlier KEN uploads
     response = upload(env, env["keys"]["URY"], zip_bytes(package_files("KEN")))
     assert response.status_code == 403
     assert response.json()["error"] == "wrong_country"
@@ -219,7 +225,7 @@ def test_wrong_country_token_is_refused_and_kept_under_the_tokens_country(env):
     assert raw_entries(env["lake"]) - before == {f"URY/{sid}"}  # the bytes, under the sender
     assert (env["lake"] / "quarantine" / "URY" / sid / "report.json").is_file()
     assert not list((env["lake"] / "raw").glob(f"KEN/{sid}"))
-    assert not list((env["lake"] / "harmonised").glob("**/*KEN*"))
+    assert set((env["lake"] / "harmonised").glob("**/*KEN*")) == harmonised  # nothing new
     assert list(env["uploads"].iterdir()) == []
 
 
@@ -450,7 +456,7 @@ def test_deployment_backend_runs_the_intake_deployment_on_the_stored_submission(
     assert calls[0][0] == "intake/intake" and calls[0][2] == 5
     assert calls[0][1] == {"lake_root": str(lake.root), "submission_id": sid}
     assert outcome == {"submission_id": sid, "flow_run_id": "run-1"}
-    assert api.submission_report(lake, "KEN", sid)["status"] == "accepted"
+    assert api.submission_report(lake, "KEN", sid)["status"] == "current"
 
 
 @pytest.mark.prefect
@@ -477,5 +483,5 @@ def test_real_intake_flow_through_the_api(prefect_harness, tmp_path):
     assert "tropical_soggy" in text and "-5" in text
     assert (lake / "quarantine" / "KEN" / body["submission_id"]).is_dir()
     assert good.status_code == 201, good.text
-    assert good.json()["status"] == "accepted"
+    assert good.json()["status"] == "current"
     assert (lake / "validated" / "KEN" / good.json()["submission_id"]).is_dir()

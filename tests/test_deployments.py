@@ -230,7 +230,7 @@ def test_cli_submit_event_reaches_the_intake_deployment(served):
          str(ROOT / "examples" / "KEN")],
         env=served["env"], check=True, capture_output=True, text=True, timeout=WAIT_S,
     )  # fmt: skip
-    submission_id = re.search(r"accepted KEN submission (sub-\S+)", done.stdout).group(1)
+    submission_id = re.search(r"current[^\n]*: KEN submission (sub-\S+)", done.stdout).group(1)
     assert f"announced soil.submission.received: soil.submission.{submission_id}" in done.stdout
 
     def triggered_runs():

@@ -4,11 +4,15 @@ One uvicorn server (the submission API's app, portal included) runs the real int
 with no ``inventory-run`` deployment served, the documented fallback: the inventory-run flow
 in a background thread of the portal. A contact point for KEN signs in, downloads the XLSX
 template and checks its drop-downs, uploads a bad package and reads the row, column and fix on
-the report page, uploads the example data with the submission form and sees it accepted; a
-compiler runs the inventory and follows it into a release, runs it again with another factor
-edition and reads the recalculations; KEN's contact point then sees its results and is refused
-URY's pages and downloads. Accessibility: axe-core (vendored, MPL-2.0) on every page, and the
-forms used from the keyboard alone.
+the report page, uploads the example data with the submission form and sees it validated and
+awaiting review; a compiler approves it on the Review page, runs the inventory and follows it
+into a release, runs it again with another factor edition and reads the recalculations; KEN's
+contact point then sees its results and is refused URY's pages and downloads. Finally KEN's
+contact point uploads a small valid land_areas for 2000-2005: the compiler's Review page names
+what it drops, the approval needs the confirmation, a run over 1990-2024 is refused with the
+action and a run of the submitted years publishes it, the release naming the submission.
+Accessibility: axe-core (vendored, MPL-2.0) on every page, and the forms used from the
+keyboard alone.
 
 Needs Debian's Chromium (``apt-get install chromium``; CI installs it). Playwright drives the
 installed browser: no browser is downloaded.
@@ -63,7 +67,13 @@ def site(prefect_harness, tmp_path_factory):
     keys["compiler"] = tokens.create_token(store, None, role=tokens.COMPILER)
     app = api.create_app(lake, upload_dir=spool)  # the real intake flow, in-process
     server, thread, base = start_in_thread(app)
+    before = os.environ.get("SOILC_AUTO_APPROVE")
+    os.environ["SOILC_AUTO_APPROVE"] = ""  # a compiler approves each submission (the default)
     yield {"base": base, "keys": keys, "lake": lake, "root": root, "shared": {}}
+    if before is None:
+        os.environ.pop("SOILC_AUTO_APPROVE", None)
+    else:
+        os.environ["SOILC_AUTO_APPROVE"] = before
     server.should_exit = True
     thread.join(timeout=30)
 
@@ -220,14 +230,34 @@ def test_the_example_data_with_the_submission_form_is_accepted(browser, site):
     page.get_by_label(re.compile("Step 2")).set_input_files(files)
     page.get_by_role("button", name="Upload files").click()
     page.wait_for_url(re.compile(r".*/portal/c/KEN/submissions/sub-.*"), timeout=RUN_TIMEOUT_MS)
-    assert page.get_by_role("status").inner_text().startswith("Accepted: submission")
+    assert (
+        page.get_by_role("status")
+        .inner_text()
+        .startswith(
+            "Validated, awaiting review: a compiler approves it before runs use it. Submission"
+        )
+    )
     sid = page.url.rsplit("/", 1)[1]
     receipt = Lake.at(site["lake"]).raw("KEN", sid) / "receipt.json"
     assert receipt.is_file()  # stored in raw/ with its receipt
     nav(page, "Submissions").click()
     row = page.get_by_role("row").filter(has_text=sid)
-    assert row.locator("td").nth(2).inner_text() == "harmonised"
+    assert row.locator("td").nth(2).inner_text() == "candidate"
     site["shared"]["accepted"] = sid
+    page.context.close()
+
+
+def test_the_compiler_approves_the_submission_on_the_review_page(browser, site):
+    sid = site["shared"]["accepted"]
+    page = page_for(browser, site, "compiler")
+    nav(page, "Review").click()
+    section = page.get_by_role("region", name=re.compile(f"KEN: submission {sid}"))
+    assert "no current input yet: this would be the country's first" in section.inner_text()
+    section.get_by_role("button", name="Approve").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == (
+        f"Approved: KEN submission {sid} is the current input.")  # fmt: skip
+    assert "No submission awaits review." in page.locator("main").inner_text()
     page.context.close()
 
 
@@ -248,7 +278,7 @@ def test_a_compiler_runs_the_inventory_and_follows_it_into_a_release(browser, si
     page = page_for(browser, site, "compiler")
     assert page.url.endswith("/portal/compiler")
     ken = page.get_by_role("row").filter(has_text="KEN")
-    assert ken.locator("td").nth(3).inner_text() == "harmonised"
+    assert ken.locator("td").nth(3).inner_text() == "current"
     release = _start_run(page, "2019")
     page.get_by_role("link", name=release).click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Release {release}"
@@ -323,7 +353,7 @@ def test_the_policy_blocks_an_injected_inline_script(browser, site):
 CONTACT_PAGES = ["/portal/c/KEN", "/portal/templates", "/portal/c/KEN/upload",
                  "/portal/c/KEN/submissions", "/portal/c/KEN/results"]  # fmt: skip
 COMPILER_PAGES = ["/portal/compiler", "/portal/compiler/runs", "/portal/compiler/releases",
-                  "/portal/compiler/tokens"]  # fmt: skip
+                  "/portal/compiler/tokens", "/portal/compiler/review"]  # fmt: skip
 
 
 def _axe_violations(page) -> list[str]:
@@ -357,3 +387,78 @@ def test_every_page_passes_axe_and_labels_every_input(browser, site):
     assert any(v.startswith("label (critical)") for v in _axe_violations(contact))
     contact.context.close()
     compiler.context.close()
+
+
+# ---------------------------------------------------------------------------- the review
+SMALL_YAML = """\
+country: KEN
+contact: {name: Wanjiru Kamau, email: w.kamau@example.org}
+years: [2000, 2005]
+tier: 1
+approach: 1
+files:
+  land_areas: land_areas.csv
+"""
+# 3 strata x 6 years = 18 rows; every year 5,000 + 3,000 + 2,000 = 10,000 kha
+SMALL_ROWS = "year,climate_zone,soil_class,land_use,management,input,area,area_unit\n" + "".join(
+    f"{year},tropical_dry,lac,{use},{mg},{inp},{area},kha\n"
+    for year in range(2000, 2006)
+    for use, mg, inp, area in (("grassland", "nominal", "not_applicable", 5000),
+                               ("cropland", "full_tillage", "medium", 3000),
+                               ("forest_land", "not_applicable", "not_applicable", 2000))
+)  # fmt: skip
+
+
+def test_a_small_resubmission_is_reviewed_and_its_drop_confirmed(browser, site):
+    """Issue 25's scenario: the small valid resubmission is a candidate, not current; the
+    compiler's Review page says what it drops; approving needs the confirmation; a run over
+    the old years is refused with the action; a run of the submitted years publishes it."""
+    target = site["root"] / "KEN-small.zip"
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("submission.yaml", SMALL_YAML)
+        archive.writestr("land_areas.csv", SMALL_ROWS)
+    contact = page_for(browser, site, "KEN")
+    nav(contact, "Upload").click()
+    contact.get_by_label("Package (.zip)", exact=True).set_input_files(str(target))
+    contact.get_by_role("button", name="Upload package").click()
+    contact.wait_for_url(re.compile(r".*/portal/c/KEN/submissions/sub-.*"),
+                         timeout=RUN_TIMEOUT_MS)  # fmt: skip
+    assert contact.get_by_role("status").inner_text().startswith("Validated, awaiting review")
+    sid = contact.url.rsplit("/", 1)[1]
+    page = page_for(browser, site, "compiler")
+    nav(page, "Review").click()
+    section = page.get_by_role("region", name=re.compile(f"KEN: submission {sid}"))
+    text = section.inner_text()
+    assert f"current input {site['shared']['accepted']} (years 1990-2024) -> years 2000-2005" in (
+        text)  # fmt: skip
+    assert "Approving this submission drops data the country reported before." in text
+    section.get_by_role("button", name="Approve").click()  # without the confirmation
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert").first.inner_text()
+    assert alert.startswith(f"approving {sid} drops data of KEN")
+    assert "if the drop is intended, approve again confirming it" in page.locator(
+        "p.action").first.inner_text()  # fmt: skip
+    section = page.get_by_role("region", name=re.compile(f"KEN: submission {sid}"))
+    section.get_by_label(re.compile("I confirm the drop")).check()
+    section.get_by_role("button", name="Approve").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == (
+        f"Approved: KEN submission {sid} is the current input.")  # fmt: skip
+    # a run over the old years is refused on the form, with the action
+    page.goto("/portal/compiler/runs")
+    page.get_by_label("KEN", exact=True).check()
+    page.get_by_label(re.compile("^First year")).fill("1990")
+    page.get_by_label(re.compile("^Last year")).fill("2024")
+    page.get_by_role("button", name="Start the run").click()
+    page.wait_for_load_state()
+    main = page.locator("main").inner_text()
+    assert "years 1990-2024 are outside the submitted years (KEN reports 2000-2005)" in main
+    assert "choose years within them" in main and "internal error" not in main.lower()
+    release = _start_run(page, "2019")  # the submitted years: the approved drop is published
+    page.get_by_role("link", name=release).click()
+    row = page.get_by_role("row").filter(has_text="KEN")
+    assert row.locator("td").nth(2).inner_text() == sid
+    used = releases.release_provenance(Lake.at(site["lake"]))["KEN"]
+    assert used["submission_id"] == sid and used["approved_by"].startswith("portal compiler")
+    contact.context.close()
+    page.context.close()

@@ -23,6 +23,9 @@ variable                     meaning                               default
                              (addresses or networks, comma-
                              separated, e.g. ``127.0.0.1,
                              10.0.0.0/8``)
+``SOILC_AUTO_APPROVE``       countries whose validated submissions unset: a compiler approves
+                             become current at once (ISO3 codes,   each one
+                             comma-separated, or ``*``)
 ===========================  ====================================  =============================
 
 Relative paths are taken from the working directory: ``soc-inventory demo`` run in an empty
@@ -104,6 +107,11 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_networks(self) -> list[IPNetwork]:
         return parse_networks(self.trusted_proxies)
+
+    auto_approve: str = Field(
+        "", description="ISO3 codes (comma-separated) or '*': validated submissions of these "
+        "countries become current without a compiler's approval (one-country installations)",
+    )  # fmt: skip
 
     @property
     def lake_root(self) -> Path:

@@ -11,8 +11,14 @@ may call it earlier too, to answer at once). It decides:
   years the submission reports (:class:`RunYearsError`, naming the submission's years);
 * the publish guard's outcome where it is known before computing: a country of the current
   release whose published years the run's years leave out would be refused at publish time
-  (:func:`inventory.lake.releases.dropped_rows_error`), unless the run withdraws it. Dropped
-  strata are only known once computed: the guard checks them when publishing.
+  (:func:`inventory.lake.releases.dropped_rows_error`), unless the run withdraws it or a
+  compiler approved its current submission knowing it drops them (:func:`accepted_drops`).
+  Dropped strata are only known once computed: the guard checks them when publishing.
+
+Each country is planned on its own: a country refused for its years or the guard is left out of
+the run and reported (:class:`Refusal`, in ``RunPlan.refused``) while the others are computed
+and published. Only when no country is left is the run refused as a whole (the one country's
+own error, or one error naming every country with its action).
 """
 
 from __future__ import annotations
@@ -42,11 +48,30 @@ class CountryPlan:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A country a run does not publish: the user error's message and the action."""
+
+    country: str
+    message: str
+    action: str | None
+    code: str
+
+    @classmethod
+    def of(cls, country: str, err: UserError) -> Refusal:
+        return cls(country, err.message, err.action, err.code)
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"country": self.country, "message": self.message, "action": self.action,
+                "code": self.code}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class RunPlan:
-    """What a run computes (:func:`plan_run`)."""
+    """What a run computes (:func:`plan_run`), and the countries refused before computing."""
 
     params: RunParameters
     plans: tuple[CountryPlan, ...]
+    refused: tuple[Refusal, ...] = ()
 
     @property
     def countries(self) -> list[str]:
@@ -70,15 +95,51 @@ def plan_run(lake: Lake, params: RunParameters) -> RunPlan:
         raise NotFoundError("no country to compute: none has an accepted submission",
                             "submit a package first (soc-inventory submit PATH, the API or the "
                             "portal)")  # fmt: skip
-    plans = []
+    plans, refused = [], []
     for country in chosen:
         record = harmonised_manifest(lake, country)
         first, last = country_years(params, record)
-        plans.append(CountryPlan(country, record.get("submission_id"), first, last,
-                                 declared_years(record)))  # fmt: skip
-    _check_years(params, plans)
-    _expect_publishable(lake, params, plans)
-    return RunPlan(params, tuple(plans))
+        plan = CountryPlan(country, record.get("submission_id"), first, last,
+                           declared_years(record))  # fmt: skip
+        try:  # each country on its own: one country's refusal never blocks the others
+            _check_years(params, [plan])
+            _expect_publishable(lake, params, [plan], accepted_drops(lake, [country]))
+        except UserError as err:
+            refused.append(Refusal.of(country, err))
+        else:
+            plans.append(plan)
+    if not plans:  # nothing to compute: the refusal itself (one country), or all of them
+        if len(refused) == 1:
+            _raise_again(lake, params, chosen[0])
+        raise UsageError(
+            "no country can be published: "
+            + "; ".join(f"{r.country}: {r.message}" for r in refused),
+            "; ".join(dict.fromkeys(f"{r.country}: {r.action}" for r in refused if r.action))
+            or None,
+        )
+    return RunPlan(params, tuple(plans), tuple(refused))
+
+
+def _raise_again(lake: Lake, params: RunParameters, country: str) -> None:
+    """Raise the one country's refusal as its own error class (years, publish guard)."""
+    record = harmonised_manifest(lake, country)
+    first, last = country_years(params, record)
+    plan = CountryPlan(country, record.get("submission_id"), first, last, declared_years(record))
+    _check_years(params, [plan])
+    _expect_publishable(lake, params, [plan], accepted_drops(lake, [country]))
+
+
+def accepted_drops(lake: Lake, countries: list[str]) -> list[str]:
+    """Countries whose current input a compiler approved knowing it drops strata or years, and
+    that the current release does not hold yet: the publish guard accepts their drop once."""
+    provenance = releases.release_provenance(lake)
+    out = []
+    for country in countries:
+        record = harmonised_manifest(lake, country)
+        published = (provenance.get(country) or {}).get("submission_id")
+        if record.get("accepts_drop") and published != record.get("submission_id"):
+            out.append(country)
+    return out
 
 
 def _check_years(params: RunParameters, plans: list[CountryPlan]) -> None:
@@ -98,11 +159,13 @@ def _check_years(params: RunParameters, plans: list[CountryPlan]) -> None:
         )
 
 
-def _expect_publishable(lake: Lake, params: RunParameters, plans: list[CountryPlan]) -> None:
+def _expect_publishable(lake: Lake, params: RunParameters, plans: list[CountryPlan],
+                        accepted: list[str]) -> None:  # fmt: skip
     """The publish guard's refusal, raised before computing when the run's years leave out
-    years of the current release (of a country the run does not withdraw)."""
+    years of the current release (of a country the run does not withdraw, and whose approved
+    submission does not accept the drop)."""
     years = {p.country: (p.first_year, p.last_year) for p in plans
-             if p.country not in params.withdraw}  # fmt: skip
+             if p.country not in params.withdraw and p.country not in accepted}  # fmt: skip
     if not years:
         return
     dropped = releases.rows_outside_years(lake, years)

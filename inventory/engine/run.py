@@ -231,6 +231,18 @@ class CountryResult:
     checks: list[dict] = field(default_factory=list)  # invariants.CheckResult.to_json()
     harmonised_version: str | None = None  # the harmonised version every input was read from
     input_sha256: dict[str, str] = field(default_factory=dict)  # dataset -> sha256 as read
+    provenance: dict[str, Any] = field(default_factory=dict)  # submission, sequence, approval
+
+
+PROVENANCE_FIELDS = ("submission_id", "sequence", "approved_by", "approved_at", "accepts_drop")
+
+
+def input_provenance(record: dict) -> dict[str, Any]:
+    """What a country's computation used, from its harmonised record: the submission, its
+    sequence number, who approved it and when, and whether it is a synthetic example."""
+    out = {name: record.get(name) for name in PROVENANCE_FIELDS}
+    out["synthetic"] = bool((record.get("manifest") or {}).get("synthetic", False))
+    return out
 
 
 def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryResult:
@@ -284,7 +296,7 @@ def _compute_pinned(inputs: PinnedVersion, params: RunParameters) -> CountryResu
     timings["total_s"] = time.perf_counter() - started
     return CountryResult(
         country, tables, {}, timings, inputs.submission_id, checks=checks,
-        harmonised_version=inputs.version,
+        harmonised_version=inputs.version, provenance=input_provenance(record),
     )  # fmt: skip
 
 
@@ -471,6 +483,7 @@ def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
         "countries": [r.country for r in results],
         "submissions": {r.country: r.submission_id for r in results},
         "harmonised_versions": {r.country: r.harmonised_version for r in results},
+        "provenance": {r.country: r.provenance for r in results},
         "parameters": params.model_dump(),
         "inputs": {
             r.country: {

@@ -43,14 +43,17 @@ from typing import Any
 import pandas as pd
 from filelock import FileLock
 
-from inventory.core.errors import NotFoundError, lake_write_error
+from inventory.core.errors import NotFoundError, UserError, lake_write_error
 from inventory.harmonise import areas, gridded, land_use_changes, timeseries
 from inventory.intake import grid_format
+from inventory.lake.sequence import next_sequence
 from inventory.lake.zones import (
     Lake,
+    commit_dir,
     ensure_symlink,
     new_id,
     sha256_file,
+    staging_dir,
     switch_symlink,
     utc_now,
     write_json_atomic,
@@ -58,6 +61,7 @@ from inventory.lake.zones import (
 )
 
 VERSIONS, CURRENT, MANIFESTS, PINS = ".versions", ".current", "manifests", ".pins"
+CANDIDATES = ".candidates"  # validated submissions awaiting the compiler's decision
 KEPT_VERSIONS = 2  # the current version and the one before it stay on disk
 
 HARMONISED_DATASETS = (
@@ -129,44 +133,112 @@ def _national_datasets(datasets: dict[str, pd.DataFrame], manifest: dict | None)
 
 
 def store_harmonised(
-    lake: Lake, country: str, submission_id: str, manifest: dict, frames: dict[str, pd.DataFrame]
+    lake: Lake,
+    country: str,
+    submission_id: str,
+    manifest: dict,
+    frames: dict[str, pd.DataFrame],
+    *,
+    sequence: int | None = None,
+    approval: dict | None = None,
 ) -> dict[str, str]:
-    """Write a complete new version of a country's datasets, then switch to it atomically.
+    """Stage ``frames`` as a candidate and make it current at once (an approved submission).
 
     Returns the dataset paths (through the fixed links). When the current version comes from a
-    newer submission, nothing is switched and the current paths are returned.
+    later submission (a higher lake sequence number), nothing is switched and the current paths
+    are returned. ``approval`` (who, when) is recorded in the version's manifest.
+    """
+    sequence = sequence if sequence is not None else next_sequence(lake)
+    stage_candidate(lake, country, submission_id, manifest, frames, sequence=sequence)
+    record = make_current(lake, country, submission_id,
+                          approval or {"approved_by": "direct", "approved_at": _now()})  # fmt: skip
+    return {d: str(lake.harmonised(d, country) / "part-0.parquet") for d in record["datasets"]}
+
+
+def _now() -> str:
+    return utc_now().isoformat(timespec="seconds")
+
+
+def candidate_dir(lake: Lake, country: str, submission_id: str) -> Path:
+    """Where a validated submission's harmonised datasets wait for the compiler's decision."""
+    return lake.root / "harmonised" / CANDIDATES / country / submission_id
+
+
+def stage_candidate(lake: Lake, country: str, submission_id: str, manifest: dict,
+                    frames: dict[str, pd.DataFrame], *, sequence: int) -> Path:  # fmt: skip
+    """Write a validated submission's harmonised datasets as a candidate (not yet current).
+
+    The candidate is written completely in a staging folder and renamed into
+    ``harmonised/.candidates/<ISO3>/<submission_id>/``; :func:`make_current` moves it to a version.
+    """
+    final = candidate_dir(lake, country, submission_id)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = staging_dir(final)
+    record = {"country": country, "submission_id": submission_id, "sequence": int(sequence),
+              "validated_at": _now(), "manifest": manifest, "datasets": sorted(frames)}  # fmt: skip
+    try:
+        _write_version(staging, frames, submission_id)
+        write_json_atomic(staging / "manifest.json", record)
+    except BaseException as err:  # a full disk, a read-only zone: no partial candidate is left
+        shutil.rmtree(staging, ignore_errors=True)
+        if (mapped := lake_write_error(err)) is not None:
+            raise mapped from err
+        raise
+    return commit_dir(staging, final)
+
+
+def candidate_record(lake: Lake, country: str, submission_id: str) -> dict | None:
+    """The manifest of a staged candidate (None when there is none)."""
+    path = candidate_dir(lake, country, submission_id) / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+class SupersededError(UserError):
+    """A candidate older (by the lake's sequence) than the country's current input."""
+
+
+def make_current(lake: Lake, country: str, submission_id: str, approval: dict) -> dict:
+    """Make a staged candidate the country's current input (one atomic switch); its record.
+
+    Submissions are ordered by the lake's sequence number (never by their ids or clocks): a
+    candidate older than the current input raises :class:`SupersededError` and nothing changes.
     """
     zone = lake.root / "harmonised"
+    (zone / VERSIONS).mkdir(parents=True, exist_ok=True)
     with FileLock(zone / VERSIONS / f"{country}.lock"):
+        record = candidate_record(lake, country, submission_id)
+        if record is None:
+            raise NotFoundError(f"submission {submission_id} of {country} is not awaiting review",
+                                "see the country's candidates (soc-inventory review)")  # fmt: skip
         current = _current_record(lake, country)
-        if current and str(current.get("submission_id", "")) > submission_id:
-            return {d: str(lake.harmonised(d, country)) for d in current.get("datasets", [])}
+        if current and _sequence(current) > _sequence(record):
+            raise SupersededError(
+                f"submission {submission_id} (number {_sequence(record)}) is older than "
+                f"{country}'s current input {current.get('submission_id')} (number "
+                f"{_sequence(current)}): not made current",
+                "return it, or send the data again as a new submission",
+            )  # fmt: skip
         version = zone / VERSIONS / country / new_id("v")
+        version.parent.mkdir(parents=True, exist_ok=True)
+        record = {**record, **approval, "version": version.name, "accepted_at": _now()}
+        candidate = candidate_dir(lake, country, submission_id)
         try:
-            _write_version(version, frames, submission_id)
-        except BaseException as err:  # a full disk, a read-only zone: no partial version is left
-            shutil.rmtree(version, ignore_errors=True)
-            if (mapped := lake_write_error(err)) is not None:
-                raise mapped from err
-            raise
-        record = {
-            "country": country, "submission_id": submission_id, "version": version.name,
-            "accepted_at": utc_now().isoformat(), "manifest": manifest, "datasets": sorted(frames),
-        }  # fmt: skip
-        try:
-            write_json_atomic(version / "manifest.json", record)
-            _link_datasets(zone, country, set(frames))
-        except BaseException as err:
-            shutil.rmtree(version, ignore_errors=True)
+            write_json_atomic(candidate / "manifest.json", record)
+            os.rename(candidate, version)
+            _link_datasets(zone, country, set(record["datasets"]))
+        except BaseException as err:  # a full disk, a read-only zone: the current input stays
             if (mapped := lake_write_error(err)) is not None:
                 raise mapped from err
             raise
         switch_symlink(zone / CURRENT / country, Path("..") / VERSIONS / country / version.name)
         _prune_versions(zone / VERSIONS / country, keep=version.name,
                         pinned=_live_pins(zone / PINS / country))  # fmt: skip
-    return {
-        dataset: str(lake.harmonised(dataset, country) / "part-0.parquet") for dataset in frames
-    }
+    return record
+
+
+def _sequence(record: dict) -> int:
+    """A harmonised record's sequence number (0 for records written before sequences)."""
+    return int(record.get("sequence") or 0)
 
 
 def _write_version(version: Path, frames: dict[str, pd.DataFrame], submission_id: str) -> None:
@@ -334,23 +406,99 @@ def read_harmonised(lake: Lake, dataset: str, country: str) -> pd.DataFrame | No
     return frame.assign(country=country)
 
 
+# ---------------------------------------------------------------------------- review states
+CANDIDATE, CURRENT_STATE, RETURNED = "candidate", "current", "returned"
+VALIDATED, REJECTED, RECEIVED, SUPERSEDED = "validated", "rejected", "received", "superseded"
+STATE_TEXT = {
+    RECEIVED: "received: stored, not yet validated",
+    REJECTED: "rejected: the validation report lists what to fix",
+    VALIDATED: "validated (check only): kept and reported, never used by a run",
+    CANDIDATE: "validated, awaiting review: a compiler approves it before runs use it",
+    CURRENT_STATE: "current: the country's input that runs use",
+    RETURNED: "returned by a compiler with a note: send a corrected package",
+    SUPERSEDED: "superseded: a later submission became current",
+}
+
+
+def decision_path(lake: Lake, country: str, submission_id: str) -> Path:
+    """The compiler's decision on a submission (``review/<ISO3>/<submission_id>.json``)."""
+    return lake.root / "review" / country / f"{submission_id}.json"
+
+
+def decision_of(lake: Lake, country: str, submission_id: str) -> dict | None:
+    path = decision_path(lake, country, submission_id)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def record_decision(lake: Lake, country: str, submission_id: str, decision: dict) -> dict:
+    """Keep a decision (approved or returned; written once, atomically)."""
+    write_json_atomic(decision_path(lake, country, submission_id), decision)
+    return decision
+
+
+def _receipt_record(lake: Lake, country: str, submission_id: str) -> dict:
+    path = lake.raw(country, submission_id) / "receipt.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def submission_state(lake: Lake, country: str, submission_id: str) -> str:
+    """received -> rejected | validated (check only) | candidate -> current | returned; a
+    current submission replaced by a later one is superseded (:data:`STATE_TEXT`)."""
+    if lake.quarantine(country, submission_id).is_dir():
+        return REJECTED
+    if not lake.validated(country, submission_id).is_dir():
+        return RECEIVED
+    if _receipt_record(lake, country, submission_id).get("check_only"):
+        return VALIDATED
+    decision = decision_of(lake, country, submission_id) or {}
+    if decision.get("decision") == RETURNED:
+        return RETURNED
+    current = _current_record(lake, country) or {}
+    if current.get("submission_id") == submission_id:
+        return CURRENT_STATE
+    if candidate_dir(lake, country, submission_id).is_dir() and not decision:
+        return CANDIDATE
+    return SUPERSEDED
+
+
+def auto_approves(country: str) -> bool:
+    """True when the installation approves ``country``'s submissions at once
+    (``SOILC_AUTO_APPROVE``: ISO3 codes, or ``*`` for every country; off by default)."""
+    from inventory.core.settings import get_settings
+
+    codes = {c.strip().upper() for c in get_settings().auto_approve.split(",") if c.strip()}
+    return "*" in codes or country.upper() in codes
+
+
+def outcome_of_state(state: str) -> dict:
+    """The outcome fields every interface answers: the state, its one-line explanation, and
+    whether the submission is the country's current input."""
+    return {"status": state, "status_text": STATE_TEXT[state], "current": state == CURRENT_STATE}
+
+
 def filed_outcome(lake: Lake, country: str, submission_id: str) -> dict | None:
-    """The outcome of a submission filed before: quarantined or accepted; None if neither."""
+    """The outcome of a submission filed before: quarantined or validated; None if neither."""
     quarantined = lake.quarantine(country, submission_id)
     if quarantined.is_dir():
         report = quarantined / "report.json"
         record = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else {}
         count = len(record.get("failures") or [])  # failure_records(): a list of rows
-        return {"accepted": False, "report": str(quarantined), "failures": count}
+        return {"accepted": False, "report": str(quarantined), "failures": count,
+                **outcome_of_state(REJECTED)}  # fmt: skip
     if lake.validated(country, submission_id).is_dir():
-        return {"accepted": True, "harmonised": {}, "flags": {}, "filed_before": True}
+        return {"accepted": True, "harmonised": {}, "flags": {}, "filed_before": True,
+                **outcome_of_state(submission_state(lake, country, submission_id))}  # fmt: skip
     return None
 
 
 def file_outcome(lake: Lake, country: str, submission_id: str, result: Any) -> dict:
-    """Quarantine a rejected submission (report files), or store and harmonise an accepted one.
+    """Quarantine a rejected submission (report files), or harmonise a validated one.
 
-    ``result`` is an :class:`inventory.validation.validate.ValidationResult`.
+    ``result`` is an :class:`inventory.validation.validate.ValidationResult`. A validated
+    submission is staged as a candidate that a compiler approves (``inventory.harmonise.review``);
+    it becomes current at once only where the country is auto-approved (:func:`auto_approves`).
+    A "check only" submission (``check_only`` in its receipt) is validated and kept, never a
+    candidate. ``accepted`` says validation passed; ``status`` what it changed.
     """
     from inventory.intake.manifest import country_of
     from inventory.validation import validate
@@ -358,15 +506,33 @@ def file_outcome(lake: Lake, country: str, submission_id: str, result: Any) -> d
     if not result.ok:
         where = lake.quarantine(country, submission_id)
         validate.write_quarantine(result, where)
-        return {"accepted": False, "report": str(where), "failures": len(result.failures)}
+        return {"accepted": False, "report": str(where), "failures": len(result.failures),
+                **outcome_of_state(REJECTED)}  # fmt: skip
     if country_of(result.manifest) != country:  # validation refuses this; never cross countries
         raise ValueError(f"submission {submission_id} declares {country_of(result.manifest)} "
                          f"but is filed under {country}: not harmonised")  # fmt: skip
-    frames, flags = harmonise_datasets(
-        result.datasets, country, grid=result.grid, manifest=result.manifest
-    )
-    paths = store_harmonised(lake, country, submission_id, result.manifest, frames)
-    # validated/ is written last: it marks the submission as filed (a crash before it leaves the
-    # submission "received", and `soc-inventory reprocess` files it again)
+    receipt = _receipt_record(lake, country, submission_id)
+    paths: dict[str, str] = {}
+    flags: dict[str, Any] = {}
+    if not receipt.get("check_only"):
+        frames, flags = harmonise_datasets(
+            result.datasets, country, grid=result.grid, manifest=result.manifest
+        )
+        sequence = receipt.get("sequence") or next_sequence(lake)  # filed without a receipt
+        stage_candidate(lake, country, submission_id, result.manifest, frames,
+                        sequence=int(sequence))  # fmt: skip
+    # validated/ is written after the candidate: it marks the submission as filed (a crash
+    # before it leaves the submission "received", and `soc-inventory reprocess` files it again)
     validate.write_validated(result, lake.validated(country, submission_id))
-    return {"accepted": True, "harmonised": paths, "flags": flags}
+    if not receipt.get("check_only") and auto_approves(country):
+        approval = {"approved_by": "auto-approval (SOILC_AUTO_APPROVE)", "approved_at": _now()}
+        try:
+            record = make_current(lake, country, submission_id, approval)
+        except SupersededError:
+            record_decision(lake, country, submission_id, {"decision": "superseded", **approval})
+        else:
+            record_decision(lake, country, submission_id, {"decision": "approved", **approval})
+            paths = {d: str(lake.harmonised(d, country) / "part-0.parquet")
+                     for d in record["datasets"]}  # fmt: skip
+    state = submission_state(lake, country, submission_id)
+    return {"accepted": True, "harmonised": paths, "flags": flags, **outcome_of_state(state)}

@@ -2,7 +2,8 @@
 
 * :func:`receive_submission` copies the package byte for byte into
   ``raw/<country>/<submission_id>/package/`` (the user's file names, never renamed) with
-  ``receipt.json`` beside that folder (sha256 and size of every file, submitter, time). It stores
+  ``receipt.json`` beside that folder (sha256 and size of every file, submitter, time, and the
+  ``sequence`` number the lake assigns: the one order of submissions). It stores
   whatever arrives, even a package that cannot be read: nothing sent is ever lost. The country
   is the caller's (an API token's country, whatever the package claims), else the one
   ``submission.yaml`` names (``UNKNOWN`` when it names no valid one).
@@ -42,6 +43,7 @@ from inventory.intake.package import (
     find_package_root,
 )
 from inventory.intake.readers import GRID_SUFFIXES, SUPPORTED, FileFormat, read_table
+from inventory.lake.sequence import next_sequence
 from inventory.lake.zones import Lake, new_id, utc_now, write_json_atomic
 
 UNKNOWN_COUNTRY = "UNKNOWN"
@@ -75,13 +77,14 @@ class Receipt:
     sizes: dict[str, int] = field(default_factory=dict, hash=False)
     package_dir: str = STORED_PACKAGE  # folder of the bytes inside raw_dir ("" before it existed)
     notes: dict[str, Any] = field(default_factory=dict, hash=False)  # e.g. refused, truncated
+    sequence: int | None = None  # the lake's order of receipt (lake/sequence.py); None: older
 
     def to_json(self) -> dict[str, Any]:
         return {"submission_id": self.submission_id, "country": self.country,
                 "raw_dir": self.raw_dir, "received_at": self.received_at,
                 "submitter": self.submitter, "package_name": self.package_name,
                 "package_kind": self.package_kind, "package_sha256": self.package_sha256,
-                "package_dir": self.package_dir, **self.notes,
+                "package_dir": self.package_dir, "sequence": self.sequence, **self.notes,
                 "files": {p: {"sha256": h, "size": self.sizes.get(p)}
                           for p, h in sorted(self.sha256.items())}}  # fmt: skip
 
@@ -99,6 +102,7 @@ class Receipt:
             "package_sha256",
             "package_dir",
             "files",
+            "sequence",
         }
         return cls(
             submission_id=record["submission_id"], country=record["country"],
@@ -108,7 +112,7 @@ class Receipt:
             package_kind=record.get("package_kind", ""),
             package_sha256=record.get("package_sha256", ""),
             sizes={p: f.get("size") for p, f in files.items()},
-            package_dir=record.get("package_dir", ""),
+            package_dir=record.get("package_dir", ""), sequence=record.get("sequence"),
             notes={k: v for k, v in record.items() if k not in known},
         )  # fmt: skip
 
@@ -251,11 +255,12 @@ def receive_submission(path: str | Path, lake: Lake, *, submitter: str | None = 
     if not source.exists():
         raise NotFoundError(f"no package at {path}")
     country = country or _declared_country(source)
-    submission_id = new_id("sub")
+    submission_id = new_id("sub")  # unique; its time is never used to order submissions
     final = lake.raw(country, submission_id)
     staging = final.with_name(f".staging-{submission_id}")
     try:
-        return _store(source, staging, final, submission_id, country, submitter, notes)
+        sequence = next_sequence(lake)
+        return _store(source, staging, final, submission_id, country, submitter, notes, sequence)
     except BaseException as err:  # a full disk, a read-only raw zone: no partial submission
         shutil.rmtree(staging, ignore_errors=True)
         if (mapped := lake_write_error(err)) is not None:
@@ -264,7 +269,8 @@ def receive_submission(path: str | Path, lake: Lake, *, submitter: str | None = 
 
 
 def _store(source: Path, staging: Path, final: Path, submission_id: str, country: str,
-           submitter: str | None, notes: dict[str, Any] | None) -> Receipt:  # fmt: skip
+           submitter: str | None, notes: dict[str, Any] | None,
+           sequence: int) -> Receipt:  # fmt: skip
     """Copy the package to ``staging``, write its receipt, rename it to ``final``."""
     package = staging / STORED_PACKAGE
     package.mkdir(parents=True)
@@ -277,6 +283,7 @@ def _store(source: Path, staging: Path, final: Path, submission_id: str, country
         package_kind="folder" if source.is_dir() else "zip" if _is_zip(source) else "file",
         package_sha256=_package_digest(source, digests), sizes=sizes,
         notes={**(notes or {}), **({"skipped_symlinks": skipped} if skipped else {})},
+        sequence=sequence,
     )  # fmt: skip
     write_json_atomic(staging / RECEIPT, receipt.to_json())
     for stored in [*(f"{STORED_PACKAGE}/{p}" for p in digests), RECEIPT]:

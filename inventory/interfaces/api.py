@@ -15,11 +15,21 @@ it)::
                                              names its own country only, a compiler's any
     GET  /v1/scenarios                       Bearer token; published scenario answers (their
                                              manifests) of the token's country, or all
+    GET  /v1/review                          compiler token; candidates awaiting review
+    GET  /v1/review/{submission_id}          compiler token; what it changes (strata, years,
+                                             areas, release rows it no longer covers)
+    POST /v1/review/{submission_id}/approve  compiler token; JSON ``{"confirm_drop": bool,
+                                             "note": str}``: makes it the current input
+    POST /v1/review/{submission_id}/return   compiler token; JSON ``{"note": str}``
     /portal/...                              the web portal (HTML, session cookies), see
                                              :mod:`inventory.interfaces.portal`
 
-POST answers ``201`` (accepted) or ``422`` (rejected) with the validation report
-``{submission_id, country, accepted, status, url, failures: [...], n_failures, summary, receipt}``;
+POST answers ``201`` when the submission became the country's current input (auto-approved),
+``202`` when it was validated and awaits a compiler's review (``status`` ``candidate``; a
+``?check_only=1`` upload is ``validated`` and never a candidate), or ``422`` (rejected), with
+the validation report ``{submission_id, country, accepted, status, status_text, current,
+review, url, failures: [...], n_failures, summary, receipt}`` (``accepted``: validation
+passed; ``current``: it is the input runs use; ``review``: the compiler's decision and note);
 ``401`` without a valid token; ``403`` when ``submission.yaml`` names another country than the
 token's; ``413`` when the body exceeds ``max_upload_bytes`` (checked while streaming, so a
 chunked upload is cut off at the limit) or a zip unpacks to more than 10 x that; ``400``/``415``
@@ -225,13 +235,14 @@ def create_app(
         return {"status": "ok", "api_version": API_VERSION}
 
     @app.post("/v1/submissions")
-    async def post_submission(request: Request, country: str = Depends(require_country)):
+    async def post_submission(request: Request, country: str = Depends(require_country),
+                              check_only: bool = False):  # fmt: skip
         state = request.app.state
         token_id = getattr(request.state, "token_id", None)
         submitter = f"api token {token_id} upload {secrets.token_hex(6)}"
         try:
             outcome = await submit_upload(request, country, upload_options(state),
-                                          submitter=submitter)  # fmt: skip
+                                          submitter=submitter, check_only=check_only)  # fmt: skip
         except Exception as err:
             if isinstance(err, ApiError) or as_user_error(err) is not None:
                 raise  # answered by their handlers
@@ -240,6 +251,8 @@ def create_app(
             log.warning("token %s (%s) sent a package for another country: quarantined as %s",
                         token_id, country, outcome.body.get("submission_id"))  # fmt: skip
         return JSONResponse(outcome.body, status_code=outcome.status)
+
+    _install_review_routes(app)
 
     @app.get("/v1/submissions")
     def get_submissions(country: str = Depends(require_country)) -> dict:
@@ -288,6 +301,72 @@ def create_app(
     guarded: Any = lambda: GuardMiddleware(build_stack())  # noqa: E731
     app.build_middleware_stack = guarded  # type: ignore[method-assign]
     return app
+
+
+def require_compiler(request: Request) -> str:
+    """The token id of the request's compiler token (401 otherwise)."""
+    token = _bearer(request)
+    identity = tokens.identify(request.app.state.token_store, token)
+    if identity is None or identity.role != tokens.COMPILER:
+        raise ApiError(401, "compiler_token_required", "reviewing submissions needs a "
+                       "compiler token (soc-inventory token create --admin)",
+                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    return str(tokens.token_id_of(token))
+
+
+def _install_review_routes(app: FastAPI) -> None:
+    """The compiler's review over HTTP: the same domain functions as the CLI and the portal
+    (:mod:`inventory.harmonise.review`); refusals are user errors (4xx with the action)."""
+    from inventory.harmonise import review
+
+    def country_of(submission_id: str) -> str:
+        return review.country_of_submission(app.state.lake, submission_id)
+
+    @app.get("/v1/review")
+    def list_candidates(token_id: str = Depends(require_compiler)) -> dict:
+        return {"candidates": review.candidates(app.state.lake)}
+
+    @app.get("/v1/review/{submission_id}")
+    def change_summary(submission_id: str, token_id: str = Depends(require_compiler)) -> dict:
+        summary = review.change_summary(app.state.lake, country_of(submission_id), submission_id)
+        return {**summary, "lines": review.describe(summary)}
+
+    @app.post("/v1/review/{submission_id}/approve")
+    async def approve(submission_id: str, request: Request,
+                      token_id: str = Depends(require_compiler)) -> dict:  # fmt: skip
+        body = await _json_body(request)
+        record = review.approve(app.state.lake, country_of(submission_id), submission_id,
+                                by=f"api token {token_id}",
+                                confirm_drop=bool(body.get("confirm_drop")),
+                                note=str(body.get("note") or ""))  # fmt: skip
+        return {"submission_id": submission_id, "status": "current",
+                **{k: record.get(k) for k in ("country", "sequence", "approved_by",
+                                              "approved_at", "accepts_drop")}}  # fmt: skip
+
+    @app.post("/v1/review/{submission_id}/return")
+    async def return_submission(submission_id: str, request: Request,
+                                token_id: str = Depends(require_compiler)) -> dict:  # fmt: skip
+        body = await _json_body(request)
+        decision = review.return_submission(app.state.lake, country_of(submission_id),
+                                            submission_id, by=f"api token {token_id}",
+                                            note=str(body.get("note") or ""))  # fmt: skip
+        return {"submission_id": submission_id, "status": "returned", **decision}
+
+
+async def _json_body(request: Request) -> dict:
+    """A small JSON object body (empty: ``{}``); 400 otherwise."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    import json
+
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or len(raw) > 64 * 1024:
+        raise ApiError(400, "bad_body", 'send a JSON object, e.g. {"note": "..."}')
+    return body
 
 
 def app_from_env(lake_root: str | Path | None = None, *,

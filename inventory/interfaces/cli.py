@@ -1,6 +1,8 @@
 """``soc-inventory``: the command line of the inventory system.
 
-Exit codes: 0 ok, 1 rejected submission (its report is printed), 2 any other user error (a bad
+Exit codes: 0 ok, 1 rejected submission (its report is printed), 3 a run that published some
+countries and refused others (each refused one printed with its reason and action), 2 any
+other user error (a bad
 argument, a missing package, a refused release, a damaged lake file...: every
 :class:`~inventory.core.errors.UserError`), printed as one ``error:`` line (a listing of
 offending rows may follow, indented) and, when there is one, an ``action:`` line saying what
@@ -29,11 +31,12 @@ from typing import Any
 from inventory.core import settings
 from inventory.core.errors import NotFoundError, UsageError, UserError, as_user_error
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 DIFF_ROWS = 50
 LONG_RUNNING = ("serve", "api")  # keep Prefect's console log: operators watch it
-__all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "UsageError", "add_parameter_options",
-           "build_parser", "main", "parameters_from", "report_user_error"]  # fmt: skip
+__all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_REJECTED", "EXIT_USAGE", "UsageError",
+           "add_parameter_options", "build_parser", "main", "parameters_from",
+           "report_user_error"]  # fmt: skip
 PARAMETER = "parameter:"  # argparse dest prefix of the RunParameters options
 
 
@@ -242,8 +245,12 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise NotFoundError(f"no package at {args.path}")
     with _steps(3) as steps:
         steps.next(f"storing {args.path} byte-for-byte in raw/")
-        receipt = receive_submission(Path(args.path).resolve(), Lake.at(args.lake),
-                                     submitter=args.submitter)  # fmt: skip
+        receipt = receive_submission(
+            Path(args.path).resolve(),
+            Lake.at(args.lake),
+            submitter=args.submitter,
+            notes={"check_only": True} if args.check_only else None,
+        )
         steps.next(f"validating and harmonising {receipt.country} {receipt.submission_id}")
         outcome = intake(lake_root=str(args.lake), submission_id=receipt.submission_id)
         steps.next("announcing soil.submission.received")
@@ -277,8 +284,13 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 def _print_outcome(outcome: dict) -> int:
     if outcome["accepted"]:
-        _console().print(f"[green]accepted[/green] {outcome['country']} "
-                         f"submission {outcome['submission_id']}")  # fmt: skip
+        _console().print(f"[green]{outcome['status_text']}[/green]: {outcome['country']} "
+                         f"submission {outcome['submission_id']}", soft_wrap=True)  # fmt: skip
+        if outcome["status"] == "candidate":
+            print(
+                f"a compiler reviews it: soc-inventory review --country {outcome['country']}, "
+                f"then approve {outcome['submission_id']} (or return it with a note)"
+            )
         return EXIT_OK
     _console().print(f"[red]rejected[/red] submission {outcome['submission_id']}: "
                      f"{outcome['failures']} problem(s); report: {outcome['report']}")  # fmt: skip
@@ -303,6 +315,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         steps.finish()
     _print_table(summary_rows(result["summary"]), f"Inventory run {result['run_id']}")
     print(f"published release {result['release_id']} -> {args.lake / 'published'}")
+    return _print_refusals(result.get("refused") or [])
+
+
+def _print_refusals(refused: list[dict]) -> int:
+    """Each country a run did not publish, with its reason and action; the exit code (3 when
+    any was refused: the others were published)."""
+    for refusal in refused:
+        print(f"refused {refusal['country']}: {refusal['message']}", file=sys.stderr)
+        if refusal.get("action"):
+            print(f"  action: {refusal['action']}", file=sys.stderr)
+    if refused:
+        print(f"{len(refused)} country(ies) refused, the others published (exit {EXIT_PARTIAL})",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_PARTIAL
     return EXIT_OK
 
 
@@ -322,6 +348,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.inventory_run import inventory_run_on
     from inventory.core import bundled
     from inventory.engine.run import summary_rows
+    from inventory.harmonise import review
+    from inventory.lake.zones import Lake
 
     countries = bundled.EXAMPLE_COUNTRIES
     outcomes = []
@@ -329,19 +357,87 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for country in countries:
             steps.next(f"intake of the {country} example: store, validate, harmonise")
             outcomes.append(intake(str(bundled.example_package(country)), str(args.lake), "demo"))
+        approved = review.approve_demo(Lake.at(args.lake), outcomes)
         accepted = [o["country"] for o in outcomes if o["accepted"]]
         steps.next(f"inventory of {', '.join(accepted)}: compute and publish")
         params = parameters_from(args, countries=accepted)
         result = inventory_run_on(None)(params, str(args.lake))
         steps.finish()
     for outcome in outcomes:
-        state = "accepted" if outcome["accepted"] else f"REJECTED ({outcome.get('report')})"
+        state = "validated" if outcome["accepted"] else f"REJECTED ({outcome.get('report')})"
         print(f"intake {outcome['country']}: {state}")
+    if approved:
+        print(
+            f"approved as current input by the demo (the bundled examples; in real use a "
+            f"compiler approves: soc-inventory review): {', '.join(approved)}"
+        )
     _print_table(summary_rows(result["summary"]), "National SOC inventory (last reported year)")
     print(f"run {result['run_id']} published as {result['release_id']}")
     print(f"dashboard:        {result['dashboard']}")
     print(f"published tables: {args.lake / 'published'}/<table>/country=<ISO3>/part-0.parquet")
     print(f"DuckDB views:     {settings.get_settings().duckdb or args.lake / 'inventory.duckdb'}")
+    return EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Candidates awaiting review, or what one candidate changes against the current input."""
+    from inventory.harmonise import review
+    from inventory.lake.zones import Lake
+
+    lake = Lake.at(args.lake)
+    if args.submission_id:
+        country = review.country_of_submission(lake, args.submission_id)
+        summary = review.change_summary(lake, country, args.submission_id)
+        print(f"{country} submission {args.submission_id} (number {summary['sequence']}):")
+        for line in review.describe(summary):
+            print(f"  {line}")
+        verb = "approve --confirm-drop" if summary["drops"] else "approve"
+        print(f"decide: soc-inventory {verb} {args.submission_id}, or soc-inventory return "
+              f"{args.submission_id} --note TEXT")  # fmt: skip
+        return EXIT_OK
+    only = args.country.upper() if args.country else None
+    rows = review.candidates(lake, only)
+    if not rows:
+        print("no submission awaits review" + (f" for {only}" if only else ""))
+        return EXIT_OK
+    _print_table(rows, "Submissions awaiting review (oldest first)",
+                 caption="what one changes: soc-inventory review SUBMISSION_ID")  # fmt: skip
+    return EXIT_OK
+
+
+def _reviewer(args: argparse.Namespace) -> str:
+    import getpass
+
+    return args.by or f"{getpass.getuser()} (command line)"
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from inventory.harmonise import review
+    from inventory.lake.zones import Lake
+
+    lake = Lake.at(args.lake)
+    country = review.country_of_submission(lake, args.submission_id)
+    record = review.approve(lake, country, args.submission_id, by=_reviewer(args),
+                            confirm_drop=args.confirm_drop, note=args.note or "")  # fmt: skip
+    print(
+        f"approved: {country} submission {args.submission_id} is the current input "
+        f"(approved by {record['approved_by']} at {record['approved_at']})"
+    )
+    if record.get("accepts_drop"):
+        print(f"the drop is recorded as intended: the next run publishes {country} without "
+              "the dropped strata or years")  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_return(args: argparse.Namespace) -> int:
+    from inventory.harmonise import review
+    from inventory.lake.zones import Lake
+
+    lake = Lake.at(args.lake)
+    country = review.country_of_submission(lake, args.submission_id)
+    review.return_submission(lake, country, args.submission_id, by=_reviewer(args),
+                             note=args.note or "")  # fmt: skip
+    print(f"returned {country} submission {args.submission_id} to its contact point with the note")
     return EXIT_OK
 
 
@@ -522,13 +618,45 @@ def _intake_parsers(sub) -> None:
     submit.add_argument(
         "--submitter", default=None, help="who submits (name or e-mail), recorded in the receipt"
     )
+    submit.add_argument(
+        "--check-only",
+        action="store_true",
+        help="validate and keep it, never a candidate for the current input",
+    )
     submit.set_defaults(func=cmd_submit)
+    _review_parsers(sub)
     reprocess = sub.add_parser("reprocess", help="validate and file a stored submission again "
                                "(one left 'received' by an interruption)")  # fmt: skip
     reprocess.add_argument(
         "submission_id", help="id of the stored submission (see raw/<ISO3>/ or the API answer)"
     )
     reprocess.set_defaults(func=cmd_reprocess)
+
+
+def _review_parsers(sub) -> None:
+    review = sub.add_parser("review", help="submissions awaiting a compiler's approval, or what "
+                            "one changes against the current input")  # fmt: skip
+    review.add_argument(
+        "submission_id",
+        nargs="?",
+        default=None,
+        help="show what this candidate changes (strata, years, areas)",
+    )
+    review.add_argument("--country", default=None, metavar="ISO3", help="one country only")
+    review.set_defaults(func=cmd_review)
+    approve = sub.add_parser("approve", help="make a candidate the country's current input")
+    approve.add_argument("submission_id", help="id of the candidate (soc-inventory review)")
+    approve.add_argument("--confirm-drop", action="store_true",
+                         help="approve although it drops strata or years (the next release "
+                         "then drops them for this country)")  # fmt: skip
+    approve.add_argument("--by", default=None, help="who approves (default: your user name)")
+    approve.add_argument("--note", default=None, help="a note kept with the approval")
+    approve.set_defaults(func=cmd_approve)
+    ret = sub.add_parser("return", help="return a candidate to its contact point with a note")
+    ret.add_argument("submission_id", help="id of the candidate (soc-inventory review)")
+    ret.add_argument("--note", required=True, help="what the contact point should correct")
+    ret.add_argument("--by", default=None, help="who returns it (default: your user name)")
+    ret.set_defaults(func=cmd_return)
 
 
 def _run_parser(sub) -> None:

@@ -19,7 +19,10 @@ call it the same way. In order:
    ``quarantine/<token country>/`` and answered 422 (403 for another country, 413 for size);
 5. otherwise the intake flow validates and files it (``process``), the filed submission is
    announced (``announce``: the ``soil.submission.received`` event), and the report is answered
-   201 (accepted) or 422 (rejected).
+   201 when it became the country's current input (auto-approved), 202 when it was validated
+   and awaits a compiler's review (``status`` ``candidate``; a "check only" upload:
+   ``validated``), or 422 (rejected). Nothing is ever answered "accepted" that did not take
+   effect.
 
 Answers carry ids and URLs, never a server path. Nothing of one country's upload is ever
 written under another country.
@@ -274,13 +277,16 @@ async def receive_body(request: Request, spool: Path, limit: int) -> ReceivedUpl
 
 
 def store_and_check(received: ReceivedUpload, country: str, options: UploadOptions, *,
-                    submitter: str) -> UploadOutcome:  # fmt: skip
-    """Keep the bytes in raw/ under ``country`` (the sender's), then check and process them."""
+                    submitter: str, check_only: bool = False) -> UploadOutcome:  # fmt: skip
+    """Keep the bytes in raw/ under ``country`` (the sender's), then check and process them
+    (``check_only``: validated and kept, never a candidate for the current input)."""
     refusal = received.refusal
     source = received.body if refusal is not None else package_path(
         received.files, received.folder)  # fmt: skip
-    notes = {"refused": refusal.code, "truncated": received.cut,
-             "received_names": received.names} if refusal else {}  # fmt: skip
+    notes: dict[str, Any] = {"refused": refusal.code, "truncated": received.cut,
+                             "received_names": received.names} if refusal else {}  # fmt: skip
+    if check_only:
+        notes["check_only"] = True
     receipt = receive_submission(source, options.lake, submitter=submitter, country=country,
                                  notes=notes)  # fmt: skip
     if refusal is not None:
@@ -289,15 +295,16 @@ def store_and_check(received: ReceivedUpload, country: str, options: UploadOptio
 
 
 async def submit_upload(request: Request, country: str, options: UploadOptions, *,
-                        submitter: str) -> UploadOutcome:  # fmt: skip
+                        submitter: str, check_only: bool = False) -> UploadOutcome:  # fmt: skip
     """Receive, store, check and process one upload of ``country`` (module docstring)."""
     from fastapi.concurrency import run_in_threadpool
 
     with tempfile.TemporaryDirectory(prefix="soc-upload-", dir=options.upload_dir) as tmp:
         received = await receive_body(request, Path(tmp), options.max_upload_bytes)
         return await run_in_threadpool(
-            store_and_check, received, country, options, submitter=submitter
-        )
+            store_and_check, received, country, options, submitter=submitter,
+            check_only=check_only,
+        )  # fmt: skip
 
 
 def _error(status: int, code: str, message: str, submission_id: str | None) -> UploadOutcome:
@@ -334,7 +341,15 @@ def _check_and_process(receipt: Receipt, options: UploadOptions) -> UploadOutcom
     if problem is None and options.announce is not None:
         options.announce({k: report[k] for k in ("submission_id", "country", "accepted")},
                          receipt.raw_dir, receipt.submitter)  # fmt: skip
-    return UploadOutcome(201 if report["accepted"] else 422, report)
+    return UploadOutcome(answer_status(report), report)
+
+
+def answer_status(report: dict) -> int:
+    """201 only when the submission took effect (it is the country's current input); 202 when it
+    was validated and awaits a compiler's review (or was a check only); 422 when rejected."""
+    if not report["accepted"]:
+        return 422
+    return 201 if report["current"] else 202
 
 
 # ---------------------------------------------------------------------------- reports
@@ -374,11 +389,15 @@ def submission_report(lake: Lake, country: str, submission_id: str) -> dict | No
     receipt_path = lake.raw(country, submission_id) / "receipt.json"
     if not receipt_path.is_file():
         return None
+    from inventory.harmonise import store
+
+    decision: dict = {}
     if lake.quarantine(country, submission_id).is_dir():
         status, accepted = "rejected", False
         failures, summary = read_report(lake.quarantine(country, submission_id))
     elif lake.validated(country, submission_id).is_dir():
-        status, accepted = "accepted", True
+        status, accepted = store.submission_state(lake, country, submission_id), True
+        decision = store.decision_of(lake, country, submission_id) or {}
         where = lake.validated(country, submission_id)
         failures, summary = read_report(where)
         summary = summary or {"datasets": sorted(p.stem for p in where.glob("*.parquet"))}
@@ -388,9 +407,13 @@ def submission_report(lake: Lake, country: str, submission_id: str) -> dict | No
     if receipt.get("refused"):
         status, accepted = "refused", False
     public = {k: v for k, v in receipt.items() if k not in PRIVATE_KEYS}
+    review = {k: decision[k] for k in ("decision", "note", "returned_by", "returned_at",
+                                       "approved_by", "approved_at") if k in decision}  # fmt: skip
     return json.loads(json.dumps({
         "submission_id": submission_id, "country": country, "accepted": accepted,
-        "status": status, "url": submission_url(submission_id), "failures": failures,
+        "status": status, "status_text": store.STATE_TEXT.get(status, status),
+        "current": status == store.CURRENT_STATE, "review": review,
+        "url": submission_url(submission_id), "failures": failures,
         "n_failures": len(failures),
         "summary": {k: v for k, v in summary.items() if k not in PRIVATE_KEYS},
         "receipt": public,

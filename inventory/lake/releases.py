@@ -205,6 +205,7 @@ class Release:
     run_id: str
     path: Path
     countries: tuple[str, ...]
+    refused: tuple[dict, ...] = ()  # countries of the run not published: message and action
 
 
 def _by_country(frame: pd.DataFrame | pa.Table):
@@ -409,8 +410,11 @@ def _publish_lock(lake: Lake, timeout: float) -> Iterator[None]:
 def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, staging: Path,
            release_id: str) -> Release:  # fmt: skip
     """Stage the complete release (verified files, checksums, history) in ``staging``."""
-    countries = tuple(sorted(manifest.get("countries", [])))
     withdrawn = set(withdrawn_countries(manifest))
+    refused = _coverage_refusals(previous, run_dir, manifest, withdrawn)
+    countries = tuple(sorted(set(manifest.get("countries", [])) - set(refused)))
+    if not countries and refused:
+        raise next(iter(refused.values()))
     run_files = manifest.get("files")
     old_sums = (
         _read_json(previous / CHECKSUMS) if previous and (previous / CHECKSUMS).exists() else None
@@ -418,18 +422,27 @@ def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, sta
     for table in PUBLISHED_TABLES:
         if previous is not None and (previous / table).exists():
             for part in sorted((previous / table).glob("country=*")):
-                if part.name.removeprefix("country=") not in {*countries, *withdrawn}:
+                if part.name.removeprefix("country=") not in {*countries, *withdrawn} or (
+                        part.name.removeprefix("country=") in refused):  # fmt: skip
                     _link_tree(part, staging / table / part.name, old_sums, previous)
-        if (run_dir / table).exists():
-            _link_tree(run_dir / table, staging / table, run_files, run_dir)
+        for part in sorted((run_dir / table).glob("country=*")):
+            if part.name.removeprefix("country=") in countries:
+                _link_tree(part, staging / table / part.name, run_files, run_dir)
     guard_unique_keys(run_dir, manifest)
-    guard_coverage(previous, staging, withdrawn)
-    release = Release(release_id, str(manifest["run_id"]), lake.release(release_id), countries)
+    guard_coverage(previous, staging, withdrawn - set(refused))
+    refusals = tuple(manifest.get("refused_before_computing") or []) + tuple(
+        {"country": c, "message": e.message, "action": e.action, "code": e.code}
+        for c, e in sorted(refused.items()))  # fmt: skip
+    release = Release(release_id, str(manifest["run_id"]), lake.release(release_id), countries,
+                      refusals)  # fmt: skip
     rows = _release_rows(previous, release, utc_now().isoformat())
     write_parquet_atomic(rows, staging / RELEASES_FILE)
-    write_json_atomic(staging / "release.json", {**rows.slice(rows.num_rows - 1).to_pylist()[0],
-                                                 "withdrawn": sorted(withdrawn),
-                                                 "inputs": run_inputs(manifest)})  # fmt: skip
+    write_json_atomic(staging / "release.json", {
+        **rows.slice(rows.num_rows - 1).to_pylist()[0],
+        "withdrawn": sorted(withdrawn - set(refused)),
+        "refused": list(refusals), "provenance": _provenance(previous, manifest, countries),
+        "inputs": run_inputs(manifest),
+    })  # fmt: skip
     write_json_atomic(staging / CHECKSUMS, {p: sha256_file(staging / p)
                                             for p in _relative_files(staging)})  # fmt: skip
     (staging / OWNER_FILE).unlink()
@@ -469,8 +482,47 @@ def run_inputs(manifest: dict) -> dict[str, dict]:
 
 
 def withdrawn_countries(manifest: dict) -> list[str]:
-    """Countries the run explicitly withdraws (their rows may disappear from the release)."""
-    return list((manifest.get("parameters") or {}).get("withdraw") or [])
+    """Countries whose rows may disappear from the release: those the run explicitly withdraws,
+    and those whose approved submission drops strata or years (``accepted_drops``: the
+    compiler's approval is the explicit decision, recorded in the run's manifest)."""
+    explicit = list((manifest.get("parameters") or {}).get("withdraw") or [])
+    return list(dict.fromkeys([*explicit, *(manifest.get("accepted_drops") or [])]))
+
+
+def _coverage_refusals(previous: Path | None, run_dir: Path, manifest: dict,
+                       withdrawn: set[str]) -> dict[str, PublishError]:  # fmt: skip
+    """The run's countries the publish guard refuses (they would drop rows of ``previous``), each
+    with its own :class:`PublishError`; the other countries are published."""
+    if previous is None:
+        return {}
+    computed = set(manifest.get("countries", [])) - withdrawn
+    missing = _dropped_rows(previous, run_dir, withdrawn | (_countries(previous) - computed))
+    if missing is None or missing.empty:
+        return {}
+    return {str(country): dropped_rows_error(rows.reset_index(drop=True))
+            for country, rows in missing.groupby("country", sort=True)}  # fmt: skip
+
+
+def _provenance(previous: Path | None, manifest: dict, countries: tuple[str, ...]) -> dict:
+    """Per country of the release: the submission it used, its sequence number and who
+    approved it (this run's countries from its manifest, the others from ``previous``)."""
+    before: dict = {}
+    if previous is not None and (previous / "release.json").exists():
+        before = dict(_read_json(previous / "release.json").get("provenance") or {})
+    ran = manifest.get("provenance") or {}
+    merged = {c: p for c, p in before.items() if c not in countries}
+    merged.update({c: ran[c] for c in countries if c in ran})
+    return dict(sorted(merged.items()))
+
+
+def release_provenance(lake: Lake, release_id: str | None = None) -> dict[str, dict]:
+    """Per country, what the release (default: the current one) used: submission id, sequence
+    number, who approved it and when, the synthetic flag (``release.json``; empty before any
+    release, or for a release published before provenance was recorded)."""
+    path = current_release(lake) if release_id is None else lake.release(release_id)
+    if path is None or not (path / "release.json").exists():
+        return {}
+    return dict(_read_json(path / "release.json").get("provenance") or {})
 
 
 def _refuse_failed_checks(run_id: str, manifest: dict) -> None:

@@ -6,7 +6,10 @@ band: Wetlands Supplement factors drawn from their printed intervals) against th
 CO2 flux. The summary table gives the 95 % intervals of the net change and of the organic
 emissions beside the estimates. The header states the release, GWP set, IPCC edition and
 tier of the runs behind it, and labels countries whose submission declares ``synthetic: true``
-(the bundled examples) as "synthetic example". HTML comes from the Jinja2 template
+(the bundled examples) as "synthetic example". Per country it names the submission the
+release used, its sequence number and who approved it, read from the release
+(``release.json``'s provenance, written when it was published), never from the current input,
+which may have changed since. HTML comes from the Jinja2 template
 ``templates/dashboard.html``; the tables read carry the published column names
 (``inventory.engine.reporting_tables.published_schema``).
 """
@@ -22,7 +25,6 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from inventory.core.errors import NotFoundError
-from inventory.harmonise.store import harmonised_manifest
 from inventory.lake import releases
 from inventory.lake.zones import Lake
 from inventory.reporting import scenario_charts
@@ -44,6 +46,9 @@ class Provenance:
     edition: str
     tier: str
     synthetic: bool
+    submission_id: str = "not recorded"  # the submission the run used (release provenance)
+    sequence: int | None = None  # its number in the lake's order of submissions
+    approved_by: str = "not recorded"  # who made it the country's current input
 
 
 def _by_year(frame: pd.DataFrame, country: str, column: str, **filters) -> pd.Series:
@@ -204,16 +209,18 @@ def render_dashboard(tables: dict[str, pd.DataFrame], release_id: str,
 def release_provenance(lake: Lake, release_id: str) -> list[Provenance]:
     """Run parameters (GWP set, edition, tier) and the synthetic flag of each country."""
     out = []
+    used = releases.release_provenance(lake, release_id)
     for country, run_id in sorted(country_runs(lake, release_id).items()):
-        parameters = run_manifest(lake, run_id).get("parameters", {})
-        try:
-            declared = harmonised_manifest(lake, country).get("manifest", {})
-        except FileNotFoundError:
-            declared = {}
+        manifest = run_manifest(lake, run_id)
+        parameters = manifest.get("parameters", {})
+        # what the run used (never the current input, which may have changed since)
+        declared = used.get(country) or (manifest.get("provenance") or {}).get(country) or {}
         out.append(Provenance(
             country, run_id, str(parameters.get("gwp_set", "unknown")),
             EDITIONS.get(str(parameters.get("edition")), str(parameters.get("edition"))),
             str(parameters.get("tier", "unknown")), bool(declared.get("synthetic", False)),
+            str(declared.get("submission_id") or "not recorded"), declared.get("sequence"),
+            str(declared.get("approved_by") or "not recorded"),
         ))  # fmt: skip
     return out
 

@@ -20,10 +20,12 @@ after its model and its numeric names already end in their unit.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -379,11 +381,24 @@ def _table_metadata(table: str, spec: TableSpec, release_id: str, run_id: str) -
         "run_id": run_id, "sign_convention": spec.sign}.items()}  # fmt: skip
 
 
-def published_tables(tables: Mapping[str, pd.DataFrame], *, release_id: str,
-                     run_id: str) -> dict[str, pa.Table]:  # fmt: skip
-    """:func:`published_table` for every table of a run."""
-    return {name: published_table(name, frame, release_id=release_id, run_id=run_id)
-            for name, frame in tables.items()}  # fmt: skip
+PROVENANCE_KEY = b"soilc:provenance"
+
+
+def published_tables(
+    tables: Mapping[str, pd.DataFrame], *, release_id: str, run_id: str,
+    provenance: Mapping[str, Any] | None = None,
+) -> dict[str, pa.Table]:  # fmt: skip
+    """:func:`published_table` for every table of a run; ``provenance`` (per country: the
+    submission used, its sequence number, who approved it) goes into each file's schema
+    metadata under ``soilc:provenance`` (JSON)."""
+    out = {name: published_table(name, frame, release_id=release_id, run_id=run_id)
+           for name, frame in tables.items()}  # fmt: skip
+    if provenance is None:
+        return out
+    text = json.dumps(dict(provenance), sort_keys=True, default=str).encode()
+    return {name: table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                                 PROVENANCE_KEY: text})
+            for name, table in out.items()}  # fmt: skip
 
 
 def renamed_columns(table: str) -> dict[str, str]:

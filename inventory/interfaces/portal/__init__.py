@@ -8,6 +8,7 @@ JavaScript at all, nothing loaded from elsewhere: it works offline. Routes live 
 * a country's pages (:mod:`.contact`): templates, upload, submissions and their reports,
   published results; a contact point sees only its country;
 * the compilers' pages (:mod:`.compiler`): countries, runs, releases, recalculations, tokens;
+  the review of submissions before they become current (:mod:`.review`);
 * background uploads and runs the pages follow (:mod:`.jobs`), and what is read from the
   lake (:mod:`.history`).
 """
@@ -19,7 +20,7 @@ from typing import Any
 from fastapi.staticfiles import StaticFiles
 
 from inventory.core.settings import get_settings
-from inventory.interfaces.portal import compiler, contact, jobs, signin, web
+from inventory.interfaces.portal import compiler, contact, jobs, review, signin, web
 from inventory.interfaces.portal.store import StateStore, state_path
 
 
@@ -30,6 +31,6 @@ def install_portal(app: Any) -> None:
     app.state.portal = web.PortalState(store=store, jobs=jobs.JobRegistry(store),
                                        trusted_proxies=proxies)  # fmt: skip
     app.mount(f"{web.PORTAL}/static", StaticFiles(directory=web.HERE / "static"), name="static")
-    for module in (signin, contact, compiler):
+    for module in (signin, contact, compiler, review):
         app.include_router(module.router, prefix=web.PORTAL)
     web.install_error_handlers(app)

@@ -1,9 +1,10 @@
 """What the portal shows of the lake: submission histories, country states, releases, tables.
 
-Read-only. A submission's state: ``received`` (stored in raw/, not filed), ``rejected``
-(quarantine/), ``accepted`` (validated/ and harmonised when accepted), ``harmonised`` (accepted
-and still the country's current harmonised input); and the releases whose numbers for the
-country came from it (run manifests name the submission each country's inputs came from).
+Read-only. A submission's state (``inventory.harmonise.store.submission_state``): ``received``,
+``rejected``, ``validated`` (check only), ``candidate`` (awaiting a compiler's review),
+``current`` (the country's current input), ``returned`` (with the compiler's note) or
+``superseded``; and the releases whose numbers for the country came from it (run manifests
+name the submission each country's inputs came from).
 """
 
 from __future__ import annotations
@@ -75,16 +76,15 @@ def releases_using(lake: Lake, country: str) -> dict[str, list[str]]:
 
 def submission_history(lake: Lake, country: str) -> list[dict]:
     """The country's submissions, newest first, with state, receipt and releases using them."""
-    current = _current_submission(lake, country)
     used = releases_using(lake, country)
     out = []
     for item in list_submissions(lake, country):
         report = submission_report(lake, country, item["submission_id"]) or {}
         receipt = receipt_of(report)
         status = item["status"]
-        if status == "accepted" and item["submission_id"] == current:
-            status = "harmonised"
         out.append({**item, "status": status, "received_at": receipt.get("received_at", ""),
+                    "status_text": report.get("status_text", status),
+                    "note": (report.get("review") or {}).get("note", ""),
                     "package_sha256": receipt.get("package_sha256", ""),
                     "package_name": receipt.get("package_name", ""),
                     "releases": used.get(item["submission_id"], [])})  # fmt: skip

@@ -251,7 +251,8 @@ def _run_locally(registry: JobRegistry, job: Job, params: Any, lake_root: str) -
         job.set_state(RUNNING)
         try:
             result = inventory_run_on()(params, lake_root)
-            job.finish(COMPLETED, run_id=result["run_id"], release_id=result["release_id"])
+            job.finish(COMPLETED, run_id=result["run_id"], release_id=result["release_id"],
+                       refused=result.get("refused") or [])  # fmt: skip
         except Exception as err:  # noqa: BLE001 - a user's mistake, or a bug (a reference)
             finish_with_error(job, err)
 
