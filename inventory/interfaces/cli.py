@@ -38,6 +38,11 @@ __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "UsageError", "add_paramete
 PARAMETER = "parameter:"  # argparse dest prefix of the RunParameters options
 
 
+def _plain(text: str) -> str:
+    """Docstring text for a terminal: reStructuredText quotes (````x````, `x`) removed."""
+    return text.replace("``", "")
+
+
 def _console():
     from rich.console import Console
 
@@ -377,6 +382,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"dashboard:        {result['dashboard']}")
     print(f"published tables: {args.lake / 'published'}/<table>/country=<ISO3>/part-0.parquet")
     print(f"DuckDB views:     {settings.get_settings().duckdb or args.lake / 'inventory.duckdb'}")
+    print(f"bundled examples: {bundled.examples_dir()} (one folder per country; submit one "
+          "with `soc-inventory submit <folder>`)")  # fmt: skip
     return EXIT_OK
 
 
@@ -494,7 +501,8 @@ def cmd_grid(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="soc-inventory", description=__doc__.splitlines()[0])
+    description = _plain(__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="soc-inventory", description=description)
     parser.add_argument("--lake", type=Path, default=settings.lake_root(),
                         help="data lake root (default: $SOILC_LAKE, else ./data_lake in the "
                              "working directory; now %(default)s)")  # fmt: skip
