@@ -90,8 +90,9 @@ def _print_table(
     left_out = [c for c in columns if c not in shown]
     notes = [caption] if isinstance(caption, str) else list(caption or [])
     if left_out:
+        where = "or open the full table named below" if caption else "to see them"
         notes.insert(0, f"not shown at {console.width} columns: {', '.join(map(str, left_out))} "
-                     "(widen the terminal or open the full table named below)")  # fmt: skip
+                     f"(widen the terminal {where})")  # fmt: skip
     for note in notes:
         _print_wrapped(console, note)
 
@@ -477,14 +478,20 @@ def cmd_token(args: argparse.Namespace) -> int:
     store = tokens.store_path(args.lake)
     if args.verb == "create":
         role = tokens.COMPILER if args.admin else tokens.CONTACT
-        token = tokens.create_token(store, args.country, role=role)
+        token = tokens.create_token(store, args.country, role=role, label=args.label)
         who = "a compiler" if args.admin else tokens.normalise_country(args.country)
         print(f"token for {who} (shown once, store it now):")
         print(token)
     elif args.verb == "revoke":
         print("revoked" if tokens.revoke_token(store, args.token_id) else "already revoked")
     else:
-        _print_table(tokens.list_tokens(store), f"Tokens in {store}")
+        from inventory.interfaces.portal.words import when
+
+        rows = [{"token_id": t["token_id"], "label": t.get("label") or "", "role": t["role"],
+                 "country": t.get("country") or "", "issued (UTC)": when(t["issued_at"]),
+                 "revoked (UTC)": when(t.get("revoked_at"))}
+                for t in tokens.list_tokens(store)]  # fmt: skip
+        _print_table(rows, f"Tokens in {store}")
     return EXIT_OK
 
 
@@ -603,6 +610,8 @@ def _service_parsers(sub) -> None:
                         help="country the contact point's token may submit for")  # fmt: skip
     create.add_argument("--admin", action="store_true",
                         help="a compiler token (portal compiler pages; no country)")  # fmt: skip
+    create.add_argument("--label", default="",
+                        help="whose token it is or what for (shown by `token list`)")  # fmt: skip
     revoke = verbs.add_parser("revoke", help="revoke by token id")
     revoke.add_argument("token_id", help="id shown by `soc-inventory token list`")
     verbs.add_parser("list", help="token ids, countries, dates (never secrets)")

@@ -18,12 +18,13 @@ from typing import Any
 
 from fastapi.staticfiles import StaticFiles
 
-from inventory.interfaces.portal import compiler, contact, jobs, signin, web
+from inventory.interfaces.portal import compiler, contact, jobs, signin, web, words
 
 
 def install_portal(app: Any) -> None:
     """Add the portal's routes, static files, state and HTML error pages to the API's app."""
     app.state.portal = web.PortalState(jobs=jobs.JobRegistry())
+    words.install_filters(app.state.portal.env)
     app.mount(f"{web.PORTAL}/static", StaticFiles(directory=web.HERE / "static"), name="static")
     for module in (signin, contact, compiler):
         app.include_router(module.router, prefix=web.PORTAL)

@@ -229,7 +229,8 @@ async def create_token(request: Request, session: Compiler):
     role = tokens.COMPILER if web.first(form, "role") == tokens.COMPILER else tokens.CONTACT
     try:
         token = await run_in_threadpool(tokens.create_token, request.app.state.token_store,
-                                        web.first(form, "country") or None, role=role)  # fmt: skip
+                                        web.first(form, "country") or None, role=role,
+                                        label=web.first(form, "label") or "")  # fmt: skip
     except tokens.TokenError as err:
         records = tokens.list_tokens(request.app.state.token_store)
         return web.render(request, "tokens.html", status=422, rows=list(reversed(records)),
@@ -241,10 +242,25 @@ async def create_token(request: Request, session: Compiler):
                       country=(web.first(form, "country") or "").upper())  # fmt: skip
 
 
+def _token_record(request: Request, token_id: str) -> dict:
+    for record in tokens.list_tokens(request.app.state.token_store):
+        if record["token_id"] == token_id:
+            return record
+    raise PortalError(404, "Not found", f"There is no token {token_id}.")
+
+
+@router.get("/tokens/{token_id}/revoke")
+def confirm_revoke(request: Request, token_id: str, session: Compiler):
+    """The confirmation page: revoking signs the token's sessions out at once."""
+    return web.render(request, "token_revoke.html", token=_token_record(request, token_id))
+
+
 @router.post("/tokens/{token_id}/revoke")
 async def revoke_token(request: Request, token_id: str,
                        session: Compiler):  # fmt: skip
-    await web.checked_form(request, session)
+    form = await web.checked_form(request, session)
+    if web.first(form, "confirm") != "yes":  # never revoked by one click: confirm first
+        return web.render(request, "token_revoke.html", token=_token_record(request, token_id))
     try:
         tokens.revoke_token(request.app.state.token_store, token_id)
     except tokens.TokenError as err:
