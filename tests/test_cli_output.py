@@ -56,7 +56,9 @@ def test_status_keeps_release_ids_whole_at_80_columns(two_releases, capsys, monk
     out = capsys.readouterr().out
     for release_id in ids:
         assert any(release_id in line for line in out.splitlines()), release_id
-    assert max(len(line) for line in out.splitlines()) <= 80 + len(ids[-1])  # last line: id
+    # longer lines only for a whole path, alone on its line
+    assert all(len(line) <= 80 or " " not in line.strip() for line in out.splitlines())
+    assert str(lake.root / "published" / "releases.parquet") in out.splitlines()
     assert "2 of 2 releases" in out and f"current release: {ids[-1]}" in out
 
 
@@ -67,9 +69,37 @@ def test_diff_says_what_it_elides_and_writes_every_row(two_releases, capsys, mon
     out = capsys.readouterr().out
     assert code == cli.EXIT_OK
     full = lake.root / "recalculations" / f"{first}__{second}.csv"
-    # dC 1, 2, 3 -> 2, 3, 4 t C/yr in 2000-2002: three changed rows, two printed
+    # dC 1, 2, 3 -> 2, 3, 4 t C/yr in 2000-2002: three changed stock_changes rows
     assert len(pd.read_csv(full)) == 3
-    assert "2 of 3 changed rows (--limit 2" in out and str(full) in out.replace("\n", "")
+    every = lake.root / "recalculations" / f"{first}__{second}_all_tables.csv"
+    # every table: stock_tc 10 -> 20 (3 years), dC (3) and dCO2 -10/10*44/12 -> -20/10*44/12 (3)
+    assert len(pd.read_csv(every)) == 9
+    assert "2 of 9 changed values in every published table (--limit 2" in out
+    assert str(full) in out.splitlines() and str(every) in out.splitlines()  # whole, own line
+
+
+def test_diff_warns_when_the_newer_release_is_given_first(two_releases, capsys):
+    lake, (first, second) = two_releases
+    assert cli.main(["--lake", str(lake.root), "diff", second, first]) == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert f"was published after {first}" in err
+    assert f"soc-inventory diff {first} {second}" in err
+
+
+def test_diff_at_80_columns_breaks_no_word_and_says_what_it_leaves_out(
+    two_releases, capsys, monkeypatch
+):
+    lake, (first, second) = two_releases
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.main(["--lake", str(lake.root), "diff", first, second]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert all(len(line) <= 80 or " " not in line.strip() for line in out.splitlines())
+    # no id, number or column name is cut: each appears whole
+    for word in ("stock_changes", "dC_tc_per_yr", "dCO2_t_per_yr", "-3.667"):
+        assert word in out, word
+    assert "not shown at 80 columns: " in out
+    every = lake.root / "recalculations" / f"{first}__{second}_all_tables.csv"
+    assert str(every) in out
 
 
 def test_report_states_what_the_summary_leaves_out(two_releases, capsys, monkeypatch):

@@ -163,3 +163,36 @@ def test_dashboard_shows_the_intervals_of_the_change_and_the_organic_emissions()
     assert "organic soils, 95 % interval" in country_charts(tables, "URY")[3]["svg"]
     # without published draws the summary says so
     assert "<td>n/a</td>" in render_dashboard(_tables(), "release-test", PROVENANCE)
+
+
+def test_a_tiny_stock_change_is_not_drawn_as_a_cliff():
+    from inventory.reporting.charts import FROM_ZERO_NOTE, SPAN_NOTE, y_range
+
+    years = np.array([2020, 2021])
+    cri = [Series("stock", years, np.array([125.17, 125.24]))]  # Mt C: +0.056 %
+    # a stock from 0 to the largest value plus 5 %: 125.24 x 1.05 = 131.502 Mt C
+    low, high, note = y_range(cri, None, y_from_zero=True)
+    assert (low, note) == (0.0, FROM_ZERO_NOTE) and high == pytest.approx(131.502)
+    # any other chart: at least 5 % of the largest |value| (0.05 x 125.24 = 6.262) around the
+    # middle (125.17 + 125.24) / 2 = 125.205 -> 122.074 .. 128.336
+    low, high, note = y_range(cri, None, y_from_zero=False)
+    assert (low, high) == pytest.approx((122.074, 128.336)) and note == SPAN_NOTE
+    wide = [Series("change", years, np.array([-10.0, 30.0]))]
+    assert y_range(wide, None, y_from_zero=False) is None  # a real change keeps its axis
+    svg = line_chart("Mineral SOC inventory stock S(y), 0-30 cm", "Mt C", cri, y_from_zero=True)
+    assert "Mt C (axis from 0)" in svg
+
+
+def test_the_header_never_joins_two_editions_in_one_line():
+    two = [*PROVENANCE, Provenance("KEN", "run-2", "AR5", "2006 Guidelines", "2", synthetic=False)]
+    html = render_dashboard(_tables(), "release-test", two)
+    assert "IPCC edition <b>by country (see the table below)</b>" in html
+    assert "GWP set <b>AR5</b>" in html  # the same for both: stated once
+    assert "2006 Guidelines, 2019 Refinement" not in html
+
+
+def test_missing_values_are_empty_cells_never_python_words():
+    from inventory.reporting.dashboard import format_number
+
+    assert [format_number(v) for v in (None, float("nan"), pd.NA, 1234.56, 0.0012345)] == [
+        "", "", "", "1,234.6", "0.001234"]  # fmt: skip

@@ -293,7 +293,7 @@ def test_a_new_token_is_shown_once_and_only_its_hash_is_stored(portal):
                         "csrf_token": csrf})  # fmt: skip
     assert bad.status_code == 422 and "alpha-3" in bad.text
     revoke = compiler.post(f"/portal/compiler/tokens/{tokens.token_id_of(token)}/revoke",
-                           data={"csrf_token": csrf})  # fmt: skip
+                           data={"csrf_token": csrf, "confirm": "yes"})  # fmt: skip
     assert revoke.status_code == 303 and tokens.verify(portal["store"], token) is None
 
 

@@ -102,8 +102,8 @@ class RunParameters(BaseModel):
     )  # fmt: skip
     approach: Literal[1, 2, 3] | None = Field(
         None, title="Approach (empty: as submitted)",
-        description="1: stratum areas; 2/3: land units or land-use change matrices; none: as "
-        "the submission declares",
+        description="1: areas by stratum and year; 2: land-use change matrices or land units; "
+        "3: land units with histories; none: as the submission declares",
     )  # fmt: skip
     edition: factors.Edition = Field(
         factors.DEFAULT_EDITION, title="IPCC factor edition",

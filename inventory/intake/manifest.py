@@ -34,6 +34,12 @@ TABULAR_DATASETS = DATASETS[
 LAND_DATASETS = {1: ("land_areas",), 2: ("land_units", "land_use_changes"), 3: ("land_units",)}
 TIERS = (1, 2)
 APPROACHES = (1, 2, 3)
+# What each approach means to a compiler (IPCC 2006 Vol.4 Ch.3 Sec. 3.3.1), with its datasets.
+APPROACH_LABELS = {
+    1: "areas by stratum and year (land_areas)",
+    2: "land-use change matrices or land units (land_use_changes or land_units)",
+    3: "land units with histories (land_units)",
+}
 # Plausible inventory years: UNFCCC base years start at 1990; land-use histories (20-year
 # transition, IPCC 2006 Vol.4 Ch.2 Eq. 2.25) and legacy surveys reach back further.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100

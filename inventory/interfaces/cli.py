@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,30 +41,70 @@ __all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_REJECTED", "EXIT_USAGE", "UsageError
 PARAMETER = "parameter:"  # argparse dest prefix of the RunParameters options
 
 
+def _plain(text: str) -> str:
+    """Docstring text for a terminal: reStructuredText quotes (````x````, `x`) removed."""
+    return text.replace("``", "")
+
+
 def _console():
     from rich.console import Console
 
     return Console()
 
 
-def _print_table(rows: list[dict], title: str, *, caption: str | None = None) -> None:
-    """A rich table; id columns keep their full width (folded, never cut, when too narrow)."""
+def _print_table(
+    rows: list[dict], title: str, *, caption: str | list[str] | None = None, keep: int = 1
+) -> None:
+    """A rich table that fits the terminal without breaking a word, a number, an id or a path.
+
+    Values without spaces (ids, codes, numbers, paths) are never wrapped; text columns wrap
+    at spaces only (never narrower than their longest word). When the table is still wider
+    than the terminal, columns are left out from the right (the first ``keep`` always stay)
+    and a note names them; ``caption`` (where the full table is) follows the table, wrapped
+    at spaces, a path longer than the terminal on a line of its own, whole.
+    """
     from rich import box
     from rich.table import Table
 
+    console = _console()
     if not rows:
-        _console().print(f"{title}: nothing to show")
+        _print_wrapped(console, f"{title}: nothing to show")
         return
-    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, caption_justify="left")
-    for column in rows[0]:
-        values = [_fmt(row[column]) for row in rows]
-        is_id = str(column).endswith("id")
+    columns = list(rows[0])
+    texts = {c: [_fmt(row[c]) for row in rows] for c in columns}
+    wraps = {c: any(" " in v for v in texts[c]) for c in columns}
+    # narrowest width of each column: its header and longest word (text) or value (the rest)
+    widths = {c: max(len(str(c)), *(len(w) for v in texts[c]
+                                    for w in (v.split() if wraps[c] else [v])))
+              for c in columns}  # fmt: skip
+    shown = list(columns)
+    # box.SIMPLE_HEAD: 1 edge + 1 padding each side, 3 between columns (padding, gap, padding)
+    while len(shown) > keep and sum(widths[c] for c in shown) + 3 * len(shown) + 1 > console.width:
+        shown.pop()
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in shown:
         table.add_column(str(column), justify="right" if _numeric(rows[0][column]) else "left",
-                         overflow="fold", no_wrap=is_id,
-                         min_width=max(map(len, values)) if is_id else None)  # fmt: skip
-    for row in rows:
-        table.add_row(*(_fmt(v) for v in row.values()))
-    _console().print(table)
+                         no_wrap=not wraps[column], overflow="ignore",
+                         min_width=widths[column])  # fmt: skip
+    for i in range(len(rows)):
+        table.add_row(*(texts[c][i] for c in shown))
+    _print_wrapped(console, title, style="bold")
+    console.print(table, crop=False)
+    left_out = [c for c in columns if c not in shown]
+    notes = [caption] if isinstance(caption, str) else list(caption or [])
+    if left_out:
+        where = "or open the full table named below" if caption else "to see them"
+        notes.insert(0, f"not shown at {console.width} columns: {', '.join(map(str, left_out))} "
+                     f"(widen the terminal {where})")  # fmt: skip
+    for note in notes:
+        _print_wrapped(console, note)
+
+
+def _print_wrapped(console, text: str, style: str | None = None) -> None:
+    """Print ``text`` wrapped at spaces; a word longer than the terminal (a path) stays whole."""
+    for line in textwrap.wrap(text, console.width, break_long_words=False,
+                              break_on_hyphens=False):  # fmt: skip
+        console.print(line, soft_wrap=True, highlight=False, markup=False, style=style)
 
 
 class _Steps:
@@ -376,6 +417,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"dashboard:        {result['dashboard']}")
     print(f"published tables: {args.lake / 'published'}/<table>/country=<ISO3>/part-0.parquet")
     print(f"DuckDB views:     {settings.get_settings().duckdb or args.lake / 'inventory.duckdb'}")
+    print(f"bundled examples: {bundled.examples_dir()} (one folder per country; submit one "
+          "with `soc-inventory submit <folder>`)")  # fmt: skip
     return EXIT_OK
 
 
@@ -479,21 +522,35 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from inventory.lake.zones import Lake, write_csv_atomic
-    from inventory.reporting.recalculations import compare_releases
+    from inventory.reporting import recalculations as rc
 
     lake = Lake.at(args.lake)
-    changes = compare_releases(lake, args.release_a, args.release_b)
-    full = lake.root / "recalculations" / f"{args.release_a}__{args.release_b}.csv"
-    write_csv_atomic(changes, full)
-    columns = ["country", "year", "land_use_category", "dC_tc_per_yr_old", "dC_tc_per_yr_new",
-               "difference_tc", "cause"]  # fmt: skip
+    old, new = args.release_a, args.release_b
+    warning = rc.order_warning(lake, old, new)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    out = lake.root / "recalculations"
+    full = write_csv_atomic(rc.compare_releases(lake, old, new), out / f"{old}__{new}.csv")
+    changes = rc.compare_all(lake, old, new)
+    every = write_csv_atomic(changes, out / f"{old}__{new}_all_tables.csv")
+    totals = rc.summary(lake, old, new)
+    totals_csv = write_csv_atomic(totals, out / f"{old}__{new}_summary.csv")
+    title = f"Recalculations {old} -> {new}"
+    summary_columns = ["country", "year", "category_code", "gas", "previous", "new",
+                       "difference", "difference_pct", "unit", "cause"]  # fmt: skip
+    _print_table(totals[summary_columns].head(args.limit).to_dict("records"),
+                 f"{title}: per CRT category and national total",
+                 caption=f"{min(len(totals), args.limit)} of {len(totals)} changed totals "
+                 f"(--limit {args.limit}); all of them: {totals_csv}")  # fmt: skip
+    columns = ["table", "country", "year", "column", "previous", "new", "difference", "cause",
+               "category", "row_keys", "difference_pct", "unit"]  # fmt: skip
     shown = changes[columns].head(args.limit)
-    caption = (
-        f"{len(shown)} of {len(changes)} changed rows (--limit {args.limit}; sorted by "
-        f"country, year, land use, category); every row and column: {full}"
-    )
-    _print_table(shown.to_dict("records"), f"Recalculations {args.release_a} -> "
-                 f"{args.release_b}", caption=caption)  # fmt: skip
+    caption = [
+        f"{len(shown)} of {len(changes)} changed values in every published table (--limit "
+        f"{args.limit}; sorted by table, country, year); every value: {every}",
+        f"the stock_changes rows alone, as before: {full}",
+    ]
+    _print_table(shown.to_dict("records"), f"{title}: changed values", caption=caption, keep=4)
     return EXIT_OK
 
 
@@ -518,14 +575,20 @@ def cmd_token(args: argparse.Namespace) -> int:
     store = tokens.store_path(args.lake)
     if args.verb == "create":
         role = tokens.COMPILER if args.admin else tokens.CONTACT
-        token = tokens.create_token(store, args.country, role=role)
+        token = tokens.create_token(store, args.country, role=role, label=args.label)
         who = "a compiler" if args.admin else tokens.normalise_country(args.country)
         print(f"token for {who} (shown once, store it now):")
         print(token)
     elif args.verb == "revoke":
         print("revoked" if tokens.revoke_token(store, args.token_id) else "already revoked")
     else:
-        _print_table(tokens.list_tokens(store), f"Tokens in {store}")
+        from inventory.interfaces.portal.words import when
+
+        rows = [{"token_id": t["token_id"], "label": t.get("label") or "", "role": t["role"],
+                 "country": t.get("country") or "", "issued (UTC)": when(t["issued_at"]),
+                 "revoked (UTC)": when(t.get("revoked_at"))}
+                for t in tokens.list_tokens(store)]  # fmt: skip
+        _print_table(rows, f"Tokens in {store}")
     return EXIT_OK
 
 
@@ -579,7 +642,8 @@ def _num(value: float | None) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="soc-inventory", description=__doc__.splitlines()[0])
+    description = _plain(__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="soc-inventory", description=description)
     parser.add_argument("--lake", type=Path, default=settings.lake_root(),
                         help="data lake root (default: $SOILC_LAKE, else ./data_lake in the "
                              "working directory; now %(default)s)")  # fmt: skip
@@ -680,7 +744,11 @@ def _report_parsers(sub) -> None:
     report = sub.add_parser("report", help="write the HTML dashboard of the current release")
     report.set_defaults(func=cmd_report)
     diff = sub.add_parser("diff", help="recalculations between two releases, with causes")
-    diff.add_argument("release_a", help="the older release id (see `soc-inventory status`)")
+    diff.add_argument(
+        "release_a",
+        help="the older (previous) release id (see `soc-inventory "
+        "status`); a warning says when it is the newer one",
+    )
     diff.add_argument("release_b", help="the newer release id")
     diff.add_argument(
         "--limit",
@@ -721,6 +789,8 @@ def _service_parsers(sub) -> None:
                         help="country the contact point's token may submit for")  # fmt: skip
     create.add_argument("--admin", action="store_true",
                         help="a compiler token (portal compiler pages; no country)")  # fmt: skip
+    create.add_argument("--label", default="",
+                        help="whose token it is or what for (shown by `token list`)")  # fmt: skip
     revoke = verbs.add_parser("revoke", help="revoke by token id")
     revoke.add_argument("token_id", help="id shown by `soc-inventory token list`")
     verbs.add_parser("list", help="token ids, countries, dates (never secrets)")

@@ -106,11 +106,20 @@ def normalise_country(country: str) -> str:
     return code
 
 
-def create_token(store: str | Path, country: str | None, *, role: str = CONTACT) -> str:
+LABEL_MAX = 80  # characters of a token's label (one line in a listing)
+
+
+def create_token(store: str | Path, country: str | None, *, role: str = CONTACT,
+                 label: str = "") -> str:  # fmt: skip
     """Create a token; return the plaintext (shown once, stored only hashed).
 
-    A ``contact`` token needs ``country`` (ISO3); a ``compiler`` token has none.
+    A ``contact`` token needs ``country`` (ISO3); a ``compiler`` token has none. ``label``
+    says whose it is or what it is for (e.g. "Ana Pérez, land-use unit"), shown in listings.
     """
+    label = " ".join(str(label).split())
+    if len(label) > LABEL_MAX:
+        raise TokenError(f"a token label takes at most {LABEL_MAX} characters "
+                         f"(got {len(label)}): shorten it")  # fmt: skip
     if role not in ROLES:
         raise TokenError(f"role must be one of {', '.join(ROLES)} (got {role!r})")
     if role == COMPILER and country:
@@ -123,7 +132,7 @@ def create_token(store: str | Path, country: str | None, *, role: str = CONTACT)
         data["tokens"].append({
             "token_id": token_id, "country": country, "role": role, "kdf": KDF, "salt": salt.hex(),
             "hash": _hash(secret, salt).hex(), "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
-            "issued_at": utc_now().isoformat(), "revoked_at": None,
+            "issued_at": utc_now().isoformat(), "revoked_at": None, "label": label,
         })  # fmt: skip
     return f"{TOKEN_PREFIX}_{token_id}_{secret}"
 

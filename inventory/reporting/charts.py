@@ -4,6 +4,10 @@ Ticks are round numbers (``MaxNLocator`` steps 1, 2, 2.5, 5, 10) written in full
 separators and as many decimals as the tick step needs (``2,650`` never ``2.65e+03``).
 A series may carry a 95 % band (shaded) and a chart a horizontal target line.
 
+The y axis never turns a tiny change into a cliff: a chart of stocks starts at 0
+(``y_from_zero``), any other spans at least :data:`MIN_RELATIVE_SPAN` of its largest absolute
+value around its data, and the axis label says so when either applies.
+
 The SVG holds no CSS: matplotlib's ``style="..."`` declarations become SVG presentation
 attributes (``fill="#fff"``) and its ``<style>`` element attributes of the root, so that a page
 whose Content-Security-Policy forbids inline styles (the web portal's) draws it unchanged. The
@@ -32,6 +36,11 @@ TARGET_COLOUR = "#555555"
 FIGSIZE_IN = (6.4, 3.0)
 TICK_STEPS = (1, 2, 2.5, 5, 10)
 BAND_ALPHA = 0.2
+# Smallest y span, as a share of the largest |value| drawn: a 0.05 % change of a stock is not
+# drawn as a cliff (presentation choice, not a science parameter).
+MIN_RELATIVE_SPAN = 0.05
+FROM_ZERO_NOTE = "axis from 0"
+SPAN_NOTE = f"axis spans at least {MIN_RELATIVE_SPAN:.0%} of the largest value"
 STYLE: Any = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
          "axes.spines.right": False, "svg.hashsalt": "soc-inventory"}  # fmt: skip
 
@@ -72,8 +81,12 @@ class _RoundTicks(ticker.Formatter):
 
 
 def line_chart(title: str, y_label: str, series: list[Series], *,
-               target: Target | None = None) -> str:  # fmt: skip
-    """An ``<svg>`` element: one line per series (band shaded), legend, optional target line."""
+               target: Target | None = None, y_from_zero: bool = False) -> str:  # fmt: skip
+    """An ``<svg>`` element: one line per series (band shaded), legend, optional target line.
+
+    ``y_from_zero`` starts the y axis at 0 (quantities >= 0 such as stocks [t C]); otherwise
+    the axis spans at least :data:`MIN_RELATIVE_SPAN` of the largest absolute value.
+    """
     if not series or all(len(s.x) == 0 for s in series):
         return ""
     with plt.rc_context(STYLE):
@@ -83,10 +96,47 @@ def line_chart(title: str, y_label: str, series: list[Series], *,
         if target is not None:
             ax.axhline(target.value, color=TARGET_COLOUR, linestyle="--", linewidth=1.2,
                        label=target.label)  # fmt: skip
-        _axes(ax, title, y_label)
+        note = _y_limits(ax, series, target, y_from_zero)
+        _axes(ax, title, f"{y_label} ({note})" if note else y_label)
         svg = _to_svg(fig, title)
         plt.close(fig)
     return svg
+
+
+def y_range(series: list[Series], target: Target | None,
+            y_from_zero: bool) -> tuple[float, float, str] | None:  # fmt: skip
+    """The y limits a chart needs, with the note that states them, or None (automatic).
+
+    Returns
+    -------
+    tuple of (float, float, str) or None
+        ``(low, high, note)``: from 0 to the largest value when ``y_from_zero`` and no value is
+        negative; else, when the data span less than :data:`MIN_RELATIVE_SPAN` x the largest
+        absolute value, that span centred on the data; None when the automatic axis is fine.
+    """
+    parts = [s.y for s in series] + [b for s in series for b in (s.low, s.high) if b is not None]
+    values = np.concatenate([np.asarray(p, dtype=float) for p in parts] or [np.array([])])
+    if target is not None:
+        values = np.append(values, target.value)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    low, high = float(values.min()), float(values.max())
+    if y_from_zero and low >= 0:
+        return 0.0, high * (1 + MIN_RELATIVE_SPAN) or 1.0, FROM_ZERO_NOTE
+    span = MIN_RELATIVE_SPAN * float(np.abs(values).max())
+    if span > 0 and high - low < span:
+        middle = (high + low) / 2
+        return middle - span / 2, middle + span / 2, SPAN_NOTE
+    return None
+
+
+def _y_limits(ax, series: list[Series], target: Target | None, y_from_zero: bool) -> str:
+    limits = y_range(series, target, y_from_zero)
+    if limits is None:
+        return ""
+    ax.set_ylim(limits[0], limits[1])
+    return limits[2]
 
 
 def _draw(ax, s: Series, colour: str) -> None:

@@ -16,6 +16,7 @@ which may have changed since. HTML comes from the Jinja2 template
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from dataclasses import dataclass
@@ -140,7 +141,9 @@ def country_charts(tables: dict[str, pd.DataFrame], country: str) -> list[dict[s
         ("Organic-soil emissions and mineral-soil CO2 (+ = emission)", "kt CO2e / yr",
          [_organic_series(offsets, country), _series("mineral soils", mineral, KT)], None),
     ]  # fmt: skip
-    return [{"title": title, "svg": line_chart(title, unit, series, target=target)}
+    stock_title = specs[0][0]  # stocks are >= 0: their axis starts at 0
+    return [{"title": title, "svg": line_chart(title, unit, series, target=target,
+                                               y_from_zero=title == stock_title)}
             for title, unit, series, target in specs]  # fmt: skip
 
 
@@ -150,7 +153,10 @@ def country_panels(tables: dict[str, pd.DataFrame], country: str) -> str:
 
 
 def format_number(value: object) -> str:
-    """One decimal for large magnitudes, four significant digits for small ones."""
+    """One decimal for large magnitudes, four significant digits for small ones; a missing
+    value (None, NaN, NA) is empty."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""  # no None, nan or <NA> on a page or in a table
     if isinstance(value, float):
         return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
     return str(value)
@@ -179,9 +185,16 @@ def _summary(tables: dict[str, pd.DataFrame]) -> tuple[list[str], list[list[str]
     return headings, [[format_number(v) for v in row.values()] for row in rows]
 
 
+BY_COUNTRY = "by country (see the table below)"
+
+
 def _header(provenance: list[Provenance]) -> dict[str, str]:
+    """The header's GWP set, edition and tier: one value, or :data:`BY_COUNTRY` when the
+    countries' runs differ (two IPCC editions are never run together in one line)."""
+
     def joined(attribute: str) -> str:
-        return ", ".join(sorted({getattr(p, attribute) for p in provenance})) or "unknown"
+        values = {getattr(p, attribute) for p in provenance}
+        return values.pop() if len(values) == 1 else BY_COUNTRY if values else "unknown"
 
     return {"gwp_set": joined("gwp_set"), "edition": joined("edition"), "tier": joined("tier")}
 

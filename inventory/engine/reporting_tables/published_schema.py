@@ -290,9 +290,19 @@ def columns_of(table: str) -> tuple[PublishedColumn, ...]:
     return tuple(out)
 
 
+_PLACEHOLDER = re.compile(r"\$([a-z_]+)")
+
+
+def readable(description: str) -> str:
+    """A model header's description for readers: a SQL parameter (``$gwp_set``) becomes "the
+    run parameter gwp_set" (its value is in the run manifest's ``parameters``)."""
+    return _PLACEHOLDER.sub(r"the run parameter \1", description)
+
+
 def _published_column(spec: TableSpec, column: Column) -> PublishedColumn:
     name = spec.renames.get(column.name, column.name)
-    return PublishedColumn(name, column.unit, spec.described.get(name, column.description),
+    return PublishedColumn(name, column.unit,
+                           readable(spec.described.get(name, column.description)),
                            column.name, column.name in spec.negate,
                            column.name in spec.codes)  # fmt: skip
 

@@ -20,7 +20,7 @@ from typing import Any
 from fastapi.staticfiles import StaticFiles
 
 from inventory.core.settings import get_settings
-from inventory.interfaces.portal import compiler, contact, jobs, review, signin, web
+from inventory.interfaces.portal import compiler, contact, jobs, review, signin, web, words
 from inventory.interfaces.portal.store import StateStore, state_path
 
 
@@ -30,6 +30,7 @@ def install_portal(app: Any) -> None:
     proxies = get_settings().trusted_proxy_networks
     app.state.portal = web.PortalState(store=store, jobs=jobs.JobRegistry(store),
                                        trusted_proxies=proxies)  # fmt: skip
+    words.install_filters(app.state.portal.env)
     app.mount(f"{web.PORTAL}/static", StaticFiles(directory=web.HERE / "static"), name="static")
     for module in (signin, contact, compiler, review):
         app.include_router(module.router, prefix=web.PORTAL)

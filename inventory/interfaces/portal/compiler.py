@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -22,8 +23,8 @@ from inventory.lake import tokens
 
 router = APIRouter(prefix="/compiler", include_in_schema=False)
 DIFF_ROWS_SHOWN = 500  # the page shows this many recalculated rows; the CSV has all
-DIFF_COLUMNS = ["country", "year", "land_use_category", "dC_tc_per_yr_old", "dC_tc_per_yr_new",
-                "difference_tc", "cause"]  # fmt: skip
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DIFF_FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE}
 # The run form's fields (RunParameters fields: their labels, choices and defaults come from it).
 RUN_FORM_FIELDS = ("first_year", "last_year", "tier", "approach", "edition", "gwp_set",
                    "mc_draws")  # fmt: skip
@@ -141,27 +142,78 @@ def release_page(request: Request, release_id: str,
     return web.render(request, "release.html", release=release, manifest=manifest)
 
 
-def _diff(request: Request, old: str, new: str):
-    from inventory.reporting.recalculations import compare_releases
-
+def _check_releases(request: Request, old: str, new: str) -> None:
     known = _release_ids(request)
     if old not in known or new not in known:
         raise PortalError(404, "Not found", "Choose two published releases to compare.")
+
+
+def _diff(request: Request, old: str, new: str):
+    from inventory.reporting.recalculations import compare_releases
+
+    _check_releases(request, old, new)
     return compare_releases(_lake(request), old, new)
 
 
+def _records(frame) -> list[dict]:
+    """Rows for a template: missing values (NaN, NA) as None, shown as empty cells."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _filtered(changes, filters: dict[str, str]):
+    """Changed values kept by the page's filters (empty filter: everything)."""
+    for column, value in filters.items():
+        if value:
+            changes = changes[changes[column].astype("string") == value]
+    return changes
+
+
+def _diff_parts(request: Request, old: str, new: str, filters: dict[str, str]):
+    from inventory.reporting import recalculations as rc
+
+    _check_releases(request, old, new)
+    lake = _lake(request)
+    changes = rc.compare_all(lake, old, new)
+    return (
+        changes,
+        _filtered(changes, filters),
+        rc.summary(lake, old, new),
+        rc.order_warning(lake, old, new),
+    )
+
+
 @router.get("/diff")
-def diff_page(request: Request, session: Compiler, old: str = "", new: str = ""):
-    changes = _diff(request, old, new)
-    rows = changes[DIFF_COLUMNS].head(DIFF_ROWS_SHOWN).to_dict("records")
-    return web.render(request, "diff.html", old=old, new=new, rows=rows, total=len(changes),
-                      shown=DIFF_ROWS_SHOWN)  # fmt: skip
+def diff_page(request: Request, session: Compiler, old: str = "", new: str = "",
+              table: str = "", country: str = "", year: str = ""):  # fmt: skip
+    filters = {"table": table, "country": country, "year": year}
+    changes, kept, totals, warning = _diff_parts(request, old, new, filters)
+    options = {c: sorted(changes[c].dropna().astype(str).unique()) for c in filters}
+    return web.render(request, "diff.html", old=old, new=new, warning=warning,
+                      totals=_records(totals.head(DIFF_ROWS_SHOWN)), n_totals=len(totals),
+                      rows=_records(kept.head(DIFF_ROWS_SHOWN)),
+                      total=len(changes), kept=len(kept), shown=DIFF_ROWS_SHOWN,
+                      filters=filters, options=options,
+                      query=urlencode({"old": old, "new": new, **filters}))  # fmt: skip
 
 
 @router.get("/diff.csv")
 def diff_csv(request: Request, session: Compiler, old: str = "", new: str = ""):
     content = history.table_bytes(_diff(request, old, new), "csv")
     return web.download(content, f"recalculations_{old}_{new}.csv", "text/csv; charset=utf-8")
+
+
+@router.get("/diff/{part}.{fmt}")
+def diff_download(request: Request, session: Compiler, part: str, fmt: str, old: str = "",
+                  new: str = "", table: str = "", country: str = "",
+                  year: str = ""):  # fmt: skip
+    if part not in ("values", "summary") or fmt not in DIFF_FORMATS:
+        raise PortalError(404, "Not found", "Recalculations download as values or summary, "
+                          "CSV or XLSX.")  # fmt: skip
+    filters = {"table": table, "country": country, "year": year}
+    _, kept, totals, _ = _diff_parts(request, old, new, filters)
+    frame = kept if part == "values" else _filtered(totals, {"country": country, "year": year})
+    content = history.table_bytes(frame, fmt, sheet=f"recalculations {part}")
+    return web.download(content, f"recalculations_{part}_{old}_{new}.{fmt}", DIFF_FORMATS[fmt])
 
 
 # ---------------------------------------------------------------------------- tokens
@@ -177,7 +229,8 @@ async def create_token(request: Request, session: Compiler):
     role = tokens.COMPILER if web.first(form, "role") == tokens.COMPILER else tokens.CONTACT
     try:
         token = await run_in_threadpool(tokens.create_token, request.app.state.token_store,
-                                        web.first(form, "country") or None, role=role)  # fmt: skip
+                                        web.first(form, "country") or None, role=role,
+                                        label=web.first(form, "label") or "")  # fmt: skip
     except tokens.TokenError as err:
         records = tokens.list_tokens(request.app.state.token_store)
         return web.render(request, "tokens.html", status=422, rows=list(reversed(records)),
@@ -189,10 +242,25 @@ async def create_token(request: Request, session: Compiler):
                       country=(web.first(form, "country") or "").upper())  # fmt: skip
 
 
+def _token_record(request: Request, token_id: str) -> dict:
+    for record in tokens.list_tokens(request.app.state.token_store):
+        if record["token_id"] == token_id:
+            return record
+    raise PortalError(404, "Not found", f"There is no token {token_id}.")
+
+
+@router.get("/tokens/{token_id}/revoke")
+def confirm_revoke(request: Request, token_id: str, session: Compiler):
+    """The confirmation page: revoking signs the token's sessions out at once."""
+    return web.render(request, "token_revoke.html", token=_token_record(request, token_id))
+
+
 @router.post("/tokens/{token_id}/revoke")
 async def revoke_token(request: Request, token_id: str,
                        session: Compiler):  # fmt: skip
-    await web.checked_form(request, session)
+    form = await web.checked_form(request, session)
+    if web.first(form, "confirm") != "yes":  # never revoked by one click: confirm first
+        return web.render(request, "token_revoke.html", token=_token_record(request, token_id))
     try:
         tokens.revoke_token(request.app.state.token_store, token_id)
     except tokens.TokenError as err:

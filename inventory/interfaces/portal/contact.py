@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from inventory.intake.manifest import APPROACHES, TIERS
+from inventory.intake.manifest import APPROACH_LABELS, TIERS
 from inventory.interfaces.portal import history, jobs, web
 from inventory.interfaces.portal.security import Session
 from inventory.interfaces.portal.web import PORTAL, Country, PortalError, SignedIn
@@ -85,7 +85,7 @@ def upload_page(request: Request, country: Country,
     draft = session.draft or {}
     return web.render(request, "upload.html", country=country, draft=draft,
                       zip_form=session.new_form_id(), files_form=session.new_form_id(),
-                      tiers=TIERS, approaches=APPROACHES,
+                      tiers=TIERS, approaches=APPROACH_LABELS,
                       limit_mb=request.app.state.max_upload_bytes / 2**20)  # fmt: skip
 
 
