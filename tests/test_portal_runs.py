@@ -128,7 +128,7 @@ def run_to_the_end(compiler: TestClient) -> tuple[str, str]:
 
 def test_a_run_refused_by_the_publish_guard_shows_its_message_and_action(portal):
     report = submit(portal, example_zip())
-    assert "Accepted: submission" in report, report
+    assert "Current: the country's input that runs use. Submission" in report, report
     compiler = sign_in(portal, "compiler")
     state, page = run_to_the_end(compiler)
     assert state == "completed", page
@@ -144,7 +144,7 @@ def test_a_run_refused_by_the_publish_guard_shows_its_message_and_action(portal)
 
     content, dropped = smaller_zip()
     report = submit(portal, content)
-    assert "Accepted: submission" in report, report
+    assert "Current: the country's input that runs use. Submission" in report, report
     state, page = run_to_the_end(compiler)
     assert state == "refused", page
     assert (f"the release would drop {dropped:,} country-year-stratum row(s) of soc_stocks of "

@@ -54,9 +54,9 @@ def test_a_formula_in_national_totals_is_neutralised_in_the_release_csv(tmp_path
     params = RunParameters(mc_draws=20)
     computed = compute_country(lake, "NZL", params)
     write_run.fn(str(lake.root), "run-formula", params, [computed])
-    release_id = publish_release.fn(str(lake.root), "run-formula")
+    release = publish_release.fn(str(lake.root), "run-formula")
     published = releases.current_release(lake)
-    assert published is not None and release_id in str(published)
+    assert published is not None and release.release_id in str(published)
     (csv,) = published.rglob("key_categories_NZL.csv")
     text = csv.read_text(encoding="utf-8")
     assert f"'{FORMULA}" in text  # the formula is text in every spreadsheet

@@ -170,7 +170,7 @@ def process_package(request: Request, received: uploads.ReceivedUpload, country:
     outcome = uploads.store_and_check(received, country,
                                       uploads.upload_options(request.app.state),
                                       submitter=submitter)  # fmt: skip
-    if outcome.status not in (201, 422):
+    if outcome.status not in (201, 202, 422):  # current, awaiting review, rejected
         raise uploads.ApiError(outcome.status, str(outcome.body.get("error")),
                                str(outcome.body.get("message")))  # fmt: skip
     return outcome.body
