@@ -28,7 +28,7 @@ from inventory.core import countries
 from inventory.core.errors import NotFoundError, ParameterError
 from inventory.engine import invariants, sql_models
 from inventory.engine.land import approach2, land_use_changes
-from inventory.engine.mineral_soils import factors, mineral, nitrogen, tier2
+from inventory.engine.mineral_soils import factors, mineral, nitrogen, soil_areas, tier2
 from inventory.engine.options import (
     DEFAULT_MC_DRAWS,
     DEFAULT_SEED,
@@ -42,6 +42,15 @@ from inventory.lake.zones import Lake, sha256_file, utc_now
 
 HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
                      "grid_zonal", "land_use_changes", "national_totals")  # fmt: skip
+# The method choices a run's numbers depend on beyond its inputs, factor tables and parameters,
+# recorded in the run manifest (``methods``) so the recalculation report can name a method
+# change as the cause of a recalculation (inventory/reporting/recalculations.py).
+METHODS = {
+    "mineral_area": "Eq. 2.25 on the mineral-soil area: the organic_soils area of each (year, "
+    "climate zone, land use) taken out of its land_areas strata pro rata (IPCC 2006 Vol.4 Ch.2 "
+    "Sec. 2.3.3.1 mineral / 2.3.3.2 organic soils; Approach 2/3: whole land, flagged in "
+    "soil_areas.organic_area_rule)",
+}
 ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_status",
                 "drainage_depth")  # fmt: skip
 
@@ -240,6 +249,7 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
     tables: dict[str, pd.DataFrame] = {
         "soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes,
         "stratum_factors": result.stratum_factors.drop(columns="factor_id", errors="ignore"),
+        "soil_areas": _soil_areas(con, lake, country, land[0], result.soc_stocks),
     }  # fmt: skip
     if result.stock_change_totals is not None:
         tables["stock_change_totals"] = result.stock_change_totals
@@ -328,6 +338,9 @@ def _mineral(lake, country, params, record, table, years, con):
             f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
             "submission has none", "submit it, or run with the other approach (--approach)",
         )  # fmt: skip
+    if dataset == "land_areas":  # Eq. 2.25 on the mineral-soil area only
+        whole_land = read_harmonised(lake, "organic_soils", country)
+        frame = soil_areas.mineral_land_areas(con, frame, whole_land)
     compute = {
         "land_areas": mineral.compute_mineral_inventory,
         "land_units": approach2.compute_land_unit_inventory,
@@ -335,6 +348,20 @@ def _mineral(lake, country, params, record, table, years, con):
     }[dataset]
     result = compute(frame, table, params.engine_options(years), con=con)
     return result, (dataset, frame)
+
+
+def _soil_areas(con, lake: Lake, country: str, dataset: str,
+                soc_stocks: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """Land, mineral and organic area per year, climate zone and land use (``soil_areas``):
+    on stratum areas as :func:`_mineral` split them; on land units and matrices the whole
+    land, flagged (``soil_areas.whole_land_soil_areas``)."""
+    reported = set(soc_stocks["year"])
+    if dataset == "land_areas":
+        frame = con.execute("SELECT * FROM soil_areas ORDER BY ALL").df()
+    else:
+        organic_soils = read_harmonised(lake, "organic_soils", country)
+        frame = soil_areas.whole_land_soil_areas(con, soc_stocks, organic_soils)
+    return frame[frame["year"].isin(reported)].reset_index(drop=True)
 
 
 def _partitioned(lake, country, params, table, years, con) -> mineral.MineralInventory:
@@ -457,6 +484,7 @@ def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
             for r in results
         },
         "factor_tables_sha256": _hash_package_data(),
+        "methods": dict(METHODS),
         "code_version": _code_version(),
         "timings_s": {r.country: r.timings for r in results},
         "checks": {r.country: r.checks for r in results},

@@ -3,7 +3,8 @@
 UNFCCC reporting requires recalculations to be explained. For each country, year and land-use
 category this compares ``stock_changes`` of two releases and names the causes found by comparing
 the run manifests that produced each country's numbers: changed input datasets (sha256), changed
-factor tables, changed parameters.
+factor tables, changed parameters, changed methods (the manifest's ``methods``; a manifest
+written before methods were recorded has the values of :data:`METHODS_BEFORE_RECORDED`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from inventory.lake.zones import Lake
 KEYS = ["country", "year", "land_use", "land_use_category"]
 VALUE = "dC_tc_per_yr"
 TOLERANCE_TC = 1e-6  # t C/yr below which a difference is rounding noise, not a recalculation
+# The methods of runs whose manifest has no ``methods`` (before issue 21 recorded them).
+METHODS_BEFORE_RECORDED = {
+    "mineral_area": "Eq. 2.25 on the whole land area of each land_areas stratum, organic soils "
+    "included",
+}
 
 
 def _release_dir(lake: Lake, release_id: str):
@@ -60,6 +66,12 @@ def _causes(old: dict, new: dict, country: str) -> str:
     causes += [f"parameter {p}: {old_p.get(p)!r} -> {new_p.get(p)!r}"
                for p in sorted(set(old_p) | set(new_p))
                if p != "countries" and old_p.get(p) != new_p.get(p)]  # fmt: skip
+    old_m = old.get("methods", METHODS_BEFORE_RECORDED)
+    new_m = new.get("methods", METHODS_BEFORE_RECORDED)
+    causes += [f"method {m} changed: {old_m.get(m, 'not recorded')!r} -> "
+               f"{new_m.get(m, 'not recorded')!r}"
+               for m in sorted(set(old_m) | set(new_m))
+               if old_m.get(m) != new_m.get(m)]  # fmt: skip
     return "; ".join(causes) or "no input, factor or parameter change recorded"
 
 

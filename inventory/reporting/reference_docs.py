@@ -36,6 +36,16 @@ WHEN_REQUIRED = {
     "auxiliary_series": "when time_series: uses the surrogate or overlap method",
     "national_totals": "optional (key category analysis with the other sectors)",
 }
+COVERS = {  # what a dataset's areas are, said in its section
+    "land_areas": "the whole land area of each stratum, organic soils included: the engine "
+    "takes the `organic_soils` area of each year, climate zone and land use out of that "
+    "group's strata pro rata to their area (IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 applies Eq. 2.25 "
+    "to mineral soils only; rule `organic_area_exceeds_land_area` refuses an organic area "
+    "larger than its group)",
+    "organic_soils": "drained and rewetted organic soils, part of the `land_areas` of the same "
+    "year, climate zone and land use (IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.2; 2013 Wetlands "
+    "Supplement)",
+}
 PARAMETERS = {  # the suites' $PARAMETER placeholders (validate.suite_parameters)
     "first_year": "the first declared year",
     "last_year": "the last declared year",
@@ -162,7 +172,9 @@ def submission_format() -> str:
     ]  # fmt: skip
     for name in datasets:
         spec = rules.SPECS[name]
+        covers = [f"Areas: {COVERS[name]}."] if name in COVERS else []
         sections += [f"### `{name}`", f"Required: {WHEN_REQUIRED.get(name, 'optional')}.",
+                     *covers,
                      _dataset_columns(spec), f"Rules of `{name}`:", _suite_rules(name)]  # fmt: skip
     sections += [
         "### `grids`", "Optional: one NetCDF file with `soc_stock` (t C/ha, 0-30 cm) and the "
