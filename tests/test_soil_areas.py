@@ -109,6 +109,7 @@ def test_approach_2_3_soil_areas_are_flagged_whole_land():
 def test_recalculation_report_names_the_mineral_area_method_change():
     old = {"inputs": {}, "parameters": {}}  # a manifest from before methods were recorded
     new = {"inputs": {}, "parameters": {}, "methods": {"mineral_area": "mineral-soil area"}}
-    cause = recalculations._causes(old, new, "IRL")
-    assert cause.startswith("method mineral_area changed: 'Eq. 2.25 on the whole land area")
-    assert cause.endswith("-> 'mineral-soil area'")
+    causes = recalculations._causes(old, new, "IRL").split("; ")
+    assert causes[0].startswith("method mineral_area changed: 'Eq. 2.25 on the whole land area")
+    assert causes[0].endswith("-> 'mineral-soil area'")
+    assert causes[1].startswith("method soc_loss_n2o changed: 'Eq. 11.8 on the net loss of each")

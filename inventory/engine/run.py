@@ -46,6 +46,9 @@ HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "pr
 # recorded in the run manifest (``methods``) so the recalculation report can name a method
 # change as the cause of a recalculation (inventory/reporting/recalculations.py).
 METHODS = {
+    "soc_loss_n2o": "Eq. 11.8 netted by tier (note to Eq. 11.8): Tier 1 the national net "
+    "mineral-soil change, Tier 2 each land use's; the net loss attributed to the losing "
+    "categories pro rata",
     "mineral_area": "Eq. 2.25 on the mineral-soil area: the organic_soils area of each (year, "
     "climate zone, land use) taken out of its land_areas strata pro rata (IPCC 2006 Vol.4 Ch.2 "
     "Sec. 2.3.3.1 mineral / 2.3.3.2 organic soils; Approach 2/3: whole land, flagged in "
@@ -151,6 +154,11 @@ class RunParameters(BaseModel):
     native_land_use: indicators.NativeLandUse = Field(
         indicators.NATIVE_LAND_USE, title="Native land category",
         description="CRT land category reporting land coded native",
+    )  # fmt: skip
+    ef1_option: nitrogen.Ef1Option = Field(
+        nitrogen.DEFAULT_EF1_OPTION, title="EF1 of F_SOM N2O",
+        description="EF1 for N2O from soil carbon loss (IPCC 2019 Vol.4 Ch.11 Table 11.1): "
+        "aggregated (0.010) or disaggregated (wet / dry climate)",
     )  # fmt: skip
     rewet_share: float = Field(
         0.25, ge=0.0, le=1.0, title="Rewetted share",
@@ -401,7 +409,11 @@ def _organic_and_indicators(con, organic_soils, tables, params) -> dict[str, pd.
         con, organic_soils, rewet_share=params.rewet_share, gwp_set=params.gwp_set
     )
     changes = tables["stock_changes"].drop(columns="draw", errors="ignore")
-    soc_loss = nitrogen.soc_loss_n2o(con, changes, edition=params.edition, gwp_set=params.gwp_set)
+    soc_loss = nitrogen.soc_loss_n2o(
+        con, changes, edition=params.edition, gwp_set=params.gwp_set, tier=params.tier,
+        ef1_option=params.ef1_option, areas=tables["soc_stocks"],
+        native_land_use=params.native_land_use,
+    )  # fmt: skip
     # organic factors drawn as often as the mineral soils were (draws 0..N)
     (n_draws,) = con.execute("SELECT coalesce(max(draw), 0) FROM stock_change_draws").fetchall()[0]
     return {
