@@ -29,6 +29,7 @@ from inventory.core.errors import NotFoundError, ParameterError
 from inventory.engine import invariants, sql_models
 from inventory.engine.land import approach2, land_use_changes
 from inventory.engine.mineral_soils import factors, mineral, nitrogen, soil_areas, tier2
+from inventory.engine.mineral_soils import history as land_history
 from inventory.engine.options import (
     DEFAULT_MC_DRAWS,
     DEFAULT_SEED,
@@ -38,7 +39,9 @@ from inventory.engine.options import (
 from inventory.engine.organic_soils import organic
 from inventory.engine.reporting_tables import indicators, national_reporting, propagation
 from inventory.harmonise.store import harmonised_manifest, read_harmonised
+from inventory.intake.time_series import time_series_config
 from inventory.lake.zones import Lake, sha256_file, utc_now
+from inventory.validation.time_series import series_rows
 
 HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
                      "grid_zonal", "land_use_changes", "national_totals")  # fmt: skip
@@ -46,6 +49,8 @@ HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "pr
 # recorded in the run manifest (``methods``) so the recalculation report can name a method
 # change as the cause of a recalculation (inventory/reporting/recalculations.py).
 METHODS = {
+    "history": "land areas before the first record filled by the run parameter history "
+    "(IPCC 2006 Vol.1 Ch.5), flagged backcast_<method>",
     "soc_loss_n2o": "Eq. 11.8 netted by tier (note to Eq. 11.8): Tier 1 the national net "
     "mineral-soil change, Tier 2 each land use's; the net loss attributed to the losing "
     "categories pro rata",
@@ -155,6 +160,13 @@ class RunParameters(BaseModel):
         indicators.NATIVE_LAND_USE, title="Native land category",
         description="CRT land category reporting land coded native",
     )  # fmt: skip
+    history: land_history.History = Field(
+        land_history.DEFAULT_HISTORY, title="History before the first record",
+        description="land areas of the years before the first record when they start fewer "
+        "than D years before the first reported year (IPCC 2006 Vol.1 Ch.5): trend (back-cast "
+        "the first recorded years' trend), hold (the first state), surrogate (the submission's "
+        "land_areas surrogate series)",
+    )  # fmt: skip
     ef1_option: nitrogen.Ef1Option = Field(
         nitrogen.DEFAULT_EF1_OPTION, title="EF1 of F_SOM N2O",
         description="EF1 for N2O from soil carbon loss (IPCC 2019 Vol.4 Ch.11 Table 11.1): "
@@ -260,7 +272,9 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         "soil_areas": _soil_areas(con, lake, country, land[0], result.soc_stocks),
     }  # fmt: skip
     if result.stock_change_totals is not None:
-        tables["stock_change_totals"] = result.stock_change_totals
+        tables["stock_change_totals"] = history_columns(
+            result.stock_change_totals, land[1], params, first
+        )
     if result.stock_change_subcategories is not None:
         tables["stock_change_subcategories"] = result.stock_change_subcategories
     if result.inventory_stocks is not None:
@@ -346,7 +360,8 @@ def _mineral(lake, country, params, record, table, years, con):
             f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
             "submission has none", "submit it, or run with the other approach (--approach)",
         )  # fmt: skip
-    if dataset == "land_areas":  # Eq. 2.25 on the mineral-soil area only
+    if dataset == "land_areas":  # history before the first record, then mineral area only
+        frame = _history(lake, country, params, record, frame, years[0])
         whole_land = read_harmonised(lake, "organic_soils", country)
         frame = soil_areas.mineral_land_areas(con, frame, whole_land)
     compute = {
@@ -356,6 +371,37 @@ def _mineral(lake, country, params, record, table, years, con):
     }[dataset]
     result = compute(frame, table, params.engine_options(years), con=con)
     return result, (dataset, frame)
+
+
+def _history(lake: Lake, country: str, params: RunParameters, record: dict,
+             land_areas: pd.DataFrame, first_year: int | None) -> pd.DataFrame:  # fmt: skip
+    """``land_areas`` back-cast to D years before the first reported year (``history.py``)."""
+    if first_year is None:
+        return land_areas
+    series = None
+    if params.history == "surrogate":
+        method = time_series_config(record.get("manifest")).method("land_areas")
+        named = series_rows(read_harmonised(lake, "auxiliary_series", country), method.series)
+        series = named if method.method == "surrogate" else None
+    return land_history.backcast(
+        land_areas, first_year=first_year, transition_years=params.transition_years,
+        method=params.history, series=series,
+    )  # fmt: skip
+
+
+def history_columns(stock_changes: pd.DataFrame, land_areas: pd.DataFrame | None,
+                    params: RunParameters, first_year: int | None) -> pd.DataFrame:  # fmt: skip
+    """``stock_changes`` / ``stock_change_totals`` with ``n_history_years_filled`` [yr] and
+    ``history_fill`` (``backcast_<method>`` or ``none``): how many of the D years before the
+    first reported year the submitted areas lacked, and what filled them."""
+    missing, fill = 0, "none"
+    if land_areas is not None and first_year is not None and "area_source" in land_areas:
+        sources = land_areas["area_source"].astype("str")
+        backcast = sources.str.startswith(land_history.BACKCAST_PREFIX)
+        if backcast.any():
+            missing = int(land_areas.loc[backcast, "year"].nunique())
+            fill = str(land_areas.loc[backcast, "area_source"].iloc[0])
+    return stock_changes.assign(n_history_years_filled=missing, history_fill=fill)
 
 
 def _soil_areas(con, lake: Lake, country: str, dataset: str,

@@ -22,6 +22,7 @@ VALUE = "dC_tc_per_yr"
 TOLERANCE_TC = 1e-6  # t C/yr below which a difference is rounding noise, not a recalculation
 # The methods of runs whose manifest has no ``methods`` (before issue 21 recorded them).
 METHODS_BEFORE_RECORDED = {
+    "history": "the first recorded state held for the years before it (unflagged)",
     "soc_loss_n2o": "Eq. 11.8 on the net loss of each reporting category",
     "mineral_area": "Eq. 2.25 on the whole land area of each land_areas stratum, organic soils "
     "included",
