@@ -254,6 +254,30 @@ def _dictionary_intro() -> str:
     )
 
 
+# Extensions within the current schema version (new tables and columns; nothing renamed) and
+# method changes that move published values, newest first.
+EXTENSIONS = (
+    (
+        "`soil_areas` (new table)",
+        "land, mineral and organic area per year, climate zone and "
+        "land use, with `organic_area_rule` (issue 21: Eq. 2.25 on the mineral-soil area only; "
+        "`soc_stocks.area_ha` and every mineral area are now the mineral-soil area)",
+    ),
+    (
+        "`soc_loss_n2o`: `crt_code`, `netting_scope`, `scope_net_loss_tc_per_yr`, "
+        "`attributed_loss_tc_per_yr`, `ef1_option`",
+        "N2O of Eq. 11.8 netted by tier (Tier 1 "
+        "national, Tier 2 by land use): `f_som_t_n_per_yr` and `n2o_t_per_yr` now use the "
+        "attributed loss; CRT codes 3.D.1.e and 4(III).A.1-F.2",
+    ),
+    ("`agriculture_n2o`: `crt_code`", "3.D.1.e or 3.D.1.f"),
+    (
+        "`stock_change_totals`: `n_history_years_filled`, `history_fill`",
+        "history years before the first record and what filled them (run parameter `history`)",
+    ),
+)
+
+
 def schema_changelog(tables: Iterable[str] = PUBLISHED_TABLES) -> str:
     """Published column names of schema version 1 -> 2 (Markdown)."""
     rows = []
@@ -271,6 +295,7 @@ def schema_changelog(tables: Iterable[str] = PUBLISHED_TABLES) -> str:
         "against version 1 can read the DuckDB views `<table>_v1`, which keep the old names "
         "and signs.", _table(["table", "version 1", f"version {published_schema.SCHEMA_VERSION}",
                               "change"], rows),
+        "### Extensions within version 2", _table(["extension", "meaning"], EXTENSIONS),
         "## Schema version 1", "The first published schema: the SQL models' column names, "
         "`country` only in the partition folder name.",
     ]) + "\n"  # fmt: skip
