@@ -119,8 +119,8 @@ PUBLISHED: dict[str, TableSpec] = {
                                extra=(TRANSITION, LAND_USE_AREA_SOURCE)),
     "stock_change_totals": TableSpec("stock_change_totals", renames={
         **DC_INTERVAL, "dco2_ci_low": "dCO2_ci_low_t_per_yr",
-        "dco2_ci_high": "dCO2_ci_high_t_per_yr"}, extra=(TRANSITION, LAND_USE_AREA_SOURCE,
-                                                            *HISTORY)),
+        "dco2_ci_high": "dCO2_ci_high_t_per_yr"}, extra=(TRANSITION, *HISTORY,
+                                                            LAND_USE_AREA_SOURCE)),
     "stock_change_subcategories": TableSpec("stock_change_subcategory_uncertainty",
                                             renames=DC_INTERVAL, extra=(LAND_USE_AREA_SOURCE,)),
     "stratum_factors": TableSpec("stratum_factors", NO_FLUX, {
