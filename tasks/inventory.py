@@ -45,10 +45,8 @@ def write_run(lake_root: str, run_id: str, params: run.RunParameters, results: l
     tables = published_schema.published_tables(
         run.combine([r.tables for r in results]), release_id=release_id, run_id=run_id
     )
-    grain = {t.table: list(t.grain) for t in published_schema.data_dictionary(tuple(tables))
-             if t.grain}  # the keys the publish guard checks for repeats  # fmt: skip
     manifest = {**run.run_manifest(params, results), "release_id": release_id,
-                "runner": runner or {}, "grain": grain}  # fmt: skip
+                "runner": runner or {}, "grain": published_schema.table_grains(tables)}  # fmt: skip
     return str(releases.write_run(Lake.at(lake_root), run_id, tables, manifest))
 
 

@@ -92,15 +92,20 @@ def stub_intake(lake_root: Path, sid: str) -> dict:
     return {"submission_id": sid, "country": country, "accepted": not rejected}
 
 
-def start_in_thread(app) -> tuple[uvicorn.Server, threading.Thread, str]:
+def start_in_thread(
+    app, config: uvicorn.Config | None = None
+) -> tuple[uvicorn.Server, threading.Thread, str]:
     """uvicorn on a free localhost port in a daemon thread; returns (server, thread, base URL).
+
+    ``config`` replaces the default uvicorn settings (its host and port are ignored: the
+    server takes a socket bound to a free port of 127.0.0.1).
 
     The thread runs in a copy of this context, so Prefect's test-harness settings (context
     variables) reach the flows the server runs.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # a free port, held until uvicorn takes the socket
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(config or uvicorn.Config(app, log_level="warning", lifespan="off"))
     context = contextvars.copy_context()
     thread = threading.Thread(target=context.run, args=(server.run,),
                               kwargs={"sockets": [sock]}, daemon=True)  # fmt: skip

@@ -24,7 +24,8 @@ INTERFACES = "inventory.interfaces"
 ROOT = Path(__file__).resolve().parents[1]
 # The stage packages of inventory/ in pipeline order, the bottom layer first.
 PIPELINE = [
-    "core", "lake", "intake", "validation", "harmonise", "engine", "reporting", "interfaces",
+    "core", "lake", "intake", "validation", "harmonise", "engine", "scenarios", "reporting",
+    "interfaces",
 ]  # fmt: skip
 
 _PROBE = """

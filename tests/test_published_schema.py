@@ -112,3 +112,14 @@ def test_the_tables_of_13_and_16_carry_their_units_and_area_source():
                   "stock_change_subcategories", "organic_soil_emissions", "rewetting_scenario",
                   "land_transition_matrix"):  # fmt: skip
         assert names[table][-2:] == ["area_source", "release_id"], table
+
+
+def test_table_grains_are_the_keys_the_publish_guard_checks():
+    """The grain of each table (its SQL model header) is the key checked for repeats."""
+    from inventory.engine.reporting_tables.published_schema import table_grains
+
+    assert table_grains(["stock_changes", "soc_stocks"]) == {
+        "stock_changes": ["country", "year", "land_use", "land_use_category"],
+        "soc_stocks": ["country", "year", "climate_zone", "soil_class", "land_use", "management",
+                       "input"],
+    }  # fmt: skip

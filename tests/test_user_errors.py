@@ -11,6 +11,7 @@ reference is only ever shown for a real bug.
 
 from __future__ import annotations
 
+import errno
 import html
 import importlib
 import pickle
@@ -82,6 +83,8 @@ THIRD_PARTY = {
     "duckdb": duckdb.IOException("No magic bytes found at end of file 'x.parquet'"),
     "filelock": filelock.Timeout("/lake/releases/.publish.lock"),
     "pydantic": _validation_error(),
+    "no-space": OSError(errno.ENOSPC, "No space left on device", "/lake/raw/IRL/receipt.json"),
+    "read-only": OSError(errno.EROFS, "Read-only file system", "/lake/raw/IRL"),
 }
 
 

@@ -16,13 +16,15 @@ them, which every interface calls in its one place.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import sys
 from typing import Any, ClassVar
 
 __all__ = [
-    "DamagedLakeError", "LockTimeoutError", "NotFoundError", "ParameterError", "UsageError",
-    "UserError", "as_user_error", "user_error_types",
+    "DamagedLakeError", "LakeWriteError", "LockTimeoutError", "NotFoundError", "ParameterError",
+    "UsageError", "UserError", "as_user_error", "lake_write_error", "user_error_types",
 ]  # fmt: skip
 
 
@@ -111,6 +113,41 @@ class DamagedLakeError(UserError):
               "or run)")  # fmt: skip
 
 
+class LakeWriteError(UserError):
+    """The data lake cannot be written: its disk is full, or a zone is read-only or not the
+    running user's. Every writer writes aside and renames into place (or removes what it
+    staged), so nothing is left half-written; the step can simply be repeated."""
+
+    action = "free space on the lake's disk or make the lake writable, then try again"
+
+
+# errno of an OSError that means "the lake cannot be written" (not a bug of ours)
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+NOT_WRITABLE_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def lake_write_error(err: BaseException) -> LakeWriteError | None:
+    """``err`` as a :class:`LakeWriteError` naming the path and the action, or None when it is
+    no OSError of a full disk or of a read-only/forbidden place."""
+    if not isinstance(err, OSError):
+        return None
+    where = err.filename or "the data lake"
+    folder = os.path.dirname(str(err.filename)) if err.filename else "the data lake's folders"
+    reason = err.strerror or os.strerror(err.errno or 0)
+    if err.errno in NO_SPACE_ERRNOS:
+        return LakeWriteError(
+            f"{where} cannot be written: {reason} (nothing was half-written)",
+            f"free space on the disk holding {folder} (df -h {folder}), then repeat the step",
+        )  # fmt: skip
+    if err.errno in NOT_WRITABLE_ERRNOS:
+        return LakeWriteError(
+            f"{where} cannot be written: {reason} (nothing was half-written)",
+            f"make {folder} writable for the user running soc-inventory (mounted read-write, "
+            "owner and mode), then repeat the step",
+        )  # fmt: skip
+    return None
+
+
 class LockTimeoutError(UserError):
     """A lake-wide lock was held by another process for longer than the wait allowed."""
 
@@ -140,15 +177,16 @@ def user_error_types() -> tuple[type[Exception], ...]:
     from filelock import Timeout
     from pydantic import ValidationError
 
-    return (UserError, ValidationError, Timeout, *_damaged_lake_types())
+    return (UserError, ValidationError, Timeout, OSError, *_damaged_lake_types())
 
 
 def as_user_error(err: BaseException) -> UserError | None:
     """``err`` as a :class:`UserError` when it is the user's to fix, else None (a bug).
 
     The one mapping of third-party errors: pydantic validation of the run parameters
-    (:class:`ParameterError`), a file lock that timed out (:class:`LockTimeoutError`), a
-    damaged Parquet, DuckDB or JSON file (:class:`DamagedLakeError`).
+    (:class:`ParameterError`), a file lock that timed out (:class:`LockTimeoutError`), a full
+    disk or a read-only place (:class:`LakeWriteError`), a damaged Parquet, DuckDB or JSON file
+    (:class:`DamagedLakeError`).
     """
     if isinstance(err, UserError):
         return err
@@ -159,6 +197,8 @@ def as_user_error(err: BaseException) -> UserError | None:
         return ParameterError.from_validation(err) if err.title in PARAMETER_MODELS else None
     if isinstance(err, Timeout):
         return LockTimeoutError(f"the lock {err.lock_file} was not released in time")
+    if isinstance(err, OSError) and err.errno in NO_SPACE_ERRNOS | NOT_WRITABLE_ERRNOS:
+        return lake_write_error(err)
     if isinstance(err, _damaged_lake_types()):
         text = str(err).strip()
         first = text.splitlines()[0] if text else type(err).__name__

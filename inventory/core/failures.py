@@ -8,15 +8,19 @@ package-level problems), ``column``, ``value`` (as submitted), ``rule_id`` (mach
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from inventory.core.errors import UserError
+from inventory.core.limits import REPORT_VALUE_MAX_CHARS
 
 FAILURE_COLUMNS = ["file", "row", "column", "value", "rule_id", "message", "fix"]
 FIRST_DATA_ROW = 2  # spreadsheet row of the first record: row 1 is the header
+# A message quotes the value once besides its own words: it may be this many times longer.
+MESSAGE_MAX_CHARS = 5 * REPORT_VALUE_MAX_CHARS
 
 
 def failure(
@@ -40,7 +44,27 @@ def failure_frame(records: Iterable[dict[str, Any]] | pd.DataFrame = ()) -> pd.D
     frame = frame.reindex(columns=FAILURE_COLUMNS)
     frame["row"] = frame["row"].astype("Int64")
     frame["value"] = frame["value"].map(_display_value, na_action="ignore").astype("object")
+    for column in ("message", "fix"):
+        frame[column] = frame[column].map(_cap_message, na_action="ignore")
     return frame.reset_index(drop=True)
+
+
+_CUT = re.compile(r"\.\.\. \([0-9,]+ characters\)")
+_CUT_MAX = 40  # the longest such suffix
+
+
+def cap_text(text: str, limit: int = REPORT_VALUE_MAX_CHARS) -> str:
+    """``text`` when at most ``limit`` characters, else its first ``limit`` characters and
+    ``... (N characters)``: a report repeats at most that much of a submitted value (a package
+    of 1 MiB cells made a quarantine report 7 times the package). Idempotent: a text it cut
+    already is returned as is."""
+    if len(text) <= limit or (len(text) <= limit + _CUT_MAX and _CUT.fullmatch(text[limit:])):
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _cap_message(text: Any) -> Any:
+    return cap_text(text, MESSAGE_MAX_CHARS) if isinstance(text, str) else text
 
 
 def concat_failures(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -55,12 +79,13 @@ def concat_failures(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _display_value(value: Any) -> Any:
-    """Values as the submitter typed them: floats without a spurious ``.0``."""
+    """Values as the submitter typed them (floats without a spurious ``.0``), cut by
+    :func:`cap_text`."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (int, float, str, bool)):
-        return value if isinstance(value, str) else str(value)
-    return str(value)
+        return cap_text(value) if isinstance(value, str) else str(value)
+    return cap_text(str(value))
 
 
 LISTED_ROWS = 20  # rows spelled out in an error message; the rest are counted

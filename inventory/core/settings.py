@@ -18,6 +18,11 @@ variable                     meaning                               default
 ``SOILC_ENGINE_TEMP_DIR``    DuckDB spill folder of a partition    unset: DuckDB's
 ``SOILC_ENGINE_THREADS``     DuckDB threads of a partition         unset: all cores
 ``SOILC_HOME``               folder a worker runs flows from       read by ``prefect.yaml``
+``SOILC_TRUSTED_PROXIES``    proxies whose ``X-Forwarded-For`` /   empty: trust none
+                             ``-Proto`` the API believes
+                             (addresses or networks, comma-
+                             separated, e.g. ``127.0.0.1,
+                             10.0.0.0/8``)
 ===========================  ====================================  =============================
 
 Relative paths are taken from the working directory: ``soc-inventory demo`` run in an empty
@@ -29,18 +34,26 @@ other module reads ``os.environ`` for these values.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from pathlib import Path
+from typing import TypeAlias
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # a DuckDB memory size such as 4GB, 512MiB or 1.5 GB (checked, since it is put into a SET)
 MEMORY_LIMIT_PATTERN = r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$"
 APP_NAME = "soc-inventory"
 DEFAULT_LAKE = Path("data_lake")  # relative: below the working directory
+IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> list[IPNetwork]:
+    """Addresses or networks separated by commas or spaces (``"127.0.0.1, 10.0.0.0/8"``)."""
+    return [ipaddress.ip_network(part, strict=False) for part in text.replace(",", " ").split()]
 
 
 def _user_prefect_home() -> Path:
@@ -72,6 +85,25 @@ class Settings(BaseSettings):
     )
     engine_temp_dir: Path | None = Field(None, description="DuckDB spill folder (temp_directory)")
     engine_threads: int | None = Field(None, gt=0, description="DuckDB threads per partition")
+    trusted_proxies: str = Field(
+        "",
+        description="addresses or networks of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are believed (comma-separated; empty: none)",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as err:
+            raise ValueError(f"SOILC_TRUSTED_PROXIES: {err} (give addresses or networks such "
+                             "as 127.0.0.1,10.0.0.0/8)") from None  # fmt: skip
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPNetwork]:
+        return parse_networks(self.trusted_proxies)
 
     @property
     def lake_root(self) -> Path:

@@ -38,7 +38,10 @@ from inventory.engine.options import (
 )
 from inventory.engine.organic_soils import organic
 from inventory.engine.reporting_tables import indicators, national_reporting, propagation
-from inventory.harmonise.store import harmonised_manifest, read_harmonised
+from inventory.harmonise.store import (
+    PinnedVersion,
+    pin_harmonised,
+)
 from inventory.intake.time_series import time_series_config
 from inventory.lake.zones import Lake, sha256_file, utc_now
 from inventory.validation.time_series import series_rows
@@ -251,25 +254,42 @@ def country_years(params: RunParameters, record: dict) -> tuple[int | None, int 
 class CountryResult:
     country: str
     tables: dict[str, pd.DataFrame]
-    inputs: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # dataset -> path in its version
     timings: dict[str, float] = field(default_factory=dict)
     submission_id: str | None = None  # the accepted submission the inputs came from
     checks: list[dict] = field(default_factory=list)  # invariants.CheckResult.to_json()
+    harmonised_version: str | None = None  # the harmonised version every input was read from
+    input_sha256: dict[str, str] = field(default_factory=dict)  # dataset -> sha256 as read
 
 
 def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryResult:
-    """All published tables of one country from its harmonised inputs."""
+    """All published tables of one country from its harmonised inputs.
+
+    The country's harmonised version is pinned once, at the start
+    (:func:`inventory.harmonise.store.pin_harmonised`), and every dataset is read from it: a
+    submission filed meanwhile is not mixed in (it is the input of the next run). The result
+    names that version, its submission and the sha256 of every input.
+    """
+    with pin_harmonised(lake, country) as inputs:
+        result = _compute_pinned(inputs, params)
+        result.inputs = {d: str(inputs.path(d)) for d in HARMONISED_INPUTS if inputs.has(d)}
+        result.input_sha256 = {d: inputs.sha256(d) for d in result.inputs}
+    return result
+
+
+def _compute_pinned(inputs: PinnedVersion, params: RunParameters) -> CountryResult:
+    """:func:`compute_country` on one pinned harmonised version."""
     started = time.perf_counter()
-    record = harmonised_manifest(lake, country)  # the years were checked by the run's plan
+    country, record = inputs.country, inputs.record  # the years were checked by the run's plan
     first, last = country_years(params, record)
-    table, derived = _factor_table(lake, country, params)
+    table, derived = _factor_table(inputs, params)
     con = sql_models.connect()
-    result, land = _mineral(lake, country, params, record, table, (first, last), con)
+    result, land = _mineral(inputs, params, record, table, (first, last), con)
     timings = {"mineral_s": time.perf_counter() - started}
     tables: dict[str, pd.DataFrame] = {
         "soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes,
         "stratum_factors": result.stratum_factors.drop(columns="factor_id", errors="ignore"),
-        "soil_areas": _soil_areas(con, lake, country, land[0], result.soc_stocks),
+        "soil_areas": _soil_areas(con, inputs, land[0], result.soc_stocks),
     }  # fmt: skip
     if result.stock_change_totals is not None:
         tables["stock_change_totals"] = history_columns(
@@ -281,27 +301,23 @@ def compute_country(lake: Lake, country: str, params: RunParameters) -> CountryR
         tables["inventory_stocks"] = result.inventory_stocks
     if derived is not None:
         tables["tier2_diagnostics"] = derived.diagnostics.assign(country=country)
-    grid = read_harmonised(lake, "grid_zonal", country)
+    grid = inputs.read("grid_zonal")
     if grid is not None:  # reported beside the inventory; its SOC_REF candidates are not used
         tables["grid_statistics"] = grid.drop(columns="submission_id")
-    organic_soils = _organic_soils(lake, country, (first, last))
+    organic_soils = _organic_soils(inputs, (first, last))
     tables.update(_organic_and_indicators(con, organic_soils, tables, params))
     reporting_started = time.perf_counter()
     tables = national_reporting.reporting_tables(  # Table 4.1, uncertainty, KCA, area_source
-        con, lake, country, tables, dataset=land[0], years=(first, last),
+        con, inputs, tables, dataset=land[0], years=(first, last),
         transition_years=params.transition_years, seed=params.seed,
     )  # fmt: skip
     timings["national_reporting_s"] = time.perf_counter() - reporting_started
     checks = _invariants(con, tables, land, organic_soils, params)
     timings["total_s"] = time.perf_counter() - started
-    inputs = {
-        d: str(lake.harmonised(d, country) / "part-0.parquet")
-        for d in HARMONISED_INPUTS
-        if (lake.harmonised(d, country) / "part-0.parquet").exists()
-    }
     return CountryResult(
-        country, tables, inputs, timings, record.get("submission_id"), checks=checks
-    )
+        country, tables, {}, timings, inputs.submission_id, checks=checks,
+        harmonised_version=inputs.version,
+    )  # fmt: skip
 
 
 def _invariants(con, tables: dict[str, pd.DataFrame], land: tuple, organic_soils: pd.DataFrame,
@@ -324,12 +340,12 @@ def _invariants(con, tables: dict[str, pd.DataFrame], land: tuple, organic_soils
     return [r.to_json() for r in results]
 
 
-def _factor_table(lake: Lake, country: str, params: RunParameters):
+def _factor_table(inputs: PinnedVersion, params: RunParameters):
     """Candidate factors: IPCC defaults, plus (Tier 2) submitted and profile-derived ones."""
     if params.tier == 1:
         return factors.factor_table(params.edition), None
-    submitted = read_harmonised(lake, "factors", country)
-    intervals = read_harmonised(lake, "profiles", country)
+    submitted = inputs.read("factors")
+    intervals = inputs.read("profiles")
     derived = None
     if intervals is not None:
         derived = tier2.derive_factors(
@@ -341,28 +357,29 @@ def _factor_table(lake: Lake, country: str, params: RunParameters):
     return table, derived
 
 
-def _land_dataset(lake: Lake, country: str, params: RunParameters, record: dict) -> str:
+def _land_dataset(inputs: PinnedVersion, params: RunParameters, record: dict) -> str:
     """land_areas (Approach 1), land_units or land_use_changes (Approach 2/3)."""
     approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
-    return national_reporting.land_dataset(lake, country, approach)
+    return national_reporting.land_dataset(inputs, approach)
 
 
-def _mineral(lake, country, params, record, table, years, con):
+def _mineral(inputs: PinnedVersion, params, record, table, years, con):
     """Approach 1 on stratum areas, or Approach 2/3 on land units or change matrices; returns
     the inventory and (dataset name, the areas it was computed from)."""
     approach = params.approach or int(record.get("manifest", {}).get("approach") or 1)
-    dataset = _land_dataset(lake, country, params, record)
+    country = inputs.country
+    dataset = _land_dataset(inputs, params, record)
     if dataset == "land_units" and params.partitions != 1:  # inputs stay in the partitions
-        return _partitioned(lake, country, params, table, years, con), (dataset, None)
-    frame = read_harmonised(lake, dataset, country)
+        return _partitioned(inputs, params, table, years, con), (dataset, None)
+    frame = inputs.read(dataset)
     if frame is None:
         raise MissingInputError(
             f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
             "submission has none", "submit it, or run with the other approach (--approach)",
         )  # fmt: skip
     if dataset == "land_areas":  # history before the first record, then mineral area only
-        frame = _history(lake, country, params, record, frame, years[0])
-        whole_land = read_harmonised(lake, "organic_soils", country)
+        frame = _history(inputs, params, record, frame, years[0])
+        whole_land = inputs.read("organic_soils")
         frame = soil_areas.mineral_land_areas(con, frame, whole_land)
     compute = {
         "land_areas": mineral.compute_mineral_inventory,
@@ -373,7 +390,7 @@ def _mineral(lake, country, params, record, table, years, con):
     return result, (dataset, frame)
 
 
-def _history(lake: Lake, country: str, params: RunParameters, record: dict,
+def _history(inputs: PinnedVersion, params: RunParameters, record: dict,
              land_areas: pd.DataFrame, first_year: int | None) -> pd.DataFrame:  # fmt: skip
     """``land_areas`` back-cast to D years before the first reported year (``history.py``)."""
     if first_year is None:
@@ -381,7 +398,7 @@ def _history(lake: Lake, country: str, params: RunParameters, record: dict,
     series = None
     if params.history == "surrogate":
         method = time_series_config(record.get("manifest")).method("land_areas")
-        named = series_rows(read_harmonised(lake, "auxiliary_series", country), method.series)
+        named = series_rows(inputs.read("auxiliary_series"), method.series)
         series = named if method.method == "surrogate" else None
     return land_history.backcast(
         land_areas, first_year=first_year, transition_years=params.transition_years,
@@ -404,7 +421,7 @@ def history_columns(stock_changes: pd.DataFrame, land_areas: pd.DataFrame | None
     return stock_changes.assign(n_history_years_filled=missing, history_fill=fill)
 
 
-def _soil_areas(con, lake: Lake, country: str, dataset: str,
+def _soil_areas(con, inputs: PinnedVersion, dataset: str,
                 soc_stocks: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
     """Land, mineral and organic area per year, climate zone and land use (``soil_areas``):
     on stratum areas as :func:`_mineral` split them; on land units and matrices the whole
@@ -413,16 +430,17 @@ def _soil_areas(con, lake: Lake, country: str, dataset: str,
     if dataset == "land_areas":
         frame = con.execute("SELECT * FROM soil_areas ORDER BY ALL").df()
     else:
-        organic_soils = read_harmonised(lake, "organic_soils", country)
+        organic_soils = inputs.read("organic_soils")
         frame = soil_areas.whole_land_soil_areas(con, soc_stocks, organic_soils)
     return frame[frame["year"].isin(reported)].reset_index(drop=True)
 
 
-def _partitioned(lake, country, params, table, years, con) -> mineral.MineralInventory:
-    """Approach 2/3 by partitions of the land units, read by each partition from the lake."""
+def _partitioned(inputs: PinnedVersion, params, table, years, con) -> mineral.MineralInventory:
+    """Approach 2/3 by partitions of the land units, read by each partition from the pinned
+    version."""
     from inventory.engine.land import partitioned, unit_layout  # only --partitions runs
 
-    path = lake.harmonised("land_units", country) / "part-0.parquet"
+    country, path = inputs.country, inputs.path("land_units")
     if not path.exists():
         raise MissingInputError(
             f"{country}: Approach 2/3 needs harmonised land_units; the accepted submission has "
@@ -436,9 +454,9 @@ def _partitioned(lake, country, params, table, years, con) -> mineral.MineralInv
         ).inventory  # fmt: skip
 
 
-def _organic_soils(lake: Lake, country: str, years: tuple) -> pd.DataFrame:
+def _organic_soils(inputs: PinnedVersion, years: tuple) -> pd.DataFrame:
     """The country's organic-soil areas in the run's years (an empty table when none)."""
-    organic_soils = read_harmonised(lake, "organic_soils", country)
+    organic_soils = inputs.read("organic_soils")
     if organic_soils is None:
         organic_soils = pd.DataFrame({c: pd.Series(dtype="str") for c in ORGANIC_KEYS})
         organic_soils = organic_soils.assign(
@@ -524,9 +542,10 @@ def input_fingerprint(lake: Lake, country: str, params: RunParameters) -> str:
     digest = hashlib.sha256(country.encode())
     digest.update(json.dumps(params.model_dump(exclude={"countries"}), sort_keys=True).encode())
     digest.update(_code_fingerprint().encode())
-    for dataset in HARMONISED_INPUTS:
-        path = lake.harmonised(dataset, country) / "part-0.parquet"
-        digest.update(f"{dataset}:{sha256_file(path) if path.exists() else '-'}".encode())
+    with pin_harmonised(lake, country) as inputs:  # one version, never a mix of two
+        for dataset in HARMONISED_INPUTS:
+            digest.update(f"{dataset}:{inputs.sha256(dataset) if inputs.has(dataset) else '-'}"
+                          .encode())  # fmt: skip
     return digest.hexdigest()
 
 
@@ -536,9 +555,13 @@ def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
         "created_at": utc_now().isoformat(),
         "countries": [r.country for r in results],
         "submissions": {r.country: r.submission_id for r in results},
+        "harmonised_versions": {r.country: r.harmonised_version for r in results},
         "parameters": params.model_dump(),
         "inputs": {
-            r.country: {name: {"path": p, "sha256": sha256_file(p)} for name, p in r.inputs.items()}
+            r.country: {
+                name: {"path": p, "sha256": r.input_sha256.get(name) or sha256_file(p)}
+                for name, p in r.inputs.items()
+            }
             for r in results
         },
         "factor_tables_sha256": _hash_package_data(),
@@ -562,8 +585,11 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per country, in its last reported year: area, stock, stock change, organic emissions.
 
     ``tables`` carry the published column names (``published_schema.to_published_names``).
+    A release without countries (every one withdrawn) gives an empty summary.
     """
     stocks = tables["soc_stocks"]
+    if "country" not in stocks.columns:
+        return pd.DataFrame(columns=["country", "year", *SUMMARY_COLUMNS])
     last = stocks.groupby("country")["year"].max().rename("year")
 
     def at_last(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

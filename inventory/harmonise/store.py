@@ -16,32 +16,48 @@ A version is written completely, then ``.current/<ISO3>`` is switched to it with
 one, never new datasets under an old manifest. A dataset the current version lacks is a dangling
 link, read as absent. The latest accepted submission wins: an older submission filed late (e.g.
 reprocessed) does not replace a newer one. Writers of one country take turns (a file lock).
+
+A computation reads one version, never the moving links: :func:`pin_harmonised` resolves
+``.current/<ISO3>`` once (under the country's lock) and leaves a lease file
+``harmonised/.pins/<ISO3>/<version>.<host>.<pid>.<token>`` for as long as the computation
+runs; :class:`PinnedVersion` reads every dataset from that version's folder and records the
+sha256 of the bytes it read. Pruning keeps the last KEPT_VERSIONS versions and every version a
+live lease pins (a lease of a process that is gone is removed at the next prune).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import os
+import secrets
 import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from filelock import FileLock
 
-from inventory.core.errors import NotFoundError
+from inventory.core.errors import NotFoundError, lake_write_error
 from inventory.harmonise import areas, gridded, land_use_changes, timeseries
 from inventory.intake import grid_format
 from inventory.lake.zones import (
     Lake,
     ensure_symlink,
     new_id,
+    sha256_file,
     switch_symlink,
     utc_now,
     write_json_atomic,
     write_parquet_atomic,
 )
 
-VERSIONS, CURRENT, MANIFESTS = ".versions", ".current", "manifests"
+VERSIONS, CURRENT, MANIFESTS, PINS = ".versions", ".current", "manifests", ".pins"
 KEPT_VERSIONS = 2  # the current version and the one before it stay on disk
 
 HARMONISED_DATASETS = (
@@ -126,22 +142,38 @@ def store_harmonised(
         if current and str(current.get("submission_id", "")) > submission_id:
             return {d: str(lake.harmonised(d, country)) for d in current.get("datasets", [])}
         version = zone / VERSIONS / country / new_id("v")
-        for dataset, frame in frames.items():
-            tagged = frame.drop(columns="country", errors="ignore").assign(
-                submission_id=submission_id
-            )
-            write_parquet_atomic(tagged, version / dataset / "part-0.parquet")
+        try:
+            _write_version(version, frames, submission_id)
+        except BaseException as err:  # a full disk, a read-only zone: no partial version is left
+            shutil.rmtree(version, ignore_errors=True)
+            if (mapped := lake_write_error(err)) is not None:
+                raise mapped from err
+            raise
         record = {
             "country": country, "submission_id": submission_id, "version": version.name,
             "accepted_at": utc_now().isoformat(), "manifest": manifest, "datasets": sorted(frames),
         }  # fmt: skip
-        write_json_atomic(version / "manifest.json", record)
-        _link_datasets(zone, country, set(frames))
+        try:
+            write_json_atomic(version / "manifest.json", record)
+            _link_datasets(zone, country, set(frames))
+        except BaseException as err:
+            shutil.rmtree(version, ignore_errors=True)
+            if (mapped := lake_write_error(err)) is not None:
+                raise mapped from err
+            raise
         switch_symlink(zone / CURRENT / country, Path("..") / VERSIONS / country / version.name)
-        _prune_versions(zone / VERSIONS / country, keep=version.name)
+        _prune_versions(zone / VERSIONS / country, keep=version.name,
+                        pinned=_live_pins(zone / PINS / country))  # fmt: skip
     return {
         dataset: str(lake.harmonised(dataset, country) / "part-0.parquet") for dataset in frames
     }
+
+
+def _write_version(version: Path, frames: dict[str, pd.DataFrame], submission_id: str) -> None:
+    """Every dataset of a new version (each tagged with its submission)."""
+    for dataset, frame in frames.items():
+        tagged = frame.drop(columns="country", errors="ignore").assign(submission_id=submission_id)
+        write_parquet_atomic(tagged, version / dataset / "part-0.parquet")
 
 
 def _link_datasets(zone: Path, country: str, datasets: set[str]) -> None:
@@ -153,11 +185,109 @@ def _link_datasets(zone: Path, country: str, datasets: set[str]) -> None:
                    Path("..") / CURRENT / country / "manifest.json")  # fmt: skip
 
 
-def _prune_versions(folder: Path, *, keep: str) -> None:
-    """Delete versions older than the last KEPT_VERSIONS (never the current one)."""
+def _prune_versions(folder: Path, *, keep: str, pinned: set[str] | None = None) -> None:
+    """Delete versions older than the last KEPT_VERSIONS (never the current one, never one a
+    running computation pins)."""
     versions = sorted(p for p in folder.iterdir() if p.is_dir() and p.name != keep)
     for old in versions[: max(0, len(versions) - (KEPT_VERSIONS - 1))]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.name not in (pinned or set()):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _live_pins(folder: Path) -> set[str]:
+    """Versions pinned by a live lease in ``folder`` (leases of dead processes are removed)."""
+    live: set[str] = set()
+    for lease in folder.glob("*") if folder.is_dir() else ():
+        version, _, owner = lease.name.partition(".")
+        host, _, rest = owner.rpartition(".")  # <host>.<pid>, then the token
+        host, _, pid = host.rpartition(".")
+        if host != socket.gethostname() or _pid_alive(pid):
+            live.add(version)  # another machine's lease: not ours to judge
+        else:
+            lease.unlink(missing_ok=True)
+    return live
+
+
+def _pid_alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+@dataclass
+class PinnedVersion:
+    """One country's harmonised version, read by a whole computation (see module docstring).
+
+    ``read_sha256`` maps every dataset read so far to the sha256 of the bytes read.
+    """
+
+    root: Path  # harmonised/.versions/<ISO3>/<version>
+    country: str
+    record: dict  # the version's manifest.json (submission_id, version, manifest, datasets)
+    read_sha256: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.root.name
+
+    @property
+    def submission_id(self) -> str | None:
+        return self.record.get("submission_id")
+
+    def path(self, dataset: str) -> Path:
+        """The dataset's Parquet file in this version (may not exist)."""
+        return self.root / dataset / "part-0.parquet"
+
+    def has(self, dataset: str) -> bool:
+        return self.path(dataset).is_file()
+
+    def read(self, dataset: str) -> pd.DataFrame | None:
+        """The dataset with its ``country`` column, or None when absent or empty; the sha256
+        of the bytes read is recorded."""
+        path = self.path(dataset)
+        if not path.is_file():
+            return None
+        data = path.read_bytes()
+        self.read_sha256[dataset] = hashlib.sha256(data).hexdigest()
+        frame = pd.read_parquet(io.BytesIO(data))
+        return None if frame.empty else frame.assign(country=self.country)
+
+    def sha256(self, dataset: str) -> str:
+        """sha256 of the dataset's file (the bytes read when it was read; files of a version
+        never change)."""
+        if dataset not in self.read_sha256:
+            self.read_sha256[dataset] = sha256_file(self.path(dataset))
+        return self.read_sha256[dataset]
+
+
+@contextmanager
+def pin_harmonised(lake: Lake, country: str) -> Iterator[PinnedVersion]:
+    """The country's current harmonised version, kept on disk until the block ends.
+
+    Raises :class:`NotAcceptedError` when the country has no accepted submission.
+    """
+    zone = lake.root / "harmonised"
+    (zone / VERSIONS).mkdir(parents=True, exist_ok=True)
+    with FileLock(zone / VERSIONS / f"{country}.lock"):  # no switch nor prune meanwhile
+        current = zone / CURRENT / country
+        if not (current / "manifest.json").is_file():
+            raise NotAcceptedError(f"no accepted submission for {country}")
+        root = zone / VERSIONS / country / Path(os.readlink(current)).name
+        record = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        lease = (
+            zone
+            / PINS
+            / country
+            / (f"{root.name}.{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(4)}")
+        )
+        lease.parent.mkdir(parents=True, exist_ok=True)
+        lease.touch()
+    try:
+        yield PinnedVersion(root, country, record)
+    finally:
+        lease.unlink(missing_ok=True)
 
 
 def _current_record(lake: Lake, country: str) -> dict | None:

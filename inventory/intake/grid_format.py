@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from inventory.core import units, vocab
+from inventory.core import limits, units, vocab
 from inventory.core.errors import UserError
 from inventory.intake.package import Limits, Package
 
@@ -34,11 +34,13 @@ SOC_UNIT = "t C/ha"
 STRATA = ("climate_zone", "soil_class", "land_use")
 LAT_NAMES, LON_NAMES = ("lat", "latitude"), ("lon", "longitude")
 CHUNKS = "auto"  # dask chunks: memory stays at a few chunks, whatever the grid size
-# Caps on what a grid file may declare, checked from its metadata before any value is read:
-# a national 100 m grid of the largest country (17.1 M km2) has 1.7e9 cells; 4e8 cells is a
-# 250 m grid of Brazil (8.5 M km2 -> 1.4e8 cells) with margin. 8 GiB of declared (uncompressed)
-# variables bounds the work of one validation. A file declaring 1e10 cells is refused unread.
-MAX_GRID_CELLS = 400_000_000
+# Caps on what a grid file may declare, checked from its HDF5 metadata before xarray loads
+# anything (xarray loads every dimension coordinate whole, as an index: an 8 KB file declaring
+# a 5e7-point axis allocated 1.4 GB): points per axis and cells per variable
+# (inventory.core.limits, where the sizes are argued), and 8 GiB of declared (uncompressed)
+# variables. A file declaring 1e10 cells is refused unread.
+MAX_GRID_CELLS = limits.GRID_MAX_CELLS
+MAX_GRID_AXIS_POINTS = limits.GRID_MAX_AXIS_POINTS
 MAX_GRID_BYTES = 8 * 2**30
 
 
@@ -73,6 +75,9 @@ def open_grid(path: str | Path, chunks: dict | str | None = None) -> xr.Dataset:
     if not path.exists():
         raise GridError(f"grid file {path} does not exist")
     engine = "zarr" if path.suffix == ".zarr" or path.is_dir() else None  # None: by content
+    problem = stored_shape_problem(path) if engine is None else None
+    if problem is not None:
+        raise GridError(problem)
     ds = xr.open_dataset(path, engine=engine, chunks=chunks)
     problem = size_problem(ds)
     if problem is not None:
@@ -83,14 +88,48 @@ def open_grid(path: str | Path, chunks: dict | str | None = None) -> xr.Dataset:
     return ds
 
 
-def size_problem(ds: xr.Dataset) -> str | None:
-    """Why the grid is too large to process, from its declared shapes only (nothing read)."""
-    cells = max((int(np.prod(v.shape, dtype="float64")) for v in ds.variables.values()),
-                default=0)  # fmt: skip
-    declared = sum(int(v.size) * v.dtype.itemsize for v in ds.variables.values())
+def _shape_problem(shapes: dict[str, tuple[int, ...]]) -> str | None:
+    """Why variables of these shapes are too large to process (axis points, then cells)."""
+    for name, shape in shapes.items():
+        longest = max(shape, default=0)
+        if longest > MAX_GRID_AXIS_POINTS:
+            return (f"{name} declares {longest:,} points along one axis (limit "
+                    f"{MAX_GRID_AXIS_POINTS:,}); send a coarser grid or the country's extent "
+                    "only")  # fmt: skip
+    cells = max((int(np.prod(s, dtype="float64")) for s in shapes.values()), default=0)
     if cells > MAX_GRID_CELLS:
         return (f"the grid declares {cells:,} cells (limit {MAX_GRID_CELLS:,}); send a coarser "
                 "grid or the country's extent only")  # fmt: skip
+    return None
+
+
+def stored_shape_problem(path: str | Path) -> str | None:
+    """:func:`size_problem` from the file's HDF5 metadata alone (h5py: shapes, no value read),
+    before xarray would load the coordinates; None for a file that is not HDF5 (the reader
+    reports it)."""
+    import h5py
+
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    def visit(name: str, item: object) -> None:
+        if isinstance(item, h5py.Dataset):
+            shapes[name] = tuple(int(n) for n in item.shape)
+
+    try:
+        with h5py.File(path, "r") as handle:
+            handle.visititems(visit)
+    except OSError:
+        return None
+    return _shape_problem(shapes)
+
+
+def size_problem(ds: xr.Dataset) -> str | None:
+    """Why the grid is too large to process, from its declared shapes only (nothing read)."""
+    shapes = {str(k): tuple(int(n) for n in v.shape) for k, v in ds.variables.items()}
+    problem = _shape_problem(shapes)
+    if problem is not None:
+        return problem
+    declared = sum(int(v.size) * v.dtype.itemsize for v in ds.variables.values())
     if declared > MAX_GRID_BYTES:
         return (f"the grid's variables declare {declared:,} bytes uncompressed (limit "
                 f"{MAX_GRID_BYTES:,}); drop unused variables or send a coarser grid")  # fmt: skip

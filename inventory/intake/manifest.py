@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from inventory.core import countries, units
+from inventory.core import countries, limits, units
 from inventory.core.failures import failure
 from inventory.intake.time_series import check_time_series
 
@@ -41,8 +41,10 @@ UNIT_DEFAULT_KEYS = {"area": "area", "soc": "soc", "bulk_density": "bulk_density
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # YAML features a metadata file never needs: aliases/anchors (an 825-byte "billion laughs"
 # document expands to hundreds of MB) and explicit tags. A manifest is a few hundred bytes;
-# MAX_YAML_NODES bounds the work of parsing one whatever its size.
-MAX_YAML_NODES = 5_000
+# MAX_YAML_NODES bounds the work of parsing one whatever its size, MAX_YAML_DEPTH its nesting
+# (PyYAML composes nested collections recursively: 600 levels raised RecursionError).
+MAX_YAML_NODES = limits.YAML_MAX_NODES
+MAX_YAML_DEPTH = limits.YAML_MAX_DEPTH
 
 
 def _fail(rule_id: str, message: str, fix: str, *, column: str | None = None,
@@ -59,10 +61,20 @@ class UnsafeYamlError(yaml.YAMLError):
 
 
 def _refuse_unsafe_events(text: str) -> None:
-    """Raise :class:`UnsafeYamlError` on the first alias, anchor or explicit tag (no expansion)."""
+    """Raise :class:`UnsafeYamlError` on the first alias, anchor or explicit tag (no expansion),
+    past :data:`MAX_YAML_NODES` events or :data:`MAX_YAML_DEPTH` nested collections. The event
+    stream is read without recursion, so this runs before anything is composed."""
+    depth = 0
     for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
         if count > MAX_YAML_NODES:
             raise UnsafeYamlError(f"more than {MAX_YAML_NODES:,} YAML nodes", event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise UnsafeYamlError(f"lists or mappings nested more than {MAX_YAML_DEPTH} "
+                                      "levels deep", event.start_mark)  # fmt: skip
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise UnsafeYamlError("YAML anchors and aliases (& and *) are not allowed",
                                   event.start_mark)  # fmt: skip
@@ -87,8 +99,8 @@ def parse_manifest(data: bytes) -> tuple[dict | None, list[dict]]:
         mark = err.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         return None, [_fail("manifest_yaml_unsafe", f"submission.yaml{where}: {err.problem}",
-                            "write plain 'key: value' settings, without & anchors, * aliases "
-                            "or ! tags")]  # fmt: skip
+                            "write plain 'key: value' settings (at most a few levels deep), "
+                            "without & anchors, * aliases or ! tags")]  # fmt: skip
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -181,6 +193,19 @@ class SubmissionManifest(BaseModel):
         "total_area_tolerance_pct of the total land area per year",
     )
 
+    number_format: Any = Field(
+        None,
+        description="how the CSV files write numbers, when not plain: {decimal: ',' or '.', "
+        "thousands: '.', ',', ' ' (any space) or \"'\"} (e.g. {decimal: ',', thousands: '.'} "
+        "for 1.200,5); without it a ';' file uses the decimal comma, others the decimal point, "
+        "and a number with thousands separators (1.200, 1 200, 1'200) is refused",
+    )
+
+    @field_validator("number_format")
+    @classmethod
+    def _number_format(cls, value: Any) -> Any:
+        return _checked(value, check_number_format(value))
+
     @field_validator("format_version")
     @classmethod
     def _version(cls, value: Any) -> Any:
@@ -248,6 +273,31 @@ def check_manifest(manifest: dict) -> list[dict]:
         SubmissionManifest.model_validate(manifest, context={"manifest": manifest})
     except ValidationError as err:
         return [f for error in err.errors() for f in (error.get("ctx") or {}).get("failures", [])]
+    return []
+
+
+DECIMAL_MARKS = (".", ",")
+THOUSANDS_SEPARATORS = (".", ",", " ", "'")
+
+
+def check_number_format(value: Any) -> list[dict]:
+    """Problems of ``number_format`` (absent: none)."""
+    if value is None:
+        return []
+    fix = 'write e.g. \'number_format: {decimal: ",", thousands: "."}\''
+    if not isinstance(value, dict) or set(value) - {"decimal", "thousands"}:
+        return [_fail("manifest_number_format", f"'number_format' {value!r} must give "
+                      "'decimal' and optionally 'thousands'", fix, column="number_format",
+                      value=value)]  # fmt: skip
+    decimal, thousands = value.get("decimal"), value.get("thousands")
+    if decimal not in DECIMAL_MARKS:
+        return [_fail("manifest_number_format", f"number_format 'decimal' {decimal!r} must be "
+                      "'.' or ','", fix, column="number_format.decimal",
+                      value=decimal)]  # fmt: skip
+    if thousands not in (None, "", *THOUSANDS_SEPARATORS) or thousands == decimal:
+        return [_fail("manifest_number_format", f"number_format 'thousands' {thousands!r} must "
+                      "be '.', ',', ' ' or \"'\" and differ from the decimal mark", fix,
+                      column="number_format.thousands", value=thousands)]  # fmt: skip
     return []
 
 

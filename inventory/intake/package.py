@@ -3,8 +3,10 @@
 Members are read into memory (only a file that must be opened by path, a NetCDF grid, is copied
 to a private temporary file: :meth:`Package.local_file`), after the whole archive has been
 checked for path traversal, absolute names, symbolic links, encryption and zip bombs
-(declared total size and per-member compression ratio). ``zipfile`` stops reading a member at
-its declared size, so the declared sizes checked here bound the bytes actually inflated.
+(declared total size and per-member compression ratio). Declared sizes are never trusted to
+bound the work: a member is inflated :data:`~inventory.core.limits.INFLATE_CHUNK_BYTES` at a
+time with a running count of the bytes actually produced (:func:`inflate_bounded`), so a stream
+declaring 421 bytes that would inflate to 200 MiB costs at most one piece of memory.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from inventory.core import limits as bounds
 from inventory.core.failures import failure
 
 MiB = 1024 * 1024
@@ -36,7 +40,10 @@ MANIFEST_NAME = "submission.yaml"
 # user's own file names), receipt.json beside it is the system's; they can never collide.
 STORED_PACKAGE = "package"
 RECEIPT_NAME = "receipt.json"
-COPY_CHUNK_BYTES = 1 * MiB  # zip member -> temporary file, streamed in pieces of this size
+COPY_CHUNK_BYTES = bounds.INFLATE_CHUNK_BYTES  # zip member -> temporary file, in pieces
+# File names: 255 bytes per path part is the limit of ext4, NTFS and APFS; 1024 in all.
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 1024
 IGNORED_PREFIXES = ("__MACOSX/",)  # resource forks added by macOS "Compress"
 _SYMLINK_MODE = 0o120000
 
@@ -59,6 +66,34 @@ class PackageProblem(Exception):
         self.failures = failures
 
 
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError)
+
+
+class InflateLimit(Exception):
+    """A zip member inflated past its limit; ``inflated`` bytes were produced before stopping."""
+
+    def __init__(self, inflated: int):
+        super().__init__(f"inflated past the limit after {inflated:,} bytes")
+        self.inflated = inflated
+
+
+def inflate_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """The bytes of one member, inflated a piece at a time; raises :class:`InflateLimit` as soon
+    as more than ``limit`` bytes were actually produced, whatever the member declares.
+
+    (``ZipExtFile.read(n)`` inflates up to ``n`` bytes before cutting at the declared size:
+    reading ``limit + 1`` at once let a 421-byte declaration allocate 399 MiB.) A member whose
+    stream does not match its declaration ends in ``zipfile.BadZipFile`` (CRC) here.
+    """
+    out = bytearray()
+    with archive.open(info) as handle:
+        while chunk := handle.read(bounds.INFLATE_CHUNK_BYTES):
+            out += chunk
+            if len(out) > limit:
+                raise InflateLimit(len(out))
+    return bytes(out)
+
+
 def _unsafe_name(name: str) -> str | None:
     """Why an archive member name is unsafe, or None."""
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
@@ -68,29 +103,61 @@ def _unsafe_name(name: str) -> str | None:
     return None
 
 
-def _member_key(name: str) -> str:
-    """The path a member would unpack to, case-folded (case-insensitive file systems)."""
+def member_key(name: str) -> str:
+    """The path a member would unpack to, NFC-normalised and case-folded (file systems that
+    ignore case or normalise Unicode, as macOS and Windows do, store both names as one)."""
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
-    return "/".join(parts).casefold()
+    return unicodedata.normalize("NFC", "/".join(parts)).casefold()
+
+
+SAME_PATH = "the same path, ignoring case and Unicode form"
+
+
+def name_clashes(names: list[str]) -> list[tuple[str, str, str]]:
+    """``(name, other, why)`` for every file name that collides with an earlier one: equal under
+    :func:`member_key`, or a file name that is a folder of another (``x`` and ``x/y``)."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for name in names:
+        key = member_key(name)
+        if key in seen:
+            clashes.append((name, seen[key], SAME_PATH))
+            continue
+        folders = ["/".join(key.split("/")[:i]) for i in range(1, key.count("/") + 1)]
+        other = next((seen[f] for f in folders if f in seen), None)
+        if other is None:
+            other = next((n for k, n in seen.items() if k.startswith(key + "/")), None)
+        if other is not None:
+            clashes.append((name, other, "a file and a folder of the same name"))
+        seen[key] = name
+    return clashes
+
+
+def name_too_long(name: str) -> bool:
+    """A name no file system stores: a path part over 255 bytes (UTF-8), or over 1024 in all."""
+    parts = name.replace("\\", "/").split("/")
+    return len(name.encode()) > MAX_PATH_BYTES or any(
+        len(p.encode()) > MAX_NAME_BYTES for p in parts)  # fmt: skip
 
 
 def _duplicate_members(infos: list[zipfile.ZipInfo], label: str) -> list[dict]:
-    """Members whose names unpack to the same path: which copy counts would be ambiguous.
+    """Members whose names unpack to the same path, or to a file and a folder of one name:
+    which copy counts would be ambiguous.
 
     (A zip holding ``submission.yaml`` twice was read as one country by one reader and as
     another country by the next: such archives are refused outright.)
     """
-    seen: dict[str, str] = {}
-    problems = []
-    for info in infos:
-        key = _member_key(info.filename)
-        if key in seen:
-            problems.append(failure("zip_duplicate_member", f"the .zip holds {info.filename!r} "
-                                    f"more than once (also as {seen[key]!r})", "zip the package "
-                                    "folder again: every file once", file=label,
-                                    value=info.filename))  # fmt: skip
-        seen.setdefault(key, info.filename)
-    return problems
+    files = [i.filename for i in infos if not i.is_dir()]
+
+    def message(name: str, other: str, why: str) -> str:
+        if why == SAME_PATH:
+            return f"the .zip holds {name!r} more than once (also as {other!r}; {why})"
+        return f"the .zip holds {name!r} and {other!r}: {why}"
+
+    return [failure("zip_duplicate_member", message(name, other, why), "give every file its "
+                    "own name (not differing only in case or accents, and no file named like a "
+                    "folder) and zip the package folder again", file=label, value=name)
+            for name, other, why in name_clashes(files)]  # fmt: skip
 
 
 class Package:
@@ -104,6 +171,12 @@ class Package:
         self._prefix = ""
         if self.path.is_dir():
             self.kind = "folder"
+            clashes = name_clashes(self.members())
+            if clashes:
+                raise PackageProblem([failure(
+                    "file_names_ambiguous", f"the package holds {name!r} and {other!r}: {why}",
+                    "give every file its own name (not differing only in case or accents)",
+                    file=self.label, value=name) for name, other, why in clashes])  # fmt: skip
         elif zipfile.is_zipfile(self.path):
             self.kind = "zip"
             self._open_zip()
@@ -263,9 +336,10 @@ class Package:
         assert self._zip is not None
         info = self._zip_member(name, limit)
         try:
-            with self._zip.open(info) as handle:
-                return handle.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
+            return inflate_bounded(self._zip, info, limit)
+        except InflateLimit as over:
+            raise self._too_large(name, over.inflated, limit) from None
+        except ZIP_ERRORS as err:
             raise self._corrupt(name, err) from None
 
     def _copy_zip_member(self, info: zipfile.ZipInfo, name: str, target: Path, limit: int) -> None:

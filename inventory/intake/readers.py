@@ -16,13 +16,14 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 import charset_normalizer
 import pandas as pd
 
-from inventory.core import vocab
+from inventory.core import limits, vocab
 from inventory.core.failures import FIRST_DATA_ROW, failure
-from inventory.intake.package import PackageProblem
+from inventory.intake.package import ZIP_ERRORS, InflateLimit, PackageProblem, inflate_bounded
 
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -42,9 +43,11 @@ _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
-# An .xlsx is itself a zip: the same bomb guard as for packages (XML inflates ~10-20x).
-XLSX_MAX_INFLATED_FACTOR = 50
-XLSX_BOMB_MIN_BYTES = 64 * 1024 * 1024  # small workbooks may inflate more; harmless below this
+# Parts of a workbook that carry macros (VBA project; .xlsm, .xlsb): refused, never run.
+MACRO_PARTS = ("vbaproject.bin", "vbaprojectsignature.bin")
+# Sheets of the XLSX templates (inventory.validation.templates) that are not data.
+CODE_SHEET, HELP_SHEET = "code_lists", "instructions"
+TEMPLATE_SHEETS = (CODE_SHEET, HELP_SHEET)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class FileFormat:
     encoding: str | None = None
     delimiter: str | None = None
     decimal: str = "."
+    ignored: tuple[str, ...] = ()  # what was not read (e.g. a workbook's other sheets)
 
 
 def _problem(rule_id: str, message: str, fix: str, name: str) -> PackageProblem:
@@ -104,8 +108,11 @@ def _sniff_delimiter(text: str) -> str:
         return max(DELIMITERS, key=header.count)
 
 
-def _finish(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """lower_snake headers, stripped text, blank -> missing, row-number index, blank rows out."""
+def _finish(frame: pd.DataFrame, name: str, *, rows: list[int] | None = None) -> pd.DataFrame:
+    """lower_snake headers, stripped text, blank -> missing, row-number index, blank rows out.
+
+    ``rows``: the spreadsheet row of each record when rows are missing in between (a sheet's
+    empty rows are not materialised); else consecutive from the first data row."""
     columns = [str(vocab.normalise_code(str(c))) for c in frame.columns]
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
@@ -113,7 +120,10 @@ def _finish(frame: pd.DataFrame, name: str) -> pd.DataFrame:
                                       "keep one column of that name", file=name, row=1,
                                       column=c) for c in duplicated])  # fmt: skip
     frame.columns = columns
-    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), name="row")
+    if rows is None:
+        frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), name="row")
+    else:
+        frame.index = pd.Index(rows, dtype="int64", name="row")
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_string_dtype(series) or series.dtype == object:
@@ -171,20 +181,34 @@ def read_csv_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, FileFormat]:
     return _finish(frame, name), FileFormat("csv", encoding, delimiter, decimal)
 
 
-def _check_xlsx_inflation(data: bytes, name: str) -> None:
+def _check_xlsx_parts(data: bytes, name: str) -> None:
+    """Refuse a workbook with macros, and one whose parts inflate past
+    :data:`~inventory.core.limits.XLSX_MAX_INFLATED_BYTES` (counted while inflating, every part
+    CRC-checked: openpyxl then reads parts whose sizes are known to be true)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            inflated = sum(i.file_size for i in archive.infolist())
-    except zipfile.BadZipFile:
+            infos = archive.infolist()
+            macros = [i.filename for i in infos if i.filename.lower().endswith(MACRO_PARTS)]
+            if macros:
+                raise _problem("xlsx_macro", f"{name} holds macros ({', '.join(macros)}); "
+                               "macros are never run and a workbook carrying them is not "
+                               "accepted", "save the sheet as 'Excel Workbook (.xlsx)' (no "
+                               "macros) or as CSV, and send that", name)  # fmt: skip
+            inflated = 0
+            for info in infos:
+                inflated += len(inflate_bounded(archive, info, limits.XLSX_MAX_INFLATED_BYTES
+                                                - inflated))  # fmt: skip
+    except InflateLimit:
+        raise _problem("zip_bomb", f"{name} inflates to more than "
+                       f"{limits.XLSX_MAX_INFLATED_BYTES:,} bytes",
+                       "save the sheet again as CSV", name) from None  # fmt: skip
+    except ZIP_ERRORS:
         raise _problem(
             "xlsx_unreadable",
             f"{name} is not a valid .xlsx workbook",
             "save the sheet again as Excel Workbook (.xlsx) or CSV",
             name,
         ) from None
-    if inflated > XLSX_MAX_INFLATED_FACTOR * max(len(data), 1) and inflated > XLSX_BOMB_MIN_BYTES:
-        raise _problem("zip_bomb", f"{name} inflates to {inflated:,} bytes",
-                       "save the sheet again as CSV", name)  # fmt: skip
 
 
 def _xlsx_cell(value: object) -> object:
@@ -197,32 +221,124 @@ def _xlsx_cell(value: object) -> object:
     return str(value)
 
 
-def read_xlsx_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, FileFormat]:
-    """The first worksheet of a workbook; row numbers are the sheet's own."""
+def _pick_sheet(book: Any, name: str, wanted: tuple[str, ...]) -> tuple[Any, list[str]]:
+    """The data sheet: the one named like the dataset (the templates' name), else the single
+    visible sheet besides the templates' own; also the sheets left unread, with why."""
+    titles = {ws.title.casefold(): ws for ws in book.worksheets}
+    chosen = next((titles[w.casefold()] for w in wanted if w and w.casefold() in titles), None)
+    if chosen is None:
+        visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"
+                   and ws.title.casefold() not in TEMPLATE_SHEETS]  # fmt: skip
+        if len(visible) != 1:
+            listed = ", ".join(repr(ws.title) for ws in visible) or "none"
+            raise _problem("xlsx_sheet_ambiguous", f"{name} has {len(visible)} visible data "
+                           f"sheets ({listed}); which one holds the data cannot be told",
+                           f"name the data sheet {wanted[0]!r} (as in the template) or keep "
+                           "only that sheet visible", name)  # fmt: skip
+        chosen = visible[0]
+    ignored = [f"sheet {ws.title!r} ({ws.sheet_state})" for ws in book.worksheets
+               if ws is not chosen]  # fmt: skip
+    return chosen, ignored
+
+
+def _sheet_cells(book: Any, sheet: Any, name: str) -> tuple[dict[int, dict[int, object]], list]:
+    """``{row: {column: value}}`` of the cells that hold something, and the formula cells.
+
+    Parsed cell by cell (openpyxl's worksheet parser, as its read-only sheets use it, without
+    their padding of every row to the sheet's declared dimension: a 1.7 KB file declaring
+    A1:XFD1048576 cost minutes). Work is bounded by the cells actually present:
+    a cell right of :data:`~inventory.core.limits.XLSX_MAX_COLUMNS` or below
+    :data:`~inventory.core.limits.XLSX_MAX_ROWS` is refused.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    rows: dict[int, dict[int, object]] = {}
+    formulas: list[tuple[int, int, object]] = []
+    with sheet._get_source() as source:  # the sheet's XML part, streamed
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=False,
+                                 epoch=book.epoch, date_formats=book._date_formats,
+                                 timedelta_formats=book._timedelta_formats)  # fmt: skip
+        for index, cells in parser.parse():
+            if index > limits.XLSX_MAX_ROWS:
+                raise _problem(
+                    "xlsx_too_large",
+                    f"{name} has cells below row {limits.XLSX_MAX_ROWS:,}",
+                    "send the table as CSV",
+                    name,
+                )
+            kept = {}
+            for cell in cells:
+                value, column = cell["value"], cell["column"]
+                if value is None or value == "":
+                    continue
+                if column > limits.XLSX_MAX_COLUMNS:
+                    ref = f"{get_column_letter(column)}{index}"
+                    raise _problem("xlsx_too_wide", f"{name}: cell {ref} holds a value, right "
+                                   f"of column {get_column_letter(limits.XLSX_MAX_COLUMNS)} "
+                                   f"(the {limits.XLSX_MAX_COLUMNS}th), the widest a dataset "
+                                   "may be", "delete the columns right of the table (or "
+                                   "copy the table alone to a new sheet)", name)  # fmt: skip
+                if cell["data_type"] == "f":
+                    formulas.append((index, column, value))
+                kept[column] = value
+            if kept:
+                rows[index] = kept
+    return rows, formulas
+
+
+def _formula_failures(formulas: list, header: list[str], name: str) -> list[dict]:
+    from openpyxl.utils import get_column_letter
+
+    return [failure("xlsx_formula", f"cell {get_column_letter(c)}{r} holds the formula "
+                    f"{str(v)!r}; a formula's stored result may be stale and is not read",
+                    "replace the formulas by their values (select, copy, Paste Special > "
+                    "Values) and save again", file=name, row=r,
+                    column=header[c - 1] if c <= len(header) else get_column_letter(c),
+                    value=str(v)) for r, c, v in formulas]  # fmt: skip
+
+
+def read_xlsx_bytes(data: bytes, name: str, *,
+                    sheet: str | None = None) -> tuple[pd.DataFrame, FileFormat]:  # fmt: skip
+    """The data sheet of a workbook (:func:`_pick_sheet`); row numbers are the sheet's own.
+
+    Refused: macros, formula cells (their cached value may be stale), cells beyond the limits
+    of :mod:`inventory.core.limits`, more than one candidate sheet. The sheets left unread are
+    in :attr:`FileFormat.ignored`.
+    """
     import openpyxl
 
-    _check_xlsx_inflation(data, name)
+    _check_xlsx_parts(data, name)
+    wanted = (sheet or PurePosixPath(name).stem, PurePosixPath(name).stem)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
-        book.close()
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as err:  # openpyxl raises many types on a damaged workbook
-        raise _problem(
-            "xlsx_unreadable",
-            f"{name} cannot be read as a workbook: {err}",
-            "save the sheet again as Excel Workbook (.xlsx) or CSV",
-            name,
-        ) from None
-    if not rows or not any(v is not None for v in rows[0]):
-        raise _problem("file_empty", f"{name}: the first sheet has no header row in row 1",
-                       "put the column names in row 1 of the first sheet", name)  # fmt: skip
-    width = max(i + 1 for i, v in enumerate(rows[0]) if v is not None)
-    header = [
-        str(v) if v is not None else f"unnamed_{i + 1}" for i, v in enumerate(rows[0][:width])
-    ]
-    body = [[_xlsx_cell(v) for v in (list(r) + [None] * width)[:width]] for r in rows[1:]]
+        raise _problem("xlsx_unreadable", f"{name} cannot be read as a workbook: {err}",
+                       "save the sheet again as Excel Workbook (.xlsx) or CSV",
+                       name) from None  # fmt: skip
+    try:
+        chosen, ignored = _pick_sheet(book, name, wanted)
+        rows, formulas = _sheet_cells(book, chosen, name)
+    except PackageProblem:
+        raise
+    except Exception as err:  # noqa: BLE001 - a damaged sheet part
+        raise _problem("xlsx_unreadable", f"{name} cannot be read as a workbook: {err}",
+                       "save the sheet again as Excel Workbook (.xlsx) or CSV",
+                       name) from None  # fmt: skip
+    finally:
+        book.close()
+    if 1 not in rows:
+        raise _problem("file_empty", f"{name}: sheet {chosen.title!r} has no header row in row 1",
+                       f"put the column names in row 1 of sheet {chosen.title!r}",
+                       name)  # fmt: skip
+    width = max(rows[1])
+    header = [str(rows[1][c]) if c in rows[1] else f"unnamed_{c}" for c in range(1, width + 1)]
+    if formulas:
+        raise PackageProblem(_formula_failures(formulas, header, name))
+    numbers = sorted(r for r in rows if r > 1)
+    body = [[_xlsx_cell(rows[r].get(c)) for c in range(1, width + 1)] for r in numbers]
     frame = pd.DataFrame(body, columns=header, dtype="str")
-    return _finish(frame, name), FileFormat("xlsx")
+    return _finish(frame, name, rows=numbers), FileFormat("xlsx", ignored=tuple(ignored))
 
 
 def read_parquet_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, FileFormat]:
@@ -239,13 +355,14 @@ def read_parquet_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, FileFormat
     return _finish(frame, name), FileFormat("parquet")
 
 
-def read_table(data: bytes, name: str) -> tuple[pd.DataFrame, FileFormat]:
-    """Dispatch on the file name's suffix."""
+def read_table(data: bytes, name: str, *,
+               dataset: str | None = None) -> tuple[pd.DataFrame, FileFormat]:  # fmt: skip
+    """Dispatch on the file name's suffix (``dataset``: the workbook sheet to prefer)."""
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return read_csv_bytes(data, name)
     if suffix in XLSX_SUFFIXES:
-        return read_xlsx_bytes(data, name)
+        return read_xlsx_bytes(data, name, sheet=dataset)
     if suffix in PARQUET_SUFFIXES:
         return read_parquet_bytes(data, name)
     raise _problem("file_type_unsupported", f"{name}: files of type {suffix or '(none)'!r} "

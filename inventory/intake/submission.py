@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from inventory.core.errors import NotFoundError, UserError
+from inventory.core.errors import NotFoundError, UserError, lake_write_error
 from inventory.core.failures import concat_failures, failure, failure_frame
 from inventory.intake import manifest as manifest_schema
 from inventory.intake.package import (
@@ -199,8 +199,8 @@ def _read_package(package: Package) -> Submission:
                 f"send CSV, XLSX or Parquet ({', '.join(SUPPORTED)})", file=name))  # fmt: skip
             continue
         try:
-            datasets[dataset], formats[dataset] = read_table(package.read(name.strip()),
-                                                             name.strip())  # fmt: skip
+            data = package.read(name.strip())
+            datasets[dataset], formats[dataset] = read_table(data, name.strip(), dataset=dataset)
         except PackageProblem as problem:
             problems.extend(problem.failures)
     problems.extend(_empty_required(manifest, datasets, sources))
@@ -254,6 +254,18 @@ def receive_submission(path: str | Path, lake: Lake, *, submitter: str | None = 
     submission_id = new_id("sub")
     final = lake.raw(country, submission_id)
     staging = final.with_name(f".staging-{submission_id}")
+    try:
+        return _store(source, staging, final, submission_id, country, submitter, notes)
+    except BaseException as err:  # a full disk, a read-only raw zone: no partial submission
+        shutil.rmtree(staging, ignore_errors=True)
+        if (mapped := lake_write_error(err)) is not None:
+            raise mapped from err
+        raise
+
+
+def _store(source: Path, staging: Path, final: Path, submission_id: str, country: str,
+           submitter: str | None, notes: dict[str, Any] | None) -> Receipt:  # fmt: skip
+    """Copy the package to ``staging``, write its receipt, rename it to ``final``."""
     package = staging / STORED_PACKAGE
     package.mkdir(parents=True)
     skipped = _copy_package(source, package)

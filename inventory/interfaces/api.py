@@ -10,6 +10,11 @@ it)::
                                              (``submission.yaml`` + data files), any field names
     GET  /v1/submissions                     Bearer token; the token's country's submissions
     GET  /v1/submissions/{submission_id}     Bearer token; own country's submissions only
+    POST /v1/scenarios                       Bearer token; body: a scenario file (YAML,
+                                             docs/scenarios.md); a contact point's scenario
+                                             names its own country only, a compiler's any
+    GET  /v1/scenarios                       Bearer token; published scenario answers (their
+                                             manifests) of the token's country, or all
     /portal/...                              the web portal (HTML, session cookies), see
                                              :mod:`inventory.interfaces.portal`
 
@@ -57,6 +62,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from inventory.core.errors import as_user_error, user_error_types
 from inventory.interfaces.errors import internal_error, user_error_body, user_error_status
+from inventory.interfaces.http_guard import GuardMiddleware, server_config
 from inventory.interfaces.portal import install_portal
 from inventory.interfaces.uploads import (
     UNPACK_RATIO,
@@ -99,6 +105,26 @@ def require_country(request: Request) -> str:
                        "team for a new one", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
     request.state.token_id = tokens.token_id_of(token)
     return country
+
+
+def require_identity(request: Request) -> tokens.Identity:
+    """The token's identity: a contact point (country) or a compiler (every country)."""
+    token = _bearer(request)
+    identity = tokens.identify(request.app.state.token_store, token)
+    if identity is None:
+        raise ApiError(401, "invalid_token", "the token is unknown or revoked; ask the inventory "
+                       "team for a new one", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    return identity
+
+
+IDENTITY = Depends(require_identity)
+
+
+def run_scenario_flow(lake_root: Path, text: str) -> dict:
+    """The scenario flow in this process (``flows.scenario.scenario_run``)."""
+    from flows.scenario import scenario_run
+
+    return scenario_run(text, str(lake_root), "scenario.yaml")
 
 
 # ---------------------------------------------------------------------------- intake backends
@@ -190,6 +216,7 @@ def create_app(
         run_intake_flow)  # fmt: skip
     app.state.upload_dir = upload_dir
     app.state.announce = announce_submission  # tests may replace it
+    app.state.scenario = run_scenario_flow
     app.state.lock = threading.Lock()
     _install_error_handlers(app)
 
@@ -225,7 +252,41 @@ def create_app(
             raise ApiError(404, "not_found", f"no submission {submission_id!r} for {country}")
         return report
 
+    @app.post("/v1/scenarios")
+    async def post_scenario(request: Request, identity: tokens.Identity = IDENTITY) -> JSONResponse:
+        from starlette.concurrency import run_in_threadpool
+
+        from inventory.scenarios.model import MAX_SCENARIO_BYTES, parse_scenario
+
+        body = await request.body()
+        if len(body) > MAX_SCENARIO_BYTES:
+            raise ApiError(413, "too_large", f"a scenario file is at most {MAX_SCENARIO_BYTES:,} "
+                           "bytes")  # fmt: skip
+        scenario, _ = parse_scenario(body)  # a user error (422) before anything runs
+        others = [c for c in scenario.base.countries if c != identity.country]
+        if identity.role != tokens.COMPILER and others:
+            raise ApiError(403, "forbidden", f"a {identity.country} token runs scenarios of "
+                           f"{identity.country} only, not {', '.join(others)}")  # fmt: skip
+        result = await run_in_threadpool(app.state.scenario, app.state.lake.root,
+                                         body.decode("utf-8-sig"))  # fmt: skip
+        result.pop("path", None)  # answers carry ids, never a server path
+        return JSONResponse(result, status_code=201)
+
+    @app.get("/v1/scenarios")
+    def get_scenarios(identity: tokens.Identity = IDENTITY) -> dict:
+        from inventory.scenarios.run import published_scenarios
+
+        found = []
+        for record in published_scenarios(app.state.lake):
+            record.pop("path", None)
+            if identity.role == tokens.COMPILER or identity.country in record["countries"]:
+                found.append(record)
+        return {"scenarios": found}
+
     install_portal(app)
+    build_stack = app.build_middleware_stack  # outside Starlette's error middleware: every
+    guarded: Any = lambda: GuardMiddleware(build_stack())  # noqa: E731
+    app.build_middleware_stack = guarded  # type: ignore[method-assign]
     return app
 
 
@@ -250,14 +311,38 @@ def app_from_env(lake_root: str | Path | None = None, *,
 
 
 def serve_api(host: str = "127.0.0.1", port: int = 8000, lake_root: str | Path | None = None,
-              *, max_upload_mb: float | None = None) -> None:  # fmt: skip
+              *, max_upload_mb: float | None = None, workers: int = 1) -> None:  # fmt: skip
     """Serve the submission API (blocking; Ctrl-C or SIGTERM stops it, and the Prefect server
-    subprocess the in-process intake flow started) with :func:`app_from_env` settings."""
+    subprocess the in-process intake flow started) with :func:`app_from_env` settings and the
+    project's uvicorn configuration (:func:`~inventory.interfaces.http_guard.server_config`).
+
+    ``workers`` > 1 runs that many processes on one socket (they share the portal's state
+    store in the lake); the lake and upload limit reach them through ``SOILC_LAKE`` and
+    ``SOILC_API_MAX_UPLOAD_MB``.
+    """
+    import os
+
     import uvicorn
 
     from flows.serve import exit_on_sigterm
     from inventory.core import settings
 
     settings.configure_prefect_environment()
-    exit_on_sigterm()
-    uvicorn.run(app_from_env(lake_root, max_upload_mb=max_upload_mb), host=host, port=port)
+    if workers > 1:
+        if lake_root is not None:
+            os.environ["SOILC_LAKE"] = str(Path(lake_root).resolve())
+        if max_upload_mb is not None:
+            os.environ["SOILC_API_MAX_UPLOAD_MB"] = str(max_upload_mb)
+        config = server_config(f"{__name__}:app_from_env", host, port, factory=True,
+                               workers=workers)  # fmt: skip
+    else:
+        exit_on_sigterm()
+        config = server_config(app_from_env(lake_root, max_upload_mb=max_upload_mb), host, port)
+    server = uvicorn.Server(config)
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        sock = config.bind_socket()
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run()

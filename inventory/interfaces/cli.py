@@ -411,7 +411,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_api(args: argparse.Namespace) -> int:
     from inventory.interfaces.api import serve_api
 
-    serve_api(args.host, args.port, args.lake, max_upload_mb=args.max_upload_mb)
+    serve_api(args.host, args.port, args.lake, max_upload_mb=args.max_upload_mb,
+              workers=args.workers)  # fmt: skip
     return EXIT_OK
 
 
@@ -444,6 +445,43 @@ def cmd_grid(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_scenario(args: argparse.Namespace) -> int:
+    """Runs in this process, without Prefect (seconds, like ``report`` and ``diff``); the
+    ``scenario-run`` flow does the same for the API, the portal and deployments."""
+    from inventory.lake.zones import Lake
+    from inventory.scenarios.model import load_scenario
+    from inventory.scenarios.run import run_scenario
+
+    path = Path(args.file)
+    load_scenario(path)  # checked here first: a bad file is one error line, nothing started
+    with _steps(1) as steps:
+        steps.next(f"scenario {path.name}: computing and publishing")
+        result = run_scenario(Lake.at(args.lake), path.read_bytes(), source=path.name)
+        steps.finish()
+    rows = []
+    for s in result["summary"]:
+        row = {"country": s["country"], "year": s["year"]}
+        for label in ("scenario", "bau", "difference"):
+            r = s[label]
+            row[f"{label} (per mille/yr, 95 %)"] = (
+                f"{_num(r['rate_permille_per_yr'])} [{_num(r['rate_ci_low_permille_per_yr'])}, "
+                f"{_num(r['rate_ci_high_permille_per_yr'])}]"
+            )
+        if "adoption" in s:
+            row["adoption"] = s["adoption"]["statement"]
+        rows.append(row)
+    _print_table(rows, f"Scenario {result['scenario']} (4 per mille rate, mineral soils)",
+                 caption=f"target {result['target_permille']:g} per mille/yr; every year, scope "
+                 f"and measure: {result['path']}")  # fmt: skip
+    print(f"scenario {result['scenario']} sha256 {result['scenario_sha256']} on release "
+          f"{result['release_id']} -> {result['path']}")  # fmt: skip
+    return EXIT_OK
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="soc-inventory", description=__doc__.splitlines()[0])
     parser.add_argument("--lake", type=Path, default=settings.lake_root(),
@@ -454,8 +492,18 @@ def build_parser() -> argparse.ArgumentParser:
     _intake_parsers(sub)
     _run_parser(sub)
     _report_parsers(sub)
+    _scenario_parser(sub)
     _service_parsers(sub)
     return parser
+
+
+def _scenario_parser(sub) -> None:
+    scenario = sub.add_parser("scenario", help="practice scenarios toward 4 per 1000")
+    verbs = scenario.add_subparsers(dest="verb", required=True, metavar="VERB")
+    run = verbs.add_parser("run", help="compute a scenario file from a published release and "
+                           "publish its answers (docs: scenarios)")  # fmt: skip
+    run.add_argument("file", help="scenario YAML file, e.g. examples/scenarios/demo_4p1000.yaml")
+    scenario.set_defaults(func=cmd_scenario)
 
 
 def _demo_parser(sub) -> None:
@@ -534,6 +582,9 @@ def _service_parsers(sub) -> None:
         default=None,
         help="largest upload in MiB (default $SOILC_API_MAX_UPLOAD_MB, else 50)",
     )
+    api.add_argument("--workers", type=int, default=1,
+                     help="server processes on one port, sharing the lake's portal state "
+                     "(default %(default)s)")  # fmt: skip
     api.set_defaults(func=cmd_api)
     token = sub.add_parser("token", help="create, revoke or list API and portal tokens")
     verbs = token.add_subparsers(dest="verb", required=True, metavar="VERB")

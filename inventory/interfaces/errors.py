@@ -13,7 +13,13 @@ from __future__ import annotations
 import logging
 import secrets
 
-from inventory.core.errors import DamagedLakeError, LockTimeoutError, NotFoundError, UserError
+from inventory.core.errors import (
+    DamagedLakeError,
+    LakeWriteError,
+    LockTimeoutError,
+    NotFoundError,
+    UserError,
+)
 from inventory.harmonise.store import NotAcceptedError
 from inventory.interfaces.uploads import ApiError
 from inventory.lake.releases import PublishError
@@ -27,6 +33,7 @@ USER_ERROR_STATUS: dict[type[UserError], int] = {
     PublishError: 409,
     LockTimeoutError: 409,
     DamagedLakeError: 409,
+    LakeWriteError: 409,
 }
 DEFAULT_USER_ERROR_STATUS = 422
 

@@ -7,7 +7,10 @@ call it the same way. In order:
 1. the body is spooled to a private temporary folder, never more than ``max_upload_bytes``
    (checked while streaming: a chunked upload is cut off at the limit);
 2. its file parts are written under the names the client gave (kept byte for byte, never
-   renamed; a name that would leave the folder or repeats another is refused);
+   renamed; a name that would leave the folder, is too long for a file system, or collides
+   with another (the same under Unicode NFC and case folding, or a file named like another's
+   folder: ``x`` and ``x/y``) is refused, and the whole body is then kept as received, under the
+   safe name ``upload-body.bin``, with the received names in the receipt);
 3. everything received is stored in ``raw/<token country>/<submission_id>/`` with its receipt,
    whatever the package claims: the parsed files, or the spooled body itself when the upload was
    cut at the limit or is not a readable multipart form (the receipt says why it was refused);
@@ -26,13 +29,13 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 
-from inventory.intake.package import Limits
+from inventory.intake.package import MAX_NAME_BYTES, Limits, name_clashes, name_too_long
 from inventory.intake.submission import Receipt, receive_submission
 from inventory.lake.zones import Lake
 
@@ -128,9 +131,10 @@ async def spool_body(request: Request, target: Path, limit: int) -> bool:
 class _FileParts:
     """python-multipart callbacks writing every file part of the body below ``target``."""
 
-    def __init__(self, target: Path):
+    def __init__(self, target: Path, names: list[str] | None = None):
         self.target: Path = target
         self.files: list[Path] = []
+        self.names: list[str] = names if names is not None else []  # as received
         self._handle: Any = None
         self._headers: dict[bytes, bytes] = {}
         self._field, self._value = b"", b""
@@ -161,17 +165,36 @@ class _FileParts:
         if b"filename" not in options:
             return  # a plain form field: ignored
         name = options[b"filename"].decode("utf-8", "replace")
+        self.names.append(name)
         relative = safe_relative_path(name)
         if relative is None:
             raise ApiError(400, "bad_file_name", f"file name {name!r} is not a relative path "
                            "inside the package")  # fmt: skip
+        if name_too_long(name):
+            raise ApiError(400, "bad_file_name", f"file name {name[:60]!r}... ({len(name)} "
+                           f"characters) is longer than a file system stores ({MAX_NAME_BYTES} "
+                           "bytes per name); shorten it")  # fmt: skip
+        received = [p.relative_to(self.target).as_posix() for p in self.files]
+        clash = next((c for c in name_clashes([*received, relative.as_posix()])), None)
+        if clash is not None:
+            raise ApiError(
+                400,
+                "ambiguous_file_names",
+                f"the upload holds {clash[0]!r} and "
+                f"{clash[1]!r}: {clash[2]}; give every file its own name (not "
+                "differing only in case or accents, no file named like a folder)",
+            )
+        if len(self.files) >= MAX_PACKAGE_FILES:
+            raise ApiError(400, "bad_file_list", f"more than {MAX_PACKAGE_FILES} files in the "
+                           "upload")  # fmt: skip
         path = self.target / relative
-        if path in self.files or len(self.files) >= MAX_PACKAGE_FILES:
-            raise ApiError(400, "bad_file_list", f"duplicate file {name!r} or more than "
-                           f"{MAX_PACKAGE_FILES} files in the upload")  # fmt: skip
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(path, "xb")  # closed at part end / close()
+        except OSError as err:  # a name this file system cannot hold
+            raise ApiError(400, "bad_file_name", f"file name {name[:60]!r} cannot be stored "
+                           f"as a file ({err.strerror}); rename it") from None  # fmt: skip
         self.files.append(path)
-        self._handle = open(path, "xb")  # closed at part end / close()
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         if self._handle is not None:
@@ -183,8 +206,10 @@ class _FileParts:
             self._handle = None
 
 
-def unpack_body(content_type: str, body: Path, target: Path) -> list[Path]:
-    """The file parts of a spooled multipart body, written below ``target``."""
+def unpack_body(content_type: str, body: Path, target: Path,
+                names: list[str] | None = None) -> list[Path]:  # fmt: skip
+    """The file parts of a spooled multipart body, written below ``target``; ``names`` gets
+    every file name as received (also when a refusal stops the unpacking)."""
     from python_multipart.exceptions import MultipartParseError
     from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -192,7 +217,7 @@ def unpack_body(content_type: str, body: Path, target: Path) -> list[Path]:
     if ctype != b"multipart/form-data" or not options.get(b"boundary"):
         raise ApiError(415, "unsupported_media_type", "send the package as multipart/form-data: "
                        "one .zip, or submission.yaml and its data files")  # fmt: skip
-    sink = _FileParts(target)
+    sink = _FileParts(target, names)
     parser = MultipartParser(options[b"boundary"], sink.callbacks())  # type: ignore[arg-type]
     try:
         with open(body, "rb") as source:
@@ -226,6 +251,7 @@ class ReceivedUpload:
     files: list[Path]
     refusal: ApiError | None
     cut: bool
+    names: list[str] = field(default_factory=list)  # file names as received
 
 
 async def receive_body(request: Request, spool: Path, limit: int) -> ReceivedUpload:
@@ -238,12 +264,13 @@ async def receive_body(request: Request, spool: Path, limit: int) -> ReceivedUpl
     cut = await spool_body(request, body, limit)
     refusal = _too_large(limit) if cut else None
     files: list[Path] = []
+    names: list[str] = []
     if refusal is None:
         try:
-            files = unpack_body(request.headers.get("content-type", ""), body, folder)
+            files = unpack_body(request.headers.get("content-type", ""), body, folder, names)
         except ApiError as err:
             refusal = err
-    return ReceivedUpload(body, folder, files, refusal, cut)
+    return ReceivedUpload(body, folder, files, refusal, cut, names)
 
 
 def store_and_check(received: ReceivedUpload, country: str, options: UploadOptions, *,
@@ -252,7 +279,8 @@ def store_and_check(received: ReceivedUpload, country: str, options: UploadOptio
     refusal = received.refusal
     source = received.body if refusal is not None else package_path(
         received.files, received.folder)  # fmt: skip
-    notes = {"refused": refusal.code, "truncated": received.cut} if refusal else {}
+    notes = {"refused": refusal.code, "truncated": received.cut,
+             "received_names": received.names} if refusal else {}  # fmt: skip
     receipt = receive_submission(source, options.lake, submitter=submitter, country=country,
                                  notes=notes)  # fmt: skip
     if refusal is not None:

@@ -51,7 +51,7 @@ import pyarrow.compute as pc
 from filelock import FileLock, Timeout
 
 from inventory.core import vocab
-from inventory.core.errors import LockTimeoutError, UserError
+from inventory.core.errors import DamagedLakeError, LockTimeoutError, UserError, lake_write_error
 from inventory.core.failures import listed
 from inventory.lake.zones import (
     READ_ONLY,
@@ -102,6 +102,102 @@ COVERAGE_KEYS = ("country", "year", *vocab.STRATUM_KEYS)
 
 class PublishError(UserError):
     """A run cannot be published (incomplete, unknown, damaged, or it would lose data)."""
+
+
+class ChangedReleaseFileError(DamagedLakeError):
+    """A file of a published release differs from the sha256 recorded when it was published."""
+
+    action = ("restore the release folder from a backup of the lake, or republish: recompute "
+              "the country whose file changed (soc-inventory run --country ISO3)")  # fmt: skip
+
+
+# (path) -> (size, mtime_ns, ctime_ns, inode) of a file whose sha256 matched, in this process:
+# every file read from a release is hashed once per process and version of the file.
+_VERIFIED: dict[str, tuple[int, int, int, int]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int]:
+    info = path.stat()
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def release_checksums(release: Path) -> dict[str, str]:
+    """The sha256 of every file of a release, as published (``checksums.json``)."""
+    path = release / CHECKSUMS
+    if not path.is_file():
+        raise ChangedReleaseFileError(f"{path} is missing: the release cannot be verified")
+    return _read_json(path)
+
+
+def verified(release: Path, path: Path, checksums: dict[str, str] | None = None) -> Path:
+    """``path`` (a file of ``release``) once its sha256 matches the release's checksums.
+
+    Raises :class:`ChangedReleaseFileError` naming the file when it was changed, added or
+    removed after publishing. Hashed once per process while its size, times and inode stay.
+    """
+    key = str(path)
+    if path.is_file() and _VERIFIED.get(key) == _stamp(path):
+        return path
+    sums = checksums if checksums is not None else release_checksums(release)
+    relative = path.relative_to(release).as_posix()
+    expected = sums.get(relative)
+    if expected is None or not path.is_file():
+        raise ChangedReleaseFileError(
+            f"{path} is {'not listed in' if expected is None else 'missing from'} the checksums "
+            f"of release {release.name}: the release was changed after publishing"
+        )
+    stamp = _stamp(path)
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ChangedReleaseFileError(
+            f"{path} was changed after release {release.name} was published (sha256 "
+            f"{actual[:12]}..., published {expected[:12]}...): not served"
+        )
+    _VERIFIED[key] = stamp
+    return path
+
+
+def verified_files(release: Path, paths: list[Path]) -> list[Path]:
+    """Every one of ``paths`` verified (:func:`verified`), checksums read once."""
+    if all(p.is_file() and _VERIFIED.get(str(p)) == _stamp(p) for p in paths):
+        return paths
+    sums = release_checksums(release)
+    return [verified(release, p, sums) for p in paths]
+
+
+def read_history(release: Path) -> pd.DataFrame:
+    """``releases.parquet`` of a release, verified: its checksum, and the chain of histories
+    (each row's ``previous_history_sha256`` against the previous release's file, and the
+    previous file's rows repeated unchanged)."""
+    history_path = verified(release, release / RELEASES_FILE)
+    history = pd.read_parquet(history_path)
+    if "previous_history_sha256" not in history.columns or history.empty:
+        return history
+    root = release.parent
+    for row in history.dropna(subset=["previous_history_sha256"]).itertuples():
+        earlier = root / str(row.previous_release_id) / RELEASES_FILE
+        if not earlier.is_file():
+            continue  # an older release folder removed by the operator: nothing to compare
+        stamp = _stamp(earlier)
+        if _VERIFIED.get(str(earlier)) != stamp:
+            if sha256_file(earlier) != row.previous_history_sha256:
+                raise ChangedReleaseFileError(
+                    f"{earlier} was changed after it was published: release {row.release_id} "
+                    f"recorded its sha256 {str(row.previous_history_sha256)[:12]}..."
+                )
+            _VERIFIED[str(earlier)] = stamp
+    previous = history["previous_release_id"].iloc[-1]
+    earlier = root / str(previous) / RELEASES_FILE
+    if isinstance(previous, str) and earlier.is_file():
+        before = pd.read_parquet(earlier)
+        keys = ["release_id", "run_id", "countries", "published_at"]
+        if not before[keys].astype(str).equals(history[keys].iloc[:-1].astype(str)
+                                              .reset_index(drop=True)):  # fmt: skip
+            raise ChangedReleaseFileError(
+                f"{history_path} does not repeat the history of release {previous}: the "
+                "history was changed after publishing"
+            )
+    return history
 
 
 @dataclass(frozen=True)
@@ -196,15 +292,36 @@ def _release_id(lake: Lake, manifest: dict) -> str:
     return new_id("release")
 
 
-def _release_rows(previous: Path | None, release: Release, published_at: str) -> pd.DataFrame:
+# The columns of releases.parquet (the release history), with their descriptions (Arrow field
+# metadata, as on every published table).
+RELEASES_FIELDS = {
+    "release_id": "id of the release (its folder releases/<release_id>/)",
+    "run_id": "id of the run whose countries the release published (runs/<run_id>/)",
+    "countries": "countries computed by that run, comma-separated ISO 3166-1 alpha-3 codes",
+    "published_at": "time of publishing, ISO 8601 in UTC",
+    "previous_release_id": "the release this one was built on (empty for the first release)",
+    "previous_history_sha256": "sha256 of the previous release's releases.parquet, the history "
+    "this row extends (empty for the first release and for rows written before it existed): "
+    "an edited history breaks this chain",
+}
+
+
+def _release_rows(previous: Path | None, release: Release, published_at: str) -> pa.Table:
+    """The history of ``previous`` plus this release's row, every field described."""
+    history = previous / RELEASES_FILE if previous is not None else None
     row = pd.DataFrame([{
         "release_id": release.release_id, "run_id": release.run_id,
         "countries": ",".join(release.countries), "published_at": published_at,
         "previous_release_id": previous.name if previous else None,
+        "previous_history_sha256": sha256_file(history) if history and history.exists() else None,
     }])  # fmt: skip
-    if previous is not None and (previous / RELEASES_FILE).exists():
-        return pd.concat([pd.read_parquet(previous / RELEASES_FILE), row], ignore_index=True)
-    return row
+    if history is not None and history.exists():
+        row = pd.concat([pd.read_parquet(history), row], ignore_index=True)
+    fields = [pa.field(name, pa.string(), metadata={"description": text, "unit": ""})
+              for name, text in RELEASES_FIELDS.items()]  # fmt: skip
+    frame = row.reindex(columns=list(RELEASES_FIELDS)).astype(object)
+    frame = frame.where(frame.notna(), None)
+    return pa.Table.from_pandas(frame, schema=pa.schema(fields), preserve_index=False)
 
 
 def _release_of_run(lake: Lake, previous: Path | None, run_id: str) -> Release | None:
@@ -263,8 +380,10 @@ def publish_run(
         (staging / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}", "utf-8")
         try:
             release = _build(lake, run_dir, manifest, previous, staging, release_id)
-        except BaseException:
+        except BaseException as err:
             shutil.rmtree(staging, ignore_errors=True)  # only our own staging
+            if (mapped := lake_write_error(err)) is not None:
+                raise mapped from err
             raise
         _switch(lake, staging, release)
     return release
@@ -309,8 +428,9 @@ def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, sta
     release = Release(release_id, str(manifest["run_id"]), lake.release(release_id), countries)
     rows = _release_rows(previous, release, utc_now().isoformat())
     write_parquet_atomic(rows, staging / RELEASES_FILE)
-    write_json_atomic(staging / "release.json", {**rows.iloc[-1].to_dict(),
-                                                 "withdrawn": sorted(withdrawn)})  # fmt: skip
+    write_json_atomic(staging / "release.json", {**rows.slice(rows.num_rows - 1).to_pylist()[0],
+                                                 "withdrawn": sorted(withdrawn),
+                                                 "inputs": run_inputs(manifest)})  # fmt: skip
     write_json_atomic(staging / CHECKSUMS, {p: sha256_file(staging / p)
                                             for p in _relative_files(staging)})  # fmt: skip
     (staging / OWNER_FILE).unlink()
@@ -319,10 +439,34 @@ def _build(lake: Lake, run_dir: Path, manifest: dict, previous: Path | None, sta
 
 
 def _switch(lake: Lake, staging: Path, release: Release) -> None:
+    """Rename the staged release into place and switch ``published`` to it; when the switch
+    fails (a full disk, a read-only lake) the release is taken back out: no release that was
+    never current is left."""
     os.rename(staging, release.path)
     pointer = lake.root / f".published-{release.release_id}"
-    pointer.symlink_to(Path("releases") / release.release_id)
-    os.replace(pointer, lake.published)
+    try:
+        pointer.symlink_to(Path("releases") / release.release_id)
+        os.replace(pointer, lake.published)
+    except BaseException as err:
+        pointer.unlink(missing_ok=True)
+        os.rename(release.path, staging)
+        shutil.rmtree(staging, ignore_errors=True)
+        if (mapped := lake_write_error(err)) is not None:
+            raise mapped from err
+        raise
+
+
+def run_inputs(manifest: dict) -> dict[str, dict]:
+    """Per country of a run: the accepted submission, the harmonised version every input was
+    read from and the sha256 of each input (recorded in ``release.json``)."""
+    versions = manifest.get("harmonised_versions") or {}
+    return {
+        country: {
+            "submission_id": submission, "harmonised_version": versions.get(country),
+            "sha256": {name: entry.get("sha256") for name, entry in
+                       ((manifest.get("inputs") or {}).get(country) or {}).items()},
+        } for country, submission in sorted((manifest.get("submissions") or {}).items())
+    }  # fmt: skip
 
 
 def withdrawn_countries(manifest: dict) -> list[str]:
@@ -490,12 +634,12 @@ def read_published(lake: Lake, table: str) -> pd.DataFrame:
     if release is None:
         return pd.DataFrame()
     if table == "releases":
-        return pd.read_parquet(release / RELEASES_FILE)
-    if not (release / table).exists():
+        return read_history(release)
+    files = verified_files(release, sorted((release / table).glob(f"*/{PARTITION_FILE}")))
+    if not files:
         return pd.DataFrame()
-    glob = str(release / table / "*" / "*.parquet")
     with duckdb.connect() as con:
         return con.execute(
             "SELECT * FROM read_parquet($g, hive_partitioning = true, union_by_name = true)",
-            {"g": glob},
+            {"g": [str(f) for f in files]},
         ).df()

@@ -17,12 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from inventory.core.errors import lake_write_error
 
 ZONES = ("raw", "quarantine", "validated", "harmonised", "runs", "releases")
 
@@ -48,14 +53,42 @@ def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
 def write_json_atomic(path: str | Path, payload: Any) -> Path:
     """Write JSON to a temp file beside ``path`` then rename it into place."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=2, sort_keys=True, default=str)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    with _written(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(payload, handle, indent=2, sort_keys=True, default=str)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return path
+
+
+@contextmanager
+def _written(path: Path, tmp: Path | None = None) -> Iterator[None]:
+    """Writing ``path``: on failure the temporary file ``tmp`` is removed, and a full disk or a
+    read-only place becomes a :class:`~inventory.core.errors.LakeWriteError` naming ``path``
+    (an OSError from pyarrow may carry its errno only in its text)."""
+    try:
+        yield
+    except BaseException as err:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            code = err.errno
+            if code is None:
+                found = re.search(r"errno (\d+)", str(err), flags=re.IGNORECASE)
+                code = int(found.group(1)) if found else None
+            mapped = lake_write_error(
+                OSError(code, os.strerror(code), err.filename or str(path)) if code else err
+            )
+            if mapped is not None:
+                raise mapped from err
+        raise
 
 
 @dataclass(frozen=True)
@@ -100,23 +133,28 @@ def write_parquet_atomic(frame: Any, path: str | Path) -> Path:
     import pyarrow.parquet as pq
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = (
         frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     )
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    with _written(path, tmp):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
     return path
 
 
 def write_csv_atomic(frame: Any, path: str | Path) -> Path:
-    """Write a UTF-8 CSV (for spreadsheet users) under a temp name, then rename it in."""
+    """Write a UTF-8 CSV (for spreadsheet users) under a temp name, then rename it in; cells a
+    spreadsheet would run as formulas are neutralised (:mod:`inventory.core.spreadsheet`)."""
+    from inventory.core.spreadsheet import write_csv
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    frame.to_csv(tmp, index=False, encoding="utf-8")
-    os.replace(tmp, path)
+    with _written(path, tmp):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(frame, tmp)
+        os.replace(tmp, path)
     return path
 
 

@@ -25,6 +25,7 @@ from inventory.core.errors import NotFoundError
 from inventory.harmonise.store import harmonised_manifest
 from inventory.lake import releases
 from inventory.lake.zones import Lake
+from inventory.reporting import scenario_charts
 from inventory.reporting.charts import Series, Target, line_chart
 from inventory.reporting.recalculations import country_runs, run_manifest
 
@@ -181,18 +182,22 @@ def _header(provenance: list[Provenance]) -> dict[str, str]:
 
 
 def render_dashboard(tables: dict[str, pd.DataFrame], release_id: str,
-                     provenance: list[Provenance] | None = None) -> str:  # fmt: skip
-    """The dashboard page of a release's published tables."""
-    countries = sorted(tables["soc_stocks"]["country"].unique())
-    provenance = provenance or []
+                     provenance: list[Provenance] | None = None,
+                     scenarios: list[dict] | None = None) -> str:  # fmt: skip
+    """The dashboard page of a release's published tables (a release without countries, e.g.
+    every country withdrawn, says so), and of published scenarios
+    (:func:`inventory.reporting.scenario_charts.scenario_panels`)."""
+    stocks = tables.get("soc_stocks", pd.DataFrame())
+    countries = sorted(stocks["country"].unique()) if "country" in stocks.columns else []
+    provenance = [p for p in provenance or [] if p.country in countries]
     synthetic = {p.country for p in provenance if p.synthetic}
-    headings, rows = _summary(tables)
+    headings, rows = _summary(tables) if countries else ([], [])
     panels = [{"country": c, "synthetic": c in synthetic, "charts": country_charts(tables, c)}
               for c in countries]  # fmt: skip
     return _environment().get_template("dashboard.html").render(
         release_id=release_id, header=_header(provenance), provenance=provenance,
         any_synthetic=bool(synthetic), summary_headings=headings, summary_rows=rows,
-        panels=panels,
+        panels=panels, scenarios=scenarios or [], no_countries=not countries,
     )  # fmt: skip
 
 
@@ -224,8 +229,9 @@ def build_dashboard(lake: Lake, out_dir: Path | None = None) -> Path:
     if release is None:
         raise NotFoundError("nothing published yet", "run `soc-inventory run` first")
     html = render_dashboard(
-        published_tables(lake), release.name, release_provenance(lake, release.name)
-    )
+        published_tables(lake), release.name, release_provenance(lake, release.name),
+        scenario_charts.scenario_panels(lake),
+    )  # fmt: skip
     out_dir = out_dir or lake.root / "dashboard"
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = out_dir / f".index.html.{secrets.token_hex(4)}"

@@ -14,7 +14,7 @@ import json
 import pandas as pd
 
 from inventory.core.errors import NotFoundError
-from inventory.lake.releases import MANIFEST, RELEASES_FILE
+from inventory.lake.releases import MANIFEST, RELEASES_FILE, read_history, verified_files
 from inventory.lake.zones import Lake
 
 KEYS = ["country", "year", "land_use", "land_use_category"]
@@ -41,7 +41,7 @@ def _release_dir(lake: Lake, release_id: str):
 
 def country_runs(lake: Lake, release_id: str) -> dict[str, str]:
     """Country -> run id that produced its numbers in this release (carried-over included)."""
-    history = pd.read_parquet(_release_dir(lake, release_id) / RELEASES_FILE)
+    history = read_history(_release_dir(lake, release_id))
     runs: dict[str, str] = {}
     for row in history.itertuples():
         for country in filter(None, str(row.countries).split(",")):
@@ -81,9 +81,12 @@ def compare_releases(lake: Lake, old_id: str, new_id: str) -> pd.DataFrame:
     """Rows whose dC differs (or appears/disappears) between two releases, with causes."""
     frames = []
     for rid in (old_id, new_id):
-        glob = _release_dir(lake, rid) / "stock_changes"
+        release = _release_dir(lake, rid)
+        files = verified_files(
+            release, sorted((release / "stock_changes").glob("country=*/*.parquet"))
+        )
         parts = [pd.read_parquet(p).assign(country=p.parent.name.removeprefix("country="))
-                 for p in sorted(glob.glob("country=*/*.parquet"))]  # fmt: skip
+                 for p in files]  # fmt: skip
         frames.append(pd.concat(parts, ignore_index=True)[[*KEYS, VALUE]] if parts else
                       pd.DataFrame(columns=[*KEYS, VALUE]))  # fmt: skip
     both = frames[0].merge(frames[1], on=KEYS, how="outer", suffixes=("_old", "_new"))
@@ -108,7 +111,7 @@ def write_recalculation_report(lake: Lake, release_id: str) -> pd.DataFrame | No
     and ``.csv`` beside it. None for the first release."""
     from inventory.lake.zones import write_csv_atomic, write_parquet_atomic
 
-    history = pd.read_parquet(_release_dir(lake, release_id) / RELEASES_FILE)
+    history = read_history(_release_dir(lake, release_id))
     previous = history.loc[history["release_id"] == release_id, "previous_release_id"].iloc[0]
     if previous is None or pd.isna(previous):
         return None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 
-from inventory.core import bundled, units, vocab
+from inventory.core import bundled, limits, units, vocab
 from inventory.engine.reporting_tables import published_schema
 from inventory.intake import manifest
 from inventory.lake.releases import PUBLISHED_TABLES
@@ -120,6 +120,11 @@ def _rule_text(expectation: dict) -> str:
         parts = [f"{low} {bound['min_value']}" if "min_value" in kw else "",
                  f"<= {bound['max_value']}" if "max_value" in kw else ""]  # fmt: skip
         return " and ".join(p for p in parts if p)
+    if kind == "expect_column_values_to_not_match_regex":
+        return (
+            "no control character (U+0000-U+001F other than tab, line feed and carriage "
+            "return; U+007F)"
+        )
     if kind == "expect_column_pair_values_a_to_be_greater_than_b":
         return f"{kw['column_A']} > {kw['column_B']}"
     return kind
@@ -182,12 +187,52 @@ def submission_format() -> str:
         "grid, coded with CF `flag_values` / `flag_meanings` that name the codes below.",
         "## Rules of every dataset",
         "Before the suites run, each number and unit is read: `not_a_number` (a cell that is "
-        "not a plain number), `not_an_integer` (a year with decimals), `unit_invalid` (a unit "
-        "that does not convert), `unit_missing` (a value without a unit and no default).",
+        "not a plain number), `number_ambiguous` (a number whose reading depends on a "
+        "separator, see Numbers below), `not_an_integer` (a year with decimals), "
+        "`unit_invalid` (a unit that does not convert), `unit_missing` (a value without a "
+        "unit and no default). Free-text columns refuse control characters "
+        "(`control_character`).",
         "Consistency checks across rows (`inventory/validation/consistency.py`):",
-        _consistency_checks(), "## Code lists", _code_lists(),
+        _consistency_checks(), "## Numbers", _numbers(), "## Workbooks (XLSX)", _workbooks(),
+        "## Limits", _limits(), "## Code lists", _code_lists(),
     ]  # fmt: skip
     return "\n\n".join(sections) + "\n"
+
+
+def _numbers() -> str:
+    return (
+        "A CSV's numbers are read with its decimal mark: the decimal comma in a `;` file, the "
+        "decimal point otherwise. A value that would read differently under the other "
+        "convention is refused, never guessed (`number_ambiguous`, with both readings): "
+        "`1.200` in a `;` file (1200 with `.` as thousands separator, or 1.2) and `1,200` in a "
+        "`,` file; so are thousands separators of any kind (`1 200`, no-break spaces, `1'200`, "
+        "`1.200,5`). A package whose files write numbers that way declares it: "
+        '`number_format: {decimal: ",", thousands: "."}` (thousands: '
+        + ", ".join(f"`{t}`" for t in manifest.THOUSANDS_SEPARATORS)
+        + "; a space stands for "
+        "any space). It applies to every CSV of the package; a declared thousands separator is "
+        "only accepted between groups of three digits. XLSX and Parquet numbers are typed "
+        "and read as they are."
+    )
+
+
+def _workbooks() -> str:
+    return (
+        "The sheet read is the one named like the dataset (as in the templates), else the "
+        "single visible sheet besides the templates' `code_lists` and `instructions`; more "
+        "than one candidate is refused (`xlsx_sheet_ambiguous`). The report lists the sheets "
+        "not read, hidden ones included. A formula cell is refused (`xlsx_formula`: its "
+        "stored result may be stale; paste values), so is a workbook carrying macros "
+        "(`xlsx_macro`, `xl/vbaProject.bin`: never run). Cells are read as they are stored: "
+        "the sheet's declared dimension is not trusted (`xlsx_too_wide`, `xlsx_too_large`)."
+    )
+
+
+def _limits() -> str:
+    """The bounds of :mod:`inventory.core.limits` (the numbers are the code's)."""
+    return ("Work is bounded by what is actually read, never by what a file declares about "
+            "itself (`inventory/core/limits.py`):\n\n"
+            + _table(["what", "limit", "how"], limits.DOCUMENTED))  # fmt: skip
 
 
 def _manifest_keys() -> str:

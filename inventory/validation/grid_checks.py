@@ -46,7 +46,15 @@ def grid_failures(source: GridSource) -> pd.DataFrame:
 
 
 def check_grid_file(path: str | Path, file: str) -> pd.DataFrame:
-    """Open a NetCDF grid lazily (dask chunks) and check it; ``file`` names it in failures."""
+    """Open a NetCDF grid lazily (dask chunks) and check it; ``file`` names it in failures.
+
+    The declared shapes are checked from the HDF5 metadata first: xarray loads every dimension
+    coordinate whole on opening."""
+    too_large = grid_format.stored_shape_problem(path)
+    if too_large is not None:
+        return failure_frame([failure("grid_too_large", f"{file}: {too_large}", "send a grid "
+                                      "within the limits (README, submission format)",
+                                      file=file)])  # fmt: skip
     try:
         # phony_dims: HDF5 datasets without dimension scales get sorted phony dimension names
         # (h5netcdf's netCDF-equivalent naming) instead of a warning

@@ -26,7 +26,7 @@ import pandas as pd
 from cachetools import LRUCache
 
 from inventory.core import bundled, vocab
-from inventory.core.failures import failure_frame
+from inventory.core.failures import cap_text, failure_frame
 from inventory.validation.rules import FACTOR_CODES, suggest_code
 
 RESULT_FORMAT = {"result_format": "COMPLETE", "include_unexpected_rows": False}
@@ -139,6 +139,8 @@ def result_failures(result: Any, frame: pd.DataFrame, raw: pd.DataFrame, file: s
         if missing:
             parts += [_table_level(meta, name, file) for name in missing]
             continue
+        if column and column not in raw.columns and column not in frame.columns:
+            continue  # a missing column: reported once (missing_column), not per expectation
         if not rows:
             parts.append(_table_level(meta, column, file))
             continue
@@ -215,7 +217,7 @@ def _escaped(result: Any) -> Any:
 
 def _escape_values(value: Any) -> Any:
     if isinstance(value, str):
-        return html.escape(value)
+        return html.escape(cap_text(value))
     if isinstance(value, dict):
         return {k: _escape_values(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -79,6 +79,12 @@ def history_lines(summary: dict) -> list[str]:
             "stock_change_totals.n_history_years_filled"]  # fmt: skip
 
 
+def ignored_lines(summary: dict) -> list[str]:
+    """What was not read, per file (a workbook's other sheets, hidden ones included)."""
+    return [f"{file}: not read: {', '.join(what)}"
+            for file, what in (summary.get("ignored") or {}).items()]  # fmt: skip
+
+
 def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     """A plain-text table grouped by file: row, column, value, rule, then message and fix."""
     lines = [_headline(failures, summary, ok)]
@@ -87,6 +93,11 @@ def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     if history_lines(summary):
         lines += ["", "History before the first record (IPCC 2006 Vol.1 Ch.5):",
                   *history_lines(summary)]  # fmt: skip
+    if ignored_lines(summary):
+        lines += ["", *ignored_lines(summary)]
+    if summary.get("skipped_checks"):
+        lines += ["", "Checks not run (they need a missing column):"]
+        lines += [f"  {check}: {why}" for check, why in summary["skipped_checks"].items()]
     if ok or failures.empty:
         return "\n".join(lines) + "\n"
     lines.append("(rows are spreadsheet rows: the header is row 1)")
@@ -116,7 +127,7 @@ def _md_cell(value: object) -> str:
 
 def render_markdown(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     """Markdown: headline, counts per rule, then the first rows of the failure table."""
-    parts = [f"## {_headline(failures, summary, ok)}", ""]
+    parts = [f"## {_headline(failures, summary, ok)}", "", *ignored_lines(summary)]
     if filled_lines(summary):
         parts += ["Gap-filled years (IPCC 2006 Vol.1 Ch.5):", "", "```", *filled_lines(summary),
                   "```", ""]  # fmt: skip

@@ -200,12 +200,97 @@ def _failures(file: str, rows: pd.Index, column: str, values: pd.Series, rule_id
         "rule_id": rule_id, "message": message, "fix": fix}))  # fmt: skip
 
 
-def parse_numbers(raw: pd.Series, *, decimal: str) -> pd.Series:
-    """Text cells to float64 (NaN where missing or not a number); vectorised."""
+@dataclass(frozen=True)
+class NumberFormat:
+    """How a file writes numbers: its decimal mark and thousands separator. ``declared``: from
+    ``number_format`` in submission.yaml; else detected (``;`` files: decimal comma) and no
+    thousands separator is accepted."""
+
+    decimal: str = "."
+    thousands: str | None = None
+    declared: bool = False
+
+
+# Thousands separators spreadsheets write by locale: '.' (de, es, pt...), ',' (en), a space,
+# a no-break space or a narrow no-break space (fr, nordic), an apostrophe (de-CH).
+SPACES = " \u00a0\u202f"
+APOSTROPHES = "'\u2019"
+OTHER_MARK = {".": ",", ",": "."}
+NUMBER_FORMAT_FIX = ("write numbers without thousands separators (e.g. 1200), or declare the "
+                     "file's number format in submission.yaml, e.g. 'number_format: {decimal: "
+                     "\",\", thousands: \".\"}'")  # fmt: skip
+
+
+def _separator_class(separator: str) -> str:
+    chars = SPACES if separator == " " else APOSTROPHES if separator == "'" else separator
+    return "[" + "".join("\\" + c if c in ".,'" else c for c in chars) + "]"
+
+
+def _grouped(separator: str, decimal: str | None) -> str:
+    """Regex of a number written with ``separator`` between groups of three digits."""
+    tail = f"(?:\\{decimal}[0-9]+)?" if decimal else ""
+    return f"^[+-]?[0-9]{{1,3}}(?:{_separator_class(separator)}[0-9]{{3}})+{tail}$"
+
+
+def ambiguous_numbers(text: pd.Series, fmt: NumberFormat) -> tuple[pd.Series, pd.Series]:
+    """(mask, message) of cells whose reading depends on a separator the file's conventions
+    leave open: ``1.200`` in a decimal-comma file is 1200 with '.' as thousands separator or
+    1.2 with '.' as decimal mark; ``1 200`` or ``1'200`` carry a thousands separator the file
+    did not declare. Vectorised (regular expressions over the column)."""
+    mask = pd.Series(False, index=text.index)
+    message = pd.Series("", index=text.index, dtype="object")
+    if fmt.declared:
+        return mask, message
+    other = OTHER_MARK[fmt.decimal]
+    one_group = text.str.fullmatch(f"[+-]?[0-9]{{1,3}}\\{other}[0-9]{{3}}", na=False)
+    if one_group.any():
+        cells = text[one_group]
+        thousands = cells.str.replace(other, "", regex=False)
+        decimal = cells.str.replace(other, ".", regex=False).astype("float64").map(repr)
+        message[one_group] = ("the value " + cells + " reads as " + thousands + " with '"
+                              + other + "' as thousands separator, or as " + decimal
+                              + " with '" + other + "' as decimal mark (this file's numbers "
+                              f"use '{fmt.decimal}' as decimal mark); it is not read either "
+                              "way")  # fmt: skip
+        mask |= one_group
+    for separator in (other, " ", "'"):
+        grouped = ~mask & text.str.match(_grouped(separator, fmt.decimal), na=False)
+        if grouped.any():
+            cells = text[grouped]
+            digits = cells.str.replace(_separator_class(separator), "", regex=True)
+            reading = digits.str.replace(fmt.decimal, ".", regex=False)
+            message[grouped] = ("the value " + cells + " has thousands separators; it would "
+                                "read as " + reading + ", but the file does not declare its "
+                                "number format")  # fmt: skip
+            mask |= grouped
+    return mask, message
+
+
+def _apply_format(text: pd.Series, fmt: NumberFormat) -> pd.Series:
+    """Text in the declared format -> text with '.' as decimal mark and no separators (cells
+    using a separator any other way become NaN: not a number)."""
+    if fmt.thousands:
+        has = text.str.contains(_separator_class(fmt.thousands), regex=True, na=False)
+        valid = text.str.match(_grouped(fmt.thousands, fmt.decimal), na=False)
+        text = text.where(~has | valid)
+        text = text.str.replace(_separator_class(fmt.thousands), "", regex=True)
+    other = OTHER_MARK[fmt.decimal]
+    if fmt.thousands != other:
+        text = text.where(~text.str.contains(other, regex=False, na=False))
+    return text.str.replace(fmt.decimal, ".", regex=False) if fmt.decimal == "," else text
+
+
+def parse_numbers(raw: pd.Series, *, decimal: str = ".",
+                  number_format: NumberFormat | None = None) -> pd.Series:  # fmt: skip
+    """Text cells to float64 (NaN where missing or not a number); vectorised. ``number_format``
+    (declared) takes precedence over ``decimal`` (detected)."""
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         return raw.astype("float64")
     text = raw.astype("str").where(raw.notna())
-    if decimal == ",":
+    fmt = number_format or NumberFormat(decimal)
+    if fmt.declared:
+        text = _apply_format(text, fmt)
+    elif fmt.decimal == ",":
         text = text.str.replace(",", ".", regex=False)
     try:  # fast path: one Arrow cast (C++) when every cell is a number
         values = pc.cast(pa.array(text, type=pa.string()), pa.float64())
@@ -232,8 +317,14 @@ def normalise_code_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.Da
 
 
 def prepare(name: str, raw: pd.DataFrame, file: str, *, decimal: str = ".",
-            unit_defaults: dict | None = None) -> Prepared:  # fmt: skip
-    """Typed, normalised copy of a dataset plus the failures found while preparing it."""
+            unit_defaults: dict | None = None,
+            number_format: NumberFormat | None = None) -> Prepared:  # fmt: skip
+    """Typed, normalised copy of a dataset plus the failures found while preparing it.
+
+    Numbers are read in ``number_format`` when the package declares one, else with the file's
+    detected ``decimal`` mark; a cell whose reading depends on a separator the conventions leave
+    open is refused with both readings (:func:`ambiguous_numbers`)."""
+    fmt = number_format or NumberFormat(decimal)
     spec = SPECS[name]
     frame = raw.copy()
     for column in spec.columns:
@@ -243,8 +334,26 @@ def prepare(name: str, raw: pd.DataFrame, file: str, *, decimal: str = ".",
     for column in spec.numeric:
         if column not in frame.columns:
             continue
-        parsed = parse_numbers(frame[column], decimal=decimal)
-        bad = frame[column].notna() & parsed.isna()
+        parsed = parse_numbers(frame[column], number_format=fmt)
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            unclear, why = ambiguous_numbers(frame[column].astype("str"), fmt)
+            unclear &= frame[column].notna()
+            if unclear.any():
+                parts.append(
+                    _failures(
+                        file,
+                        frame.index[unclear],
+                        column,
+                        frame.loc[unclear, column],
+                        "number_ambiguous",
+                        column + ": " + why[unclear],
+                        NUMBER_FORMAT_FIX,
+                    )
+                )
+                parsed = parsed.where(~unclear)
+        else:
+            unclear = pd.Series(False, index=frame.index)
+        bad = frame[column].notna() & parsed.isna() & ~unclear
         if bad.any():
             parts.append(_failures(file, frame.index[bad], column, frame.loc[bad, column],
                                    "not_a_number", f"{column} must be a number",

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inventory.intake import readers
 from inventory.intake.manifest import EARLIEST_YEAR, LATEST_YEAR
 from inventory.validation.gx_suites import load_suite
 from inventory.validation.rules import SPECS, UNIT_EXAMPLES, Spec
 
 DATA_ROWS = 1_048_575  # validations cover every data row of an Excel sheet (1 048 576 rows)
-CODE_SHEET, HELP_SHEET = "code_lists", "instructions"
+CODE_SHEET, HELP_SHEET = readers.CODE_SHEET, readers.HELP_SHEET  # the reader skips them
 HEADER_MAX_BYTES = 64 * 1024  # a header row is read up to this length to recognise a file
 # What the suites' $PARAMETER bounds mean (inventory.validation.validate.suite_parameters).
 PARAMETER_NOTES = {

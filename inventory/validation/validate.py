@@ -19,8 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from inventory.core import vocab
 from inventory.core.failures import concat_failures, failure_frame
-from inventory.core.spreadsheet import neutralise_formulas
+from inventory.core.spreadsheet import csv_bytes
 from inventory.intake import grid_format
 from inventory.intake import manifest as manifest_schema
 from inventory.intake.package import Limits
@@ -42,6 +43,7 @@ from inventory.validation import (
     time_series,
 )
 from inventory.validation.report import render_html, render_markdown, render_text
+from inventory.validation.rules import FROM_STATE, TO_STATE
 
 # IPCC default transition period D = 20 yr (2006 Vol.4 Ch.2 Eq. 2.25): land-use histories may
 # start this many years before the first reported year (README, submission format v1).
@@ -116,25 +118,35 @@ def validate_submission(sub: Submission) -> ValidationResult:
     started = time.perf_counter()
     parameters = suite_parameters(sub.manifest)
     defaults = sub.manifest.get("units") if isinstance(sub.manifest.get("units"), dict) else {}
+    declared_format = number_format(sub.manifest)
     prepared: dict[str, pd.DataFrame] = {}
     parts: list[pd.DataFrame] = []
     gx_results: dict[str, Any] = {}
     for name, raw in sub.datasets.items():
         file = sub.source_files.get(name, name)
         decimal = sub.formats[name].decimal if name in sub.formats else "."
-        step = rules.prepare(name, raw, file, decimal=decimal, unit_defaults=defaults)
+        text_file = name in sub.formats and sub.formats[name].kind == "csv"
+        step = rules.prepare(name, raw, file, decimal=decimal, unit_defaults=defaults,
+                             number_format=declared_format if text_file else None)  # fmt: skip
         result = gx_suites.run_suite(name, step.frame, parameters)
         gx_results[name] = result
         parts += [step.failures, gx_suites.result_failures(result, step.frame, raw, file),
                   *_dataset_checks(name, step.frame, file)]  # fmt: skip
         prepared[name] = step.frame
+    skipped = skipped_checks(concat_failures(parts), prepared, sub.source_files)
+    runs = {check for check in CHECK_NEEDS if check not in skipped}
     land = prepared.get("land_areas", prepared.get("land_units"))
-    series_failures, filled = time_series.time_series_checks(prepared, sub.manifest,
+    series_input = {
+        name: frame
+        for name, frame in prepared.items()
+        if f"time_series_{name}" in runs or f"time_series_{name}" not in CHECK_NEEDS
+    }
+    series_failures, filled = time_series.time_series_checks(series_input, sub.manifest,
                                                              sub.source_files)  # fmt: skip
     parts.append(series_failures)
-    if "land_use_changes" in prepared:
-        parts.append(_matrix_checks(prepared, sub))
-    if "organic_soils" in prepared:
+    if "land_use_changes" in prepared and "matrix_consistency" in runs:
+        parts.append(_matrix_checks(prepared, sub, with_land="matrix_land_areas" in runs))
+    if "organic_soils" in prepared and "organic_within_land_area" in runs:
         file = sub.source_files.get("organic_soils", "organic_soils")
         parts.append(consistency.organic_within_land_area(prepared["organic_soils"], land, file))
     grid = None
@@ -146,6 +158,8 @@ def validate_submission(sub: Submission) -> ValidationResult:
     failures = concat_failures(parts)
     datasets = {name: canonical(name, frame) for name, frame in prepared.items()}
     summary = _summary(sub, failures, prepared, time.perf_counter() - started)
+    if skipped:
+        summary["skipped_checks"] = skipped
     if filled:
         summary["time_series"] = filled
     history = history_years(prepared.get("land_areas"), sub.manifest)
@@ -160,6 +174,14 @@ def validate_submission(sub: Submission) -> ValidationResult:
         gx_results=gx_results,
         grid=grid,
     )
+
+
+def number_format(manifest: dict) -> rules.NumberFormat | None:
+    """The ``number_format`` the package declares for its text files (None: detected)."""
+    declared = manifest.get("number_format")
+    if not isinstance(declared, dict) or declared.get("decimal") not in (".", ","):
+        return None
+    return rules.NumberFormat(declared["decimal"], declared.get("thousands") or None, True)
 
 
 def validate_stored(receipt: Receipt, *, limits: Limits | None = None) -> ValidationResult:
@@ -225,21 +247,59 @@ def _dataset_checks(name: str, frame: pd.DataFrame, file: str) -> list[pd.DataFr
         checks.append(consistency.input_for_land_use(frame, file))
     if name == "profiles":
         checks.append(consistency.horizons(frame, file))
-    if name == "land_units":
-        checks.append(consistency.land_units_total_area(frame, file))
+    if name == "land_units" and {"area", "area_unit"} <= set(frame.columns):
+        checks.append(consistency.land_units_total_area(frame, file))  # area_ha derived
     if name == "factors":
         checks.append(consistency.factor_levels(frame, file))
     return checks
 
 
-def _matrix_checks(prepared: dict[str, pd.DataFrame], sub: Submission) -> pd.DataFrame:
-    """Land-use change matrices: management per land use, row/column sums, total area."""
+# The submitted columns each cross-row consistency check reads, per dataset (``area_ha`` is
+# derived from ``area`` and ``area_unit``). A check whose dataset lacks one of them (a
+# ``missing_column`` failure) does not run: it is listed in the report with the reason.
+AREA_COLUMNS = ("area", "area_unit")
+CHECK_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "matrix_consistency": {"land_use_changes": (
+        "year", "climate_zone", "soil_class", *FROM_STATE, *TO_STATE, *AREA_COLUMNS)},
+    "matrix_land_areas": {"land_areas": ("year", *vocab.STRATUM_KEYS, *AREA_COLUMNS)},
+    "time_series_land_areas": {"land_areas": ("year", *vocab.STRATUM_KEYS, *AREA_COLUMNS)},
+    "time_series_organic_soils": {"organic_soils": ("year", "land_use", *AREA_COLUMNS)},
+    "organic_within_land_area": {"organic_soils": ("year", "land_use", *AREA_COLUMNS),
+                                 "land_areas": ("year", "land_use", *AREA_COLUMNS),
+                                 "land_units": ("year", "land_use", *AREA_COLUMNS)},
+}  # fmt: skip
+
+
+def skipped_checks(failures: pd.DataFrame, prepared: dict[str, pd.DataFrame],
+                   files: dict[str, str]) -> dict[str, str]:  # fmt: skip
+    """The consistency checks (:data:`CHECK_NEEDS`) that cannot run, with the reason: a
+    column they read is missing from a submitted dataset (reported as ``missing_column``)."""
+    missing = failures[failures["rule_id"] == "missing_column"]
+    absent = set(zip(missing["file"].astype("str"), missing["column"].astype("str"), strict=True))
+    skipped: dict[str, str] = {}
+    for check, needs in CHECK_NEEDS.items():
+        lacking = [
+            f"{files.get(name, name)} has no column {column}"
+            for name, columns in needs.items() if name in prepared
+            for column in columns
+            if (files.get(name, name), column) in absent
+        ]  # fmt: skip
+        if lacking:
+            skipped[check] = "not run: " + "; ".join(lacking) + " (add the column and submit again)"
+    return skipped
+
+
+def _matrix_checks(prepared: dict[str, pd.DataFrame], sub: Submission, *,
+                   with_land: bool = True) -> pd.DataFrame:  # fmt: skip
+    """Land-use change matrices: management per land use, row/column sums, total area (and
+    against land_areas when ``with_land``)."""
     file = sub.source_files.get("land_use_changes", "land_use_changes")
     tolerance = time_series_config(sub.manifest).total_area_tolerance_pct
     frame = prepared["land_use_changes"]
+    land = prepared.get("land_areas") if with_land else None
     return concat_failures([
         land_use_changes.management_failures(frame, file),
-        land_use_changes.matrix_failures(frame, prepared.get("land_areas"), tolerance, file),
+        land_use_changes.matrix_failures(frame, land, tolerance, file),
     ])  # fmt: skip
 
 
@@ -259,11 +319,14 @@ def canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _summary(sub: Submission, failures: pd.DataFrame, prepared: dict, seconds: float) -> dict:
     by_rule = failures["rule_id"].value_counts().sort_index()
+    ignored = {sub.source_files.get(name, name): list(fmt.ignored)
+               for name, fmt in sub.formats.items() if fmt.ignored}  # fmt: skip
     return {
         "country": sub.country, "package": sub.package, "n_failures": int(len(failures)),
         "failures_by_rule": {str(k): int(v) for k, v in by_rule.items()},
         "rows": {name: int(len(frame)) for name, frame in prepared.items()},
         "files": dict(sub.source_files), "seconds": round(seconds, 3),
+        **({"ignored": ignored} if ignored else {}),  # e.g. a workbook's hidden sheets
     }  # fmt: skip
 
 
@@ -281,7 +344,7 @@ def write_quarantine(result: ValidationResult, directory: str | Path) -> Path:
     for name, text in (("report.txt", result.to_text()), ("report.md", result.to_markdown()),
                        ("report.html", result.to_html())):  # fmt: skip
         _write_text(staging / name, text)
-    csv = neutralise_formulas(failure_frame(result.failures)).to_csv(index=False)
+    csv = csv_bytes(failure_frame(result.failures)).decode("utf-8")
     _write_text(staging / "failures.csv", csv)
     for name, gx_result in result.gx_results.items():
         _write_text(staging / "data_docs" / f"{name}.html",

@@ -65,3 +65,55 @@ def tree_digest(root: Path) -> dict[str, bytes]:
         return {}
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
             if p.is_file()}  # fmt: skip
+
+
+def xlsx_of_csv(csv_path: Path, *, sheet: str = "Sheet1") -> bytes:
+    """The rows of a comma CSV as a one-sheet workbook (numbers as numbers)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    for line in csv_path.read_text(encoding="utf-8").splitlines():
+        ws.append([_number_or_text(c) for c in line.split(",")])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _number_or_text(cell: str) -> object:
+    try:
+        return float(cell) if "." in cell else int(cell)
+    except ValueError:
+        return cell
+
+
+def patch_zip(data: bytes, edits: dict[str, object]) -> bytes:
+    """A copy of a zip (e.g. an .xlsx) with members replaced (bytes), edited (a function of the
+    text) or added."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        names = source.namelist()
+        for name in names + [n for n in edits if n not in names]:
+            edit = edits.get(name)
+            content = source.read(name) if name in names else b""
+            if callable(edit):
+                content = edit(content.decode("utf-8")).encode("utf-8")
+            elif edit is not None:
+                content = edit if isinstance(edit, bytes) else str(edit).encode()
+            out.writestr(name, content)
+    return buffer.getvalue()
+
+
+def use_file(root: Path, dataset: str, name: str, content: bytes) -> None:
+    """Put ``content`` in the package as ``name`` and point ``dataset`` at it."""
+    import yaml
+
+    (root / name).write_bytes(content)
+    manifest = yaml.safe_load((root / "submission.yaml").read_text(encoding="utf-8"))
+    old = manifest["files"].get(dataset)
+    manifest["files"][dataset] = name
+    (root / "submission.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    if old and old != name and (root / old).exists():
+        (root / old).unlink()

@@ -3,6 +3,8 @@ any) and exit 2, never a traceback."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -73,11 +75,27 @@ def test_a_damaged_lake_file_is_one_line_exit_2(tmp_path, capsys):
     lake = tmp_path / "lake"
     (lake / "releases" / "r1").mkdir(parents=True)
     (lake / "releases" / "r1" / "releases.parquet").write_bytes(b"PAR1 damaged")
+    # damaged as published (its checksum matches): unreadable, not changed after publishing
+    digest = hashlib.sha256(b"PAR1 damaged").hexdigest()
+    (lake / "releases" / "r1" / "checksums.json").write_text(
+        json.dumps({"releases.parquet": digest}), encoding="utf-8"
+    )
     os.symlink(lake / "releases" / "r1", lake / "published")
     assert cli.main(["--lake", str(lake), "status"]) == cli.EXIT_USAGE
     error, action = one_error_line(capsys.readouterr().err)
     assert error.startswith("error: a file of the data lake cannot be read")
     assert action == f"action: {DamagedLakeError.action}"
+
+
+def test_a_release_without_its_checksums_is_not_served(tmp_path, capsys):
+    lake = tmp_path / "lake"
+    (lake / "releases" / "r1").mkdir(parents=True)
+    (lake / "releases" / "r1" / "releases.parquet").write_bytes(b"PAR1 damaged")
+    os.symlink(lake / "releases" / "r1", lake / "published")
+    assert cli.main(["--lake", str(lake), "status"]) == cli.EXIT_USAGE
+    error, action = one_error_line(capsys.readouterr().err)
+    assert error.endswith("r1/checksums.json is missing: the release cannot be verified")
+    assert action.startswith("action: restore the release folder from a backup of the lake")
 
 
 def test_a_bug_keeps_its_traceback(tmp_path, monkeypatch):

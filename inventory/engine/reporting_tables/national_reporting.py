@@ -24,13 +24,12 @@ from inventory.core import units
 from inventory.engine import sql_models
 from inventory.engine.land import area_sources, land_use_changes
 from inventory.engine.reporting_tables import key_categories, propagation
-from inventory.harmonise.store import read_harmonised
-from inventory.lake.zones import Lake
+from inventory.harmonise.store import PinnedVersion
 
 LAND_DATASETS = ("land_areas", "land_units", "land_use_changes")
 
 
-def land_dataset(lake: Lake, country: str, approach: int) -> str:
+def land_dataset(inputs: PinnedVersion, approach: int) -> str:
     """The harmonised dataset holding the country's land representation for ``approach``.
 
     Approach 1: ``land_areas``; Approach 2/3: ``land_units``, or for Approach 2 without units
@@ -38,22 +37,19 @@ def land_dataset(lake: Lake, country: str, approach: int) -> str:
     """
     if approach == 1:
         return "land_areas"
-    if (
-        approach == 2
-        and not lake.harmonised("land_units", country).joinpath("part-0.parquet").exists()
-    ):
-        if read_harmonised(lake, "land_use_changes", country) is not None:
+    if approach == 2 and not inputs.has("land_units"):
+        if inputs.read("land_use_changes") is not None:
             return "land_use_changes"
     return "land_units"
 
 
-def _transition_matrix(con: duckdb.DuckDBPyConnection, lake: Lake, country: str, dataset: str,
+def _transition_matrix(con: duckdb.DuckDBPyConnection, inputs: PinnedVersion, dataset: str,
                        years: tuple) -> pd.DataFrame | None:  # fmt: skip
     """CRT Table 4.1 from the land units or matrices of the run, if it has either."""
     if dataset == "land_units":
         return land_use_changes.land_transition_matrix(con, "units", first_year=years[0],
                                                        last_year=years[1])  # fmt: skip
-    matrices = read_harmonised(lake, "land_use_changes", country)
+    matrices = inputs.read("land_use_changes")
     if matrices is None:
         return None
     if dataset == "land_areas":  # Approach 1 areas with matrices beside them
@@ -69,8 +65,7 @@ def _base_year(tables: dict[str, pd.DataFrame], years: tuple) -> int:
 
 def reporting_tables(
     con: duckdb.DuckDBPyConnection,
-    lake: Lake,
-    country: str,
+    inputs: PinnedVersion,
     tables: dict[str, pd.DataFrame],
     *,
     dataset: str,
@@ -84,10 +79,9 @@ def reporting_tables(
     ----------
     con : duckdb.DuckDBPyConnection
         The connection the mineral and organic inventory ran on.
-    lake : Lake
-        The data lake (harmonised inputs).
-    country : str
-        ISO3 code.
+    inputs : PinnedVersion
+        The country's harmonised version the whole computation reads
+        (:func:`inventory.harmonise.store.pin_harmonised`).
     tables : dict of str to pandas.DataFrame
         The tables computed so far (``stock_changes``, ``organic_soil_emissions``, ...).
     dataset : str
@@ -106,7 +100,7 @@ def reporting_tables(
         and ``key_categories`` added and ``area_source`` on the tables that carry areas.
     """
     out = dict(tables)
-    matrix = _transition_matrix(con, lake, country, dataset, years)
+    matrix = _transition_matrix(con, inputs, dataset, years)
     if matrix is not None:
         out["land_transition_matrix"] = matrix
     params = {"transition_years": transition_years, "c_to_co2": units.carbon_to_co2(1.0),
@@ -120,18 +114,18 @@ def reporting_tables(
     out["uncertainty_analysis"] = analysis
     sql_models.register(con, {"uncertainty_analysis": analysis})
     out["key_categories"] = key_categories.key_category_analysis(
-        con, base_year=base_year, national_totals=read_harmonised(lake, "national_totals", country)
+        con, base_year=base_year, national_totals=inputs.read("national_totals")
     )
-    land = _land_flags(con, lake, country, dataset)
-    organic = read_harmonised(lake, "organic_soils", country)
+    land = _land_flags(con, inputs, dataset)
+    organic = inputs.read("organic_soils")
     return area_sources.attach_area_sources(con, out, land, organic)
 
 
-def _land_flags(con: duckdb.DuckDBPyConnection, lake: Lake, country: str,
+def _land_flags(con: duckdb.DuckDBPyConnection, inputs: PinnedVersion,
                 dataset: str) -> pd.DataFrame | None:  # fmt: skip
     """Mineral-soil areas with their area_source (harmonised areas, or the matrices' states)."""
     if dataset == "land_areas":
-        return read_harmonised(lake, "land_areas", country)
+        return inputs.read("land_areas")
     if dataset == "land_use_changes":
         return con.sql("SELECT * FROM land_area_sources").df()
     return None

@@ -21,7 +21,7 @@ after its model and its numeric names already end in their unit.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -419,6 +419,12 @@ class DictionaryTable:
     sign: str
     grain: tuple[str, ...]
     columns: tuple[PublishedColumn, ...]
+
+
+def table_grains(tables: Iterable[str]) -> dict[str, list[str]]:
+    """The key (grain) of each published table that declares one: the columns the publish guard
+    checks for repeated keys within a country (recorded in the run manifest as ``grain``)."""
+    return {t.table: list(t.grain) for t in data_dictionary(tuple(tables)) if t.grain}
 
 
 def data_dictionary(tables: tuple[str, ...]) -> list[DictionaryTable]:

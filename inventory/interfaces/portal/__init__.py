@@ -18,12 +18,17 @@ from typing import Any
 
 from fastapi.staticfiles import StaticFiles
 
+from inventory.core.settings import get_settings
 from inventory.interfaces.portal import compiler, contact, jobs, signin, web
+from inventory.interfaces.portal.store import StateStore, state_path
 
 
 def install_portal(app: Any) -> None:
     """Add the portal's routes, static files, state and HTML error pages to the API's app."""
-    app.state.portal = web.PortalState(jobs=jobs.JobRegistry())
+    store = StateStore(state_path(app.state.lake.root))
+    proxies = get_settings().trusted_proxy_networks
+    app.state.portal = web.PortalState(store=store, jobs=jobs.JobRegistry(store),
+                                       trusted_proxies=proxies)  # fmt: skip
     app.mount(f"{web.PORTAL}/static", StaticFiles(directory=web.HERE / "static"), name="static")
     for module in (signin, contact, compiler):
         app.include_router(module.router, prefix=web.PORTAL)

@@ -199,3 +199,83 @@ async def revoke_token(request: Request, token_id: str,
         raise PortalError(404, "Not found", str(err)) from None
     web.portal(request).sessions.drop_token(token_id)
     return web.redirect(f"{PORTAL}/compiler/tokens")
+
+
+# ---------------------------------------------------------------------------- scenarios
+EXAMPLE_SCENARIO = ("scenarios", "demo_4p1000.yaml")  # examples/scenarios/, in the wheel
+
+
+def _example_scenario() -> str:
+    from inventory.core import bundled
+
+    path = bundled.examples_dir().joinpath(*EXAMPLE_SCENARIO)
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def _scenario_form(request: Request, status: int = 200, error: UserError | None = None,
+                   text: str | None = None) -> Response:  # fmt: skip
+    from inventory.scenarios.run import published_scenarios
+
+    answers = list(reversed(published_scenarios(_lake(request))))[:50]
+    return web.render(request, "scenarios.html", status=status, error=error,
+                      text=_example_scenario() if text is None else text,
+                      answers=answers)  # fmt: skip
+
+
+@router.get("/scenarios")
+def scenarios_page(request: Request, session: Compiler):
+    return _scenario_form(request)
+
+
+@router.post("/scenarios")
+async def run_scenario(request: Request, session: Compiler):
+    from inventory.scenarios.model import parse_scenario
+
+    form = await web.checked_form(request, session)
+    text = web.first(form, "scenario")
+    try:
+        parse_scenario(text)  # a bad file is answered on the form at once
+        # blocking (Prefect's sync client, the computation): off the event loop
+        result = await run_in_threadpool(request.app.state.scenario, _lake(request).root, text)
+    except UserError as err:
+        return _scenario_form(request, 422, err, text)
+    return web.redirect(f"{PORTAL}/compiler/scenarios/{result['scenario']}/"
+                        f"{result['scenario_sha256']}/{result['release_id']}")  # fmt: skip
+
+
+def _answer(request: Request, name: str, sha: str, release_id: str) -> dict:
+    """A published scenario answer named by the URL, looked up (never a path from the URL)."""
+    from inventory.scenarios.run import published_scenarios
+
+    for record in published_scenarios(_lake(request)):
+        if (record["scenario"], record["scenario_sha256"], record["release_id"]) == (
+            name, sha, release_id):  # fmt: skip
+            return record
+    raise PortalError(404, "Not found", "No such scenario answer (see Scenarios).")
+
+
+@router.get("/scenarios/{name}/{sha}/{release_id}")
+def scenario_page(request: Request, name: str, sha: str, release_id: str, session: Compiler):
+    from inventory.reporting.scenario_charts import scenario_charts
+    from inventory.scenarios.run import read_answer
+
+    record = _answer(request, name, sha, release_id)
+    pathways = read_answer(record["path"], "scenario_pathways")
+    measures = read_answer(record["path"], "scenario_measures")
+    horizon = measures[measures["year"] == record["horizon"]] if not measures.empty else measures
+    charts = [c for country in record["countries"] for c in scenario_charts(pathways, country)]
+    return web.render(request, "scenario.html", record=record, charts=charts,
+                      measures=horizon.to_dict("records"))  # fmt: skip
+
+
+@router.get("/scenarios/{name}/{sha}/{release_id}/maps/{country}.png")
+def scenario_map(request: Request, name: str, sha: str, release_id: str, country: str,
+                 session: Compiler):  # fmt: skip
+    from pathlib import Path
+
+    record = _answer(request, name, sha, release_id)
+    files = (record.get("maps") or {}).get(country)
+    if not files:
+        raise PortalError(404, "Not found", f"No map of {country} in this scenario answer.")
+    png = Path(record["path"]) / "maps" / str(files["png"])
+    return web.download(png.read_bytes(), f"{name}_{country}.png", "image/png")

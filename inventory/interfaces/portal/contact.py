@@ -160,8 +160,8 @@ async def upload(request: Request, country: Country, session: SignedIn, form: st
 def upload_state(request: Request, job_id: str, country: Country):
     job = web.portal(request).jobs.get(job_id, "upload")
     if job is None or job.country != country:
-        raise PortalError(404, "Not found", "No such upload (uploads are followed until the "
-                          "portal restarts; see Submissions).")  # fmt: skip
+        raise PortalError(404, "Not found", "No such upload (the portal follows the newest "
+                          "500 jobs; see Submissions).")  # fmt: skip
     report = job.result.get("report") or {}
     if job.state == jobs.COMPLETED and report.get("submission_id"):
         return web.redirect(_country_url(country, f"/submissions/{report['submission_id']}"))

@@ -15,13 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from inventory.core import spreadsheet
 from inventory.interfaces.uploads import list_submissions, submission_report
 from inventory.lake import releases
 from inventory.lake.zones import Lake
 
-XLSX_MAX_ROWS = 1_048_575  # data rows of one Excel sheet under the header
 RECEIPT_HIDDEN = ("raw_dir",)  # server paths are not shown to users
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 # ---------------------------------------------------------------------------- submissions
@@ -44,7 +43,7 @@ def release_history(lake: Lake) -> list[dict]:
         return []
     runs: dict[str, str] = {}
     out = []
-    for row in pd.read_parquet(current / releases.RELEASES_FILE).to_dict("records"):
+    for row in releases.read_history(current).to_dict("records"):
         for country in filter(None, str(row["countries"]).split(",")):
             runs[country] = str(row["run_id"])
         out.append({**row, "country_runs": dict(runs)})
@@ -117,30 +116,17 @@ def known_countries(lake: Lake, token_records: list[dict]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- downloads
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula, prefixed with ``'`` (CSV/XLSX
-    injection: a submitted value such as ``=HYPERLINK(...)`` stays text)."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            text = out[column]
-            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
-            out[column] = text.where(~risky.astype(bool), "'" + text.astype("str"))
-    return out
-
-
 def table_bytes(frame: pd.DataFrame, fmt: str, *, sheet: str = "data") -> bytes:
-    """``frame`` as CSV (UTF-8), XLSX or Parquet bytes."""
-    buffer = io.BytesIO()
+    """``frame`` as CSV (UTF-8), XLSX or Parquet bytes; CSV and XLSX through the one
+    neutralising writer (``inventory.core.spreadsheet``: formula cells prefixed with ``'``,
+    characters an XLSX cannot hold escaped)."""
     if fmt == "parquet":
+        buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False)
-    elif fmt == "xlsx":
-        if len(frame) > XLSX_MAX_ROWS:
-            raise ValueError(f"{len(frame):,} rows do not fit in one sheet: take CSV or Parquet")
-        spreadsheet_safe(frame).to_excel(buffer, index=False, sheet_name=sheet[:31])
-    else:
-        buffer.write(spreadsheet_safe(frame).to_csv(index=False).encode("utf-8"))
-    return buffer.getvalue()
+        return buffer.getvalue()
+    if fmt == "xlsx":
+        return spreadsheet.xlsx_bytes(frame, sheet=sheet)
+    return spreadsheet.csv_bytes(frame)
 
 
 def failures_frame(report: dict) -> pd.DataFrame:

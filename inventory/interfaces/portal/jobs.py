@@ -10,6 +10,10 @@ An inventory run goes through the ``inventory-run`` deployment when a Prefect AP
 (one machine, no Prefect server: the documented fallback) the same flow runs in a background
 thread of the portal's process, one run at a time, and the page shows its state.
 
+Jobs are kept in the portal's state store (:mod:`.store`): every process serving the lake
+sees them, and they outlive a restart. A local job whose process ended before it finished (a
+restart, a crash) is shown ``failed`` with what to do when it is next read.
+
 A job that ends on a user's mistake (any :class:`~inventory.core.errors.UserError`: a refused
 publish, years outside a submission...) is ``refused`` and its page shows the message and the
 action that resolves it (:func:`finish_with_error`, the one place); any other error is a bug,
@@ -20,12 +24,13 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import secrets
 import shutil
+import socket
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -36,19 +41,28 @@ from inventory.core.errors import as_user_error
 from inventory.core.settings import get_settings
 from inventory.interfaces import uploads
 from inventory.interfaces.errors import internal_error
+from inventory.interfaces.portal.store import StateStore
 from inventory.lake.zones import utc_now
 
 log = logging.getLogger("inventory.interfaces.portal")
 
-MAX_JOBS = 500  # kept in memory, oldest forgotten first
 PENDING, RUNNING, COMPLETED = "pending", "running", "completed"
 FAILED, REFUSED = "failed", "refused"
 FINAL = (COMPLETED, FAILED, REFUSED)
+LISTED_JOBS = 100  # newest jobs of a kind a page lists
+THIS_PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+INTERRUPTED = {
+    "upload": ("The server stopped before this upload was processed.", "Its bytes are kept: "
+               "ask the inventory team to reprocess the submission, or upload it again."),
+    "run": ("The server stopped before this run finished; nothing of it was published.",
+            "Start the run again."),
+}  # fmt: skip
 
 
 @dataclass
 class Job:
-    """One upload or run the portal follows."""
+    """One upload or run the portal follows, a row of the state store's ``jobs`` table
+    (every change of state is saved, so any process, and the next one, sees it)."""
 
     job_id: str
     kind: str  # upload | run
@@ -61,41 +75,77 @@ class Job:
     flow_run_id: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     finished_at: str | None = None
+    owner: str = THIS_PROCESS  # host:pid of the process doing a local job's work
+    registry: JobRegistry | None = field(default=None, repr=False, compare=False)
 
     @property
     def done(self) -> bool:
         return self.state in FINAL
 
+    def record(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "registry"}
+
+    def save(self) -> None:
+        if self.registry is not None:
+            self.registry.save(self)
+
+    def set_state(self, state: str, message: str | None = None) -> None:
+        self.state = state
+        if message is not None:
+            self.message = message
+        self.save()
+
     def finish(self, state: str, message: str = "", **result: Any) -> None:
         self.state, self.message = state, message
         self.result.update(result)
         self.finished_at = utc_now().isoformat(timespec="seconds")
+        self.save()
+
+    def orphaned(self) -> bool:
+        """True for an unfinished local job whose process (on this host) has ended."""
+        host, _, pid = self.owner.rpartition(":")
+        if self.done or self.mode != "local" or host != socket.gethostname() or not pid.isdigit():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, another user's
+            return False
+        return False
 
 
 class JobRegistry:
-    """Jobs by id (in memory, bounded), and the lock that makes local runs take turns."""
+    """Jobs in the state store (the newest :data:`~.store.MAX_JOBS` kept), and the lock that
+    makes this process's local runs take turns."""
 
-    def __init__(self) -> None:
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, store: StateStore | None = None) -> None:
+        self.store = store or StateStore()
         self.run_lock = threading.Lock()  # one local inventory run at a time (one publisher)
 
     def new(self, kind: str, country: str | None = None, **fields: Any) -> Job:
-        job = Job(f"{kind}-{secrets.token_urlsafe(12)}", kind, country, **fields)
-        with self._lock:
-            self._jobs[job.job_id] = job
-            while len(self._jobs) > MAX_JOBS:
-                self._jobs.popitem(last=False)
+        job = Job(f"{kind}-{secrets.token_urlsafe(12)}", kind, country, registry=self, **fields)
+        job.save()
+        return job
+
+    def save(self, job: Job) -> None:
+        self.store.save_job(job.job_id, job.kind, job.country, job.record())
+
+    def _loaded(self, record: dict[str, Any]) -> Job:
+        job = Job(**record, registry=self)
+        if job.orphaned():  # its process stopped (a restart): say so, once and for all
+            message, action = INTERRUPTED.get(job.kind, INTERRUPTED["run"])
+            job.finish(FAILED, message, action=action)
         return job
 
     def get(self, job_id: str, kind: str) -> Job | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
+        record = self.store.load_job(job_id)
+        job = self._loaded(record) if record is not None else None
         return job if job is not None and job.kind == kind else None
 
     def of_kind(self, kind: str) -> list[Job]:
-        with self._lock:
-            return [j for j in reversed(self._jobs.values()) if j.kind == kind]
+        """The newest :data:`LISTED_JOBS` jobs of ``kind``, newest first."""
+        return [self._loaded(r) for r in self.store.jobs_of_kind(kind, LISTED_JOBS)]
 
 
 def in_background(target: Callable[..., Any], *args: Any) -> threading.Thread:
@@ -134,16 +184,17 @@ def refuse_package(request: Request, received: uploads.ReceivedUpload, country: 
 
 def run_upload(job: Job, request: Request, received: uploads.ReceivedUpload, spool: Path) -> None:
     """Process a received upload in the background; the spool folder is always deleted."""
-    job.state = RUNNING
+    job.set_state(RUNNING)
     try:
-        report = process_package(request, received, str(job.country))
+        try:
+            report = process_package(request, received, str(job.country))
+        finally:  # deleted before the outcome is saved: whoever sees it sees no spool left
+            shutil.rmtree(spool, ignore_errors=True)
         job.finish(COMPLETED, report=report)
     except uploads.ApiError as err:
         job.finish(REFUSED if err.status < 500 else FAILED, err.message)
     except Exception as err:  # noqa: BLE001 - a user's mistake, or a bug shown as a reference
         finish_with_error(job, err)
-    finally:
-        shutil.rmtree(spool, ignore_errors=True)
 
 
 def finish_with_error(job: Job, err: BaseException) -> None:
@@ -186,6 +237,7 @@ def start_run(registry: JobRegistry, params: Any, lake_root: Path) -> Job:
 
         flow_run: Any = run_deployment(name, parameters=parameters, timeout=0)
         job.mode, job.flow_run_id = "deployment", str(flow_run.id)
+        job.save()
         refresh_run(job)
     else:
         in_background(_run_locally, registry, job, params, str(lake_root))
@@ -196,7 +248,7 @@ def _run_locally(registry: JobRegistry, job: Job, params: Any, lake_root: str) -
     from flows.inventory_run import inventory_run_on
 
     with registry.run_lock:
-        job.state = RUNNING
+        job.set_state(RUNNING)
         try:
             result = inventory_run_on()(params, lake_root)
             job.finish(COMPLETED, run_id=result["run_id"], release_id=result["release_id"])
@@ -214,10 +266,9 @@ def refresh_run(job: Job) -> None:
         state = client.read_flow_run(UUID(job.flow_run_id)).state
     if state is None:
         return
-    job.message = state.name or ""
     if state.is_completed():
         job.finish(COMPLETED, state.name or "")
     elif state.is_final():
         job.finish(FAILED, f"{state.name}: {state.message or 'see the Prefect UI'}")
     else:
-        job.state = RUNNING if state.is_running() else PENDING
+        job.set_state(RUNNING if state.is_running() else PENDING, state.name or "")

@@ -51,20 +51,28 @@ async def signin(request: Request) -> Response:
     nonce = request.cookies.get(security.PRESESSION_COOKIE)
     if not state.sessions.check_presession(nonce, web.first(form, "csrf_token")):
         return _signin_page(request, 403, "The sign-in form expired. Please try again.")
-    client = request.client.host if request.client else "unknown"
-    wait = state.signin_limiter.retry_after(client)
-    if wait > 0:
-        page = _signin_page(request, 429, f"Too many failed sign-ins from your address. Try "
-                            f"again in {int(wait) + 1} seconds.")  # fmt: skip
-        page.headers["Retry-After"] = str(int(wait) + 1)
-        return page
-    identity = await run_in_threadpool(tokens.identify, request.app.state.token_store,
-                                       web.first(form, "token"))  # fmt: skip
+    client = security.client_address(request, state.trusted_proxies)
+    submitted = web.first(form, "token")
+    token_id = tokens.token_id_of(submitted)
+    limits = [(security.ADDRESS_THROTTLE, client, "from your address")]
+    if token_id:  # a real token id's secret is never tried faster than its throttle allows
+        limits.append((security.TOKEN_THROTTLE, token_id, "with this token"))
+    for throttle, key, where in limits:
+        wait = state.signin_limiter.retry_after(throttle, key)
+        if wait > 0:
+            seconds = int(wait) + 1
+            page = _signin_page(request, 429, f"Too many failed sign-ins {where}. Try again in "
+                                f"{seconds} seconds.")  # fmt: skip
+            page.headers["Retry-After"] = str(seconds)
+            return page
+    identity = await run_in_threadpool(tokens.identify, request.app.state.token_store, submitted)
     if identity is None:
-        state.signin_limiter.record(client)
-        web.log.warning("portal: failed sign-in from %s", client)
+        for throttle, key, _where in limits:
+            state.signin_limiter.record(throttle, key)
+        web.log.warning("portal: failed sign-in from %s (token id %s)", client, token_id)
         return _signin_page(request, 401, "This token is unknown or revoked. Ask the "
                             "inventory team for a new one.")  # fmt: skip
+    state.signin_limiter.clear(security.TOKEN_THROTTLE, identity.token_id)
     old = request.cookies.get(security.SESSION_COOKIE)
     if old:
         state.sessions.drop(old)  # a new session id at every sign-in (no session fixation)

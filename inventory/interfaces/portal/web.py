@@ -15,17 +15,20 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from inventory.core.errors import (
     DamagedLakeError,
+    LakeWriteError,
     LockTimeoutError,
     NotFoundError,
     UserError,
     as_user_error,
     user_error_types,
 )
+from inventory.core.settings import IPNetwork
 from inventory.interfaces.errors import internal_error, user_error_status
 from inventory.interfaces.portal import security
 from inventory.interfaces.portal.security import Session
+from inventory.interfaces.portal.store import StateStore
 from inventory.lake import tokens
-from inventory.lake.releases import PublishError
+from inventory.lake.releases import ChangedReleaseFileError, PublishError
 
 log = logging.getLogger("inventory.interfaces.portal")
 
@@ -49,14 +52,21 @@ class SignInRequired(Exception):
 
 @dataclass
 class PortalState:
-    """Per-app portal state (``app.state.portal``)."""
+    """Per-app portal state (``app.state.portal``): sessions, throttles and jobs live in the
+    state store (:mod:`.store`), shared by every process serving the lake."""
 
-    sessions: security.SessionStore = field(default_factory=security.SessionStore)
-    signin_limiter: security.RateLimiter = field(default_factory=security.RateLimiter)
+    store: StateStore = field(default_factory=StateStore)
+    sessions: security.SessionStore = field(init=False)
+    signin_limiter: security.RateLimiter = field(init=False)
+    trusted_proxies: list[IPNetwork] = field(default_factory=list)
     env: Environment = field(default_factory=lambda: Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
         trim_blocks=True, lstrip_blocks=True))  # fmt: skip
     jobs: Any = None  # inventory.interfaces.portal.jobs.JobRegistry
+
+    def __post_init__(self) -> None:
+        self.sessions = security.SessionStore(self.store)
+        self.signin_limiter = security.RateLimiter(self.store)
 
 
 def portal(request: Request) -> PortalState:
@@ -171,6 +181,8 @@ def first(form: dict[str, list[str]], name: str, default: str = "") -> str:
 USER_ERROR_TITLES: dict[type[UserError], str] = {
     PublishError: "Not published", NotFoundError: "Not found", LockTimeoutError: "Busy",
     DamagedLakeError: "A data file cannot be read",
+    ChangedReleaseFileError: "A published file was changed",
+    LakeWriteError: "The data lake cannot be written",
 }  # fmt: skip
 
 

@@ -1,0 +1,144 @@
+"""The base of a scenario: one country of a published release, read back into engine form.
+
+Read from the release (never from the harmonised store, so a scenario starts from exactly what
+was published): the mineral areas of ``soc_stocks``, the resolved factors and their Monte Carlo
+description of ``stratum_factors``, the organic-soil areas of ``organic_soil_emissions``, and the
+run parameters (D, draws, seed, edition, GWP set) from the manifest of the run that published the
+country. Published column names are mapped back to the model names
+(:func:`inventory.engine.reporting_tables.published_schema.renamed_columns`). Candidate factors
+for strata the inventory never had are the run's IPCC defaults plus the country's submitted
+factors (Tier 2 runs).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from inventory.engine.mineral_soils import factors
+from inventory.engine.options import DEFAULT_MC_DRAWS, DEFAULT_SEED, DEFAULT_TRANSITION_YEARS
+from inventory.engine.organic_soils.organic import DEFAULT_GWP_SET
+from inventory.engine.reporting_tables.published_schema import renamed_columns
+from inventory.harmonise.store import NotAcceptedError, harmonised_manifest, read_harmonised
+from inventory.lake import releases
+from inventory.lake.zones import Lake, sha256_file
+from inventory.scenarios.compute import BaseInventory
+from inventory.scenarios.model import ScenarioError
+
+LAND_COLUMNS = ["country", "year", "climate_zone", "soil_class", "land_use", "management", "input",
+                "area_ha"]  # fmt: skip
+ORGANIC_AREA_COLUMNS = ["country", "year", "climate_zone", "land_use", "drainage",
+                        "nutrient_status", "drainage_depth", "area_ha"]  # fmt: skip
+
+
+def release_path(lake: Lake, release: str) -> Path:
+    """The release directory of ``release`` (an id, or ``current``)."""
+    if release == "current":
+        path = releases.current_release(lake)
+        if path is None:
+            raise ScenarioError(
+                "no release is published yet: a scenario starts from one",
+                "run `soc-inventory demo` or `soc-inventory run` first",
+            )
+        return path
+    path = lake.release(release)
+    if not (path / releases.RELEASES_FILE).exists():
+        raise ScenarioError(
+            f"base release {release!r} does not exist in {lake.root}",
+            "name a release listed by `soc-inventory status`, or `current`",
+        )
+    return path
+
+
+def _table(release: Path, table: str, country: str) -> pd.DataFrame | None:
+    path = release / table / f"country={country}" / releases.PARTITION_FILE
+    if not path.exists():
+        return None
+    frame = pd.read_parquet(path)
+    back = {new: old for old, new in renamed_columns(table).items()}
+    return frame.rename(columns=back).assign(country=country)
+
+
+def run_manifest(lake: Lake, release: Path, country: str) -> dict:
+    """Manifest of the run that published ``country`` in ``release`` (empty when absent)."""
+    history = pd.read_parquet(release / releases.RELEASES_FILE)
+    runs = history[history["countries"].str.split(",").apply(lambda c: country in c)]
+    if runs.empty:
+        return {}
+    manifest = lake.run(str(runs["run_id"].iloc[-1])) / releases.MANIFEST
+    if not manifest.exists():
+        return {}
+    return dict(json.loads(manifest.read_text(encoding="utf-8")))
+
+
+def history_areas(manifest: dict, country: str, before: int) -> pd.DataFrame | None:
+    """Areas of the years before the first reported one, which the run used as history.
+
+    Read from the harmonised ``land_areas`` file the run recorded, only when its sha256 still
+    matches the run manifest (the exact input of the inventory); None otherwise (the history is
+    then the first reported year's state, as for a country without earlier data).
+    """
+    record = ((manifest.get("inputs") or {}).get(country) or {}).get("land_areas") or {}
+    path = Path(str(record.get("path", "")))
+    if not record or not path.is_file() or sha256_file(path) != record.get("sha256"):
+        return None
+    frame = pd.read_parquet(path)
+    frame = frame[frame["year"] < before].assign(country=country)
+    return frame[LAND_COLUMNS] if len(frame) else None
+
+
+def submitted_grid_path(lake: Lake, country: str) -> Path | None:
+    """The gridded stock map of the country's accepted submission (``files: grids:``), if any."""
+    try:
+        record = harmonised_manifest(lake, country)
+    except NotAcceptedError:  # no accepted submission: no grid
+        return None
+    submission = record.get("submission_id")
+    package = lake.raw(country, str(submission)) / "package" if submission else None
+    if package is None or not (package / "submission.yaml").exists():
+        return None
+    manifest = yaml.safe_load((package / "submission.yaml").read_text(encoding="utf-8")) or {}
+    name = (manifest.get("files") or {}).get("grids")
+    path = package / str(name) if name else None
+    return path if path is not None and path.is_file() else None
+
+
+def load_base(lake: Lake, release: str, country: str) -> BaseInventory:
+    """One country of a release as a :class:`~inventory.scenarios.compute.BaseInventory`."""
+    path = release_path(lake, release)
+    stocks = _table(path, "soc_stocks", country)
+    factor_rows = _table(path, "stratum_factors", country)
+    if stocks is None or factor_rows is None or stocks.empty:
+        raise ScenarioError(
+            f"{country} is not in release {path.name}",
+            f"run the inventory of {country} first (`soc-inventory run --country {country}`), "
+            "or remove it from the scenario's base countries",
+        )  # fmt: skip
+    manifest = run_manifest(lake, path, country)
+    params = dict(manifest.get("parameters") or {})
+    edition = str(params.get("edition") or factors.DEFAULT_EDITION)
+    submitted = read_harmonised(lake, "factors", country) if params.get("tier", 2) == 2 else None
+    organic = _table(path, "organic_soil_emissions", country)
+    organic_areas = (
+        organic[ORGANIC_AREA_COLUMNS].drop_duplicates().reset_index(drop=True)
+        if organic is not None else pd.DataFrame(columns=ORGANIC_AREA_COLUMNS)
+    )  # fmt: skip
+    land = stocks[LAND_COLUMNS]
+    first_year = int(land["year"].min())
+    history = history_areas(manifest, country, first_year)
+    if history is not None:
+        land = pd.concat([history, land], ignore_index=True)
+    return BaseInventory(
+        country=country, release_id=path.name, land_areas=land.reset_index(drop=True),
+        first_year=first_year,
+        stratum_factors=factor_rows, defaults=factors.factor_table(edition, submitted=submitted),
+        organic_soils=organic_areas.astype({"year": "int64", "area_ha": "float64"}),
+        transition_years=int(params.get("transition_years") or DEFAULT_TRANSITION_YEARS),
+        mc_draws=int(params.get("mc_draws", DEFAULT_MC_DRAWS)),
+        seed=int(params.get("seed", DEFAULT_SEED)),
+        edition=edition, gwp_set=str(params.get("gwp_set") or DEFAULT_GWP_SET),
+        grid=submitted_grid_path(lake, country),
+    )  # fmt: skip
