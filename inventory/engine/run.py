@@ -410,9 +410,18 @@ def history_columns(stock_changes: pd.DataFrame, land_areas: pd.DataFrame | None
                     params: RunParameters, first_year: int | None) -> pd.DataFrame:  # fmt: skip
     """``stock_changes`` / ``stock_change_totals`` with ``n_history_years_filled`` [yr] and
     ``history_fill`` (``backcast_<method>`` or ``none``): how many of the D years before the
-    first reported year the submitted areas lacked, and what filled them."""
+    first reported year the submitted areas lacked, and what filled them.
+
+    Land-use change matrices (``from_year`` column) are not back-cast: a matrix records gross
+    flows, which a trend of areas does not give, so the ledger has no conversion before the
+    first matrix's start year, i.e. its state held (``backcast_hold``, whatever ``history``
+    asked for; docs/methods.md)."""
     missing, fill = 0, "none"
-    if land_areas is not None and first_year is not None and "area_source" in land_areas:
+    if land_areas is not None and first_year is not None and "from_year" in land_areas:
+        start = first_year - params.transition_years
+        missing = max(int(land_areas["from_year"].min()) - start, 0)
+        fill = land_history.BACKCAST_PREFIX + "hold" if missing else "none"
+    elif land_areas is not None and first_year is not None and "area_source" in land_areas:
         sources = land_areas["area_source"].astype("str")
         backcast = sources.str.startswith(land_history.BACKCAST_PREFIX)
         if backcast.any():
