@@ -46,8 +46,11 @@ from inventory.intake.time_series import time_series_config
 from inventory.lake.zones import Lake, sha256_file, utc_now
 from inventory.validation.time_series import series_rows
 
+# Every harmonised dataset a run may read (auxiliary_series: by history = surrogate), named with
+# its sha256 in the run manifest and in the task cache key.
 HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
-                     "grid_zonal", "land_use_changes", "national_totals")  # fmt: skip
+                     "grid_zonal", "land_use_changes", "national_totals",
+                     "auxiliary_series")  # fmt: skip
 # The method choices a run's numbers depend on beyond its inputs, factor tables and parameters,
 # recorded in the run manifest (``methods``) so the recalculation report can name a method
 # change as the cause of a recalculation (inventory/reporting/recalculations.py).
@@ -377,10 +380,8 @@ def _mineral(inputs: PinnedVersion, params, record, table, years, con):
             f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
             "submission has none", "submit it, or run with the other approach (--approach)",
         )  # fmt: skip
-    if dataset == "land_areas":  # history before the first record, then mineral area only
-        frame = _history(inputs, params, record, frame, years[0])
-        whole_land = inputs.read("organic_soils")
-        frame = soil_areas.mineral_land_areas(con, frame, whole_land)
+    if dataset == "land_areas":
+        frame = computed_land_areas(inputs, params, frame, years[0], con)
     compute = {
         "land_areas": mineral.compute_mineral_inventory,
         "land_units": approach2.compute_land_unit_inventory,
@@ -390,14 +391,28 @@ def _mineral(inputs: PinnedVersion, params, record, table, years, con):
     return result, (dataset, frame)
 
 
-def _history(inputs: PinnedVersion, params: RunParameters, record: dict,
-             land_areas: pd.DataFrame, first_year: int | None) -> pd.DataFrame:  # fmt: skip
+def computed_land_areas(inputs: PinnedVersion, params: RunParameters, land_areas: pd.DataFrame,
+                        first_year: int | None, con) -> pd.DataFrame:  # fmt: skip
+    """The stratum areas Eq. 2.25 runs on: the harmonised ``land_areas`` (whole land) with the
+    years before the first record filled by ``params.history`` (:func:`_history`), then the
+    organic-soil area of each (year, climate zone, land use) taken out pro rata
+    (:func:`soil_areas.mineral_land_areas`; leaves ``mineral_land_areas`` on ``con``).
+
+    The one place of the rule: the inventory run and a scenario's base
+    (:func:`inventory.scenarios.base.history_areas`) both call it.
+    """
+    frame = _history(inputs, params, land_areas, first_year)
+    return soil_areas.mineral_land_areas(con, frame, inputs.read("organic_soils"))
+
+
+def _history(inputs: PinnedVersion, params: RunParameters, land_areas: pd.DataFrame,
+             first_year: int | None) -> pd.DataFrame:  # fmt: skip
     """``land_areas`` back-cast to D years before the first reported year (``history.py``)."""
     if first_year is None:
         return land_areas
     series = None
     if params.history == "surrogate":
-        method = time_series_config(record.get("manifest")).method("land_areas")
+        method = time_series_config(inputs.record.get("manifest")).method("land_areas")
         named = series_rows(inputs.read("auxiliary_series"), method.series)
         series = named if method.method == "surrogate" else None
     return land_history.backcast(
