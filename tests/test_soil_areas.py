@@ -118,3 +118,13 @@ def test_recalculation_report_names_the_mineral_area_method_change():
     assert causes["method soc_loss_n2o"].startswith(
         "method soc_loss_n2o changed: 'Eq. 11.8 on the net loss of each"
     )
+
+
+def test_the_published_rule_column_names_every_rule():
+    from inventory.engine.reporting_tables import published_schema
+
+    (rule,) = [c for c in published_schema.columns_of("soil_areas")
+               if c.name == "organic_area_rule"]  # fmt: skip
+    assert "$" not in rule.description  # no unfilled model parameter
+    for name in soil_areas.ORGANIC_AREA_RULES:
+        assert name in rule.description

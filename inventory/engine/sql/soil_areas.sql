@@ -25,8 +25,10 @@
 --   organic_area_ha [ha]: organic-soil area of the group (drained + rewetted)
 --   organic_year [yr]: year of organic_soils the organic area was taken from (NULL without
 --     organic soils)
---   organic_area_rule: how the organic area was taken out of the mineral strata
---     ($organic_area_rule)
+--   organic_area_rule: how the organic area was taken out of the mineral strata:
+--     pro_rata_in_group (stratum areas, Approach 1: the group's organic area taken out of
+--     its strata pro rata to their land area) or not_subtracted_approach_2_3 (land units
+--     and matrices carry no organic share: mineral area = land area, organic area beside it)
 WITH land AS (
     SELECT country, year, climate_zone, land_use,
         sum(land_area_ha) AS land_area_ha, sum(area_ha) AS mineral_area_ha,
