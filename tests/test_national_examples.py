@@ -165,6 +165,28 @@ def test_census_national_change_is_eq_2_25_on_interpolated_areas(runs):
     assert set(national.index) == set(range(1990, 2025))
 
 
+def test_a_scenario_base_gets_the_history_the_run_used(runs):
+    from inventory.engine.run import run_manifest
+    from inventory.scenarios.base import history_areas
+
+    _, results = runs
+    result = results["CRI"][1]
+    manifest = run_manifest(RunParameters(mc_draws=20), [result])
+    history = history_areas(manifest, "CRI", 1990)
+    assert sorted(history["year"].unique()) == list(range(1970, 1990))
+    # the land (2.5 M ha, every cell conserved) less the 1990 organic area held before 1990
+    # (1200 ha tropical moist cropland + 3000 ha tropical montane grassland) = 2 495 800 ha
+    assert history.groupby("year")["area_ha"].sum().round(6).unique().tolist() == [2_495_800.0]
+    at_1970 = history[history["year"] == 1970].set_index(["soil_class", "land_use", "management"])
+    # hac forest land: 270000 - 2 x 45000 = 180000 ha, no organic soil in its group
+    assert at_1970.loc[("hac", "forest_land", "not_applicable"), "area_ha"] == 180_000.0
+    # hac perennial cropland: 45000 - 2 x 9000 = 27000 ha of a 392000 ha cropland group with
+    # 1200 ha organic: 27000 x (1 - 1200 / 392000) = 26917.347 ha
+    assert at_1970.loc[("hac", "cropland", "perennial"), "area_ha"] == pytest.approx(
+        27_000 * (1 - 1_200 / 392_000), rel=1e-12
+    )
+
+
 def test_matrix_package_equals_approach_1_on_its_areas(runs):
     lake, results = runs
     result = results["NZL"][1]
