@@ -53,6 +53,26 @@ def submitted_areas() -> pd.DataFrame:
     return frame
 
 
+@pytest.fixture(scope="session")
+def submitted_mineral_areas(submitted_areas) -> pd.DataFrame:
+    """The submitted areas minus the organic-soil area of their (year, climate zone, land use)
+    group, pro rata to the strata's area (issue 21; IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1); land
+    years before the first organic year take that year's organic area."""
+    group = ["year", "climate_zone", "land_use"]
+    organic_rows = pd.read_csv(EXAMPLES / COUNTRY / "organic_soils.csv")
+    for column in ("climate_zone", "land_use"):
+        organic_rows[column] = organic_rows[column].str.strip().str.lower()
+    organic_rows["area_ha"] = organic_rows["area"] * organic_rows["area_unit"].map(HA_PER_UNIT)
+    organic_area = organic_rows.groupby(group)["area_ha"].sum().rename("organic_ha")
+    frame = submitted_areas.assign(
+        organic_year=submitted_areas["year"].clip(lower=organic_rows["year"].min())
+    )
+    frame["group_ha"] = frame.groupby(group)["area_ha"].transform("sum")
+    frame = frame.join(organic_area, on=["organic_year", "climate_zone", "land_use"])
+    share = frame["organic_ha"].fillna(0.0) * frame["area_ha"] / frame["group_ha"]
+    return frame.assign(area_ha=frame["area_ha"] - share)
+
+
 def test_submission_accepted_and_raw_bytes_kept(demo_lake):
     lake, result = demo_lake
     (outcome,) = result["intake"]
@@ -89,12 +109,20 @@ def test_every_invariant_check_ran_and_passed_in_the_demo_run(demo_lake):
     }
 
 
-def test_published_areas_equal_submitted_areas(demo_lake, submitted_areas):
+def test_published_areas_equal_submitted_areas(demo_lake, submitted_areas,
+                                               submitted_mineral_areas):  # fmt: skip
     lake, _ = demo_lake
     stocks = releases.read_published(lake, "soc_stocks")
-    published = stocks.groupby("year")["area_ha"].sum()
+    published = stocks.groupby("year")["area_ha"].sum()  # the mineral-soil area
+    mineral = submitted_mineral_areas.groupby("year")["area_ha"].sum().loc[published.index]
+    np.testing.assert_allclose(published.to_numpy(), mineral.to_numpy(), rtol=1e-12)
+    soil = releases.read_published(lake, "soil_areas").groupby("year").sum(numeric_only=True)
     submitted = submitted_areas.groupby("year")["area_ha"].sum().loc[published.index]
-    np.testing.assert_allclose(published.to_numpy(), submitted.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(soil.loc[published.index, "land_area_ha"].to_numpy(),
+                               submitted.to_numpy(), rtol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(  # total = mineral + organic
+        soil["land_area_ha"], soil["mineral_area_ha"] + soil["organic_area_ha"], rtol=1e-12
+    )
 
 
 def test_stock_is_area_times_factors(demo_lake):
@@ -106,7 +134,7 @@ def test_stock_is_area_times_factors(demo_lake):
     np.testing.assert_allclose(s["stock_tc"], expected, rtol=1e-12)
 
 
-def test_national_change_equals_pandas_eq_2_25(demo_lake, submitted_areas):
+def test_national_change_equals_pandas_eq_2_25(demo_lake, submitted_mineral_areas):
     """dC(y) = (SOC(y) - SOC(y - D)) / D, with SOC(y) summed over strata in pandas from the
     submitted areas and the per-stratum factors the run resolved; history before the first
     submitted year = the first year's state (README, method notes)."""
@@ -115,7 +143,7 @@ def test_national_change_equals_pandas_eq_2_25(demo_lake, submitted_areas):
     factors = stocks.drop_duplicates(STRATUM)[
         [*STRATUM, "soc_ref_tc_per_ha", "f_lu", "f_mg", "f_i"]
     ]
-    areas = submitted_areas.groupby(["year", *STRATUM], as_index=False)["area_ha"].sum()
+    areas = submitted_mineral_areas.groupby(["year", *STRATUM], as_index=False)["area_ha"].sum()
     merged = areas.merge(factors, on=STRATUM, how="left", validate="many_to_one")
     merged["soc"] = merged[["area_ha", "soc_ref_tc_per_ha", "f_lu", "f_mg", "f_i"]].prod(axis=1)
     national = merged.groupby("year")["soc"].sum()

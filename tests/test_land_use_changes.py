@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from submission_cases import copy_minimal, set_yaml
 
-from inventory.engine import sql_models
+from inventory.engine import run, sql_models
 from inventory.engine.land import land_use_changes
 from inventory.engine.land.approach2 import land_unit_transitions
 from inventory.engine.mineral_soils import factors
@@ -276,16 +276,21 @@ def test_period_must_end_after_it_starts(tmp_path):
 
 
 # ------------------------------------------------------------------------ end to end
-def _run(tmp_path, package, country="IRL"):
+def _run(tmp_path, package, country="IRL", **params):
     result = validate_submission(read_submission(package))
     assert result.ok, result.to_text()
     lake = Lake.at(tmp_path / "lake")
     assert store.file_outcome(lake, country, "sub-test", result)["accepted"]
-    return compute_country(lake, country, RunParameters(tier=1, mc_draws=0))
+    return compute_country(lake, country, RunParameters(tier=1, mc_draws=0, **params))
 
 
 def test_matrix_package_equals_the_same_land_as_stratum_areas(tmp_path):
-    matrix_run = _run(tmp_path / "a", _package(tmp_path / "a"))
+    # Representation equality, so both runs make the same assumption for 1985-1999 (D = 20
+    # years before 2005, before the first matrix / area year 2000): history = hold. The
+    # matrices' ledger invents no conversion before its first matrix (it holds the 2000
+    # state whatever history says, and publishes backcast_hold); stratum areas would
+    # otherwise be back-cast by their 2000-2005 trend (default history = trend).
+    matrix_run = _run(tmp_path / "a", _package(tmp_path / "a"), history="hold")
     # the same land as land_areas reported in 2000, 2005 and 2010 (row and column sums),
     # interpolated in between by the default gap filling
     land = ("year,climate_zone,soil_class,land_use,management,input,area,area_unit\n"
@@ -302,7 +307,7 @@ def test_matrix_package_equals_the_same_land_as_stratum_areas(tmp_path):
     set_yaml(package, years=[2005, 2024], tier=1, approach=1,
              files={"land_areas": "land_areas.csv",
                     "land_use_changes": "land_use_changes.csv"})  # fmt: skip
-    area_run = _run(tmp_path / "b", package)
+    area_run = _run(tmp_path / "b", package, history="hold")
     pd.testing.assert_frame_equal(area_run.tables["land_transition_matrix"],
                                   matrix_run.tables["land_transition_matrix"])  # fmt: skip
     national = [_national(r.tables["stock_change_totals"]) for r in (matrix_run, area_run)]
@@ -313,3 +318,18 @@ def test_matrix_package_equals_the_same_land_as_stratum_areas(tmp_path):
     stocks = area_run.tables["soc_stocks"].groupby("year")["area_source"].agg(set)
     assert stocks[2005] == {"reported"} and stocks[2007] == {"interpolated"}
     assert stocks[2024] == {"extrapolated_constant"}
+    for r in (matrix_run, area_run):  # 2000 - (2005 - 20) = 15 history years, held
+        history = r.tables["stock_change_totals"][["n_history_years_filled", "history_fill"]]
+        assert history.drop_duplicates().values.tolist() == [[15, "backcast_hold"]]
+
+
+def test_matrices_hold_the_state_before_the_first_matrix_and_say_so():
+    matrices = _frame()  # first matrix from 2000; first reported year 2005, D = 20: 1985
+    totals = run.history_columns(pd.DataFrame({"year": [2005]}), matrices,
+                                 RunParameters(history="trend"), 2005)  # fmt: skip
+    assert totals[["n_history_years_filled", "history_fill"]].values.tolist() == [
+        [15, "backcast_hold"]
+    ]
+    reaching_back = run.history_columns(pd.DataFrame({"year": [2020]}), matrices,
+                                        RunParameters(), 2020)  # fmt: skip
+    assert reaching_back["history_fill"].tolist() == ["none"]  # 2000 = 2020 - 20

@@ -2,8 +2,9 @@
 through the domain path (read, validate, harmonise, compute; no Prefect).
 
 CRI: every filled row is flagged, and the national stock changes equal IPCC 2006 Vol.4 Ch.2
-Eq. 2.25 applied to the linearly interpolated census areas (an independent pandas computation
-below). NZL: the matrices give the same national totals as Approach 1 on the areas they imply.
+Eq. 2.25 applied to the mineral-soil part of the linearly interpolated census areas, the years
+before 1990 back-cast by the 1990-2000 trend (an independent pandas computation below).
+NZL: the matrices give the same national totals as Approach 1 on the areas they imply.
 """
 
 from __future__ import annotations
@@ -85,17 +86,53 @@ def test_census_organic_soils_extrapolated_by_trend(runs):
     assert organic.loc[("cropland", 2015), "area_source"] == "interpolated"
 
 
+def _interpolated(census: pd.DataFrame, keys: list[str], years: np.ndarray) -> pd.DataFrame:
+    """Census areas (ha) per stratum interpolated with numpy, held after the last census."""
+    wide = census.pivot_table("area", keys, "year", fill_value=0.0)
+    values = np.array([np.interp(years, CENSUS_YEARS, row) for row in wide.to_numpy()])
+    return pd.DataFrame(values, index=wide.index, columns=years)
+
+
 def _eq_2_25_on_interpolated_areas(stratum_factors: pd.DataFrame) -> pd.Series:
-    """Independent computation: census areas interpolated with numpy, Eq. 2.25 per year."""
-    census = pd.read_csv(EXAMPLES / "CRI" / "land_areas.csv")
-    wide = census.pivot_table("area", STRATUM, "year", fill_value=0.0)
+    """Independent computation: census areas interpolated with numpy, back-cast by the trend of
+    the first two censuses, organic area out of each group pro rata, Eq. 2.25 per year.
+
+    - Land (land_areas, whole land): linear between censuses, held after 2020. The D = 20
+      history years 1970-1989 (issue 21 item 3, default history = trend, IPCC 2006 Vol.1 Ch.5
+      Sec. 5.3.3.4): A(y) = max(A(1990) + (y - 1990) x (A(2000) - A(1990)) / 10, 0), rescaled
+      so each climate zone x soil class cell keeps its 1990 area (in CRI every cell's 1990-2000
+      changes sum to 0, e.g. hac 45000 - 45000 - 9000 + 0 + 9000 ha, so the factor is 1).
+    - Organic (organic_soils): linear between censuses, after 2020 the 2010-2020 trend
+      (fit_years 2: cropland +10 ha/yr, grassland -10 ha/yr), before 1990 the 1990 area
+      (nearest organic year).
+    - Mineral area of a stratum s of group g = (year, climate zone, land use) (issue 21 item 1,
+      IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1): A_s x (1 - O_g / L_g), L_g the group's land area.
+    """
+    history = np.arange(1990 - D, 1990)
     years = np.arange(1990, 2025)
-    areas = np.array([np.interp(years, CENSUS_YEARS, row) for row in wide.to_numpy()])
-    per_ha = stratum_factors.pivot_table("value", STRATUM, "factor").reindex(wide.index)
-    density = per_ha[["SOC_REF", "F_LU", "F_MG", "F_I"]].prod(axis=1).to_numpy()
-    stock = density @ areas  # SOC(y) = sum over strata of SOC_REF x F_LU x F_MG x F_I x A(y)
-    past = stock[np.maximum(np.arange(len(years)) - D, 0)]  # history = the 1990 state
-    return pd.Series((stock - past) / D, index=years)
+    census = pd.read_csv(EXAMPLES / "CRI" / "land_areas.csv")
+    land = _interpolated(census, STRATUM, years)
+    slope = (land[2000] - land[1990]) / 10.0  # the 1990-2000 trend [ha/yr]
+    back = pd.DataFrame({y: (land[1990] + (y - 1990) * slope).clip(lower=0.0) for y in history})
+    cell = back.index.droplevel(["land_use", "management", "input"])
+    cell_1990 = land[1990].groupby(cell).transform("sum").to_numpy()[:, None]
+    back = back * (cell_1990 / back.groupby(cell).transform("sum").to_numpy())
+    land = pd.concat([back, land], axis=1)
+    organic_census = pd.read_csv(EXAMPLES / "CRI" / "organic_soils.csv")
+    organic = _interpolated(organic_census, ["climate_zone", "land_use"], years)
+    trend = (organic[2020] - organic[2010]) / 10.0
+    for y in years[years > 2020]:
+        organic[y] = organic[2020] + (y - 2020) * trend
+    organic = pd.concat([pd.DataFrame({y: organic[1990] for y in history}), organic], axis=1)
+    group = land.index.droplevel(["soil_class", "management", "input"])
+    group_land = land.groupby(group).transform("sum")
+    group_organic = organic.reindex(group).fillna(0.0).to_numpy()
+    mineral = land * (1.0 - group_organic / group_land.to_numpy())
+    per_ha = stratum_factors.pivot_table("value", STRATUM, "factor").reindex(mineral.index)
+    density = per_ha[["SOC_REF", "F_LU", "F_MG", "F_I"]].prod(axis=1)
+    # SOC(y) = sum over strata of SOC_REF x F_LU x F_MG x F_I x mineral A(y)
+    stock = mineral.mul(density, axis=0).sum()
+    return pd.Series({y: (stock[y] - stock[y - D]) / D for y in years})
 
 
 def test_census_national_change_is_eq_2_25_on_interpolated_areas(runs):
@@ -106,9 +143,48 @@ def test_census_national_change_is_eq_2_25_on_interpolated_areas(runs):
     expected = _eq_2_25_on_interpolated_areas(result.tables["stratum_factors"])
     np.testing.assert_allclose(national.loc[expected.index], expected, rtol=1e-9, atol=1e-6)
     assert national[2010] != 0.0
+    # dC(1990) by hand = (SOC(1990) - SOC(1970)) / 20. Densities SOC_REF x F_LU x F_MG x F_I
+    # [t C/ha] (IPCC 2019 Vol.4 Ch.2 Table 2.3, Ch.5-6 Tables 5.5 / 6.2): HAC 40 (forest,
+    # nominal grassland), degraded grassland 36, full-tillage low 30.544, perennial 40.4;
+    # LAC 38, full-tillage medium 31.54, perennial 38.38; volcanic 96, perennial 96.96,
+    # improved grassland 111.36. 1970 = 1990 - 2 x (2000 - 1990) census change.
+    # Whole land: 40 x (270000 - 180000) + 40 x (405000 - 495000) + 36 x (90000 - 108000)
+    #   + 40.4 x (45000 - 27000) + 38 x (440000 - 330000) + 38 x (385000 - 495000)
+    #   + 96 x (225000 - 195000) + 96.96 x (125000 - 135000) + 111.36 x (100000 - 110000)
+    #   + 96 x (50000 - 60000) = -84000 t C (hold would give 0).
+    # Organic share out, pro rata (1990 organic areas held before 1990):
+    #   tropical moist cropland 1200 ha of L = 410000 ha (1990) / 392000 ha (1970):
+    #   sum d x A = 13992860 (1990), 13265660 (1970) t C -> 13992860 x 1200 / 410000
+    #   - 13265660 x 1200 / 392000 = 40954.712 - 40609.163 = 345.549 t C;
+    #   tropical montane grassland 3000 ha of 150000 / 170000 ha: 15936000 x 3000 / 150000
+    #   - 18009600 x 3000 / 170000 = 318720 - 317816.471 = 903.529 t C.
+    # dC(1990) = (-84000 - 345.549 - 903.529) / 20 = -85249.078 / 20 = -4262.454 t C/yr
+    assert national[1990] == pytest.approx(-4262.453917, rel=1e-9)
     flags = result.tables["soc_stocks"].groupby("year")["area_source"].agg(set)
     assert flags[2000] == {"reported"} and flags[2005] == {"interpolated"}
     assert set(national.index) == set(range(1990, 2025))
+
+
+def test_a_scenario_base_gets_the_history_the_run_used(runs):
+    from inventory.engine.run import run_manifest
+    from inventory.scenarios.base import history_areas
+
+    _, results = runs
+    result = results["CRI"][1]
+    manifest = run_manifest(RunParameters(mc_draws=20), [result])
+    history = history_areas(manifest, "CRI", 1990)
+    assert sorted(history["year"].unique()) == list(range(1970, 1990))
+    # the land (2.5 M ha, every cell conserved) less the 1990 organic area held before 1990
+    # (1200 ha tropical moist cropland + 3000 ha tropical montane grassland) = 2 495 800 ha
+    assert history.groupby("year")["area_ha"].sum().round(6).unique().tolist() == [2_495_800.0]
+    at_1970 = history[history["year"] == 1970].set_index(["soil_class", "land_use", "management"])
+    # hac forest land: 270000 - 2 x 45000 = 180000 ha, no organic soil in its group
+    assert at_1970.loc[("hac", "forest_land", "not_applicable"), "area_ha"] == 180_000.0
+    # hac perennial cropland: 45000 - 2 x 9000 = 27000 ha of a 392000 ha cropland group with
+    # 1200 ha organic: 27000 x (1 - 1200 / 392000) = 26917.347 ha
+    assert at_1970.loc[("hac", "cropland", "perennial"), "area_ha"] == pytest.approx(
+        27_000 * (1 - 1_200 / 392_000), rel=1e-12
+    )
 
 
 def test_matrix_package_equals_approach_1_on_its_areas(runs):

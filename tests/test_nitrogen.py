@@ -76,6 +76,7 @@ def test_tillage_loss_on_cropland_remaining_is_agriculture_with_cn_10():
     agriculture = nitrogen.agriculture_n2o(con, _no_organic(), out)
     som = agriculture[(agriculture.year == 2012)].iloc[0]
     assert (som.category_code, som.source_category) == ("3.D", "soil_organic_matter_loss")
+    assert som.crt_code == "3.D.1.e"  # CRT: mineralization associated with loss of SOM
     assert (som.n_mineralised_t, som.n2o_t) == pytest.approx((2.208, 0.0346971), abs=1e-7)
 
 
@@ -85,7 +86,7 @@ def test_gains_mineralise_nothing_and_country_cn_wins():
         "land_use_category": ["cropland_remaining_cropland", "grassland_remaining_grassland"],
         "dC_tc_per_yr": [5.0, -12.0],
     })  # fmt: skip
-    out = _n2o(changes, edition="2006", cn_ratios=pd.DataFrame({
+    out = _n2o(changes, edition="2006", tier=2, cn_ratios=pd.DataFrame({
         "country": ["URY"], "land_use_category": ["grassland_remaining_grassland"],
         "cn_ratio": [12.0], "source": ["national soil survey C:N"]}))  # fmt: skip
     assert _category(out, 2020, "cropland_remaining_cropland").n2o_t == 0.0  # a gain
@@ -94,6 +95,59 @@ def test_gains_mineralise_nothing_and_country_cn_wins():
     assert (grass.cn_ratio, grass.cn_source) == (12.0, "country-specific: national soil survey C:N")
     assert grass.n2o_t == pytest.approx(0.01 * N2O_PER_N, abs=1e-12)
     assert grass.reporting_category == "4(III)"
+
+
+def _three_categories(cropland_remaining=-12.0, converted=-8.0, grassland=10.0):
+    return pd.DataFrame({
+        "country": "URY", "year": 2020, "land_use": ["cropland", "cropland", "grassland"],
+        "land_use_category": ["cropland_remaining_cropland", "land_converted_to_cropland",
+                              "grassland_remaining_grassland"],
+        "dC_tc_per_yr": [cropland_remaining, converted, grassland],
+    })  # fmt: skip
+
+
+def test_tier1_nets_the_national_change_and_attributes_it_to_the_losing_categories():
+    out = _n2o(_three_categories(), tier=1).set_index("land_use_category")
+    # national net: -12 - 8 + 10 = -10 t C/yr, a loss of 10; losing categories 12 + 8 = 20:
+    # cropland remaining 10 x 12/20 = 6, converted 10 x 8/20 = 4 t C/yr
+    assert out["scope_net_loss_tc_per_yr"].tolist() == [10.0, 10.0, 10.0]
+    assert set(out["netting_scope"]) == {"national"}
+    assert out.loc["cropland_remaining_cropland", "attributed_loss_tc_per_yr"] == 6.0
+    assert out.loc["land_converted_to_cropland", "attributed_loss_tc_per_yr"] == 4.0
+    # F_SOM = 6 / 10 = 0.6 t N (R 10) and 4 / 15 = 0.266667 t N (R 15);
+    # N2O = 0.6 x 0.010 x 44/28 = 0.00942857, 0.266667 x 0.010 x 44/28 = 0.00419048 t N2O
+    assert out["n2o_t"].tolist() == pytest.approx([0.00942857, 0.00419048, 0.0], abs=1e-8)
+    assert out["crt_code"].tolist() == ["3.D.1.e", "4(III).B.2", "4(III).C.1"]
+    assert set(out["ef1_option"]) == {"aggregated"}
+
+
+def test_tier1_national_net_gain_gives_no_n2o_tier2_nets_by_land_use():
+    # cropland remaining -3 (a loss), grassland +5: national net +2, a gain -> 0 at Tier 1
+    changes = _three_categories(cropland_remaining=-3.0, converted=0.0, grassland=5.0)
+    assert _n2o(changes, tier=1)["n2o_t"].tolist() == [0.0, 0.0, 0.0]
+    # Tier 2: cropland nets -3 + 0 = -3: F_SOM = 3 / 10 = 0.3 t N,
+    # N2O = 0.3 x 0.010 x 44/28 = 0.00471429 t N2O; grassland's gain mineralises nothing
+    tier2 = _n2o(changes, tier=2).set_index("land_use_category")
+    assert tier2.loc["cropland_remaining_cropland", "netting_scope"] == "cropland"
+    assert tier2["n2o_t"].tolist() == pytest.approx([0.00471429, 0.0, 0.0], abs=1e-8)
+
+
+def test_disaggregated_ef1_weights_wet_and_dry_climate_by_area():
+    areas = pd.DataFrame({
+        "country": "URY", "year": 2020, "land_use": ["cropland", "cropland", "grassland"],
+        "climate_zone": ["warm_temperate_moist", "warm_temperate_dry", "warm_temperate_dry"],
+        "area_ha": [75.0, 25.0, 50.0],
+    })  # fmt: skip
+    out = _n2o(_three_categories(), tier=2, ef1_option="disaggregated", areas=areas)
+    crop = _category(out, 2020, "cropland_remaining_cropland")
+    # 2019 Table 11.1: wet (other N inputs) 0.006, dry 0.005; cropland 75 % wet:
+    # EF1 = 0.75 x 0.006 + 0.25 x 0.005 = 0.00575; Tier 2 cropland net loss 20, all of the
+    # remaining's 12: F_SOM = 12 / 10 = 1.2 t N, N2O = 1.2 x 0.00575 x 44/28 = 0.0108429
+    assert crop.ef1 == pytest.approx(0.00575, abs=1e-12)
+    assert crop.n2o_t == pytest.approx(0.0108429, abs=1e-7)
+    assert crop.ef1_option == "disaggregated"
+    assert "wet 0.006" in crop.ef1_source
+    assert _category(out, 2020, "grassland_remaining_grassland").ef1 == pytest.approx(0.005)
 
 
 def _no_organic() -> pd.DataFrame:

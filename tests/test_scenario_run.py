@@ -58,6 +58,15 @@ def test_no_measures_reproduces_the_published_inventory_and_its_intervals(publis
     assert low[at] == pytest.approx(totals["dC_ci_low_tc_per_yr"].to_numpy(), rel=1e-9, abs=1e-6)
     assert high[at] == pytest.approx(totals["dC_ci_high_tc_per_yr"].to_numpy(), rel=1e-9,
                                      abs=1e-6)  # fmt: skip
+    # the N2O of soil carbon loss too: Eq. 11.8 netted by the run's tier (KEN: Tier 2, each
+    # land use's net change) with the run's EF1 option (in KEN every land use loses, so the
+    # Tier 1 national net gives the same tonnes: the tier is checked on the base itself)
+    assert (base.tier, base.ef1_option) == (2, "aggregated")
+    n2o = pd.read_parquet(release / "soc_loss_n2o" / f"country={COUNTRY}" / "part-0.parquet")
+    n2o = n2o.groupby("year")["n2o_t_per_yr"].sum().reindex(stocks.index, fill_value=0.0)
+    assert set(pd.read_parquet(release / "soc_loss_n2o" / f"country={COUNTRY}"
+                               / "part-0.parquet")["netting_scope"]) != {"national"}  # fmt: skip
+    assert bau.soc_n2o_t[at] == pytest.approx(n2o.to_numpy(), rel=1e-12, abs=1e-9)
     # and continues it: the areas of 2024 are held, past changes work through D = 20 years,
     # dC(2044) = (SOC(2044) - SOC(2024)) / 20 = 0 once the last change is D years old
     assert bau.dC[0, -1] != 0  # 2035: changes of 2016-2024 still working through

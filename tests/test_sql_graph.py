@@ -23,6 +23,10 @@ ENGINE_INPUTS = {
     "national_totals", "factor_table", "organic_ef", "organic_ef_intervals", "gwp",
     "cn_ratios", "cn_ratio_overrides", "student_t", "tier2_ratio_definitions",
     "unfccc_categories", "crt_land_uses",
+    # the whole land of the strata and every year's organic area (soil_areas.py, issue 21)
+    "submitted_land_areas", "organic_soil_areas",
+    # wet share of each land use's area for the 2019 disaggregated EF1 (nitrogen.py)
+    "land_use_wetness",
     # Monte Carlo and sensitivity draws made in Python (engine/uncertainty/montecarlo.py)
     "factor_draws", "category_draws", "stock_change_categories", "sensitivity_draws",
     "sensitivity_factors",

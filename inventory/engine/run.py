@@ -28,7 +28,8 @@ from inventory.core import countries
 from inventory.core.errors import NotFoundError, ParameterError
 from inventory.engine import invariants, sql_models
 from inventory.engine.land import approach2, land_use_changes
-from inventory.engine.mineral_soils import factors, mineral, nitrogen, tier2
+from inventory.engine.mineral_soils import factors, mineral, nitrogen, soil_areas, tier2
+from inventory.engine.mineral_soils import history as land_history
 from inventory.engine.options import (
     DEFAULT_MC_DRAWS,
     DEFAULT_SEED,
@@ -41,10 +42,29 @@ from inventory.harmonise.store import (
     PinnedVersion,
     pin_harmonised,
 )
+from inventory.intake.time_series import time_series_config
 from inventory.lake.zones import Lake, sha256_file, utc_now
+from inventory.validation.time_series import series_rows
 
+# Every harmonised dataset a run may read (auxiliary_series: by history = surrogate), named with
+# its sha256 in the run manifest and in the task cache key.
 HARMONISED_INPUTS = ("land_areas", "land_units", "organic_soils", "factors", "profiles",
-                     "grid_zonal", "land_use_changes", "national_totals")  # fmt: skip
+                     "grid_zonal", "land_use_changes", "national_totals",
+                     "auxiliary_series")  # fmt: skip
+# The method choices a run's numbers depend on beyond its inputs, factor tables and parameters,
+# recorded in the run manifest (``methods``) so the recalculation report can name a method
+# change as the cause of a recalculation (inventory/reporting/recalculations.py).
+METHODS = {
+    "history": "land areas before the first record filled by the run parameter history "
+    "(IPCC 2006 Vol.1 Ch.5), flagged backcast_<method>",
+    "soc_loss_n2o": "Eq. 11.8 netted by tier (note to Eq. 11.8): Tier 1 the national net "
+    "mineral-soil change, Tier 2 each land use's; the net loss attributed to the losing "
+    "categories pro rata",
+    "mineral_area": "Eq. 2.25 on the mineral-soil area: the organic_soils area of each (year, "
+    "climate zone, land use) taken out of its land_areas strata pro rata (IPCC 2006 Vol.4 Ch.2 "
+    "Sec. 2.3.3.1 mineral / 2.3.3.2 organic soils; Approach 2/3: whole land, flagged in "
+    "soil_areas.organic_area_rule)",
+}
 ORGANIC_KEYS = ("country", "climate_zone", "land_use", "drainage", "nutrient_status",
                 "drainage_depth")  # fmt: skip
 
@@ -145,6 +165,18 @@ class RunParameters(BaseModel):
     native_land_use: indicators.NativeLandUse = Field(
         indicators.NATIVE_LAND_USE, title="Native land category",
         description="CRT land category reporting land coded native",
+    )  # fmt: skip
+    history: land_history.History = Field(
+        land_history.DEFAULT_HISTORY, title="History before the first record",
+        description="land areas of the years before the first record when they start fewer "
+        "than D years before the first reported year (IPCC 2006 Vol.1 Ch.5): trend (back-cast "
+        "the first recorded years' trend), hold (the first state), surrogate (the submission's "
+        "land_areas surrogate series)",
+    )  # fmt: skip
+    ef1_option: nitrogen.Ef1Option = Field(
+        nitrogen.DEFAULT_EF1_OPTION, title="EF1 of F_SOM N2O",
+        description="EF1 for N2O from soil carbon loss (IPCC 2019 Vol.4 Ch.11 Table 11.1): "
+        "aggregated (0.010) or disaggregated (wet / dry climate)",
     )  # fmt: skip
     rewet_share: float = Field(
         0.25, ge=0.0, le=1.0, title="Rewetted share",
@@ -272,9 +304,12 @@ def _compute_pinned(inputs: PinnedVersion, params: RunParameters) -> CountryResu
     tables: dict[str, pd.DataFrame] = {
         "soc_stocks": result.soc_stocks, "stock_changes": result.stock_changes,
         "stratum_factors": result.stratum_factors.drop(columns="factor_id", errors="ignore"),
+        "soil_areas": _soil_areas(con, inputs, land[0], result.soc_stocks),
     }  # fmt: skip
     if result.stock_change_totals is not None:
-        tables["stock_change_totals"] = result.stock_change_totals
+        tables["stock_change_totals"] = history_columns(
+            result.stock_change_totals, land[1], params, first
+        )
     if result.stock_change_subcategories is not None:
         tables["stock_change_subcategories"] = result.stock_change_subcategories
     if result.inventory_stocks is not None:
@@ -357,6 +392,8 @@ def _mineral(inputs: PinnedVersion, params, record, table, years, con):
             f"{country}: Approach {approach} needs harmonised {dataset}; the accepted "
             "submission has none", "submit it, or run with the other approach (--approach)",
         )  # fmt: skip
+    if dataset == "land_areas":
+        frame = computed_land_areas(inputs, params, frame, years[0], con)
     compute = {
         "land_areas": mineral.compute_mineral_inventory,
         "land_units": approach2.compute_land_unit_inventory,
@@ -364,6 +401,74 @@ def _mineral(inputs: PinnedVersion, params, record, table, years, con):
     }[dataset]
     result = compute(frame, table, params.engine_options(years), con=con)
     return result, (dataset, frame)
+
+
+def computed_land_areas(inputs: PinnedVersion, params: RunParameters, land_areas: pd.DataFrame,
+                        first_year: int | None, con) -> pd.DataFrame:  # fmt: skip
+    """The stratum areas Eq. 2.25 runs on: the harmonised ``land_areas`` (whole land) with the
+    years before the first record filled by ``params.history`` (:func:`_history`), then the
+    organic-soil area of each (year, climate zone, land use) taken out pro rata
+    (:func:`soil_areas.mineral_land_areas`; leaves ``mineral_land_areas`` on ``con``).
+
+    The one place of the rule: the inventory run and a scenario's base
+    (:func:`inventory.scenarios.base.history_areas`) both call it.
+    """
+    frame = _history(inputs, params, land_areas, first_year)
+    return soil_areas.mineral_land_areas(con, frame, inputs.read("organic_soils"))
+
+
+def _history(inputs: PinnedVersion, params: RunParameters, land_areas: pd.DataFrame,
+             first_year: int | None) -> pd.DataFrame:  # fmt: skip
+    """``land_areas`` back-cast to D years before the first reported year (``history.py``)."""
+    if first_year is None:
+        return land_areas
+    series = None
+    if params.history == "surrogate":
+        method = time_series_config(inputs.record.get("manifest")).method("land_areas")
+        named = series_rows(inputs.read("auxiliary_series"), method.series)
+        series = named if method.method == "surrogate" else None
+    return land_history.backcast(
+        land_areas, first_year=first_year, transition_years=params.transition_years,
+        method=params.history, series=series,
+    )  # fmt: skip
+
+
+def history_columns(stock_changes: pd.DataFrame, land_areas: pd.DataFrame | None,
+                    params: RunParameters, first_year: int | None) -> pd.DataFrame:  # fmt: skip
+    """``stock_changes`` / ``stock_change_totals`` with ``n_history_years_filled`` [yr] and
+    ``history_fill`` (``backcast_<method>`` or ``none``): how many of the D years before the
+    first reported year the submitted areas lacked, and what filled them.
+
+    Land-use change matrices (``from_year`` column) are not back-cast: a matrix records gross
+    flows, which a trend of areas does not give, so the ledger has no conversion before the
+    first matrix's start year, i.e. its state held (``backcast_hold``, whatever ``history``
+    asked for; docs/methods.md)."""
+    missing, fill = 0, "none"
+    if land_areas is not None and first_year is not None and "from_year" in land_areas:
+        start = first_year - params.transition_years
+        missing = max(int(land_areas["from_year"].min()) - start, 0)
+        fill = land_history.BACKCAST_PREFIX + "hold" if missing else "none"
+    elif land_areas is not None and first_year is not None and "area_source" in land_areas:
+        sources = land_areas["area_source"].astype("str")
+        backcast = sources.str.startswith(land_history.BACKCAST_PREFIX)
+        if backcast.any():
+            missing = int(land_areas.loc[backcast, "year"].nunique())
+            fill = str(land_areas.loc[backcast, "area_source"].iloc[0])
+    return stock_changes.assign(n_history_years_filled=missing, history_fill=fill)
+
+
+def _soil_areas(con, inputs: PinnedVersion, dataset: str,
+                soc_stocks: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """Land, mineral and organic area per year, climate zone and land use (``soil_areas``):
+    on stratum areas as :func:`_mineral` split them; on land units and matrices the whole
+    land, flagged (``soil_areas.whole_land_soil_areas``)."""
+    reported = set(soc_stocks["year"])
+    if dataset == "land_areas":
+        frame = con.execute("SELECT * FROM soil_areas ORDER BY ALL").df()
+    else:
+        organic_soils = inputs.read("organic_soils")
+        frame = soil_areas.whole_land_soil_areas(con, soc_stocks, organic_soils)
+    return frame[frame["year"].isin(reported)].reset_index(drop=True)
 
 
 def _partitioned(inputs: PinnedVersion, params, table, years, con) -> mineral.MineralInventory:
@@ -404,7 +509,11 @@ def _organic_and_indicators(con, organic_soils, tables, params) -> dict[str, pd.
         con, organic_soils, rewet_share=params.rewet_share, gwp_set=params.gwp_set
     )
     changes = tables["stock_changes"].drop(columns="draw", errors="ignore")
-    soc_loss = nitrogen.soc_loss_n2o(con, changes, edition=params.edition, gwp_set=params.gwp_set)
+    soc_loss = nitrogen.soc_loss_n2o(
+        con, changes, edition=params.edition, gwp_set=params.gwp_set, tier=params.tier,
+        ef1_option=params.ef1_option, areas=tables["soc_stocks"],
+        native_land_use=params.native_land_use,
+    )  # fmt: skip
     # organic factors drawn as often as the mineral soils were (draws 0..N)
     (n_draws,) = con.execute("SELECT coalesce(max(draw), 0) FROM stock_change_draws").fetchall()[0]
     return {
@@ -493,6 +602,7 @@ def run_manifest(params: RunParameters, results: list[CountryResult]) -> dict:
             for r in results
         },
         "factor_tables_sha256": _hash_package_data(),
+        "methods": dict(METHODS),
         "code_version": _code_version(),
         "timings_s": {r.country: r.timings for r in results},
         "checks": {r.country: r.checks for r in results},

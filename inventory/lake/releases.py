@@ -84,6 +84,7 @@ PUBLISHED_TABLES = (
     "land_transition_matrix",
     "uncertainty_analysis",
     "key_categories",
+    "soil_areas",
 )
 PARTITION_FILE = "part-0.parquet"
 # Tables also written as CSV beside the Parquet file (reporting tables opened in spreadsheets).

@@ -15,8 +15,9 @@ country's numbers:
 
 Causes (:func:`causes`): the submission and the input datasets whose sha256 differ (with the
 strata whose area changed, from ``soc_stocks``), the factor tables whose sha256 differ, the
-run parameters that differ (the IPCC edition, tier, approach, GWP set...) and the code
-version. The Monte Carlo draws and seed (:data:`INTERVAL_PARAMETERS`) change only the
+run parameters that differ (the IPCC edition, tier, approach, GWP set...), the methods the
+run manifests record (``methods``; a manifest written before methods were recorded has the
+values of :data:`METHODS_BEFORE_RECORDED`) and the code version. The Monte Carlo draws and seed (:data:`INTERVAL_PARAMETERS`) change only the
 uncertainty columns (:func:`is_interval_column`): they are never named as the cause of a change
 of a central estimate.
 """
@@ -66,6 +67,13 @@ SUMMARY_GASES = {
 }
 NATIONAL = "national total"
 _CATEGORY_COLUMNS = ("land_use_category", "category_code", "category", "land_use")
+# The methods of runs whose manifest has no ``methods`` (before issue 21 recorded them).
+METHODS_BEFORE_RECORDED = {
+    "history": "the first recorded state held for the years before it (unflagged)",
+    "soc_loss_n2o": "Eq. 11.8 on the net loss of each reporting category",
+    "mineral_area": "Eq. 2.25 on the whole land area of each land_areas stratum, organic soils "
+    "included",
+}
 
 
 def _release_dir(lake: Lake, release_id: str) -> Path:
@@ -168,6 +176,12 @@ def causes(old: dict, new: dict, country: str, *, strata: list[str] | None = Non
     out += [f"parameter {p}: {old_p.get(p)!r} -> {new_p.get(p)!r}"
             for p in sorted(set(old_p) | set(new_p))
             if p not in skip and old_p.get(p) != new_p.get(p)]  # fmt: skip
+    old_m = old.get("methods", METHODS_BEFORE_RECORDED)
+    new_m = new.get("methods", METHODS_BEFORE_RECORDED)
+    out += [f"method {m} changed: {old_m.get(m, 'not recorded')!r} -> "
+            f"{new_m.get(m, 'not recorded')!r}"
+            for m in sorted(set(old_m) | set(new_m))
+            if old_m.get(m) != new_m.get(m)]  # fmt: skip
     old_v = (old.get("code_version") or {}).get("package")
     new_v = (new.get("code_version") or {}).get("package")
     if old_v and new_v and old_v != new_v:

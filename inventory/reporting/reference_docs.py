@@ -36,6 +36,16 @@ WHEN_REQUIRED = {
     "auxiliary_series": "when time_series: uses the surrogate or overlap method",
     "national_totals": "optional (key category analysis with the other sectors)",
 }
+COVERS = {  # what a dataset's areas are, said in its section
+    "land_areas": "the whole land area of each stratum, organic soils included: the engine "
+    "takes the `organic_soils` area of each year, climate zone and land use out of that "
+    "group's strata pro rata to their area (IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1 applies Eq. 2.25 "
+    "to mineral soils only; rule `organic_area_exceeds_land_area` refuses an organic area "
+    "larger than its group)",
+    "organic_soils": "drained and rewetted organic soils, part of the `land_areas` of the same "
+    "year, climate zone and land use (IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.2; 2013 Wetlands "
+    "Supplement)",
+}
 PARAMETERS = {  # the suites' $PARAMETER placeholders (validate.suite_parameters)
     "first_year": "the first declared year",
     "last_year": "the last declared year",
@@ -167,7 +177,9 @@ def submission_format() -> str:
     ]  # fmt: skip
     for name in datasets:
         spec = rules.SPECS[name]
+        covers = [f"Areas: {COVERS[name]}."] if name in COVERS else []
         sections += [f"### `{name}`", f"Required: {WHEN_REQUIRED.get(name, 'optional')}.",
+                     *covers,
                      _dataset_columns(spec), f"Rules of `{name}`:", _suite_rules(name)]  # fmt: skip
     sections += [
         "### `grids`", "Optional: one NetCDF file with `soc_stock` (t C/ha, 0-30 cm) and the "
@@ -287,6 +299,30 @@ def _dictionary_intro() -> str:
     )
 
 
+# Extensions within the current schema version (new tables and columns; nothing renamed) and
+# method changes that move published values, newest first.
+EXTENSIONS = (
+    (
+        "`soil_areas` (new table)",
+        "land, mineral and organic area per year, climate zone and "
+        "land use, with `organic_area_rule` (issue 21: Eq. 2.25 on the mineral-soil area only; "
+        "`soc_stocks.area_ha` and every mineral area are now the mineral-soil area)",
+    ),
+    (
+        "`soc_loss_n2o`: `crt_code`, `netting_scope`, `scope_net_loss_tc_per_yr`, "
+        "`attributed_loss_tc_per_yr`, `ef1_option`",
+        "N2O of Eq. 11.8 netted by tier (Tier 1 "
+        "national, Tier 2 by land use): `f_som_t_n_per_yr` and `n2o_t_per_yr` now use the "
+        "attributed loss; CRT codes 3.D.1.e and 4(III).A.1-F.2",
+    ),
+    ("`agriculture_n2o`: `crt_code`", "3.D.1.e or 3.D.1.f"),
+    (
+        "`stock_change_totals`: `n_history_years_filled`, `history_fill`",
+        "history years before the first record and what filled them (run parameter `history`)",
+    ),
+)
+
+
 def schema_changelog(tables: Iterable[str] = PUBLISHED_TABLES) -> str:
     """Published column names of schema version 1 -> 2 (Markdown)."""
     rows = []
@@ -304,6 +340,7 @@ def schema_changelog(tables: Iterable[str] = PUBLISHED_TABLES) -> str:
         "against version 1 can read the DuckDB views `<table>_v1`, which keep the old names "
         "and signs.", _table(["table", "version 1", f"version {published_schema.SCHEMA_VERSION}",
                               "change"], rows),
+        "### Extensions within version 2", _table(["extension", "meaning"], EXTENSIONS),
         "## Schema version 1", "The first published schema: the SQL models' column names, "
         "`country` only in the partition folder name.",
     ]) + "\n"  # fmt: skip

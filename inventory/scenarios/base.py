@@ -1,7 +1,8 @@
 """The base of a scenario: one country of a published release, read back into engine form.
 
 Read from the release (never from the harmonised store, so a scenario starts from exactly what
-was published): the mineral areas of ``soc_stocks``, the resolved factors and their Monte Carlo
+was published): the mineral areas of ``soc_stocks`` (and of the history years before them, by
+the run's own rule, :func:`history_areas`), the resolved factors and their Monte Carlo
 description of ``stratum_factors``, the organic-soil areas of ``organic_soil_emissions``, and the
 run parameters (D, draws, seed, edition, GWP set) from the manifest of the run that published the
 country. Published column names are mapped back to the model names
@@ -18,11 +19,18 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from inventory.engine.mineral_soils import factors
+from inventory.engine import run as engine_run
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import factors, nitrogen
 from inventory.engine.options import DEFAULT_MC_DRAWS, DEFAULT_SEED, DEFAULT_TRANSITION_YEARS
 from inventory.engine.organic_soils.organic import DEFAULT_GWP_SET
 from inventory.engine.reporting_tables.published_schema import renamed_columns
-from inventory.harmonise.store import NotAcceptedError, harmonised_manifest, read_harmonised
+from inventory.harmonise.store import (
+    NotAcceptedError,
+    PinnedVersion,
+    harmonised_manifest,
+    read_harmonised,
+)
 from inventory.lake import releases
 from inventory.lake.zones import Lake, sha256_file
 from inventory.scenarios.compute import BaseInventory
@@ -75,18 +83,33 @@ def run_manifest(lake: Lake, release: Path, country: str) -> dict:
 
 
 def history_areas(manifest: dict, country: str, before: int) -> pd.DataFrame | None:
-    """Areas of the years before the first reported one, which the run used as history.
+    """Mineral-soil areas of the years before the first reported one, as the run used them.
 
-    Read from the harmonised ``land_areas`` file the run recorded, only when its sha256 still
-    matches the run manifest (the exact input of the inventory); None otherwise (the history is
-    then the first reported year's state, as for a country without earlier data).
+    Recomputed by the run's own rule (`inventory.engine.run.computed_land_areas`: the years
+    before the first record filled by the run's ``history``, the organic-soil area taken out of
+    each group pro rata) from the harmonised version the run read, only when the sha256 of every
+    file read still matches the run manifest (the exact input of the inventory); None otherwise
+    (the history is then the first reported year's state, as for a country without earlier
+    data). A run recorded before the mineral-area rule (no ``methods.mineral_area`` in its
+    manifest) used the submitted whole land and held its first state: read as it was.
     """
-    record = ((manifest.get("inputs") or {}).get(country) or {}).get("land_areas") or {}
+    inputs = (manifest.get("inputs") or {}).get(country) or {}
+    record = inputs.get("land_areas") or {}
     path = Path(str(record.get("path", "")))
     if not record or not path.is_file() or sha256_file(path) != record.get("sha256"):
         return None
-    frame = pd.read_parquet(path)
-    frame = frame[frame["year"] < before].assign(country=country)
+    frame = pd.read_parquet(path).assign(country=country)
+    if "mineral_area" in (manifest.get("methods") or {}):
+        root = path.parents[1]  # <version>/land_areas/part-0.parquet
+        version_record = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        version = PinnedVersion(root, country, version_record)
+        params = engine_run.RunParameters.model_validate(manifest.get("parameters") or {})
+        con = sql_models.connect()
+        frame = engine_run.computed_land_areas(version, params, frame, before, con)
+        if any((inputs.get(d) or {}).get("sha256") != digest
+               for d, digest in version.read_sha256.items()):  # fmt: skip
+            return None
+    frame = frame[frame["year"] < before]
     return frame[LAND_COLUMNS] if len(frame) else None
 
 
@@ -141,4 +164,6 @@ def load_base(lake: Lake, release: str, country: str) -> BaseInventory:
         seed=int(params.get("seed", DEFAULT_SEED)),
         edition=edition, gwp_set=str(params.get("gwp_set") or DEFAULT_GWP_SET),
         grid=submitted_grid_path(lake, country),
+        tier=int(params.get("tier", 2)),
+        ef1_option=str(params.get("ef1_option") or nitrogen.DEFAULT_EF1_OPTION),
     )  # fmt: skip

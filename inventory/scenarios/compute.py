@@ -82,6 +82,9 @@ class BaseInventory:
         D [yr], Monte Carlo draws [count] and seed [-] of the inventory run.
     edition, gwp_set : str
         IPCC edition of the factors (EF1 of Eq. 11.8) and GWP100 set.
+    tier, ef1_option : int, str
+        The run's tier (how Eq. 11.8 nets the mineral-soil change, note to Eq. 11.8) and EF1
+        option (IPCC 2019 Vol.4 Ch.11 Table 11.1), so the scenario's N2O is the inventory's.
     """
 
     country: str
@@ -97,6 +100,8 @@ class BaseInventory:
     gwp_set: str
     grid: Path | None = None  # the submitted gridded stock map, if any (maps.py)
     first_year: int | None = None  # first reported year; earlier years are history only
+    tier: int = 1
+    ef1_option: str = nitrogen.DEFAULT_EF1_OPTION
 
     @property
     def last_year(self) -> int:
@@ -223,7 +228,8 @@ def run_pathway(
     stock = initial[:, None] + np.cumsum(dC_values, axis=1)
     organic_t, organic_co2e = _organic(con, base, organic_moves, horizon)
     n2o = nitrogen.soc_loss_n2o(con, result.stock_changes, edition=base.edition,
-                                gwp_set=base.gwp_set)  # fmt: skip
+                                gwp_set=base.gwp_set, tier=base.tier,
+                                ef1_option=base.ef1_option, areas=result.soc_stocks)  # fmt: skip
     by_year = n2o.groupby("year")[["n2o_t", "co2e_t"]].sum().reindex(years, fill_value=0.0)
     return Pathway(
         years=years, dC=dC_values, stock=stock,

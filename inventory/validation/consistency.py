@@ -186,23 +186,30 @@ def land_units_total_area(frame: pd.DataFrame, file: str) -> pd.DataFrame:
 
 def organic_within_land_area(organic: pd.DataFrame, land: pd.DataFrame | None,
                              file: str) -> pd.DataFrame:  # fmt: skip
-    """Organic-soil area per year and land use must not exceed the reported land area."""
+    """Organic-soil area per year, climate zone and land use must not exceed the land area of
+    the same year, climate zone and land use (land_areas holds the whole land, organic soils
+    included; the engine takes the organic area out of those strata)."""
     if land is None or organic.empty or "area_ha" not in organic or "area_ha" not in land:
         return failure_frame()
-    land_totals = land.groupby(["year", "land_use"])["area_ha"].sum()
+    keys = ["year", "climate_zone", "land_use"]
+    if not set(keys) <= set(organic.columns) or not set(keys) <= set(land.columns):
+        return failure_frame()
+    land_totals = land.groupby(keys)["area_ha"].sum()
     land_years = set(land["year"].dropna())
     grouped = organic.loc[organic["year"].isin(land_years)]
-    organic_totals = grouped.groupby(["year", "land_use"])["area_ha"].sum()
+    organic_totals = grouped.groupby(keys)["area_ha"].sum()
     available = land_totals.reindex(organic_totals.index).fillna(0.0)
     excess = organic_totals > available * (1 + ORGANIC_AREA_TOLERANCE)
     first_rows = pd.Series(grouped.index, index=grouped.index).groupby(
-        [grouped["year"], grouped["land_use"]]).min()  # fmt: skip
+        [grouped[k] for k in keys]).min()  # fmt: skip
     records = [{"file": file, "row": int(first_rows[key]), "column": "area",
                 "value": f"{organic_totals[key]:g}", "rule_id": "organic_area_exceeds_land_area",
-                "message": f"{key[1]} {key[0]:g}: organic soils {organic_totals[key]:,.1f} ha but "
-                           f"only {available[key]:,.1f} ha of {key[1]} reported",
-                "fix": "organic-soil areas are part of the land area: check both files' areas "
-                       "and units for this year and land use"}
+                "message": f"{key[2]} in {key[1]} {key[0]:g}: organic soils "
+                           f"{organic_totals[key]:,.1f} ha (sum of the group's rows) but only "
+                           f"{available[key]:,.1f} ha of {key[2]} in {key[1]} in land_areas",
+                "fix": "organic-soil areas are part of the land area of the same year, climate "
+                       "zone and land use (land_areas holds the whole land, organic soils "
+                       "included): check both files' areas, units and codes"}
                for key in organic_totals.index[excess.to_numpy()]]  # fmt: skip
     return failure_frame(records)
 

@@ -66,6 +66,19 @@ def filled_lines(summary: dict) -> list[str]:
     return lines
 
 
+def history_lines(summary: dict) -> list[str]:
+    """The history years ``land_areas`` lack before the first reported year, and what fills
+    them (never a silent zero): the run's ``history`` parameter (IPCC 2006 Vol.1 Ch.5)."""
+    info = summary.get("history")
+    if not info:
+        return []
+    return [f"land_areas start in {info['first_record']}: {info['missing_years']} of the "
+            f"history years from {info['needed_from']} are missing; the run fills them by its "
+            "history parameter (trend by default: the first recorded years' trend back-cast; "
+            "hold; surrogate), flagged area_source = backcast_<method> and counted in "
+            "stock_change_totals.n_history_years_filled"]  # fmt: skip
+
+
 def ignored_lines(summary: dict) -> list[str]:
     """What was not read, per file (a workbook's other sheets, hidden ones included)."""
     return [f"{file}: not read: {', '.join(what)}"
@@ -77,6 +90,9 @@ def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     lines = [_headline(failures, summary, ok)]
     if filled_lines(summary):
         lines += ["", "Gap-filled years (IPCC 2006 Vol.1 Ch.5):", *filled_lines(summary)]
+    if history_lines(summary):
+        lines += ["", "History before the first record (IPCC 2006 Vol.1 Ch.5):",
+                  *history_lines(summary)]  # fmt: skip
     if ignored_lines(summary):
         lines += ["", *ignored_lines(summary)]
     if summary.get("skipped_checks"):

@@ -88,6 +88,23 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+def history_years(land: pd.DataFrame | None, manifest: dict) -> dict | None:
+    """The history years (the D = HISTORY_YEARS years before the first declared year) that
+    ``land_areas`` lack: ``first_record``, ``needed_from`` [yr] and ``missing_years`` [count];
+    None when none is missing (or no land areas / declared years)."""
+    years = manifest.get("years") if isinstance(manifest, dict) else None
+    if land is None or land.empty or "year" not in land or not years:
+        return None
+    recorded = pd.to_numeric(land["year"], errors="coerce").dropna()
+    if recorded.empty:
+        return None
+    first_record, needed_from = int(recorded.min()), int(years[0]) - HISTORY_YEARS
+    missing = max(min(first_record, int(years[0])) - needed_from, 0)
+    if not missing:
+        return None
+    return {"first_record": first_record, "needed_from": needed_from, "missing_years": missing}
+
+
 def suite_parameters(manifest: dict) -> dict[str, int]:
     """Values of the ``$PARAMETER`` placeholders in the suites (declared years)."""
     first, last = manifest_schema.declared_years(manifest) or (
@@ -145,6 +162,9 @@ def validate_submission(sub: Submission) -> ValidationResult:
         summary["skipped_checks"] = skipped
     if filled:
         summary["time_series"] = filled
+    history = history_years(prepared.get("land_areas"), sub.manifest)
+    if history:
+        summary["history"] = history
     return ValidationResult(
         ok=failures.empty,
         failures=failures,

@@ -42,7 +42,7 @@ def _version_files(lake: Lake, country: str) -> dict[str, str]:
 
 
 def _areas_2018(result: run.CountryResult) -> tuple[float, float]:
-    """(mineral, organic) area [ha] of 2018 in the result's tables."""
+    """(mineral-soil, organic-soil) area [ha] of 2018 in the result's tables."""
     stocks = result.tables["soc_stocks"]
     organic = result.tables["organic_soil_emissions"]
     on_site = (organic["year"] == 2018) & (organic["component"] == "on_site")  # one row a stratum
@@ -65,9 +65,17 @@ def test_a_submission_filed_while_a_country_computes_is_not_mixed_in(tmp_path, m
     monkeypatch.setattr(run, "_organic_soils", file_b_first)
     result = run.compute_country(lake, "IRL", PARAMS)
     assert store.harmonised_manifest(lake, "IRL")["submission_id"] == filed[0]  # B is current
-    # every table from A: 2018 mineral 1500 + 500 + 3000 + 1000 = 6000 ha (B: 12000);
-    # organic 200 + 120 + 80 = 400 ha (B: 800)
-    assert _areas_2018(result) == (6000.0, 400.0)
+    # every table from A. 2018 land 1500 + 500 + 3000 + 1000 = 6000 ha (B: 12000), organic
+    # 200 + 120 + 80 = 400 ha (B: 800), taken out of the mineral strata of its (year, climate
+    # zone, land use) group pro rata (issue 21, IPCC 2006 Vol.4 Ch.2 Sec. 2.3.3.1):
+    # grassland 320 ha of 4000: 3000 - 320 x 3000/4000 = 2760, 1000 - 320 x 1000/4000 = 920;
+    # cropland 80 ha of 2000: 1500 - 80 x 1500/2000 = 1440, 500 - 80 x 500/2000 = 480;
+    # mineral 2760 + 920 + 1440 + 480 = 5600 ha (B: 11200; A's land with B's organic: 5200)
+    assert _areas_2018(result) == (5600.0, 400.0)
+    soil = result.tables["soil_areas"].query("year == 2018")
+    assert soil[["land_area_ha", "mineral_area_ha", "organic_area_ha"]].sum().tolist() == [
+        6000.0, 5600.0, 400.0
+    ]  # fmt: skip
     assert result.submission_id == sid_a and result.harmonised_version == version_a
     assert result.input_sha256 == hashes_a
     manifest = run.run_manifest(PARAMS, [result])
@@ -75,7 +83,7 @@ def test_a_submission_filed_while_a_country_computes_is_not_mixed_in(tmp_path, m
     assert manifest["harmonised_versions"] == {"IRL": version_a}
     assert {d: e["sha256"] for d, e in manifest["inputs"]["IRL"].items()} == hashes_a
     monkeypatch.setattr(run, "_organic_soils", original)
-    assert _areas_2018(run.compute_country(lake, "IRL", PARAMS)) == (12000.0, 800.0)  # B next
+    assert _areas_2018(run.compute_country(lake, "IRL", PARAMS)) == (11200.0, 800.0)  # B next
 
 
 def test_a_submission_filed_between_compute_and_write_leaves_the_manifest_and_release_on_a(

@@ -15,16 +15,30 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import Literal, get_args
 
 import duckdb
 import pandas as pd
 
-from inventory.core import units
+from inventory.core import units, vocab
 from inventory.engine import sql_models
 from inventory.engine.mineral_soils import factors
 from inventory.engine.organic_soils import organic
 
 CN_OVERRIDE_COLUMNS = ["country", "land_use_category", "cn_ratio", "source"]
+# EF1 of F_SOM: 'aggregated' (Table 11.1 of the run's edition, 2019: 0.010) or 'disaggregated'
+# (2019 Refinement Vol.4 Ch.11 Table 11.1, wet / dry climates).
+Ef1Option = Literal["aggregated", "disaggregated"]
+EF1_OPTIONS: tuple[str, ...] = get_args(Ef1Option)
+DEFAULT_EF1_OPTION: Ef1Option = "aggregated"
+# n2o_soil_parameters.csv rows of the 2019 disaggregated EF1 that apply to F_SOM (an "other N
+# input"): wet climates (other N inputs) and dry climates (all N inputs).
+EF1_WET = "other N inputs (organic N, residues, F_SOM) wet climates (disaggregated)"
+EF1_DRY = "all N inputs dry climates (disaggregated)"
+# Climate zones that are dry in the sense of 2019 Table 11.1 (wet: temperate and boreal zones
+# with precipitation > potential evapotranspiration, tropical zones with > 1000 mm/yr; the IPCC
+# climate zones *_dry are those that fail it, IPCC 2006 Vol.4 Ch.3 Fig. 3A.5.1).
+DRY_CLIMATE_ZONES = frozenset(z for z in vocab.CLIMATE_ZONES if z.endswith("_dry"))
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +70,10 @@ def soc_loss_n2o(
     edition: str = factors.DEFAULT_EDITION,
     gwp_set: str = organic.DEFAULT_GWP_SET,
     cn_ratios: pd.DataFrame | None = None,
+    tier: int = 1,
+    ef1_option: str = DEFAULT_EF1_OPTION,
+    areas: pd.DataFrame | None = None,
+    native_land_use: str = "grassland",
 ) -> pd.DataFrame:
     r"""Direct N2O [t N2O yr-1] from N mineralised with mineral-soil carbon losses (F_SOM).
 
@@ -74,6 +92,17 @@ def soc_loss_n2o(
     cn_ratios : pandas.DataFrame, optional
         Country-specific C:N ratios (Tier 2): ``country``, ``land_use_category``,
         ``cn_ratio`` [t C t N-1], ``source``; they replace the default of their category.
+    tier : {1, 2}, default 1
+        Netting of Eq. 11.8's note: 1 = one national net mineral-soil change (a loss only
+        when the national net is a loss), 2 = the net change of each land use.
+    ef1_option : {"aggregated", "disaggregated"}, default "aggregated"
+        EF1 of Table 11.1: aggregated (the edition's single value), or the 2019 Refinement's
+        wet / dry climate values weighted by the land use's mineral area in wet and dry zones.
+    areas : pandas.DataFrame, optional
+        ``country``, ``year`` [yr], ``climate_zone``, ``land_use``, ``area_ha`` [ha] (e.g.
+        ``soc_stocks``), for the wet / dry weights of the disaggregated EF1.
+    native_land_use : {"grassland", "forest_land"}, default "grassland"
+        CRT land category whose Table 4(III) row reports land coded native.
 
     Returns
     -------
@@ -81,24 +110,33 @@ def soc_loss_n2o(
         ``soc_loss_n2o``, one row per (country, year, land_use, land_use_category):
         ``reporting_category`` (3.D or 4(III)), ``soc_loss_tc_per_yr`` [t C yr-1],
         ``cn_ratio`` [t C t N-1], ``f_som_t_n_per_yr`` [t N yr-1], ``ef1`` [-], ``n2o_t``
-        [t N2O yr-1], ``co2e_t`` [t CO2e yr-1] and the sources.
+        [t N2O yr-1], ``co2e_t`` [t CO2e yr-1], the sources, ``crt_code`` (3.D.1.e,
+        4(III).A.1 ... 4(III).F.2), ``netting_scope``, ``scope_net_loss_tc_per_yr`` and
+        ``attributed_loss_tc_per_yr`` [t C yr-1], ``ef1_option``.
 
     Notes
     -----
-    .. math:: F_{SOM} = \frac{\max(-\Delta C, 0)}{R}, \qquad
+    .. math:: F_{SOM} = \frac{L_k}{R_k}, \qquad L_k = \max(-\sum_{j \in S} \Delta C_j, 0)
+        \frac{\max(-\Delta C_k, 0)}{\sum_{j \in S} \max(-\Delta C_j, 0)}, \qquad
         N_2O = F_{SOM} \, EF_1 \, \frac{44}{28}
 
-    Eq. 11.8 of [1]_ (there in kg N: x 1000) with Eq. 11.1's EF1 [1]_ [2]_, per reporting
-    category (the category's net loss; Tier 1 of [1]_ uses one national value).
+    Eq. 11.8 of [1]_ (there in kg N: x 1000) with Eq. 11.1's EF1 [1]_ [2]_. The note to
+    Eq. 11.8: at Tier 1 the change is one national value (S = every category), at Tier 2 it
+    is disaggregated by land use (S = the categories of k's land use); the scope's net loss is
+    attributed to its losing categories k in proportion to their loss (this project's
+    attribution, so each CRT row has its share).
 
     References
     ----------
     .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
        Ch. 11, Eq. 11.1, Eq. 11.8, Table 11.1.
     .. [2] IPCC (2019). 2019 Refinement to the 2006 IPCC Guidelines, Vol. 4, Ch. 11,
-       Table 11.1 (EF1 aggregated 0.010).
+       Table 11.1 (EF1 aggregated 0.010; disaggregated wet / dry).
     """
     ef1 = _used("EF1", edition).iloc[0]
+    table = n2o_soil_parameters()
+    ef1_2019 = table[(table.parameter == "EF1") & (table.edition == "2019")]
+    wet, dry = (ef1_2019[ef1_2019.applies_to == name].iloc[0] for name in (EF1_WET, EF1_DRY))
     defaults = _used("CN_RATIO", edition)
     overrides = pd.DataFrame(columns=CN_OVERRIDE_COLUMNS) if cn_ratios is None else cn_ratios
     sql_models.register(con, {
@@ -111,13 +149,49 @@ def soc_loss_n2o(
             {"country": "str", "land_use_category": "str", "cn_ratio": "float64",
              "source": "str"}),
         "gwp": organic.gwp_table(gwp_set)[["gas", "value"]],
+        "land_use_wetness": land_use_wetness(areas),
+        "unfccc_categories": pd.DataFrame(
+            list(vocab.UNFCCC_CATEGORY.items()), columns=["land_use", "category_code"]),
     })  # fmt: skip
     params = {
         "ef1": float(ef1["value"]), "gwp_set": gwp_set,
         "ef1_source": f"IPCC {ef1['source_table']} ({ef1['confidence']})",
+        "ef1_wet": float(wet["value"]), "ef1_dry": float(dry["value"]),
+        "ef1_disaggregated_source": f"IPCC {wet['source_table']}: wet {wet['value']} "
+        f"({wet['confidence']}), dry {dry['value']} ({dry['confidence']}), weighted by the "
+        "land use's mineral area in wet and dry climate zones",
+        "ef1_option": ef1_option, "tier": int(tier), "native_land_use": native_land_use,
         "n2o_per_n2o_n": units.conversion_factor("t N2O-N", "t N2O"),
     }  # fmt: skip
     return sql_models.run_model(con, "soc_loss_n2o", params)
+
+
+def land_use_wetness(areas: pd.DataFrame | None) -> pd.DataFrame:
+    """Share [-] of each land use's mineral area in wet climate zones (2019 Table 11.1 sense).
+
+    Parameters
+    ----------
+    areas : pandas.DataFrame or None
+        ``country``, ``year`` [yr], ``climate_zone``, ``land_use``, ``area_ha`` [ha].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``country``, ``year``, ``land_use``, ``wet_share`` [-] (climate zones not in
+        :data:`DRY_CLIMATE_ZONES` are wet); empty without areas.
+    """
+    columns = ["country", "year", "land_use", "wet_share"]
+    if areas is None or areas.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "wet_share" else "str")
+                             for c in columns}).astype({"year": "int64"})  # fmt: skip
+    frame = areas.assign(
+        wet_ha=areas["area_ha"].where(~areas["climate_zone"].isin(DRY_CLIMATE_ZONES), 0.0)
+    )
+    sums = frame.groupby(["country", "year", "land_use"], as_index=False)[
+        ["wet_ha", "area_ha"]
+    ].sum()
+    sums = sums[sums["area_ha"] > 0]
+    return sums.assign(wet_share=sums["wet_ha"] / sums["area_ha"])[columns]
 
 
 def agriculture_n2o(

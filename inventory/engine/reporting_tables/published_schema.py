@@ -58,6 +58,12 @@ LAND_USE_AREA_SOURCE = Column(
     "area_source", None, "the distinct area sources of the land use's strata in the year, "
     f"sorted and comma-separated ({_AREA_SOURCES}); NULL when no area stands behind the row"
 )  # fmt: skip
+HISTORY = (
+    Column("n_history_years_filled", "count", "how many of the D years before the first reported "
+           "year the submitted land areas lacked (0: none; IPCC 2006 Vol.1 Ch.5)"),
+    Column("history_fill", None, "what filled them (run parameter history): backcast_trend, "
+           "backcast_hold, backcast_surrogate, or none"),
+)  # fmt: skip
 DRAWS = {"mc_draws": "n_mc_draws"}
 DC_INTERVAL = {
     "ci_low": "dC_ci_low_tc_per_yr", "ci_high": "dC_ci_high_tc_per_yr",
@@ -115,7 +121,8 @@ PUBLISHED: dict[str, TableSpec] = {
                                extra=(TRANSITION, LAND_USE_AREA_SOURCE)),
     "stock_change_totals": TableSpec("stock_change_totals", renames={
         **DC_INTERVAL, "dco2_ci_low": "dCO2_ci_low_t_per_yr",
-        "dco2_ci_high": "dCO2_ci_high_t_per_yr"}, extra=(TRANSITION, LAND_USE_AREA_SOURCE)),
+        "dco2_ci_high": "dCO2_ci_high_t_per_yr"}, extra=(TRANSITION, *HISTORY,
+                                                            LAND_USE_AREA_SOURCE)),
     "stock_change_subcategories": TableSpec("stock_change_subcategory_uncertainty",
                                             renames=DC_INTERVAL, extra=(LAND_USE_AREA_SOURCE,)),
     "stratum_factors": TableSpec("stratum_factors", NO_FLUX, {

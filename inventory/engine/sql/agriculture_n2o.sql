@@ -24,6 +24,9 @@
 --   n_mineralised_t [t N/yr]: F_SOM (soil_organic_matter_loss); NULL otherwise
 --   n2o_t [t N2O/yr]: direct N2O
 --   co2e_t [t CO2e/yr]: n2o_t x GWP100 of N2O (GWP set of the run)
+--   crt_code: UNFCCC CRT row: '3.D.1.f' (cultivation of organic soils, i.e. histosols) or
+--     '3.D.1.e' (mineralization/immobilization associated with loss/gain of soil organic
+--     matter)
 WITH organic AS (
     SELECT country, year, 'cultivation_of_organic_soils' AS source_category, land_use,
         sum(area_ha) AS area_ha, NULL::DOUBLE AS n_mineralised_t,
@@ -43,6 +46,8 @@ mineral AS (
 )
 
 SELECT country, year, '3.D' AS category_code, source_category, land_use, area_ha,
-    n_mineralised_t, n2o_t, co2e_t
+    n_mineralised_t, n2o_t, co2e_t,
+    CASE source_category WHEN 'cultivation_of_organic_soils' THEN '3.D.1.f' ELSE '3.D.1.e' END
+        AS crt_code
 FROM (SELECT * FROM organic UNION ALL SELECT * FROM mineral)
 ORDER BY country, year, source_category, land_use
