@@ -17,9 +17,10 @@ Causes (:func:`causes`): the submission and the input datasets whose sha256 diff
 strata whose area changed, from ``soc_stocks``), the factor tables whose sha256 differ, the
 run parameters that differ (the IPCC edition, tier, approach, GWP set...), the methods the
 run manifests record (``methods``; a manifest written before methods were recorded has the
-values of :data:`METHODS_BEFORE_RECORDED`) and the code version. The Monte Carlo draws and seed (:data:`INTERVAL_PARAMETERS`) change only the
-uncertainty columns (:func:`is_interval_column`): they are never named as the cause of a change
-of a central estimate.
+values of :data:`METHODS_BEFORE_RECORDED`) and the code version. The Monte Carlo draws and
+seed (:data:`INTERVAL_PARAMETERS`) change only the uncertainty columns
+(:func:`is_interval_column`): they are never named as the cause of a change of a central
+estimate.
 """
 
 from __future__ import annotations
