@@ -59,6 +59,10 @@ def smaller_zip() -> tuple[bytes, int]:
                   and int(line.split(",")[0]) >= 1990)  # fmt: skip
     files = {p.name: p.read_bytes() for p in sorted(EXAMPLE.iterdir())}
     files["land_areas.csv"] = ("\n".join(kept) + "\n").encode("utf-8")
+    # the zone's organic soils go too: organic areas are part of the land of their zone
+    organic = (EXAMPLE / "organic_soils.csv").read_text(encoding="utf-8").splitlines()
+    organic = [organic[0]] + [line for line in organic[1:] if line.split(",")[1] != DROPPED_ZONE]
+    files["organic_soils.csv"] = ("\n".join(organic) + "\n").encode("utf-8")
     return _zip(files), dropped
 
 
