@@ -213,3 +213,42 @@ def test_unknown_method_is_refused_before_validation(tmp_path):
     with pytest.raises(SubmissionError) as err:
         read_submission(package)
     assert "manifest_time_series" in set(err.value.failures["rule_id"])
+
+
+def test_rows_refused_for_their_own_values_cause_no_knock_on_failures(tmp_path):
+    # The minimal package reports 2018-2020, 6000 ha every year (tests/data/minimal). Two rows
+    # are wrong in themselves: row 14, a year 2031 outside the declared 2018-2020, and row 3
+    # (2018 no-till cropland, 500 ha), a negative area. Before: the 2031 row (1500 ha) also
+    # failed the total-area check of 2031 (1500 vs the 6000 ha median), and the -500 ha row made
+    # 2018 total 5000 ha. Now each is reported once, for its own value, and listed as left out.
+    package = copy_minimal(tmp_path / "pkg")
+    lines = (package / "land_areas.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",500,ha", ",-500,ha")
+    lines.append("2031,cool_temperate_moist,hac,cropland,full_tillage,medium,1500,ha")
+    (package / "land_areas.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = validate_submission(read_submission(package))
+    assert not result.ok
+    failures = result.failures
+    assert sorted(failures["row"].astype(int).unique().tolist()) == [3, 14], result.to_text()
+    assert "total_land_area_changes" not in set(failures["rule_id"])
+    assert result.summary["left_out_rows"] == {"land_areas.csv": 2}
+    assert ("land_areas.csv: 2 row(s) refused for their own values (listed first) were left out "
+            "of the checks across rows and years") in result.to_text()  # fmt: skip
+
+
+def test_total_area_is_still_checked_in_years_without_refused_rows(tmp_path):
+    # 2020 grassland nominal 2900 -> 29000 ha (a valid value, a wrong total): 2020 totals
+    # 6000 - 2900 + 29000 = 32100 ha, and a refused row in 2018 (negative area) does not hide
+    # it. The median is taken over 2019 and 2020 (2018 is incomplete): median(6000, 32100) =
+    # 19050; 2019 departs by |6000 - 19050| / 19050 = 68.5 % and 2020 by
+    # |32100 - 19050| / 19050 = 68.5 %, both over 0.5 %: both flagged, 2018 not checked.
+    package = copy_minimal(tmp_path / "pkg")
+    lines = (package / "land_areas.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",500,ha", ",-500,ha")
+    lines[11] = lines[11].replace(",2900,ha", ",29000,ha")
+    assert lines[11].startswith("2020,cool_temperate_moist,hac,grassland,nominal")
+    (package / "land_areas.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = validate_submission(read_submission(package))
+    totals = result.failures[result.failures["rule_id"] == "total_land_area_changes"]
+    assert sorted(totals["value"].tolist()) == ["2019", "2020"], result.to_text()
+    assert "19,050.0 ha is the median" in totals["message"].iloc[0]

@@ -80,9 +80,19 @@ def history_lines(summary: dict) -> list[str]:
 
 
 def ignored_lines(summary: dict) -> list[str]:
-    """What was not read, per file (a workbook's other sheets, hidden ones included)."""
-    return [f"{file}: not read: {', '.join(what)}"
-            for file, what in (summary.get("ignored") or {}).items()]  # fmt: skip
+    """What was not read, per file (a workbook's other sheets, hidden ones included), and the
+    rows refused for their own values that the checks across rows and years left out."""
+    ignored = [f"{file}: not read: {', '.join(what)}"
+               for file, what in (summary.get("ignored") or {}).items()]  # fmt: skip
+    return ignored + left_out_lines(summary)
+
+
+def left_out_lines(summary: dict) -> list[str]:
+    """One line per file whose refused rows were left out of the checks across rows."""
+    return [f"{file}: {count:,} row(s) refused for their own values (listed first) were left out "
+            "of the checks across rows and years (gap filling, total land area, matrices, organic "
+            "within land): fix them first; those checks run again on the corrected rows"
+            for file, count in (summary.get("left_out_rows") or {}).items()]  # fmt: skip
 
 
 def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
@@ -163,5 +173,6 @@ def render_html(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     return _template().render(
         status="good" if ok else "bad", headline=_headline(failures, summary, ok), rows=rows,
         by_rule=_by_rule(failures) if problems else {}, filled="\n".join(filled_lines(summary)),
+        notes=left_out_lines(summary),
         more=max(len(failures) - HTML_MAX_ROWS, 0) if problems else 0,
     )  # fmt: skip

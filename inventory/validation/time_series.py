@@ -120,9 +120,19 @@ def _trend_failures(dataset: str, frame: pd.DataFrame, method: timeseries.FillMe
 
 
 def total_area_failures(filled: pd.DataFrame, reported_years: list[int], tolerance_pct: float,
-                        file: str, first_rows: pd.Series) -> pd.DataFrame:  # fmt: skip
-    """Years whose total area departs from the median reported total by over the tolerance."""
+                        file: str, first_rows: pd.Series,
+                        incomplete_years: set[int] | frozenset[int] = frozenset(),
+                        ) -> pd.DataFrame:  # fmt: skip
+    """Years whose total area departs from the median reported total by over the tolerance.
+
+    ``incomplete_years`` (years with a row refused for its own values) are not checked and
+    take no part in the median: their total is not known until the row is corrected.
+    """
     totals = filled.groupby("year")["area_ha"].sum()
+    totals = totals[~totals.index.isin(list(incomplete_years))]
+    reported_years = [y for y in reported_years if y in totals.index]
+    if not reported_years:
+        return failure_frame()
     reference = float(totals.loc[reported_years].median())
     if reference <= 0:
         return failure_frame()
@@ -141,8 +151,9 @@ def total_area_failures(filled: pd.DataFrame, reported_years: list[int], toleran
     return failure_frame(records)
 
 
-def time_series_checks(prepared: dict[str, pd.DataFrame], manifest: dict,
-                       files: dict[str, str]) -> tuple[pd.DataFrame, dict]:  # fmt: skip
+def time_series_checks(prepared: dict[str, pd.DataFrame], manifest: dict, files: dict[str, str],
+                       incomplete_years: dict[str, set[int]] | None = None,
+                       ) -> tuple[pd.DataFrame, dict]:  # fmt: skip
     """Failures of the declared gap filling, and the filled years per dataset and stratum.
 
     Parameters
@@ -154,6 +165,9 @@ def time_series_checks(prepared: dict[str, pd.DataFrame], manifest: dict,
         The parsed ``submission.yaml``.
     files : dict of str to str
         Dataset -> file name in the package (for the failure records).
+    incomplete_years : dict of str to set of int, optional
+        Per dataset, the years with a row refused for its own values (left out of ``prepared``):
+        their total area is not checked.
 
     Returns
     -------
@@ -172,7 +186,8 @@ def time_series_checks(prepared: dict[str, pd.DataFrame], manifest: dict,
         if frame is None or not {"year", "area_ha", *keys} <= set(frame.columns):
             continue  # absent, or a missing column the suite reports
         found, listing = _dataset_checks(dataset, _usable(frame, keys), prepared, manifest,
-                                         files, config)  # fmt: skip
+                                         files, config,
+                                         (incomplete_years or {}).get(dataset, set()))  # fmt: skip
         parts.append(found)
         if listing is not None:
             summary[dataset] = listing
@@ -181,7 +196,7 @@ def time_series_checks(prepared: dict[str, pd.DataFrame], manifest: dict,
 
 def _dataset_checks(
     dataset: str, frame: pd.DataFrame, prepared: dict, manifest: dict, files: dict,
-    config: TimeSeriesConfig,
+    config: TimeSeriesConfig, incomplete_years: set[int],
 ) -> tuple[pd.DataFrame, dict | None]:  # fmt: skip
     """One dataset: method prerequisites, then the fill, its listing and its total areas."""
     span = fill_span(frame, manifest)
@@ -204,7 +219,7 @@ def _dataset_checks(
     first_rows = pd.Series(frame.index, index=frame.index).groupby(frame["year"]).min()
     reported = sorted(frame["year"].unique())
     return total_area_failures(filled, reported, config.total_area_tolerance_pct, file,
-                               first_rows), listing  # fmt: skip
+                               first_rows, incomplete_years), listing  # fmt: skip
 
 
 __all__ = ["FILL_KEYS", "fill_span", "series_rows", "time_series_checks", "total_area_failures"]

@@ -133,22 +133,28 @@ def validate_submission(sub: Submission) -> ValidationResult:
         parts += [step.failures, gx_suites.result_failures(result, step.frame, raw, file),
                   *_dataset_checks(name, step.frame, file)]  # fmt: skip
         prepared[name] = step.frame
-    skipped = skipped_checks(concat_failures(parts), prepared, sub.source_files)
+    own = concat_failures(parts)  # every failure so far is about a row's own values
+    skipped = skipped_checks(own, prepared, sub.source_files)
     runs = {check for check in CHECK_NEEDS if check not in skipped}
-    land = prepared.get("land_areas", prepared.get("land_units"))
+    # Rows refused for their own values take no part in the checks across rows, years and
+    # datasets below (gap filling, total land area, matrices, organic within land): a row with
+    # year 2031 flagged out of range must not fill 2006-2030 and fail each of those years too.
+    usable, left_out = without_refused_rows(prepared, own, sub.source_files)
+    land = usable.get("land_areas", usable.get("land_units"))
     series_input = {
         name: frame
-        for name, frame in prepared.items()
+        for name, frame in usable.items()
         if f"time_series_{name}" in runs or f"time_series_{name}" not in CHECK_NEEDS
     }
-    series_failures, filled = time_series.time_series_checks(series_input, sub.manifest,
-                                                             sub.source_files)  # fmt: skip
+    series_failures, filled = time_series.time_series_checks(
+        series_input, sub.manifest, sub.source_files, _years_of_left_out(prepared, usable)
+    )
     parts.append(series_failures)
-    if "land_use_changes" in prepared and "matrix_consistency" in runs:
-        parts.append(_matrix_checks(prepared, sub, with_land="matrix_land_areas" in runs))
-    if "organic_soils" in prepared and "organic_within_land_area" in runs:
+    if "land_use_changes" in usable and "matrix_consistency" in runs:
+        parts.append(_matrix_checks(usable, sub, with_land="matrix_land_areas" in runs))
+    if "organic_soils" in usable and "organic_within_land_area" in runs:
         file = sub.source_files.get("organic_soils", "organic_soils")
-        parts.append(consistency.organic_within_land_area(prepared["organic_soils"], land, file))
+        parts.append(consistency.organic_within_land_area(usable["organic_soils"], land, file))
     grid = None
     if "grids" in sub.source_files:
         grid = grid_format.GridSource(
@@ -160,6 +166,8 @@ def validate_submission(sub: Submission) -> ValidationResult:
     summary = _summary(sub, failures, prepared, time.perf_counter() - started)
     if skipped:
         summary["skipped_checks"] = skipped
+    if left_out:
+        summary["left_out_rows"] = left_out
     if filled:
         summary["time_series"] = filled
     history = history_years(prepared.get("land_areas"), sub.manifest)
@@ -174,6 +182,53 @@ def validate_submission(sub: Submission) -> ValidationResult:
         gx_results=gx_results,
         grid=grid,
     )
+
+
+def _years_of_left_out(prepared: dict[str, pd.DataFrame],
+                       usable: dict[str, pd.DataFrame]) -> dict[str, set[int]]:  # fmt: skip
+    """Per dataset, the (numeric) years of the rows :func:`without_refused_rows` left out."""
+    out: dict[str, set[int]] = {}
+    for name, frame in prepared.items():
+        if "year" not in frame.columns or len(frame) == len(usable[name]):
+            continue
+        years = pd.to_numeric(frame.loc[frame.index.difference(usable[name].index), "year"],
+                              errors="coerce").dropna()  # fmt: skip
+        out[name] = {int(y) for y in years if float(y).is_integer()}
+    return out
+
+
+def without_refused_rows(
+    prepared: dict[str, pd.DataFrame], failures: pd.DataFrame, files: dict[str, str]
+) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """The prepared datasets without the rows that failed a check of their own values.
+
+    Parameters
+    ----------
+    prepared : dict of str to pandas.DataFrame
+        Prepared datasets, index = spreadsheet row (:func:`inventory.validation.rules.prepare`).
+    failures : pandas.DataFrame
+        Failures of the checks of single rows (types, units, codes, ranges, duplicates, code
+        combinations); failures without a row (a missing column) leave every row in.
+    files : dict of str to str
+        Dataset -> file name, as the failure records name it.
+
+    Returns
+    -------
+    tuple
+        The datasets with the refused rows dropped, and the number of rows left out per file.
+    """
+    rows = failures.dropna(subset=["row"])
+    out: dict[str, pd.DataFrame] = {}
+    left_out: dict[str, int] = {}
+    for name, frame in prepared.items():
+        file = files.get(name, name)
+        refused = frame.index.intersection(
+            pd.Index(rows.loc[rows["file"] == file, "row"].astype("int64").unique())
+        )
+        out[name] = frame.drop(index=refused) if len(refused) else frame
+        if len(refused):
+            left_out[file] = len(refused)
+    return out, left_out
 
 
 def number_format(manifest: dict) -> rules.NumberFormat | None:
