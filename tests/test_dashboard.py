@@ -187,7 +187,7 @@ def test_the_header_never_joins_two_editions_in_one_line():
     two = [*PROVENANCE, Provenance("KEN", "run-2", "AR5", "2006 Guidelines", "2", synthetic=False)]
     tables = {name: pd.concat([frame, frame.assign(country="KEN")], ignore_index=True)
               if "country" in frame.columns else frame
-              for name, frame in _tables().items()}  # both countries are in the release  # fmt: skip
+              for name, frame in _tables().items()}  # both countries in the release  # fmt: skip
     html = render_dashboard(tables, "release-test", two)
     assert "IPCC edition <b>by country (see the table below)</b>" in html
     assert "GWP set <b>AR5</b>" in html  # the same for both: stated once
