@@ -222,11 +222,14 @@ def test_uncertainty_analysis_is_reproducible_bit_for_bit(tmp_path):
     validation = validate_submission(read_submission(package))
     assert store.file_outcome(lake, "KEN", "sub-KEN", validation)["accepted"]
     params = RunParameters(mc_draws=20)
-    first, second = (
-        compute_country(lake, "KEN", params).tables["uncertainty_analysis"] for _ in range(2)
-    )
-    assert len(first) > 100
-    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    first, second = (compute_country(lake, "KEN", params).tables for _ in range(2))
+    assert len(first["uncertainty_analysis"]) > 100
+    # the mineral-soil areas are fractional (the organic area taken out pro rata), so their
+    # group sums and the D-year weights also run on one thread: every table built on them is
+    # the same to the last bit (two runs differed in 20 % of emissions_co2e_t before)
+    for table in ("uncertainty_analysis", "stock_changes", "inventory_stocks", "unfccc_tables",
+                  "key_categories", "soil_areas"):  # fmt: skip
+        pd.testing.assert_frame_equal(first[table], second[table], check_exact=True, obj=table)
 
 
 def test_monte_carlo_trend_is_the_primary_figure():

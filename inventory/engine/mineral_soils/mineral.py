@@ -197,9 +197,10 @@ def compute_mineral_inventory(
     sql_models.register(con, {"land_areas": land_areas, "factor_table": factor_table})
     stratum_factors = resolve_factors(con)
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
-    weights = sql_models.run_model(
-        con, "stock_change_weights", {"transition_years": options.transition_years}
-    )
+    with sql_models.one_thread(con):  # sums of fractional areas in one order: reproducible bits
+        weights = sql_models.run_model(
+            con, "stock_change_weights", {"transition_years": options.transition_years}
+        )
     sql_models.register(con, {"stock_change_weights": weights})  # for the sensitivities
     history = category_draws(
         con, weights, stratum_factors, n_draws=options.mc_draws, seed=options.seed,

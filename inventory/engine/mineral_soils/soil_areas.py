@@ -111,7 +111,8 @@ def mineral_land_areas(
     """
     sql_models.register(con, {"submitted_land_areas": land_areas[[*STRATUM, "area_ha"]],
                               "organic_soil_areas": _organic(organic_soils)})  # fmt: skip
-    sql_models.run_model(con, "mineral_land_areas", into="mineral_land_areas")
+    with sql_models.one_thread(con):  # group sums in one order: the same areas to the last bit
+        sql_models.run_model(con, "mineral_land_areas", into="mineral_land_areas")
     groups = soil_areas(con, PRO_RATA)
     excess = groups[groups["organic_area_ha"]
                     > groups["land_area_ha"] * (1 + ORGANIC_AREA_TOLERANCE)]  # fmt: skip
