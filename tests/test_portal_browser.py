@@ -33,6 +33,7 @@ import pytest
 from test_api import start_in_thread
 
 from inventory.core import vocab
+from inventory.engine.reporting_tables import published_schema
 from inventory.interfaces import api
 from inventory.lake import releases, tokens
 from inventory.lake.zones import Lake
@@ -315,6 +316,8 @@ def test_the_contact_point_sees_its_release_and_downloads_its_results(browser, s
     assert releases_cell == f"{site['shared']['first_release']}, {site['shared']['second_release']}"
     nav(page, "Results").click()
     assert page.locator("svg.chart").count() == 4
+    stocks_row = page.get_by_role("row").filter(has_text="soc_stocks").locator("td")
+    assert stocks_row.nth(1).inner_text() == published_schema.table_summary("soc_stocks")
     with page.expect_download() as info:
         page.get_by_role("row").filter(has_text="soc_stocks").get_by_role(
             "link", name="CSV"

@@ -18,6 +18,13 @@ def test_every_published_column_has_a_description_and_its_unit_in_its_name(table
 
 
 @pytest.mark.parametrize("table", PUBLISHED_TABLES)
+def test_every_published_table_has_a_one_sentence_summary(table):
+    summary = ps.table_summary(table)  # shown next to the table on the portal's Results page
+    assert summary.endswith(".") and 20 <= len(summary) <= 200, summary
+    assert "$" not in summary and "None" not in summary
+
+
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
 def test_every_table_states_its_sign_convention(table):
     assert ps.spec_of(table).sign in (ps.FLUX_SIGN, ps.NO_FLUX)
 

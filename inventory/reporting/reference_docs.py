@@ -276,8 +276,10 @@ def data_dictionary(tables: Iterable[str] = PUBLISHED_TABLES) -> str:
         source = (f"SQL model `inventory/engine/sql/{table.model}.sql`" if table.model
                   else "computed in Python (`inventory/harmonise/gridded.py`)")  # fmt: skip
         grain = f"One row per {', '.join(table.grain)}. " if table.grain else ""
+        summary = published_schema.table_summary(table.table)
         sections += [f"## `{table.table}`",
-                     f"Computed by the {source}. {grain}**Sign convention:** {table.sign}",
+                     (f"{summary} " if summary else "")
+                     + f"Computed by the {source}. {grain}**Sign convention:** {table.sign}",
                      _dictionary_columns(table)]  # fmt: skip
     sections += ["## Units in column names", _table(
         ["unit", "the column name matches"],

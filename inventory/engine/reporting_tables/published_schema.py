@@ -218,6 +218,52 @@ PUBLISHED: dict[str, TableSpec] = {
     )),
 }  # fmt: skip
 
+# One sentence per published table for readers of the portal's Results page and the data
+# dictionary (the columns, units and methods are described field by field).
+TABLE_SUMMARIES: dict[str, str] = {
+    "soc_stocks": "Mineral-soil organic carbon stock (0-30 cm) of each stratum and year, with "
+    "the reference stock and the area it applies to.",
+    "stock_changes": "Annual carbon stock change of mineral soils per land-use category, with "
+    "its 95 % interval.",
+    "organic_soil_emissions": "CO2, CH4 and N2O from drained and rewetted organic soils "
+    "(peatlands) per land use and year.",
+    "unfccc_tables": "The rows of the UNFCCC common reporting tables (CRT) for soils: areas, "
+    "carbon stock changes and emissions by category code.",
+    "fourp1000_indicators": "The '4 per 1000' indicator: the yearly growth rate of the soil "
+    "carbon stock, in per mille, against the 4 per mille aspiration.",
+    "peatland_offsets": "Organic-soil (peatland) emissions set against the mineral-soil carbon "
+    "gain, in CO2 equivalents, with intervals.",
+    "stock_change_totals": "National totals of the carbon stock change per year (mineral and "
+    "organic soils), with 95 % intervals.",
+    "stock_change_subcategories": "Stock changes of land remaining in a category and of land "
+    "converted to it, per year, with 95 % intervals.",
+    "stratum_factors": "The reference stock and the land-use, management and input factors "
+    "applied to each stratum, with their IPCC source.",
+    "tier2_diagnostics": "How the country's own reference stocks (Tier 2) were estimated from "
+    "its soil profiles: means, sample sizes and intervals.",
+    "rewetting_scenario": "Emissions avoided if a share of each drained organic-soil area were "
+    "rewetted.",
+    "grid_statistics": "Summary statistics of the submitted soil carbon map per zone.",
+    "inventory_stocks": "The national mineral-soil carbon stock each year that the reported "
+    "stock changes imply.",
+    "soc_loss_n2o": "Nitrous oxide from nitrogen released when mineral soils lose carbon.",
+    "agriculture_n2o": "The soil N2O of this inventory that is reported under Agriculture "
+    "(category 3.D).",
+    "land_transition_matrix": "CRT Table 4.1: the land-use transition matrix (areas in kha).",
+    "uncertainty_analysis": "Uncertainty of each category and of the totals, by error "
+    "propagation and by Monte Carlo, side by side.",
+    "key_categories": "Key category analysis by level and by trend (the categories that "
+    "matter most for the national total).",
+    "soil_areas": "Activity data of the soils: total, mineral and organic area per land "
+    "category and year.",
+}
+
+
+def table_summary(table: str) -> str:
+    """The one-sentence description of a published table (empty when none is written)."""
+    return TABLE_SUMMARIES.get(table, "")
+
+
 # Column names carry their unit: unit [header] -> pattern the lower-case name must match.
 UNIT_PATTERNS: dict[str, str] = {
     "ha": r".*_ha",

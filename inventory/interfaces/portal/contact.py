@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from inventory.engine.reporting_tables import published_schema
 from inventory.intake.manifest import APPROACH_LABELS, TIERS
 from inventory.interfaces.portal import history, jobs, web
 from inventory.interfaces.portal.security import Session
@@ -229,8 +230,9 @@ def results(request: Request, country: Country):
         panel = dashboard.country_panels(dashboard.published_tables(lake), country)
         tables = [t for t in releases.PUBLISHED_TABLES
                   if (current / t / f"country={country}").is_dir()]  # fmt: skip
+    summaries = {t: published_schema.table_summary(t) for t in tables}
     return web.render(request, "results.html", country=country, panel=panel, tables=tables,
-                      release=current.name if current else None)  # fmt: skip
+                      summaries=summaries, release=current.name if current else None)  # fmt: skip
 
 
 @router.get("/c/{country}/results/{table}.{fmt}")
