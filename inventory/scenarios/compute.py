@@ -58,6 +58,10 @@ PERMILLE = 1000.0  # rate [per mille yr-1] = PERMILLE x dC / S
 # (1), derived (2) and IPCC default (3) rows (vocab.FACTOR_PRIORITY), so the inventory's own
 # factors win for every stratum it resolved.
 BASE_FACTOR_PRIORITY = 0
+# An Approach 2/3 base must reproduce the published national dC (check_reproduces): the same
+# equations on the same areas, so only summation order differs (relative 1e-9), and 1 kg C/yr
+# absolute for totals near 0.
+REPRODUCE_RTOL, REPRODUCE_ATOL_TC = 1e-9, 1e-3
 
 
 @dataclass
@@ -105,6 +109,8 @@ class BaseInventory:
     first_year: int | None = None  # first reported year; earlier years are history only
     tier: int = 1
     ef1_option: str = nitrogen.DEFAULT_EF1_OPTION
+    approach: int = 1  # IPCC approach of the run's land representation (1, 2 or 3)
+    reported_dC: pd.Series | None = None  # published national dC [t C yr-1] by year
 
     @property
     def last_year(self) -> int:
@@ -462,6 +468,35 @@ def _room(alone: Pathway, without: Pathway) -> float:
     return float(1.0 - shared["share"].max()) if len(shared) else 1.0
 
 
+def check_reproduces(base: BaseInventory, bau: Pathway) -> None:
+    """Refuse an Approach 2/3 base whose business as usual does not reproduce the published
+    national dC of its reported years (draw 0, ``REPRODUCE_RTOL`` / ``REPRODUCE_ATOL_TC``).
+
+    The projection works on stratum areas; Approach 2/3 countries were computed on land units
+    or change matrices. Eq. 2.25 is linear in the areas, so the stratum sums give the same
+    national totals when the base holds the whole history (land units: their own history,
+    :func:`inventory.scenarios.base.unit_history_areas`); a base that cannot (history lost) is
+    refused rather than projected approximately.
+    """
+    if base.approach == 1 or base.reported_dC is None or base.reported_dC.empty:
+        return
+    years = [y for y in base.reported_dC.index if y in set(bau.years.tolist())]
+    ours = pd.Series(bau.dC[0], index=bau.years)[years].to_numpy()
+    theirs = base.reported_dC[years].to_numpy("float64")
+    off = ~np.isclose(ours, theirs, rtol=REPRODUCE_RTOL, atol=REPRODUCE_ATOL_TC)
+    if off.any():
+        year = years[int(np.argmax(off))]
+        raise ScenarioError(
+            f"{base.country} was computed with Approach {base.approach}; projected on its "
+            f"stratum areas, business as usual gives dC {ours[off][0]:,.3f} t C/yr in {year}, "
+            f"the published inventory {theirs[off][0]:,.3f}: the areas the release holds miss "
+            "changes still working through their D years, so the scenario would be wrong",
+            f"run the inventory of {base.country} again (`soc-inventory run --country "
+            f"{base.country}`) so that its inputs are in the lake as read, or leave it out of "
+            "the base countries",
+        )  # fmt: skip
+
+
 def _share(effect: Pathway, name: str) -> float:
     """The share [0-1] a measure moves (``projection.measure_moves``: its own, or its rewetting
     area over the selected drained area)."""
@@ -493,6 +528,7 @@ def answer_country(scenario: Scenario, base: BaseInventory) -> CountryAnswers:
     )
     here = [m for m in scenario.measures if m.applies_to(base.country)]
     bau = run([])
+    check_reproduces(base, bau)
     scen = run(here) if here else bau
     effects = {m.name: run([m]) for m in here}
     last = base.last_year
