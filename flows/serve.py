@@ -1,4 +1,4 @@
-"""Serve the three deployments from one process (single-machine install, no worker).
+"""Serve the four deployments from one process (single-machine install, no worker).
 
 Schedules and event triggers are evaluated by the Prefect server's services, which the ephemeral
 API does not run; without ``PREFECT_API_URL`` a local server is started on 127.0.0.1 first.
@@ -63,6 +63,7 @@ def deployments(lake_root: str) -> list:
     from flows.intake import intake
     from flows.inventory_run import inventory_run
     from flows.reporting import scheduled_reporting
+    from flows.scenario import scenario_run
 
     specs = deployment_specs()
     (trigger,) = specs["intake"]["triggers"]
@@ -76,6 +77,10 @@ def deployments(lake_root: str) -> list:
         inventory_run.to_deployment(name="inventory-run", parameters={"lake_root": lake_root}),
         scheduled_reporting.to_deployment(
             name="scheduled-reporting", cron=schedule["cron"], parameters={"lake_root": lake_root}
+        ),
+        scenario_run.to_deployment(
+            name="scenario-run",
+            parameters={**specs["scenario-run"].get("parameters", {}), "lake_root": lake_root},
         ),
     ]
 

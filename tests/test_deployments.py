@@ -41,7 +41,7 @@ def _wait_for(predicate, what: str, timeout: float = WAIT_S):
 def test_prefect_yaml_entrypoints_and_parameters_are_valid():
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     names = {d["name"] for d in spec["deployments"]}
-    assert names == {"intake", "inventory-run", "scheduled-reporting"}
+    assert names == {"intake", "inventory-run", "scheduled-reporting", "scenario-run"}
     for deployment in spec["deployments"]:
         module, _, function = deployment["entrypoint"].partition(":")
         namespace: dict = {}
@@ -53,6 +53,38 @@ def test_prefect_yaml_entrypoints_and_parameters_are_valid():
         "schedules"
     ]
     assert schedule["cron"] == "0 2 * * *"
+
+
+def test_scenario_run_deployment_matches_its_flow():
+    """``scenario-run``: the entrypoint is the flow of that name, every parameter the deployment
+    sets is one of the flow's and passes its schema, and the one it cannot set (the scenario's
+    text) is the flow's only required parameter; the served deployment sets the same."""
+    import inspect
+
+    from prefect.utilities.callables import parameter_schema
+
+    from flows.scenario import scenario_run
+    from flows.serve import deployments
+
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    (deployment,) = [d for d in spec["deployments"] if d["name"] == "scenario-run"]
+    assert deployment["entrypoint"] == "flows/scenario.py:scenario_run"
+    assert scenario_run.name == "scenario-run"
+    signature = inspect.signature(scenario_run.fn)
+    required = {n for n, p in signature.parameters.items() if p.default is inspect.Parameter.empty}
+    assert required == {"scenario_yaml"}
+    params = deployment["parameters"]
+    assert params == {"source": "scenario.yaml"}
+    assert set(params) <= set(signature.parameters) - required
+    schema = parameter_schema(scenario_run)
+    assert all(schema.properties[name]["type"] == "string" for name in params)
+    signature.bind(scenario_yaml="name: x", **params)  # the flow accepts them as called
+    served = {d.name: d for d in deployments("/tmp/lake")}
+    assert served["scenario-run"].parameters == {
+        "source": "scenario.yaml",
+        "lake_root": "/tmp/lake",
+    }
+    assert served["scenario-run"].entrypoint.endswith("flows/scenario.py:scenario_run")
 
 
 @pytest.fixture(scope="module")

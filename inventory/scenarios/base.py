@@ -113,6 +113,85 @@ def history_areas(manifest: dict, country: str, before: int) -> pd.DataFrame | N
     return frame[LAND_COLUMNS] if len(frame) else None
 
 
+# Before its first row a land unit is in its first known state (Approach 2/3,
+# inventory.engine.land.approach2): padded back to the earliest year of any unit, then summed
+# by stratum (Eq. 2.25 is linear in the areas, so Approach 1 on these sums gives the units'
+# national totals).
+UNIT_HISTORY_SQL = """
+WITH firsts AS (
+    SELECT unit_id, min(year) AS first_year FROM units GROUP BY unit_id
+),
+padded AS (
+    SELECT u.* EXCLUDE (year), y.year
+    FROM units AS u
+    JOIN firsts AS f ON u.unit_id = f.unit_id AND u.year = f.first_year
+    CROSS JOIN (SELECT unnest(range((SELECT min(year) FROM units), $before)) AS year) AS y
+    WHERE y.year < f.first_year
+    UNION ALL BY NAME SELECT * FROM units
+)
+SELECT $country AS country, year, climate_zone, soil_class, land_use, management, input,
+    sum(area_ha) AS area_ha
+FROM padded
+WHERE year < $before
+GROUP BY ALL
+ORDER BY ALL
+"""
+
+
+def _version_record(manifest: dict, country: str) -> dict:
+    """The harmonised version record the run read for ``country`` (empty when gone)."""
+    inputs = (manifest.get("inputs") or {}).get(country) or {}
+    for record in inputs.values():
+        path = Path(str(record.get("path", "")))
+        version = path.parents[1] / "manifest.json" if len(path.parents) > 1 else None
+        if version is not None and version.is_file():
+            return dict(json.loads(version.read_text(encoding="utf-8")))
+    return {}
+
+
+def run_approach(manifest: dict, country: str) -> int:
+    """The IPCC approach (1, 2 or 3) of the land representation the run computed ``country``
+    with: the run's ``approach`` parameter, else the submission's (as ``engine.run``)."""
+    params = manifest.get("parameters") or {}
+    submitted = (_version_record(manifest, country).get("manifest") or {}).get("approach")
+    return int(params.get("approach") or submitted or 1)
+
+
+def unit_history_areas(manifest: dict, country: str, before: int) -> pd.DataFrame | None:
+    """Stratum areas of the years before the first reported one from the land units the run read.
+
+    Approach 2/3: a unit converted within D years before the first reported year (or in it)
+    still changes the stock after the last one; only the units' history knows it, the
+    published stratum areas start at the first reported year. Each unit is held in its first
+    known state back to the earliest unit year (the Approach 2/3 rule of
+    ``inventory.engine.land.approach2``) and the units are summed by stratum
+    (``UNIT_HISTORY_SQL``); IPCC 2006 Vol.4 Ch.2 Eq. 2.25 is linear in the areas, so the
+    scenario's engine on these sums gives the units' national stock changes.
+
+    Raises
+    ------
+    ScenarioError
+        When the land units the run read are gone or changed (sha256): the projection would
+        silently lose the changes still working through their D years.
+    """
+    record = ((manifest.get("inputs") or {}).get(country) or {}).get("land_units") or {}
+    path = Path(str(record.get("path", "")))
+    if not record or not path.is_file() or sha256_file(path) != record.get("sha256"):
+        raise ScenarioError(
+            f"{country} was computed with Approach 2/3 from land units, and the land units "
+            f"that run read ({path if record else 'not recorded'}) are no longer in the lake "
+            "as read: a scenario needs the units' history before the first reported year "
+            "(changes within D years of it still work through the projection)",
+            f"run the inventory of {country} again (`soc-inventory run --country {country}`) "
+            "and base the scenario on that release, or leave it out of the base countries",
+        )  # fmt: skip
+    units = pd.read_parquet(path)
+    con = sql_models.connect()
+    con.register("units", units[["unit_id", "year", *LAND_COLUMNS[2:]]])
+    frame = con.execute(UNIT_HISTORY_SQL, {"before": before, "country": country}).df()
+    return frame[LAND_COLUMNS].astype({"year": "int64"}) if len(frame) else None
+
+
 def submitted_grid_path(lake: Lake, country: str) -> Path | None:
     """The gridded stock map of the country's accepted submission (``files: grids:``), if any."""
     try:
@@ -151,7 +230,19 @@ def load_base(lake: Lake, release: str, country: str) -> BaseInventory:
     )  # fmt: skip
     land = stocks[LAND_COLUMNS]
     first_year = int(land["year"].min())
-    history = history_areas(manifest, country, first_year)
+    approach = run_approach(manifest, country)
+    units = "land_units" in ((manifest.get("inputs") or {}).get(country) or {})
+    if approach == 1:
+        history = history_areas(manifest, country, first_year)
+    elif units:  # Approach 2/3 from land units (engine.reporting_tables.land_dataset)
+        history = unit_history_areas(manifest, country, first_year)
+    else:  # Approach 2 from change matrices: the published areas (checked, compute.py)
+        history = None
+    totals = _table(path, "stock_change_totals", country)
+    reported = (
+        totals[totals["scope"] == "national"].set_index("year")["dC_tc_per_yr"]
+        if totals is not None and "scope" in totals else None
+    )  # fmt: skip
     if history is not None:
         land = pd.concat([history, land], ignore_index=True)
     return BaseInventory(
@@ -166,4 +257,5 @@ def load_base(lake: Lake, release: str, country: str) -> BaseInventory:
         grid=submitted_grid_path(lake, country),
         tier=int(params.get("tier", 2)),
         ef1_option=str(params.get("ef1_option") or nitrogen.DEFAULT_EF1_OPTION),
+        approach=approach, reported_dC=reported,
     )  # fmt: skip

@@ -5,7 +5,9 @@ One engine: the projected areas go through the inventory's own mineral-soil engi
 D-year transition, ``stock_change_weights.sql`` and the Monte Carlo draws of
 :mod:`inventory.engine.uncertainty.montecarlo`), the organic soils through
 :func:`inventory.engine.organic_soils.organic.organic_soil_emissions` (2013 Wetlands
-Supplement) and the N2O of soil carbon change through
+Supplement; its factors drawn as the inventory draws them,
+:func:`inventory.engine.reporting_tables.propagation.organic_emission_draws`) and the N2O of
+soil carbon change through
 :func:`inventory.engine.mineral_soils.nitrogen.soc_loss_n2o` (IPCC 2006 Vol.4 Ch.11 Eq. 11.8).
 Factors are the base release's resolved ``stratum_factors`` (with their Monte Carlo
 description), so a scenario without measures reproduces the inventory and continues it; a
@@ -43,6 +45,7 @@ from inventory.engine import sql_models
 from inventory.engine.mineral_soils import mineral, nitrogen
 from inventory.engine.options import EngineOptions
 from inventory.engine.organic_soils import organic
+from inventory.engine.reporting_tables import propagation
 from inventory.engine.uncertainty import montecarlo
 from inventory.scenarios import projection
 from inventory.scenarios.model import Measure, Scenario, ScenarioError, check_base_year
@@ -55,6 +58,10 @@ PERMILLE = 1000.0  # rate [per mille yr-1] = PERMILLE x dC / S
 # (1), derived (2) and IPCC default (3) rows (vocab.FACTOR_PRIORITY), so the inventory's own
 # factors win for every stratum it resolved.
 BASE_FACTOR_PRIORITY = 0
+# An Approach 2/3 base must reproduce the published national dC (check_reproduces): the same
+# equations on the same areas, so only summation order differs (relative 1e-9), and 1 kg C/yr
+# absolute for totals near 0.
+REPRODUCE_RTOL, REPRODUCE_ATOL_TC = 1e-9, 1e-3
 
 
 @dataclass
@@ -102,6 +109,8 @@ class BaseInventory:
     first_year: int | None = None  # first reported year; earlier years are history only
     tier: int = 1
     ef1_option: str = nitrogen.DEFAULT_EF1_OPTION
+    approach: int = 1  # IPCC approach of the run's land representation (1, 2 or 3)
+    reported_dC: pd.Series | None = None  # published national dC [t C yr-1] by year
 
     @property
     def last_year(self) -> int:
@@ -116,8 +125,8 @@ class Pathway:
     years: np.ndarray  # [yr]
     dC: np.ndarray  # (draws, years) [t C yr-1], + = gain
     stock: np.ndarray  # (draws, years) [t C], S(y)
-    organic_t: dict[str, np.ndarray]  # gas -> (years,) [t gas yr-1] (CO2, CH4, N2O)
-    organic_co2e: np.ndarray  # (years,) [t CO2e yr-1]
+    organic_t: dict[str, np.ndarray]  # gas -> (draws, years) [t gas yr-1] (CO2, CH4, N2O)
+    organic_co2e: np.ndarray  # (draws, years) [t CO2e yr-1]
     soc_n2o_t: np.ndarray  # (years,) [t N2O yr-1], Eq. 11.8
     soc_n2o_co2e: np.ndarray  # (years,) [t CO2e yr-1]
     areas: pd.DataFrame = field(repr=False)  # projected mineral areas (stratum, year)
@@ -136,7 +145,7 @@ class Pathway:
         """dC [t C yr-1] per draw; scope mineral_and_organic subtracts organic CO2 as C."""
         if scope == "mineral":
             return self.dC
-        return self.dC - self.organic_t["CO2"][None, :] / units.carbon_to_co2(1.0)
+        return self.dC - self.organic_t["CO2"] / units.carbon_to_co2(1.0)
 
 
 def _most_used(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -226,15 +235,14 @@ def run_pathway(
     )
     initial = per_ha[:, first["j"].to_numpy()] @ first["area_ha"].to_numpy()
     stock = initial[:, None] + np.cumsum(dC_values, axis=1)
-    organic_t, organic_co2e = _organic(con, base, organic_moves, horizon)
+    organic_t, organic_co2e = _organic(con, base, organic_moves, horizon, years, n_draws)
     n2o = nitrogen.soc_loss_n2o(con, result.stock_changes, edition=base.edition,
                                 gwp_set=base.gwp_set, tier=base.tier,
                                 ef1_option=base.ef1_option, areas=result.soc_stocks)  # fmt: skip
     by_year = n2o.groupby("year")[["n2o_t", "co2e_t"]].sum().reindex(years, fill_value=0.0)
     return Pathway(
         years=years, dC=dC_values, stock=stock,
-        organic_t={g: v.reindex(years, fill_value=0.0).to_numpy() for g, v in organic_t.items()},
-        organic_co2e=organic_co2e.reindex(years, fill_value=0.0).to_numpy(),
+        organic_t=organic_t, organic_co2e=organic_co2e,
         soc_n2o_t=by_year["n2o_t"].to_numpy(), soc_n2o_co2e=by_year["co2e_t"].to_numpy(),
         areas=areas, moves=moves, organic_moves=organic_moves,
         stratum_stock=strata.assign(stock_per_ha=per_ha[0]),
@@ -242,20 +250,41 @@ def run_pathway(
 
 
 def _organic(
-    con: duckdb.DuckDBPyConnection, base: BaseInventory, moves: pd.DataFrame, horizon: int
-) -> tuple[dict[str, pd.Series], pd.Series]:
-    """Organic-soil emissions by gas [t gas yr-1] and CO2e [t CO2e yr-1] per year."""
+    con: duckdb.DuckDBPyConnection,
+    base: BaseInventory,
+    moves: pd.DataFrame,
+    horizon: int,
+    years: np.ndarray,
+    n_draws: int,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Organic-soil emissions by gas [t gas yr-1] and CO2e [t CO2e yr-1], (draws, years).
+
+    Draw 0 is ``organic_soil_emissions`` (the inventory's Tier 1 values); draws 1..N draw the
+    Wetlands Supplement factors from their printed 95 % intervals, one stream per printed
+    factor row seeded by the run's seed
+    (:func:`inventory.engine.reporting_tables.propagation.organic_emission_draws`, the
+    inventory's own organic draws), so BAU, the scenario and each measure share every draw.
+    """  # fmt: skip
+    shape = (n_draws + 1, len(years))
     gases = ("CO2", "CH4", "N2O")
     if base.organic_soils.empty:
-        empty = pd.Series(dtype="float64")
-        return {g: empty for g in gases}, empty
+        return {g: np.zeros(shape) for g in gases}, np.zeros(shape)
     areas = projection.project(con, base.organic_soils, moves, projection.ORGANIC_KEYS,
                                last_year=base.last_year, horizon=horizon)  # fmt: skip
     emissions = organic.organic_soil_emissions(con, areas, gwp_set=base.gwp_set)
-    by_gas = emissions.groupby(["gas", "year"])["emission"].sum()
-    out = {g: by_gas.xs(g) if g in by_gas.index.get_level_values(0) else pd.Series(dtype="float64")
-           for g in gases}  # fmt: skip
-    return out, emissions.groupby("year")["co2e_t"].sum()
+    emissions = emissions[emissions["year"].isin(years)].reset_index(drop=True)
+    draws = propagation.organic_emission_draws(emissions, n_draws=n_draws, seed=base.seed)
+    draws[0] = emissions["emission"].to_numpy("float64")  # the inventory's values exactly
+    # (rows x years) indicator: each row's emission to its year, summed by a matrix product
+    at_year = np.zeros((len(emissions), len(years)))
+    at_year[np.arange(len(emissions)), np.searchsorted(years, emissions["year"])] = 1.0
+    gwp = organic.gwp_table(base.gwp_set).set_index("gas")["value"]
+    by_gas = {}
+    for gas in gases:
+        rows = (emissions["gas"] == gas).to_numpy()
+        by_gas[gas] = np.nan_to_num(draws[:, rows]) @ at_year[rows]
+    co2e = sum(by_gas[g] * float(gwp[g]) for g in gases)
+    return by_gas, np.asarray(co2e)
 
 
 def interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -324,9 +353,16 @@ def measure_rows(m: Measure, effect: Pathway, bau: Pathway, *, base_year: int) -
     to_co2 = units.carbon_to_co2(1.0)
     diff = effect.dC - bau.dC
     d, d_lo, d_hi = interval(diff)
-    other = (effect.soc_n2o_co2e - bau.soc_n2o_co2e) + (effect.organic_co2e - bau.organic_co2e)
-    co2e = -diff * to_co2 + other[None, :]
+    organic_co2e = effect.organic_co2e - bau.organic_co2e  # draw by draw
+    co2e = -diff * to_co2 + (effect.soc_n2o_co2e - bau.soc_n2o_co2e)[None, :] + organic_co2e
     c, c_lo, c_hi = interval(co2e)
+    gases: dict[str, np.ndarray] = {}
+    for gas in ("CO2", "CH4", "N2O"):
+        g, g_lo, g_hi = interval(effect.organic_t[gas] - bau.organic_t[gas])
+        name = f"organic_{gas.lower()}_t"
+        gases |= {f"{name}_per_yr": g, f"{name}_ci_low_per_yr": g_lo,
+                  f"{name}_ci_high_per_yr": g_hi}  # fmt: skip
+    o, o_lo, o_hi = interval(organic_co2e)
     moves = effect.organic_moves if m.kind == "rewetting" else effect.moves
     moved = projection.moved_area(moves, effect.years)
     area = moved.set_index("year")["area_moved_ha"].reindex(effect.years, fill_value=0.0)
@@ -336,9 +372,9 @@ def measure_rows(m: Measure, effect: Pathway, bau: Pathway, *, base_year: int) -
         "dC_tc_per_yr": d, "dC_ci_low_tc_per_yr": d_lo, "dC_ci_high_tc_per_yr": d_hi,
         "mineral_co2_t_per_yr": -d * to_co2,
         "soc_n2o_t_per_yr": effect.soc_n2o_t - bau.soc_n2o_t,
-        "organic_co2_t_per_yr": effect.organic_t["CO2"] - bau.organic_t["CO2"],
-        "organic_ch4_t_per_yr": effect.organic_t["CH4"] - bau.organic_t["CH4"],
-        "organic_n2o_t_per_yr": effect.organic_t["N2O"] - bau.organic_t["N2O"],
+        **gases,
+        "organic_co2e_t_per_yr": o, "organic_co2e_ci_low_t_per_yr": o_lo,
+        "organic_co2e_ci_high_t_per_yr": o_hi,
         "co2e_t_per_yr": c, "co2e_ci_low_t_per_yr": c_lo, "co2e_ci_high_t_per_yr": c_hi,
     })  # fmt: skip
     return frame[frame["year"] > base_year].reset_index(drop=True)
@@ -432,6 +468,42 @@ def _room(alone: Pathway, without: Pathway) -> float:
     return float(1.0 - shared["share"].max()) if len(shared) else 1.0
 
 
+def check_reproduces(base: BaseInventory, bau: Pathway) -> None:
+    """Refuse an Approach 2/3 base whose business as usual does not reproduce the published
+    national dC of its reported years (draw 0, ``REPRODUCE_RTOL`` / ``REPRODUCE_ATOL_TC``).
+
+    The projection works on stratum areas; Approach 2/3 countries were computed on land units
+    or change matrices. Eq. 2.25 is linear in the areas, so the stratum sums give the same
+    national totals when the base holds the whole history (land units: their own history,
+    :func:`inventory.scenarios.base.unit_history_areas`); a base that cannot (history lost) is
+    refused rather than projected approximately.
+    """
+    if base.approach == 1 or base.reported_dC is None or base.reported_dC.empty:
+        return
+    years = [y for y in base.reported_dC.index if y in set(bau.years.tolist())]
+    ours = pd.Series(bau.dC[0], index=bau.years)[years].to_numpy()
+    theirs = base.reported_dC[years].to_numpy("float64")
+    off = ~np.isclose(ours, theirs, rtol=REPRODUCE_RTOL, atol=REPRODUCE_ATOL_TC)
+    if off.any():
+        year = years[int(np.argmax(off))]
+        raise ScenarioError(
+            f"{base.country} was computed with Approach {base.approach}; projected on its "
+            f"stratum areas, business as usual gives dC {ours[off][0]:,.3f} t C/yr in {year}, "
+            f"the published inventory {theirs[off][0]:,.3f}: the areas the release holds miss "
+            "changes still working through their D years, so the scenario would be wrong",
+            f"run the inventory of {base.country} again (`soc-inventory run --country "
+            f"{base.country}`) so that its inputs are in the lake as read, or leave it out of "
+            "the base countries",
+        )  # fmt: skip
+
+
+def _share(effect: Pathway, name: str) -> float:
+    """The share [0-1] a measure moves (``projection.measure_moves``: its own, or its rewetting
+    area over the selected drained area)."""
+    moves = pd.concat([effect.moves, effect.organic_moves], ignore_index=True)
+    return float(moves.loc[moves["measure"] == name, "share"].iloc[0])
+
+
 def answer_country(scenario: Scenario, base: BaseInventory) -> CountryAnswers:
     """Pathways (BAU, scenario, difference), per-measure effects and the adoption solve.
 
@@ -456,6 +528,7 @@ def answer_country(scenario: Scenario, base: BaseInventory) -> CountryAnswers:
     )
     here = [m for m in scenario.measures if m.applies_to(base.country)]
     bau = run([])
+    check_reproduces(base, bau)
     scen = run(here) if here else bau
     effects = {m.name: run([m]) for m in here}
     last = base.last_year
@@ -474,9 +547,10 @@ def answer_country(scenario: Scenario, base: BaseInventory) -> CountryAnswers:
         # linear in the areas: without = scenario - the measure's effect, and the effect at
         # 100 % is the effect at its share / share (run once more only for a share of 0)
         effect = effects[measure.name]
-        if measure.share > 0:
+        share = _share(effect, measure.name)  # a rewetting area_ha as its share
+        if share > 0:
             without = _combine(scen, effect, bau, -1.0)
-            alone = _combine(bau, effect, bau, 1.0 / measure.share)
+            alone = _combine(bau, effect, bau, 1.0 / share)
         else:
             without, alone = scen, run([measure], {measure.name: 1.0})
         solved = solve_adoption(without, alone, bau, year=chosen.year, scope=chosen.scope,

@@ -6,8 +6,9 @@ share of the mineral-soil area its selector matches (stratum keys: climate zone,
 use, management, input; any may be left open) to a target state (new management and/or input)
 along a linear pathway between a start and an end year. A **rewetting** measure rewets a share
 of the drained organic soils its selector matches (climate zone, land use, nutrient status,
-drainage depth). Business as usual (areas held at the last reported year) is always computed
-beside it. The format is documented in ``docs/scenarios.md``.
+drainage depth), or an area of them (``area_ha``, or ``area`` with its unit, e.g. ``10 kha``):
+one of the two, never both. Business as usual (areas held at the last reported year) is always
+computed beside it. The format is documented in ``docs/scenarios.md``.
 
 Invalid scenarios are :class:`ScenarioError` (a user error) naming the measure and the fix: a
 share outside 0-1, a target state that does not apply to the land use, a selector that matches
@@ -18,13 +19,14 @@ base year.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from inventory.core import vocab
+from inventory.core import units, vocab
 from inventory.core.countries import country_code
 from inventory.core.errors import UserError
 from inventory.intake.manifest import load_yaml_safely
@@ -35,6 +37,9 @@ MINERAL_SELECTOR_KEYS = ("climate_zone", "soil_class", "land_use", "management",
 ORGANIC_SELECTOR_KEYS = ("climate_zone", "land_use", "nutrient_status", "drainage_depth")
 TARGET_KEYS = ("management", "input")
 SCOPES = ("mineral", "mineral_and_organic")
+AREA_UNIT = "ha"  # unit of a rewetting measure's area_ha
+# An area with its unit: a number, then any unit pint reads as an area ("10 kha", "2.5 km2").
+_AREA_TEXT = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*(\S.*)$")
 
 
 class ScenarioError(UserError, ValueError):
@@ -124,7 +129,10 @@ class Measure(BaseModel):
     """One measure: a practice change (``select`` + ``target``) or a rewetting (``rewet``).
 
     ``share`` [0-1] of the selected area has moved by ``end`` (linearly from 0 in ``start``;
-    both default to the base year and the horizon).
+    both default to the base year and the horizon). A rewetting measure may give the area
+    instead: ``area_ha`` [ha], or ``area`` as text with its unit (``10 kha``), converted to
+    ``area_ha``; it must not exceed the selected drained area of the base year (checked
+    against the base, :func:`inventory.scenarios.projection.measure_moves`).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -132,7 +140,9 @@ class Measure(BaseModel):
     select: Selector | None = None
     target: Target | None = None
     rewet: OrganicSelector | None = None
-    share: float
+    share: float | None = None
+    area_ha: float | None = None
+    area: str | None = Field(None, max_length=40)
     start: int | None = Field(None, ge=1900, le=2200)
     end: int | None = Field(None, ge=1900, le=2200)
     countries: list[str] | None = None  # None: every country of the base
@@ -154,7 +164,11 @@ class Measure(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Measure:
         where = f"measure {self.name!r}:"
-        if not 0.0 <= self.share <= 1.0:
+        self._area(where)
+        if self.share is None and self.area_ha is None:
+            amount = "`share`" if self.rewet is None else "`share` or `area_ha` (or `area`)"
+            raise ValueError(f"{where} give {amount}, e.g. share: 0.3 for 30 %")
+        if self.share is not None and not 0.0 <= self.share <= 1.0:
             raise ValueError(
                 f"{where} share {self.share} is outside 0-1; write the share of the selected "
                 "area as a fraction, e.g. 0.3 for 30 %"
@@ -169,6 +183,34 @@ class Measure(BaseModel):
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ValueError(f"{where} end {self.end} is before start {self.start}")
         return self
+
+    def _area(self, where: str) -> None:
+        """``area`` (text with a unit) to ``area_ha``; refuse both, or an area with a share or
+        on a practice measure, or an area that is not positive."""
+        if self.area is not None:
+            if self.area_ha is not None:
+                raise ValueError(f"{where} give `area_ha` or `area`, not both")
+            match = _AREA_TEXT.match(self.area)
+            problem = None if match else "is not a number followed by a unit"
+            if match:
+                problem = units.check_unit(match.group(2), AREA_UNIT)
+            if problem is not None:
+                raise ValueError(f"{where} area {self.area!r} {problem}; write e.g. `10 kha`, "
+                                 "`2500 ha` or `25 km2`")  # fmt: skip
+            assert match is not None
+            factor = units.conversion_factor(match.group(2), AREA_UNIT)
+            self.area_ha, self.area = float(match.group(1)) * factor, None
+        if self.area_ha is None:
+            return
+        if self.rewet is None:
+            raise ValueError(f"{where} an area is for rewetting measures; a practice measure "
+                             "moves a `share` of the selected area")  # fmt: skip
+        if self.share is not None:
+            raise ValueError(f"{where} give `share` or `area_ha`, not both: the share of the "
+                             "selected drained area, or the hectares to rewet")  # fmt: skip
+        if not self.area_ha > 0:
+            raise ValueError(f"{where} area_ha {self.area_ha} is not positive; give the "
+                             "hectares to rewet, or drop the measure")  # fmt: skip
 
     def _check_target(self, where: str) -> None:
         """The target state must exist for the land use the selector names."""

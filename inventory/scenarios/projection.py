@@ -96,19 +96,19 @@ def measure_moves(
     -------
     (pandas.DataFrame, pandas.DataFrame)
         Mineral and organic moves: source keys, ``target_*`` keys, ``area_ha`` [ha] (the
-        source's last-year area), ``share`` [0-1], ``start_year``, ``end_year`` [yr],
-        ``measure``.
+        source's last-year area), ``share`` [0-1; a rewetting measure's ``area_ha`` as the
+        share of its selected drained area], ``start_year``, ``end_year`` [yr], ``measure``.
 
     Raises
     ------
     ScenarioError
-        A selector that matches no area, or shares of one stratum adding up to more than 1.
+        A selector that matches no area, a rewetting area larger than the selected drained
+        area, or shares of one stratum adding up to more than 1.
     """
     shares = shares or {}
     mineral: list[pd.DataFrame] = []
     organic: list[pd.DataFrame] = []
     for m in measures:
-        share = shares.get(m.name, m.share)
         last = organic_last if m.kind == "rewetting" else mineral_last
         if m.kind == "rewetting":
             assert m.rewet is not None
@@ -132,6 +132,7 @@ def measure_moves(
                 "change the selector to codes the inventory reports (see the published "
                 "soc_stocks / organic_soil_emissions of the base release), or drop the measure",
             )  # fmt: skip
+        share = shares.get(m.name, _share(m, rows, selector, base_year))
         keys = ORGANIC_KEYS if m.kind == "rewetting" else MINERAL_KEYS
         move = rows[keys + ["area_ha"]].copy()
         for key in keys:
@@ -140,6 +141,24 @@ def measure_moves(
                            end_year=m.end or horizon, measure=m.name)  # fmt: skip
         (organic if m.kind == "rewetting" else mineral).append(move)
     return _checked(mineral, MINERAL_KEYS), _checked(organic, ORGANIC_KEYS)
+
+
+def _share(m: Measure, rows: pd.DataFrame, selector: dict, base_year: int) -> float:
+    """The measure's share [0-1]: its own, or its ``area_ha`` [ha] over the selected drained
+    area of the base year (every selected stratum rewetted in the same proportion)."""
+    if m.area_ha is None:
+        assert m.share is not None
+        return float(m.share)
+    drained = float(rows["area_ha"].sum())
+    if m.area_ha > drained:
+        stated = {k: v for k, v in selector.items() if v is not None}
+        where = ", ".join(sorted(rows["country"].unique()))
+        raise ScenarioError(
+            f"measure {m.name!r}: area_ha {m.area_ha:,.1f} ha is more than the {drained:,.1f} "
+            f"ha of drained organic soil that select {stated} matches in {where} in {base_year}",
+            f"lower area_ha to at most {drained:,.1f} ha, or rewet all of it with share: 1.0",
+        )  # fmt: skip
+    return m.area_ha / drained
 
 
 def _checked(moves: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:

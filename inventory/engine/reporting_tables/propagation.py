@@ -119,6 +119,64 @@ ORGANIC_DRAW_COLUMNS = {"draw": "int32", "country": "str", "year": "int64", "cat
                         "gas": "str", "e": "float64"}  # fmt: skip
 
 
+def _organic_factor_draws(
+    organic_emissions: pd.DataFrame, *, n_draws: int, seed: int
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The emission rows with their printed factor, the factors' draws (N + 1, factors) and
+    each row's factor column: one stream per printed factor row (component, table, value,
+    interval), the key that seeds it (:func:`organic_category_draws`)."""
+    table = organic.organic_ef_table()[[*ORGANIC_KEYS, "ef", "ci_low", "ci_high", "source_table"]]
+    rows = organic_emissions.drop(columns=["ef"], errors="ignore").merge(
+        table, on=ORGANIC_KEYS, how="left", validate="many_to_one"
+    )
+    rows["key"] = (rows["component"] + " | " + rows["source_table"] + " | "
+                   + rows["ef"].map(repr) + " | " + rows["ci_low"].map(repr) + " | "
+                   + rows["ci_high"].map(repr))  # fmt: skip
+    specs = rows[["key", "ef", "ci_low", "ci_high"]].drop_duplicates("key").sort_values("key")
+    specs = specs.rename(columns={"ef": "value"}).reset_index(drop=True)
+    values = montecarlo.two_piece_normal_draws(specs, n_draws=n_draws, seed=seed)
+    column = pd.Series(np.arange(len(specs)), index=specs["key"]).loc[rows["key"]].to_numpy()
+    return rows, values, column
+
+
+def organic_emission_draws(
+    organic_emissions: pd.DataFrame, *, n_draws: int, seed: int
+) -> np.ndarray:
+    r"""Monte Carlo draws of every organic-soil emission row [t gas yr-1], the inventory's draws.
+
+    Parameters
+    ----------
+    organic_emissions : pandas.DataFrame
+        ``organic_soil_emissions`` rows (stratum keys, ``component``, ``area_ha`` [ha],
+        ``frac_ditch`` [1]).
+    n_draws : int
+        N [count]; 0 gives draw 0 only.
+    seed : int
+        Run seed [-]: with the same seed, a printed factor has the same draws as in the
+        inventory's :func:`organic_category_draws` (one stream per printed factor row).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (N + 1, rows), column j = row j of ``organic_emissions``: :math:`E^{(k)} = A \, s
+        \, EF^{(k)}` [t gas yr-1] with s the area share of Eq. 2.6 (1 - Frac_ditch for CH4
+        land, Frac_ditch for ditch, else 1); draw 0 = the printed factors.
+
+    References
+    ----------
+    .. [1] IPCC (2014). 2013 Supplement to the 2006 IPCC Guidelines for National Greenhouse Gas
+       Inventories: Wetlands, Ch. 2 Tables 2.1-2.5 and Eq. 2.6, Ch. 3 Tables 3.1-3.3.
+    """
+    if organic_emissions.empty:
+        return np.zeros((n_draws + 1, 0))
+    rows, values, column = _organic_factor_draws(organic_emissions, n_draws=n_draws, seed=seed)
+    share = np.select(
+        [rows["component"] == "land", rows["component"] == "ditch"],
+        [1 - rows["frac_ditch"], rows["frac_ditch"]], default=1.0,
+    )  # fmt: skip
+    return values[:, column] * (rows["area_ha"].to_numpy(float) * share)[None, :]
+
+
 def organic_category_draws(
     organic_emissions: pd.DataFrame, *, n_draws: int, seed: int
 ) -> pd.DataFrame:
@@ -159,16 +217,7 @@ def organic_category_draws(
     empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in ORGANIC_DRAW_COLUMNS.items()})
     if n_draws <= 0 or organic_emissions.empty:
         return empty
-    table = organic.organic_ef_table()[[*ORGANIC_KEYS, "ef", "ci_low", "ci_high", "source_table"]]
-    rows = organic_emissions.drop(columns=["ef"], errors="ignore").merge(
-        table, on=ORGANIC_KEYS, how="left", validate="many_to_one"
-    )
-    rows["key"] = (rows["component"] + " | " + rows["source_table"] + " | "
-                   + rows["ef"].map(repr) + " | " + rows["ci_low"].map(repr) + " | "
-                   + rows["ci_high"].map(repr))  # fmt: skip
-    specs = rows[["key", "ef", "ci_low", "ci_high"]].drop_duplicates("key").sort_values("key")
-    specs = specs.rename(columns={"ef": "value"}).reset_index(drop=True)
-    values = montecarlo.two_piece_normal_draws(specs, n_draws=n_draws, seed=seed)
+    rows, values, column = _organic_factor_draws(organic_emissions, n_draws=n_draws, seed=seed)
     gwp = pd.concat([organic.gwp_table(g) for g in rows["gwp_set"].unique()])
     rows = rows.merge(gwp[["gas", "gwp_set", "value"]].rename(columns={"value": "gwp"}),
                       on=["gas", "gwp_set"], how="left", validate="many_to_one")  # fmt: skip
@@ -177,7 +226,6 @@ def organic_category_draws(
         [1 - rows["frac_ditch"], rows["frac_ditch"]], default=1.0,
     )  # fmt: skip
     multiplier = rows["area_ha"].to_numpy(float) * share * rows["gwp"].to_numpy(float)
-    column = pd.Series(np.arange(len(specs)), index=specs["key"]).loc[rows["key"]].to_numpy()
     rows["category"] = "organic_soils_" + rows["land_use"]
     keys = ["country", "year", "category", "gas"]
     group = rows.groupby(keys, sort=True).ngroup().to_numpy()
