@@ -159,7 +159,10 @@ def fourp1000_draws(con: duckdb.DuckDBPyConnection,
     ).df()
     if mineral.empty:
         return None
-    organic_tc = pd.DataFrame(columns=["draw", "country", "year", "organic_tc"])
+    organic_tc = pd.DataFrame({"draw": pd.Series(dtype="int32"),
+                               "country": pd.Series(dtype="str"),
+                               "year": pd.Series(dtype="int64"),
+                               "organic_tc": pd.Series(dtype="float64")})  # fmt: skip
     if organic_draws is not None and not organic_draws.empty:
         co2 = organic_draws[(organic_draws["gas"] == "CO2") & (organic_draws["draw"] > 0)]
         organic_tc = co2.groupby(["draw", "country", "year"], as_index=False)["e"].sum()
