@@ -7,9 +7,9 @@ CO2 flux; the stock and the 4p1000 rate carry their 95 % Monte Carlo bands too (
 draw with the changes: factors and, where submitted, areas). The summary table gives the 95 %
 intervals of the net change, the organic emissions, the stock S(y) and the 4p1000 rate (mineral,
 and mineral and organic) beside the estimates. The header states the release, GWP set, IPCC
-edition and tier of the runs behind it, and labels countries whose submission declares ``synthetic: true``
-(the bundled examples) as "synthetic example". Per country it names the submission the
-release used, its sequence number and who approved it, read from the release
+edition and tier of the runs behind it, and labels countries whose submission declares
+``synthetic: true`` (the bundled examples) as "synthetic example". Per country it names the
+submission the release used, its sequence number and who approved it, read from the release
 (``release.json``'s provenance, written when it was published), never from the current input,
 which may have changed since. HTML comes from the Jinja2 template
 ``templates/dashboard.html``; the tables read carry the published column names

@@ -195,7 +195,7 @@ def with_stock_intervals(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) ->
     draws = con.execute("SELECT * FROM inventory_stock_draws WHERE draw > 0").df()
     if draws.empty:
         return out
-    bounds = draws.groupby(STOCK_KEYS)["stock_tc"].quantile(list(INTERVAL_QUANTILES)).unstack()
+    bounds = draws.groupby(STOCK_KEYS)["stock_tc"].quantile(np.array(INTERVAL_QUANTILES)).unstack()
     bounds.columns = list(STOCK_INTERVAL_COLUMNS)
     national = out["scope"].eq("national").to_numpy()
     keyed = pd.MultiIndex.from_frame(out.loc[national, STOCK_KEYS])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from inventory.core import units, vocab
@@ -165,7 +166,7 @@ def fourp1000_draws(con: duckdb.DuckDBPyConnection,
                                "organic_tc": pd.Series(dtype="float64")})  # fmt: skip
     if organic_draws is not None and not organic_draws.empty:
         co2 = organic_draws[(organic_draws["gas"] == "CO2") & (organic_draws["draw"] > 0)]
-        organic_tc = co2.groupby(["draw", "country", "year"], as_index=False)["e"].sum()
+        organic_tc = co2.groupby(["draw", "country", "year"], as_index=False).agg(e=("e", "sum"))
         organic_tc = organic_tc.assign(
             organic_tc=-organic_tc["e"] * units.conversion_factor("t CO2", "t C")
         ).drop(columns="e")
@@ -196,8 +197,9 @@ def fourp1000_intervals(con: duckdb.DuckDBPyConnection, table: pd.DataFrame,
         return out
     keys = ["country", "year", "scope"]
     grouped = draws.groupby(keys)
-    bounds = pd.concat([grouped[c].quantile(list(INTERVAL_QUANTILES)).unstack()
-                        for c in ("change_tc", "rate_permille")], axis=1)  # fmt: skip
+    parts = [grouped[c].quantile(np.array(INTERVAL_QUANTILES)).unstack()
+             for c in ("change_tc", "rate_permille")]  # fmt: skip
+    bounds = pd.concat(parts, axis="columns")
     bounds.columns = list(FOURP1000_INTERVAL_COLUMNS)
     national = out["land_use"].eq("all").to_numpy()
     keyed = pd.MultiIndex.from_frame(out.loc[national, keys])
