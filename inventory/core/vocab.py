@@ -76,6 +76,9 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
 }
 ALIASES: dict[str, dict[str, str]] = {"climate_zone": CLIMATE_ALIASES}
 
+# Optional column of the area datasets (land_areas, land_units, land_use_changes,
+# organic_soils): half-width of the 95 % interval of the row's area, % of the area (0-100).
+AREA_UNCERTAINTY = "area_uncertainty_pct"
 STRATUM_KEYS = ("climate_zone", "soil_class", "land_use", "management", "input")
 
 # UNFCCC land-use categories (CRT sector 4): land use -> table code.

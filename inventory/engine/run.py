@@ -514,18 +514,20 @@ def _organic_and_indicators(con, organic_soils, tables, params) -> dict[str, pd.
         ef1_option=params.ef1_option, areas=tables["soc_stocks"],
         native_land_use=params.native_land_use,
     )  # fmt: skip
-    # organic factors drawn as often as the mineral soils were (draws 0..N)
+    # organic factors and areas drawn as often as the mineral soils were (draws 0..N)
     (n_draws,) = con.execute("SELECT coalesce(max(draw), 0) FROM stock_change_draws").fetchall()[0]
+    organic_draws = propagation.organic_category_draws(emissions, n_draws=n_draws,
+                                                       seed=params.seed)  # fmt: skip
     return {
         "organic_soil_emissions": emissions,
         "fourp1000_indicators": indicators.fourp1000_indicators(
             con, tables["inventory_stocks"], emissions,
             target_permille=params.target_permille, base_year=params.base_year,
+            organic_draws=organic_draws,
         ),
         "peatland_offsets": indicators.peatland_offsets(
             con, emissions, changes, rewetting=rewetting,
-            organic_draws=propagation.organic_category_draws(
-                emissions, n_draws=n_draws, seed=params.seed),
+            organic_draws=organic_draws,
             mineral_draws=con.execute(
                 "SELECT draw, country, year, sum(dCO2_t_per_yr) AS dCO2_t_per_yr"
                 " FROM stock_change_draws GROUP BY ALL").df(),

@@ -18,6 +18,37 @@ ORGANIC_COLUMNS = [
 ]  # fmt: skip
 
 
+AREA_UNCERTAINTY = vocab.AREA_UNCERTAINTY
+
+
+def stratum_uncertainty(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per stratum (``keys``, years pooled) the submitted area uncertainty [%], area-weighted
+    over its rows (an empty cell counts as an exact area, 0 %); NaN when none of its rows gives
+    one. One value per stratum, because the Monte Carlo draws one area multiplier per stratum
+    for all its years (``inventory.engine.uncertainty.montecarlo.area_multipliers``)."""
+    area = frame["area_ha"].astype("float64").clip(lower=0)
+    u = pd.to_numeric(frame[AREA_UNCERTAINTY], errors="coerce")
+    parts = frame[keys].assign(_a=area, _au=area * u.fillna(0.0), _u=u.fillna(0.0),
+                               _n=u.notna())  # fmt: skip
+    sums = parts.groupby(keys, sort=True, dropna=False)[["_a", "_au", "_u", "_n"]].agg(
+        {"_a": "sum", "_au": "sum", "_u": "mean", "_n": "any"}
+    )
+    value = (sums["_au"] / sums["_a"]).where(sums["_a"] > 0, sums["_u"]).where(sums["_n"])
+    return value.rename(AREA_UNCERTAINTY).reset_index()
+
+
+def with_stratum_uncertainty(out: pd.DataFrame, submitted: pd.DataFrame,
+                             keys: list[str]) -> pd.DataFrame:  # fmt: skip
+    """``out`` with ``area_uncertainty_pct`` [%] of its stratum (:func:`stratum_uncertainty`
+    of the ``submitted`` rows) when the submission has the column; else ``out`` unchanged."""
+    if AREA_UNCERTAINTY not in submitted.columns:
+        return out
+    table = stratum_uncertainty(submitted, keys)
+    return out.drop(columns=AREA_UNCERTAINTY, errors="ignore").merge(
+        table, on=keys, how="left", validate="many_to_one"
+    )
+
+
 def _with_area_ha(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["area_ha"] = units.convert_column(
@@ -39,12 +70,15 @@ def harmonise_land_areas(land_areas: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``LAND_AREA_COLUMNS`` with ``area_ha`` [ha], one row per country, year and stratum.
+        ``LAND_AREA_COLUMNS`` with ``area_ha`` [ha], one row per country, year and stratum,
+        and ``area_uncertainty_pct`` [%] of the stratum when submitted
+        (:func:`stratum_uncertainty`).
         Rows with an unusable unit get NaN (validation rejects them before this runs).
     """
     out = _with_area_ha(land_areas)
     grouped = out.groupby(LAND_AREA_COLUMNS[:-1], as_index=False, sort=True)
-    return grouped.agg(area_ha=("area_ha", "sum"))
+    summed = grouped.agg(area_ha=("area_ha", "sum"))
+    return with_stratum_uncertainty(summed, out, ["country", *vocab.STRATUM_KEYS])
 
 
 def harmonise_land_units(land_units: pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +95,8 @@ def harmonise_land_units(land_units: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``LAND_UNIT_COLUMNS`` with ``area_ha`` [ha], one row per submitted row.
     """
-    return _with_area_ha(land_units)[LAND_UNIT_COLUMNS]
+    out = _with_area_ha(land_units)
+    return with_stratum_uncertainty(out[LAND_UNIT_COLUMNS], out, ["country", "unit_id"])
 
 
 def harmonise_organic_soils(organic_soils: pd.DataFrame) -> pd.DataFrame:
@@ -84,4 +119,6 @@ def harmonise_organic_soils(organic_soils: pd.DataFrame) -> pd.DataFrame:
     for column in ("nutrient_status", "drainage_depth"):
         out[column] = out[column].fillna(vocab.NOT_APPLICABLE)
     grouped = out.groupby(ORGANIC_COLUMNS[:-1], as_index=False, sort=True)
-    return grouped.agg(area_ha=("area_ha", "sum"))
+    summed = grouped.agg(area_ha=("area_ha", "sum"))
+    keys = [c for c in ORGANIC_COLUMNS[:-1] if c != "year"]
+    return with_stratum_uncertainty(summed, out, keys)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from inventory.core import units
+from inventory.harmonise import areas
 from inventory.validation.land_use_changes import matrix_periods
 from inventory.validation.rules import EMISSION_UNITS, FROM_STATE, TO_STATE
 
@@ -47,7 +48,9 @@ def harmonise_land_use_changes(matrices: pd.DataFrame) -> pd.DataFrame:
     periods = matrix_periods(out)[["year", "from_year"]]
     out = out.drop(columns="from_year").merge(periods, on="year", how="left")
     grouped = out.groupby(MATRIX_COLUMNS[:-1], as_index=False, sort=True)
-    return grouped.agg(area_ha=("area_ha", "sum"))
+    summed = grouped.agg(area_ha=("area_ha", "sum"))
+    cells = [c for c in MATRIX_COLUMNS[:-1] if c not in ("year", "from_year")]
+    return areas.with_stratum_uncertainty(summed, out, cells)
 
 
 def harmonise_national_totals(totals: pd.DataFrame) -> pd.DataFrame:

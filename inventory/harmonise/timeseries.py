@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from inventory.core import timeseries
+from inventory.core import timeseries, vocab
 from inventory.intake.time_series import FILLED_DATASETS, time_series_config
 from inventory.validation.time_series import FILL_KEYS, fill_span, series_rows
 
@@ -50,9 +50,17 @@ def fill_gaps(
             continue
         keys = ["country", *FILL_KEYS[dataset]]
         method = config.method(dataset)
+        uncertainty = frame.columns.intersection([vocab.AREA_UNCERTAINTY]).tolist()
         filled = timeseries.fill_series(
-            frame, keys=keys, span=span, method=method, series=series_rows(series, method.series)
+            frame.drop(columns=uncertainty),
+            keys=keys,
+            span=span,
+            method=method,
+            series=series_rows(series, method.series),
         )
+        if uncertainty:  # one value per stratum: filled years take their stratum's
+            per_stratum = frame[[*keys, *uncertainty]].drop_duplicates(keys)
+            filled = filled.merge(per_stratum, on=keys, how="left", validate="many_to_one")
         columns = [*frame.columns, "area_source"]
         out[dataset] = filled[columns].sort_values(["year", *keys], ignore_index=True)
     return out

@@ -3,11 +3,13 @@
 Per country: mineral SOC stock, net stock change with its 95 % Monte Carlo band, the 4p1000 rate
 against the 4 per mille target line, and organic-soil emissions (with their 95 % Monte Carlo
 band: Wetlands Supplement factors drawn from their printed intervals) against the mineral-soil
-CO2 flux. The summary table gives the 95 % intervals of the net change and of the organic
-emissions beside the estimates. The header states the release, GWP set, IPCC edition and
-tier of the runs behind it, and labels countries whose submission declares ``synthetic: true``
-(the bundled examples) as "synthetic example". Per country it names the submission the
-release used, its sequence number and who approved it, read from the release
+CO2 flux; the stock and the 4p1000 rate carry their 95 % Monte Carlo bands too (drawn draw by
+draw with the changes: factors and, where submitted, areas). The summary table gives the 95 %
+intervals of the net change, the organic emissions, the stock S(y) and the 4p1000 rate (mineral,
+and mineral and organic) beside the estimates. The header states the release, GWP set, IPCC
+edition and tier of the runs behind it, and labels countries whose submission declares
+``synthetic: true`` (the bundled examples) as "synthetic example". Per country it names the
+submission the release used, its sequence number and who approved it, read from the release
 (``release.json``'s provenance, written when it was published), never from the current input,
 which may have changed since. HTML comes from the Jinja2 template
 ``templates/dashboard.html``; the tables read carry the published column names
@@ -105,13 +107,34 @@ def _interval_text(frame: pd.DataFrame, country: str, year: int, low: str, high:
             f"{format_number(float(rows[high].iloc[0]) / scale)}")  # fmt: skip
 
 
-INTERVAL_HEADINGS = ("change 95 % kt C/yr", "organic 95 % kt CO2e/yr")
+INTERVAL_HEADINGS = (
+    "change 95 % kt C/yr",
+    "organic 95 % kt CO2e/yr",
+    "stock 95 % Mt C",
+    "4p1000 per mille/yr",
+    "4p1000 95 % per mille/yr",
+    "4p1000 with organic per mille/yr",
+    "with organic 95 % per mille/yr",
+)
 
 
 def _target(fourp: pd.DataFrame, country: str) -> Target | None:
     target = _by_year(fourp, country, "target_permille_per_yr", land_use="all", scope="mineral")
     target = target.dropna()
     return Target("4 per 1000 target", float(target.iloc[-1])) if len(target) else None
+
+
+def _banded(label: str, values: pd.Series, frame: pd.DataFrame, country: str, low: str,
+            high: str, scale: float = 1.0, **filters) -> Series:  # fmt: skip
+    """``values`` [display units x scale] with the 95 % band of ``low``/``high`` when published."""
+    if values.empty or low not in frame.columns:
+        return _series(label, values, scale)
+    bounds = [_by_year(frame, country, c, **filters).reindex(values.index) for c in (low, high)]
+    if bounds[0].isna().all():
+        return _series(label, values, scale)
+    return Series(label, values.index.to_numpy(), values.to_numpy(dtype="float64") / scale,
+                  bounds[0].to_numpy(dtype="float64") / scale,
+                  bounds[1].to_numpy(dtype="float64") / scale)  # fmt: skip
 
 
 def _stock(tables: dict[str, pd.DataFrame], country: str) -> pd.Series:
@@ -131,12 +154,16 @@ def country_charts(tables: dict[str, pd.DataFrame], country: str) -> list[dict[s
     rate = _by_year(fourp, country, "rate_permille_per_yr", land_use="all", scope="mineral")
     offsets = tables.get("peatland_offsets", pd.DataFrame())
     mineral = _by_year(offsets, country, "mineral_co2e_t_per_yr")
+    inventory = tables.get("inventory_stocks", pd.DataFrame())
     specs = [
-        ("Mineral SOC inventory stock S(y), 0-30 cm", "Mt C", [_series("stock", stock, MT)],
-         None),
+        ("Mineral SOC inventory stock S(y), 0-30 cm", "Mt C",
+         [_banded("stock", stock, inventory, country, "stock_ci_low_tc", "stock_ci_high_tc",
+                  MT, scope="national")], None),
         ("Net mineral-soil stock change (+ = removal)", "kt C / yr",
          [_change_series(tables, country)], None),
-        ("4 per 1000: annual rate vs target", "per mille / yr", [_series("rate", rate)],
+        ("4 per 1000: annual rate vs target", "per mille / yr",
+         [_banded("rate", rate, fourp, country, "rate_ci_low_permille_per_yr",
+                  "rate_ci_high_permille_per_yr", land_use="all", scope="mineral")],
          _target(fourp, country)),
         ("Organic-soil emissions and mineral-soil CO2 (+ = emission)", "kt CO2e / yr",
          [_organic_series(offsets, country), _series("mineral soils", mineral, KT)], None),
@@ -173,7 +200,9 @@ def _summary(tables: dict[str, pd.DataFrame]) -> tuple[list[str], list[list[str]
     rows = summary_rows(summarise(tables).to_dict("records"))
     totals = tables.get("stock_change_totals", pd.DataFrame())
     offsets = tables.get("peatland_offsets", pd.DataFrame())
-    for row in rows:  # the intervals of the net change and of the organic emissions
+    inventory = tables.get("inventory_stocks", pd.DataFrame())
+    fourp = tables.get("fourp1000_indicators", pd.DataFrame())
+    for row in rows:  # 95 % intervals: net change, organic emissions, stock, 4p1000 rates
         country, year = row["country"], row["year"]
         row[INTERVAL_HEADINGS[0]] = _interval_text(
             totals, country, year, "dC_ci_low_tc_per_yr", "dC_ci_high_tc_per_yr", KT,
@@ -181,6 +210,15 @@ def _summary(tables: dict[str, pd.DataFrame]) -> tuple[list[str], list[list[str]
         row[INTERVAL_HEADINGS[1]] = _interval_text(
             offsets, country, year, "organic_ci_low_co2e_t_per_yr",
             "organic_ci_high_co2e_t_per_yr", KT)  # fmt: skip
+        row[INTERVAL_HEADINGS[2]] = _interval_text(
+            inventory, country, year, "stock_ci_low_tc", "stock_ci_high_tc", MT,
+            scope="national")  # fmt: skip
+        for i, scope in ((3, "mineral"), (5, "mineral_and_organic")):
+            rate = _by_year(fourp, country, "rate_permille_per_yr", land_use="all", scope=scope)
+            row[INTERVAL_HEADINGS[i]] = float(rate.get(year, float("nan")))
+            row[INTERVAL_HEADINGS[i + 1]] = _interval_text(
+                fourp, country, year, "rate_ci_low_permille_per_yr",
+                "rate_ci_high_permille_per_yr", 1.0, land_use="all", scope=scope)  # fmt: skip
     headings = list(rows[0]) if rows else []
     return headings, [[format_number(v) for v in row.values()] for row in rows]
 

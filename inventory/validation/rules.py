@@ -48,15 +48,17 @@ class Spec:
 
 AREA = UnitColumn("area", "area_unit", "area", "area_ha")
 STRATA = vocab.STRATUM_KEYS
+AREA_U = vocab.AREA_UNCERTAINTY  # optional in every area dataset
 # A land-use change matrix cell goes from one state to another within a climate x soil cell.
 FROM_STATE = ("from_land_use", "from_management", "from_input")
 TO_STATE = ("to_land_use", "to_management", "to_input")
 SPECS = {
-    "land_areas": Spec("land_areas", ("year", *STRATA, "area", "area_unit"),
-                       ("year", *STRATA, "area", "area_unit"), ("year", "area"), (AREA,)),
-    "land_units": Spec("land_units", ("unit_id", "year", *STRATA, "area", "area_unit"),
-                       ("unit_id", "year", *STRATA, "area", "area_unit"), ("year", "area"),
+    "land_areas": Spec("land_areas", ("year", *STRATA, "area", "area_unit", AREA_U),
+                       ("year", *STRATA, "area", "area_unit"), ("year", "area", AREA_U),
                        (AREA,)),
+    "land_units": Spec("land_units", ("unit_id", "year", *STRATA, "area", "area_unit", AREA_U),
+                       ("unit_id", "year", *STRATA, "area", "area_unit"),
+                       ("year", "area", AREA_U), (AREA,)),
     "profiles": Spec(
         "profiles",
         ("profile_id", "lat", "lon", "year", "land_use", "management", "input", "climate_zone",
@@ -79,17 +81,17 @@ SPECS = {
     "organic_soils": Spec(
         "organic_soils",
         ("year", "climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
-         "area", "area_unit"),
+         "area", "area_unit", AREA_U),
         ("year", "climate_zone", "land_use", "drainage", "area", "area_unit"),
-        ("year", "area"), (AREA,),
+        ("year", "area", AREA_U), (AREA,),
     ),
     # Extensions of format v1 (land-use change matrices, gap-filling series, national totals).
     "land_use_changes": Spec(
         "land_use_changes",
         ("year", "from_year", "climate_zone", "soil_class", *FROM_STATE, *TO_STATE, "area",
-         "area_unit"),
+         "area_unit", AREA_U),
         ("year", "climate_zone", "soil_class", *FROM_STATE, *TO_STATE, "area", "area_unit"),
-        ("year", "from_year", "area"), (AREA,), integer=("year", "from_year"),
+        ("year", "from_year", "area", AREA_U), (AREA,), integer=("year", "from_year"),
         codes=(*FROM_STATE, *TO_STATE),
     ),
     "auxiliary_series": Spec(
@@ -124,6 +126,11 @@ COLUMN_GLOSSARY = {
     "not_applicable for other land uses",
     "input": "carbon input level (cropland); not_applicable for other land uses",
     "area": "area of the stratum (or land unit) in the year, a number >= 0",
+    AREA_U: "optional: uncertainty of the row's area, the half-width of its 95 % interval as "
+    "+/- % of the area, 0 to 100 (e.g. 5 for a survey estimate of +/- 5 %); drawn in the Monte "
+    "Carlo with the factors, one draw per stratum for all its years (errors taken as fully "
+    "correlated over time). Empty or absent: the area is treated as exact (no default is "
+    "assumed; IPCC good practice ranges from a few % to 10 % for Approach 1/2 areas)",
     "area_unit": "unit of area (ha, kha, km2, ...); a default may be set under units: in "
     "submission.yaml",
     "profile_id": "identifier of a soil profile (one site and sampling date); its horizons "

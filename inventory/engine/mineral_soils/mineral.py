@@ -23,6 +23,7 @@ from inventory.core import units
 from inventory.core.failures import RowListingError
 from inventory.engine import sql_models
 from inventory.engine.mineral_soils import stocks
+from inventory.engine.mineral_soils.history import BACKCAST_PREFIX
 from inventory.engine.options import DEFAULT_TRANSITION_YEARS, EngineOptions
 from inventory.engine.uncertainty import montecarlo
 
@@ -181,7 +182,12 @@ def compute_mineral_inventory(
     * the 95 % interval is the 2.5th-97.5th percentile of the Monte Carlo draws
       (:func:`~inventory.engine.uncertainty.montecarlo.factor_draws`, IPCC Approach 2 [3]_); draw 0
       (table values) is the reported
-      value; totals sum each draw before taking percentiles.
+      value; totals sum each draw before taking percentiles;
+    * the draws include the areas' uncertainty (``area_uncertainty_pct`` of ``land_areas``,
+      :func:`~inventory.engine.uncertainty.montecarlo.area_multipliers`): one multiplier per
+      stratum and draw scales the stratum's area in every year (errors fully correlated over
+      time, independent between strata); the remaining / converted split keeps its reported
+      weights. An area without a submitted uncertainty is exact.
 
     References
     ----------
@@ -202,9 +208,15 @@ def compute_mineral_inventory(
             con, "stock_change_weights", {"transition_years": options.transition_years}
         )
     sql_models.register(con, {"stock_change_weights": weights})  # for the sensitivities
+    backcast = land_areas.get("area_source", pd.Series("", index=land_areas.index))
+    area_uncertainty = montecarlo.stratum_area_uncertainty(
+        land_areas, montecarlo.STRATUM_KEYS,
+        exclude=backcast.astype("str").str.startswith(BACKCAST_PREFIX),
+    )  # fmt: skip
     history = category_draws(
         con, weights, stratum_factors, n_draws=options.mc_draws, seed=options.seed,
-        years=options.years,
+        years=options.years, area_uncertainty=area_uncertainty, equilibrium=equilibrium,
+        transition_years=options.transition_years,
     )  # fmt: skip
     changes, totals = uncertainty_tables(con, transition_years=options.transition_years)
     stock_table = stocks.inventory_stocks(
@@ -232,6 +244,9 @@ def category_draws(
     n_draws: int,
     seed: int,
     years: tuple[int | None, int | None],
+    area_uncertainty: pd.DataFrame | None = None,
+    equilibrium: pd.DataFrame | None = None,
+    transition_years: int = DEFAULT_TRANSITION_YEARS,
 ) -> pd.DataFrame:
     r"""Monte Carlo stock changes [t C yr-1] of the reporting categories (Approach 1).
 
@@ -252,6 +267,16 @@ def category_draws(
         Run seed [-] (:mod:`inventory.engine.uncertainty.montecarlo`).
     years : (int or None, int or None)
         First and last reported year [yr]; draws are kept for these years only.
+    area_uncertainty : pandas.DataFrame, optional
+        Per stratum (``montecarlo.STRATUM_KEYS``) ``area_uncertainty_pct`` [%]
+        (:func:`~inventory.engine.uncertainty.montecarlo.stratum_area_uncertainty`); absent
+        strata, or None: exact areas.
+    equilibrium : pandas.DataFrame, optional
+        ``soc_stocks`` of every year with data (stratum keys, ``area_ha`` [ha]); when given,
+        the national inventory stock S(y) of every draw is left on ``con`` as the table
+        ``inventory_stock_draws`` (:func:`stocks.national_stock_draws`).
+    transition_years : int, default 20
+        D [yr], for S(y).
 
     Returns
     -------
@@ -265,12 +290,34 @@ def category_draws(
     .. math:: \Delta C_k(c, y) = \sum_s w(c, y, s) \, p_k(s)
 
     with the weights w of ``stock_change_weights.sql`` and :math:`p_k = SOC_{REF} F_{LU}
-    F_{MG} F_I` of draw k (:func:`inventory.engine.uncertainty.montecarlo.stratum_stock_draws`): one
-    sparse matrix product for all draws, categories and years.
+    F_{MG} F_I` of draw k (:func:`inventory.engine.uncertainty.montecarlo.stratum_stock_draws`)
+    times the stratum's area multiplier :math:`m_k(s)`
+    (:func:`inventory.engine.uncertainty.montecarlo.area_multipliers`; w is linear in the
+    stratum's areas of every year, so scaling them all by m scales its terms by m): one sparse
+    matrix product for all draws, categories and years.
     """
     strata, stock_per_ha = montecarlo.stratum_stock_draws(
         stratum_factors, n_draws=n_draws, seed=seed
     )
+    if area_uncertainty is not None:
+        keys = montecarlo.STRATUM_KEYS
+        spec = strata.merge(area_uncertainty, on=keys, how="left", validate="one_to_one")
+        stock_per_ha = stock_per_ha * montecarlo.area_multipliers(
+            spec.fillna({montecarlo.AREA_UNCERTAINTY: 0.0}), keys, n_draws=n_draws, seed=seed
+        )
+    if equilibrium is not None:
+        sql_models.register(
+            con,
+            {
+                "inventory_stock_draws": stocks.national_stock_draws(
+                    equilibrium,
+                    strata,
+                    stock_per_ha,
+                    transition_years=transition_years,
+                    years=years,
+                )
+            },
+        )
     return label_category_draws(con, weights, strata, stock_per_ha, years=years,
                                 into="stock_change_draws")  # fmt: skip
 

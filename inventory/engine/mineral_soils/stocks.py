@@ -17,6 +17,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from inventory.engine import sql_models
 
@@ -166,4 +167,115 @@ def inventory_stocks(
         "land_use_inventory_stocks": land_use_stocks(equilibrium, history),
     })  # fmt: skip
     params = {"transition_years": transition_years, "first_year": years[0], "last_year": years[1]}
-    return sql_models.run_model(con, "inventory_stocks", params)
+    table = sql_models.run_model(con, "inventory_stocks", params)
+    return with_stock_intervals(con, table)
+
+
+STOCK_KEYS = ["country", "year"]
+# Published beside inventory_stocks.sql's columns (published_schema: extra columns).
+STOCK_INTERVAL_COLUMNS = ("stock_ci_low_tc", "stock_ci_high_tc")
+# The 95 % interval of a Monte Carlo result: its 2.5th and 97.5th percentiles (IPCC 2006 Vol.1
+# Ch.3 Sec. 3.2.3), as the SQL models take them (quantile_cont = linear interpolation).
+INTERVAL_QUANTILES = (0.025, 0.975)
+
+
+def with_stock_intervals(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (inventory_stocks) with the 95 % Monte Carlo interval of the national S(y):
+    ``stock_ci_low_tc``, ``stock_ci_high_tc`` [t C], the 2.5th and 97.5th percentiles of draws
+    1..N of ``inventory_stock_draws`` when ``con`` holds it; NULL otherwise and for land-use
+    rows (their transfers between land uses are a project method without draws)."""
+    out = table.assign(**dict.fromkeys(STOCK_INTERVAL_COLUMNS, np.nan))
+    names = set(
+        con.execute(
+            "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
+        ).df()["table_name"]
+    )
+    if "inventory_stock_draws" not in names:
+        return out
+    draws = con.execute("SELECT * FROM inventory_stock_draws WHERE draw > 0").df()
+    if draws.empty:
+        return out
+    bounds = draws.groupby(STOCK_KEYS)["stock_tc"].quantile(np.array(INTERVAL_QUANTILES)).unstack()
+    bounds.columns = list(STOCK_INTERVAL_COLUMNS)
+    national = out["scope"].eq("national").to_numpy()
+    keyed = pd.MultiIndex.from_frame(out.loc[national, STOCK_KEYS])
+    for column in STOCK_INTERVAL_COLUMNS:
+        out.loc[national, column] = bounds[column].reindex(keyed).to_numpy()
+    return out
+
+
+def national_stock_draws(
+    equilibrium: pd.DataFrame,
+    strata: pd.DataFrame,
+    stock_per_ha: np.ndarray,
+    *,
+    transition_years: int,
+    years: tuple[int | None, int | None],
+) -> pd.DataFrame:
+    r"""The national inventory stock S(y) [t C] of every Monte Carlo draw.
+
+    Parameters
+    ----------
+    equilibrium : pandas.DataFrame
+        ``soc_stocks`` of every year with data: ``country``, ``year`` and the stratum keys of
+        ``strata``, ``area_ha`` [ha].
+    strata : pandas.DataFrame
+        The strata (columns of ``stock_per_ha``).
+    stock_per_ha : numpy.ndarray
+        (N + 1) x strata [t C ha-1]: :math:`SOC_{REF} F_{LU} F_{MG} F_I` of each draw, times
+        the stratum's area multiplier.
+    transition_years : int
+        D [yr].
+    years : (int or None, int or None)
+        First and last reported year [yr]; rows are kept for these years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``draw`` (0..N), ``country``, ``year``, ``stock_tc`` [t C]; draw 0 = ``stock_tc`` of
+        the national rows of ``inventory_stocks.sql``.
+
+    Notes
+    -----
+    Draw by draw, the identity of ``inventory_stocks.sql`` (IPCC 2006 Vol.4 Ch.2 Eq. 2.25,
+    linear transition, history before the first year y0 with data = that first state):
+
+    .. math:: SOC_k(u) = \sum_s A_s(u) \, p_k(s), \qquad
+        S_k(y) = rac{1}{D} \sum_{u = y - D + 1}^{y} SOC_k(\max(u, y_0))
+
+    so :math:`S_k(y) - S_k(y - 1)` is the national change of draw k, and the interval of S
+    carries the same factor and area draws as that of the change.
+    """
+    keys = list(strata.columns)
+    rows = equilibrium[list(dict.fromkeys([*STOCK_KEYS, *keys, "area_ha"]))].merge(
+        strata.assign(_j=np.arange(len(strata))), on=keys, how="left"
+    )
+    if rows["_j"].isna().any():
+        raise ValueError("soc_stocks names a stratum without resolved factors")
+    cells = rows[STOCK_KEYS].drop_duplicates().sort_values(STOCK_KEYS).reset_index(drop=True)
+    rows = rows.merge(cells.assign(_i=np.arange(len(cells))), on=STOCK_KEYS)
+    matrix = sparse.csr_matrix(
+        (rows["area_ha"].to_numpy(float), (rows["_i"], rows["_j"].astype("int64"))),
+        shape=(len(cells), len(strata)),
+    )
+    soc = np.asarray(matrix @ stock_per_ha.T)  # cells x (N + 1)
+    frames = []
+    first, last = years
+    for country, index in cells.groupby("country").groups.items():
+        data_years = cells.loc[index, "year"].to_numpy()
+        values = soc[index.to_numpy()]
+        y0 = values[np.argmin(data_years)]
+        for y in data_years:
+            if (first is not None and y < first) or (last is not None and y > last):
+                continue
+            window = (data_years > y - transition_years) & (data_years <= y)
+            total = values[window].sum(axis=0) + (transition_years - window.sum()) * y0
+            frames.append(pd.DataFrame({
+                "draw": np.arange(values.shape[1], dtype="int32"), "country": country,
+                "year": int(y), "stock_tc": total / transition_years,
+            }))  # fmt: skip
+    if not frames:
+        return pd.DataFrame({"draw": pd.Series(dtype="int32"), "country": pd.Series(dtype="str"),
+                             "year": pd.Series(dtype="int64"),
+                             "stock_tc": pd.Series(dtype="float64")})  # fmt: skip
+    return pd.concat(frames, ignore_index=True)

@@ -27,11 +27,14 @@ from importlib import resources
 from typing import Literal, get_args
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from inventory.core import units, vocab
 from inventory.core.errors import UserError
 from inventory.engine import sql_models
+
+AREA_UNCERTAINTY = vocab.AREA_UNCERTAINTY
 
 STRATUM_KEYS = ("climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth")
 WILDCARD = vocab.WILDCARD
@@ -435,6 +438,8 @@ def organic_soil_emissions(
     """
     gwp = gwp_table(gwp_set)
     check_strata(organic_soils_df)
+    if AREA_UNCERTAINTY not in organic_soils_df.columns:  # optional column: none submitted
+        organic_soils_df = organic_soils_df.assign(**{AREA_UNCERTAINTY: np.nan})
     sql_models.register(con, {
         "organic_soils": organic_soils_df, "organic_ef": organic_ef_table(),
         "gwp": gwp[["gas", "value"]],

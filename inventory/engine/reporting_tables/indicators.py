@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from inventory.core import units, vocab
@@ -35,6 +36,7 @@ def fourp1000_indicators(
     *,
     target_permille: float = TARGET_PERMILLE,
     base_year: int | None = None,
+    organic_draws: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Annual change [per mille yr-1] of the inventory stock vs the 4p1000 target.
 
@@ -58,6 +60,10 @@ def fourp1000_indicators(
     base_year : int, optional
         Year whose stock the ``rate_vs_base_permille`` refers to [yr]; None = the first
         reported year.
+    organic_draws : pandas.DataFrame, optional
+        Monte Carlo draws of the organic-soil categories
+        (:func:`inventory.engine.reporting_tables.propagation.organic_category_draws`: draw,
+        country, year, gas, ``e`` [t CO2e yr-1]), for the ``mineral_and_organic`` intervals.
 
     Returns
     -------
@@ -68,7 +74,9 @@ def fourp1000_indicators(
         yr-1], ``base_year`` [yr], ``base_stock_tc`` [t C], ``rate_vs_base_permille`` [per
         mille yr-1], ``target_permille`` [per mille yr-1], ``target_tc`` and ``gap_tc``
         [t C yr-1, + = short of the target]. Per-land-use rows only in years when no land was
-        converted to the land use within D years and its area did not change.
+        converted to the land use within D years and its area did not change. National rows
+        carry the 95 % Monte Carlo intervals of the change and the rate
+        (:func:`fourp1000_intervals`) when ``con`` holds the draws.
 
     Notes
     -----
@@ -100,7 +108,104 @@ def fourp1000_indicators(
         "target_permille": target_permille, "base_year": base_year,
         "c_per_co2": units.conversion_factor("t CO2", "t C"),
     }  # fmt: skip
-    return sql_models.run_model(con, "fourp1000_indicators", params)
+    table = sql_models.run_model(con, "fourp1000_indicators", params)
+    return fourp1000_intervals(con, table, organic_draws)
+
+
+# Published beside fourp1000_indicators.sql's columns (published_schema: extra columns).
+FOURP1000_INTERVAL_COLUMNS = ("change_ci_low_tc_per_yr", "change_ci_high_tc_per_yr",
+                              "rate_ci_low_permille_per_yr",
+                              "rate_ci_high_permille_per_yr")  # fmt: skip
+# The 95 % interval of a Monte Carlo result: its 2.5th and 97.5th percentiles (IPCC 2006 Vol.1
+# Ch.3 Sec. 3.2.3; linear interpolation, as quantile_cont in the SQL models).
+INTERVAL_QUANTILES = (0.025, 0.975)
+# per mille = parts per thousand (definition of the unit, not a factor)
+PER_MILLE = 1000.0
+
+
+def fourp1000_draws(con: duckdb.DuckDBPyConnection,
+                    organic_draws: pd.DataFrame | None) -> pd.DataFrame | None:  # fmt: skip
+    r"""National change [t C yr-1] and 4p1000 rate [per mille yr-1] of every Monte Carlo draw.
+
+    Returns None unless ``con`` holds ``stock_change_draws`` and ``inventory_stock_draws``
+    with draws 1..N. Otherwise one row per draw, country, year and scope: ``change_tc`` and
+    ``rate_permille``.
+
+    Notes
+    -----
+    Draw by draw, as ``fourp1000_indicators.sql`` for draw 0:
+
+    .. math:: r_k(y) = 1000 \, \frac{\Delta C_k(y) + O_k(y)}{S_k(y) - \Delta C_k(y)}
+
+    with :math:`\Delta C_k` the national mineral-soil change (sum of ``stock_change_draws``),
+    :math:`S_k(y) - \Delta C_k(y) = S_k(y - 1)` (the identity of
+    ``inventory_stocks.sql``, IPCC 2006 Vol.4 Ch.2 Eq. 2.25), and :math:`O_k` = 0 for scope
+    ``mineral``, the organic-soil carbon change :math:`-E_{CO_2,k} \times 12/44` (on-site and
+    DOC CO2 of the 2013 Wetlands Supplement Ch.2/3, the only CO2 components) for
+    ``mineral_and_organic``. Factor and area draws are shared by the numerator and the
+    denominator, so their correlation is kept.
+    """
+    names = set(
+        con.execute(
+            "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
+        ).df()["table_name"]
+    )
+    if not {"stock_change_draws", "inventory_stock_draws"} <= names:
+        return None
+    mineral = con.execute(
+        "SELECT d.draw, d.country, d.year, sum(d.dC_tc_per_yr) AS change_tc,"
+        " any_value(s.stock_tc) AS stock_tc FROM stock_change_draws AS d"
+        " JOIN inventory_stock_draws AS s USING (draw, country, year)"
+        " WHERE d.draw > 0 GROUP BY ALL"
+    ).df()
+    if mineral.empty:
+        return None
+    organic_tc = pd.DataFrame({"draw": pd.Series(dtype="int32"),
+                               "country": pd.Series(dtype="str"),
+                               "year": pd.Series(dtype="int64"),
+                               "organic_tc": pd.Series(dtype="float64")})  # fmt: skip
+    if organic_draws is not None and not organic_draws.empty:
+        co2 = organic_draws[(organic_draws["gas"] == "CO2") & (organic_draws["draw"] > 0)]
+        organic_tc = co2.groupby(["draw", "country", "year"], as_index=False).agg(e=("e", "sum"))
+        organic_tc = organic_tc.assign(
+            organic_tc=-organic_tc["e"] * units.conversion_factor("t CO2", "t C")
+        ).drop(columns="e")
+    both = mineral.merge(organic_tc.astype({"draw": "int32", "year": "int64"}),
+                         on=["draw", "country", "year"], how="left")  # fmt: skip
+    previous = both["stock_tc"] - both["change_tc"]
+    scoped = pd.concat([
+        both.assign(scope="mineral"),
+        both.assign(scope="mineral_and_organic",
+                    change_tc=both["change_tc"] + both["organic_tc"].fillna(0.0)),
+    ], ignore_index=True)  # fmt: skip
+    scoped["rate_permille"] = (
+        PER_MILLE * scoped["change_tc"] / pd.concat([previous] * 2, ignore_index=True)
+    )
+    return scoped[["draw", "country", "year", "scope", "change_tc", "rate_permille"]]
+
+
+def fourp1000_intervals(con: duckdb.DuckDBPyConnection, table: pd.DataFrame,
+                        organic_draws: pd.DataFrame | None) -> pd.DataFrame:  # fmt: skip
+    """``table`` (fourp1000_indicators) with the 95 % Monte Carlo intervals of the national
+    change and rate of both scopes (:func:`fourp1000_draws`): ``change_ci_low_tc_per_yr``,
+    ``change_ci_high_tc_per_yr`` [t C yr-1], ``rate_ci_low_permille_per_yr``,
+    ``rate_ci_high_permille_per_yr`` [per mille yr-1]; NULL without draws and on land-use
+    rows."""
+    out = table.assign(**dict.fromkeys(FOURP1000_INTERVAL_COLUMNS, float("nan")))
+    draws = fourp1000_draws(con, organic_draws)
+    if draws is None:
+        return out
+    keys = ["country", "year", "scope"]
+    grouped = draws.groupby(keys)
+    parts = [grouped[c].quantile(np.array(INTERVAL_QUANTILES)).unstack()
+             for c in ("change_tc", "rate_permille")]  # fmt: skip
+    bounds = pd.concat(parts, axis="columns")
+    bounds.columns = list(FOURP1000_INTERVAL_COLUMNS)
+    national = out["land_use"].eq("all").to_numpy()
+    keyed = pd.MultiIndex.from_frame(out.loc[national, keys])
+    for column in FOURP1000_INTERVAL_COLUMNS:
+        out.loc[national, column] = bounds[column].reindex(keyed).to_numpy()
+    return out
 
 
 def rewetting_scenario(

@@ -208,6 +208,10 @@ def organic_category_draws(
     two-piece normal of its 95 % interval
     (:func:`inventory.engine.uncertainty.montecarlo.two_piece_normal_draws`); factors without
     an interval stay at their value. Draws are independent of the mineral soils' factors.
+    The area A of a stratum is drawn with them when its ``area_uncertainty_pct`` is given
+    (:func:`inventory.engine.uncertainty.montecarlo.area_multipliers`): one multiplier per
+    organic-soil stratum (country, climate zone, land use, drainage, nutrient status, depth)
+    and draw, the same for all its years, components and gases.
 
     References
     ----------
@@ -233,7 +237,19 @@ def organic_category_draws(
     indicator = sparse.csr_matrix(
         (multiplier, (np.arange(len(rows)), group)), shape=(len(rows), len(categories))
     )
-    draws = np.asarray((indicator.T @ values[:, column].T).T)  # (N + 1) x categories
+    factor_values = values[:, column]  # (N + 1) x rows
+    if montecarlo.AREA_UNCERTAINTY in rows.columns:
+        strata_keys = ["country", *ORGANIC_KEYS[:-1]]
+        strata = montecarlo.stratum_area_uncertainty(
+            rows.drop_duplicates([*strata_keys, "year"]), strata_keys
+        )
+        code = rows[strata_keys].merge(strata.assign(_j=np.arange(len(strata))),
+                                       on=strata_keys, how="left")["_j"].to_numpy()  # fmt: skip
+        factor_values = (
+            factor_values
+            * montecarlo.area_multipliers(strata, strata_keys, n_draws=n_draws, seed=seed)[:, code]
+        )
+    draws = np.asarray((indicator.T @ factor_values.T).T)  # (N + 1) x categories
     return pd.DataFrame({
         "draw": np.repeat(np.arange(n_draws + 1, dtype="int32"), len(categories)),
         **{k: np.tile(categories[k].to_numpy(), n_draws + 1) for k in keys},

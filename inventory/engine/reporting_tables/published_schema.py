@@ -69,6 +69,25 @@ DC_INTERVAL = {
     "ci_low": "dC_ci_low_tc_per_yr", "ci_high": "dC_ci_high_tc_per_yr",
     "mc_mean": "dC_mc_mean_tc_per_yr", **DRAWS,
 }  # fmt: skip
+_MC = (
+    "of the Monte Carlo draws (factors and, where submitted, areas: "
+    "area_uncertainty_pct; an area without one is treated as exact; IPCC 2006 Vol.1 Ch.3 "
+    "Approach 2); NULL without draws and on land-use rows"
+)
+STOCK_INTERVALS = (
+    Column("stock_ci_low_tc", "t C", f"2.5th percentile of the national stock S(y) {_MC}"),
+    Column("stock_ci_high_tc", "t C", f"97.5th percentile of the national stock S(y) {_MC}"),
+)
+FOURP1000_INTERVALS = (
+    Column("change_ci_low_tc_per_yr", "t C/yr", "2.5th percentile of the scope's national "
+           f"change dC(y) {_MC}"),
+    Column("change_ci_high_tc_per_yr", "t C/yr", "97.5th percentile of the scope's national "
+           f"change dC(y) {_MC}"),
+    Column("rate_ci_low_permille_per_yr", "per mille/yr", "2.5th percentile of the rate "
+           f"1000 x dC(y) / S(y-1), each draw's change over its own stock {_MC}"),
+    Column("rate_ci_high_permille_per_yr", "per mille/yr", "97.5th percentile of the rate "
+           f"1000 x dC(y) / S(y-1), each draw's change over its own stock {_MC}"),
+)  # fmt: skip
 N2O = {"n2o_t": "n2o_t_per_yr", "co2e_t": "co2e_t_per_yr"}
 CO2E_ESTIMATES = {"emissions_co2e_t": "emissions_co2e_t_per_yr",
                   "base_emissions_co2e_t": "base_emissions_co2e_t_per_yr"}  # fmt: skip
@@ -137,9 +156,10 @@ PUBLISHED: dict[str, TableSpec] = {
         "change_tc": "change_tc_per_yr", "rate_permille": "rate_permille_per_yr",
         "rate_vs_base_permille": "rate_vs_base_permille_per_yr",
         "target_permille": "target_permille_per_yr", "target_tc": "target_tc_per_yr",
-        "gap_tc": "gap_tc_per_yr"}),
+        "gap_tc": "gap_tc_per_yr"}, extra=FOURP1000_INTERVALS),
     "inventory_stocks": TableSpec("inventory_stocks", renames={
-        "change_tc": "change_tc_per_yr", "transfer_tc": "transfer_tc_per_yr"}),
+        "change_tc": "change_tc_per_yr", "transfer_tc": "transfer_tc_per_yr"},
+        extra=STOCK_INTERVALS),
     "soc_loss_n2o": TableSpec("soc_loss_n2o", renames={**N2O, "ef1": "ef1_fraction"},
         described={"soc_loss_tc_per_yr": "net mineral-soil carbon loss of the category, -dC "
                    "when dC < 0, else 0: an amount >= 0 (the loss), not a signed stock change"}),

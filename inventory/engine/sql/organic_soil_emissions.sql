@@ -12,7 +12,7 @@
 -- Grain: country, year, climate_zone, land_use, drainage, nutrient_status, drainage_depth,
 --   component; component determines gas.
 -- Inputs: organic_soils (country, year, climate_zone, land_use, drainage, nutrient_status,
---   drainage_depth, area_ha), organic_ef (inventory.engine.organic_soils.organic.organic_ef_table()),
+--   drainage_depth, area_ha, area_uncertainty_pct), organic_ef (inventory.engine.organic_soils.organic.organic_ef_table()),
 --   gwp (gas, value: t CO2e per t gas).
 -- Params: $gwp_set (label written to the output, e.g. 'AR5').
 -- Columns:
@@ -24,6 +24,9 @@
 --   nutrient_status: nutrient_poor, nutrient_rich or not_applicable
 --   drainage_depth: deep, shallow or not_applicable
 --   area_ha [ha]: area of organic soil in the stratum
+--   area_uncertainty_pct [%]: half-width of the 95 % interval of area_ha as submitted
+--     (organic_soils.area_uncertainty_pct, area-weighted over the stratum's rows), drawn in
+--     the Monte Carlo with the factors; NULL: none submitted, the area is treated as exact
 --   gas: CO2, CH4 or N2O (set by component)
 --   component: on_site, doc (CO2); land, ditch (CH4); direct (N2O)
 --   emission [t gas/yr]: emission of the gas; negative = removal
@@ -35,7 +38,10 @@
 --   ef_source: Wetlands Supplement table of the factor
 WITH strata AS (
     SELECT country, year, climate_zone, land_use, drainage, nutrient_status, drainage_depth,
-        sum(area_ha) AS area_ha
+        sum(area_ha) AS area_ha,
+        CASE WHEN count(area_uncertainty_pct) > 0
+            THEN sum(area_ha * coalesce(area_uncertainty_pct, 0)) / nullif(sum(area_ha), 0)
+        END AS area_uncertainty_pct
     FROM organic_soils
     GROUP BY ALL
 ),
@@ -70,7 +76,7 @@ co2e AS (
 )
 
 SELECT country, year, land_use, drainage, climate_zone, nutrient_status, drainage_depth,
-    area_ha, gas, component, emission,
+    area_ha, area_uncertainty_pct, gas, component, emission,
     't ' || gas || '/yr' AS unit,
     co2e_t,
     $gwp_set AS gwp_set,

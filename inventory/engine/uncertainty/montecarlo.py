@@ -37,6 +37,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from inventory.core import vocab
+
 # IPCC tables give +/- % as the half-width of a 95 % interval; for a normal distribution that is
 # 1.96 standard deviations (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.2.4).
 Z_95 = 1.959963984540054
@@ -467,4 +469,104 @@ def two_piece_normal_draws(specs: pd.DataFrame, *, n_draws: int, seed: int) -> n
         z = np.random.default_rng(_row_seed(seed, key)).standard_normal(n_draws)
         below, above = (value - low) / Z_95, (high - value) / Z_95
         out[1:, j] = value + z * np.where(z < 0, below, above)
+    return out
+
+
+# ------------------------------------------------------------------ activity data (areas)
+# Column of the area datasets (land_areas, land_units, land_use_changes, organic_soils) holding
+# the half-width of the 95 % interval of a row's area, % of the area. No default is assumed:
+# the IPCC guidance found gives a range for Approach 1/2 area estimates ("a few % to 10 %",
+# GPG-LULUCF 2003 Ch.2, via a secondary summary), not a default number, so an area without a
+# submitted uncertainty is treated as exact (0 %).
+AREA_UNCERTAINTY = vocab.AREA_UNCERTAINTY
+AREA_STREAM = "area | "  # prefix of an area multiplier's stream key (never a source row key)
+
+
+def stratum_area_uncertainty(
+    areas: pd.DataFrame, keys: Sequence[str], *, exclude: pd.Series | None = None
+) -> pd.DataFrame:
+    """Area uncertainty U [%] of each stratum: the area-weighted mean of its rows' values.
+
+    Parameters
+    ----------
+    areas : pandas.DataFrame
+        Rows with the ``keys``, ``area_ha`` [ha] and optionally ``area_uncertainty_pct`` [%]
+        (empty = exact, 0 %).
+    keys : sequence of str
+        Columns identifying a stratum (the years of a stratum share one value).
+    exclude : pandas.Series of bool, optional
+        Rows left out of the mean (e.g. back-cast history years, which carry no submitted
+        uncertainty of their own).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stratum (sorted by ``keys``): the keys and ``area_uncertainty_pct`` [%];
+        0 where nothing was submitted (or the column is absent).
+    """
+    rows = areas if exclude is None else areas[~exclude.to_numpy()]
+    if rows.empty:
+        rows = areas
+    u = rows[AREA_UNCERTAINTY] if AREA_UNCERTAINTY in rows else pd.Series(0.0, index=rows.index)
+    area = rows["area_ha"].astype("float64").clip(lower=0)
+    frame = rows[list(keys)].assign(
+        _w=area, _wu=area * u.astype("float64").fillna(0.0), _u=u.astype("float64").fillna(0.0)
+    )
+    grouped = frame.groupby(list(keys), sort=True, dropna=False)
+    sums = grouped[["_w", "_wu"]].sum()
+    plain = grouped["_u"].mean()  # strata of zero area: the plain mean
+    value = np.where(sums["_w"] > 0, sums["_wu"] / sums["_w"].where(sums["_w"] > 0, 1.0), plain)
+    return sums.index.to_frame(index=False).assign(**{AREA_UNCERTAINTY: value})
+
+
+def area_multipliers(
+    strata: pd.DataFrame, keys: Sequence[str], *, n_draws: int, seed: int
+) -> np.ndarray:
+    r"""Monte Carlo multipliers of stratum areas [-]: column j = stratum j of ``strata``.
+
+    Parameters
+    ----------
+    strata : pandas.DataFrame
+        One row per stratum: the ``keys`` and ``area_uncertainty_pct`` [%] (U, the half-width
+        of the 95 % interval of its area as % of the area; NaN = 0 = exact).
+    keys : sequence of str
+        Columns naming the stratum; with the run seed they seed the stratum's own stream.
+    n_draws : int
+        N [count]; 0 gives draw 0 only.
+    seed : int
+        Run seed [-].
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (N + 1, strata) [-]; draw 0 = 1 (the submitted areas).
+
+    Notes
+    -----
+    .. math:: m^{(k)}_s = 1 + \sigma_s Z^{(k)}_s, \qquad \sigma_s = \frac{U_s}{100 \times 1.96},
+        \quad Z \sim \mathcal{N}(0, 1), \text{ redrawn while } m \le 0
+
+    (a 95 % half-width of U % is 1.96 standard deviations, IPCC 2006 Vol.1 Ch.3 Sec. 3.2.2.4;
+    activity data uncertainty propagated with the factors in the Approach 2 Monte Carlo,
+    Sec. 3.2.3 [1]_). One multiplier per stratum and draw scales the stratum's area in **every
+    year**: the error of an area estimate is taken as fully correlated over the time series
+    (the same survey, map or census classification behind each year), so a trend is not made
+    noisy by independent yearly errors; strata are independent of each other and of the
+    factors. Each stratum has its own stream (seed, ``area | `` + its keys), independent of
+    which other strata a run holds.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Sec. 3.2.2.4 and 3.2.3 (Approach 2, Monte Carlo, activity data and factors).
+    """
+    u = strata[AREA_UNCERTAINTY].to_numpy(dtype="float64") if len(strata) else np.empty(0)
+    sd = normal_sd(np.ones_like(u), u)
+    out = np.ones((n_draws + 1, len(strata)), dtype="float64")
+    if n_draws == 0:
+        return out
+    names = strata[list(keys)].astype("str").agg(" | ".join, axis=1).to_numpy(dtype=object)
+    for j in np.flatnonzero(sd > 0):  # one stream per uncertain stratum
+        rng = np.random.default_rng(_row_seed(seed, AREA_STREAM + str(names[j])))
+        out[1:, j] = _draw_row(rng, 1.0, float(sd[j]), float("nan"), n_draws)
     return out

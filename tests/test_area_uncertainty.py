@@ -1,0 +1,215 @@
+"""Area (activity data) uncertainty in the Monte Carlo, and the intervals of S(y) and 4p1000.
+
+Hand computations: with exact factors (uncertainty 0), every Monte Carlo draw of a stock or a
+change is the submitted areas times one multiplier per stratum, m = 1 + U / 196 x Z (the same
+in every year), times the factor products 64 x 0.69 x 1.10 (no-till cropland) and 64
+(nominal grassland, IPCC 2019 Vol.4 Ch.5/6, warm temperate moist HAC). The published
+percentiles are checked against the percentiles of these hand draws.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from inventory.engine.mineral_soils import factors
+from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
+from inventory.engine.options import EngineOptions
+from inventory.engine.organic_soils import organic
+from inventory.engine.reporting_tables import indicators, propagation
+from inventory.engine.uncertainty import montecarlo
+from inventory.intake.submission import read_submission
+from inventory.validation.validate import validate_submission
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SEED, N = 7, 4000
+D = 20
+NO_TILL = 64.0 * 0.69 * 1.10  # t C/ha: SOC_REF x F_LU cropland x F_MG no-till (x F_I medium 1)
+FULL_TILL = 64.0 * 0.69 * 1.00
+GRASS = 64.0  # nominal grassland: every factor 1
+KEYS = montecarlo.STRATUM_KEYS
+
+
+def _areas(u_crop: float, u_grass: float) -> pd.DataFrame:
+    rows = []
+    for year in range(1980, 2025):
+        mg = "full_tillage" if year < 2000 else "no_tillage"
+        rows.append(("cropland", mg, "medium", 100.0, u_crop, year))
+        rows.append(("grassland", "nominal", "not_applicable", 50.0, u_grass, year))
+    return pd.DataFrame(
+        [{"country": "URY", "year": y, "climate_zone": "warm_temperate_moist",
+          "soil_class": "hac", "land_use": lu, "management": mg, "input": i, "area_ha": a,
+          "area_uncertainty_pct": u} for lu, mg, i, a, u, y in rows]
+    )  # fmt: skip
+
+
+def _exact_factors() -> pd.DataFrame:
+    return factors.factor_table("2019").assign(uncertainty_pct=0.0, row_sd=0.0, ref_sd=0.0)
+
+
+def _multipliers(areas: pd.DataFrame) -> pd.DataFrame:
+    """Hand draws of m per stratum: 1 + U/100/1.96 x Z from each stratum's own stream."""
+    strata = areas[["country", *KEYS[1:], "area_uncertainty_pct"]].drop_duplicates(KEYS)
+    strata = strata.sort_values(KEYS).reset_index(drop=True)
+    out = {}
+    for row in strata.itertuples(index=False):
+        name = " | ".join(str(getattr(row, k)) for k in KEYS)
+        rng = np.random.default_rng(montecarlo._row_seed(SEED, montecarlo.AREA_STREAM + name))
+        sd = row.area_uncertainty_pct / 100 / 1.959963984540054
+        out[row.management] = 1 + sd * rng.standard_normal(N) if sd > 0 else np.ones(N)
+    return pd.DataFrame(out)
+
+
+@pytest.fixture(scope="module")
+def run():
+    areas = _areas(10.0, 20.0)
+    con = duckdb.connect()
+    result = compute_mineral_inventory(
+        areas, _exact_factors(),
+        EngineOptions(first_year=2000, last_year=2024, mc_draws=N, seed=SEED), con=con,
+    )  # fmt: skip
+    return areas, result, con
+
+
+def test_multiplier_is_one_plus_u_over_196_times_z():
+    strata = pd.DataFrame({"country": ["URY", "URY"], "climate_zone": ["a", "b"],
+                           "area_uncertainty_pct": [5.0, 0.0]})  # fmt: skip
+    m = montecarlo.area_multipliers(strata, ["country", "climate_zone"], n_draws=N, seed=SEED)
+    z = np.random.default_rng(montecarlo._row_seed(SEED, "area | URY | a")).standard_normal(N)
+    assert m[0].tolist() == [1.0, 1.0]  # draw 0: the submitted areas
+    np.testing.assert_allclose(m[1:, 0], 1 + 0.05 / 1.959963984540054 * z, rtol=0, atol=1e-15)
+    assert (m[:, 1] == 1.0).all()  # 0 %: exact
+    # 95 % half-width of +/- 5 %: percentiles at 0.95 and 1.05 within sampling error
+    low, high = np.quantile(m[1:, 0], [0.025, 0.975])
+    assert abs(low - 0.95) < 0.003 and abs(high - 1.05) < 0.003
+
+
+def test_stock_change_draws_are_areas_times_multipliers(run):
+    areas, result, con = run
+    m = _multipliers(areas)
+    # dC(2005) of cropland remaining cropland: (no-till stock - full-till stock) / D of the
+    # same 100 ha, each stratum with its own multiplier (the transition 1980-1999 -> 2000)
+    crop = con.execute(
+        "SELECT draw, sum(dC_tc_per_yr) AS dc FROM stock_change_draws WHERE year = 2005 "
+        "AND land_use = 'cropland' AND draw > 0 GROUP BY draw ORDER BY draw"
+    ).df()["dc"]
+    hand = 100 * (m["no_tillage"] * NO_TILL - m["full_tillage"] * FULL_TILL) / D
+    np.testing.assert_allclose(crop.to_numpy(), hand.to_numpy(), rtol=1e-12, atol=1e-9)
+    row = result.stock_change_totals
+    row = row[(row.year == 2005) & (row.land_use == "all")].iloc[0]
+    assert row.dC_tc_per_yr == pytest.approx(100 * (NO_TILL - FULL_TILL) / D, rel=1e-12)
+    low, high = np.quantile(hand, [0.025, 0.975])  # grassland: 0 every draw
+    assert (row.ci_low, row.ci_high) == (
+        pytest.approx(low, rel=1e-9),
+        pytest.approx(high, rel=1e-9),
+    )
+
+
+def test_stock_interval_is_the_percentile_of_hand_draws(run):
+    areas, result, _ = run
+    m = _multipliers(areas)
+    stocks = result.inventory_stocks
+    row = stocks[(stocks.year == 2024) & (stocks.scope == "national")].iloc[0]
+    # 2005-2024 all no-till: S(2024) = 100 ha x 48.576 + 50 ha x 64 = 8057.6 t C
+    assert row.stock_tc == pytest.approx(100 * NO_TILL + 50 * GRASS, rel=1e-12)
+    assert row.stock_tc == pytest.approx(8057.6, rel=1e-12)
+    hand = 100 * NO_TILL * m["no_tillage"] + 50 * GRASS * m["nominal"]
+    low, high = np.quantile(hand, [0.025, 0.975])
+    assert row.stock_ci_low_tc == pytest.approx(low, rel=1e-9)
+    assert row.stock_ci_high_tc == pytest.approx(high, rel=1e-9)
+    # variance of a sum of independent strata: sd^2 = (4857.6 x 0.1/1.96)^2 + (3200 x 0.2/1.96)^2
+    sd = np.hypot(100 * NO_TILL * 0.10, 50 * GRASS * 0.20) / 1.959963984540054  # 396.0 t C
+    assert np.std(hand, ddof=1) == pytest.approx(sd, rel=0.05)
+    assert (high - low) / 2 == pytest.approx(1.959963984540054 * sd, rel=0.06)
+
+
+def test_areas_without_uncertainty_are_exact():
+    areas = _areas(0.0, 0.0).drop(columns="area_uncertainty_pct")
+    result = compute_mineral_inventory(
+        areas, _exact_factors(), EngineOptions(first_year=2000, last_year=2024, mc_draws=50)
+    )
+    row = result.inventory_stocks.query("year == 2024 and scope == 'national'").iloc[0]
+    assert row.stock_ci_low_tc == pytest.approx(8057.6) == row.stock_ci_high_tc
+
+
+def test_fourp1000_rate_interval_is_each_draws_change_over_its_stock(run):
+    areas, result, con = run
+    m = _multipliers(areas)
+    table = indicators.fourp1000_indicators(
+        con, result.inventory_stocks, organic.organic_soil_emissions(con, _organic(np.nan))
+    )
+    row = table.query("year == 2005 and land_use == 'all' and scope == 'mineral'").iloc[0]
+    change = 100 * (m["no_tillage"] * NO_TILL - m["full_tillage"] * FULL_TILL) / D
+    # S(2005) = (6 years no-till + 14 years full-till) / 20 of 100 ha, + grassland
+    stock = (100 * (6 * NO_TILL * m["no_tillage"] + 14 * FULL_TILL * m["full_tillage"]) / D
+             + 50 * GRASS * m["nominal"])  # fmt: skip
+    rate = 1000 * change / (stock - change)
+    low, high = np.quantile(rate, [0.025, 0.975])
+    assert row.rate_ci_low_permille_per_yr == pytest.approx(low, rel=1e-9)
+    assert row.rate_ci_high_permille_per_yr == pytest.approx(high, rel=1e-9)
+    assert low < row.rate_permille < high
+
+
+def _organic(u: float) -> pd.DataFrame:
+    return pd.DataFrame([{"country": "URY", "year": y, "climate_zone": "warm_temperate_moist",
+                          "land_use": "grassland", "drainage": "drained",
+                          "nutrient_status": "nutrient_rich", "drainage_depth": "shallow",
+                          "area_ha": 10.0, "area_uncertainty_pct": u}
+                         for y in (2000, 2001)])  # fmt: skip
+
+
+def test_organic_area_multiplier_scales_every_draw_and_year():
+    con = duckdb.connect()
+    exact = organic.organic_soil_emissions(con, _organic(np.nan))
+    assert exact["area_uncertainty_pct"].isna().all()
+    uncertain = organic.organic_soil_emissions(con, _organic(20.0))
+    assert (uncertain["area_uncertainty_pct"] == 20.0).all()
+    a = propagation.organic_category_draws(exact, n_draws=500, seed=SEED)
+    b = propagation.organic_category_draws(uncertain, n_draws=500, seed=SEED)
+    ratio = (b["e"] / a["e"]).to_numpy().reshape(501, -1)  # draws x (year, gas)
+    strata = pd.DataFrame({"country": ["URY"], "climate_zone": ["warm_temperate_moist"],
+                           "land_use": ["grassland"], "drainage": ["drained"],
+                           "nutrient_status": ["nutrient_rich"], "drainage_depth": ["shallow"],
+                           "area_uncertainty_pct": [20.0]})  # fmt: skip
+    m = montecarlo.area_multipliers(strata, list(strata.columns[:-1]), n_draws=500, seed=SEED)
+    # one multiplier for both years and all gases of the stratum
+    np.testing.assert_allclose(ratio, np.repeat(m, ratio.shape[1], axis=1), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("value", "words"), [("-5", "negative"), ("150", "above 100")])
+def test_validation_refuses_area_uncertainty_out_of_range(tmp_path, value, words):
+    package = tmp_path / "CRI"
+    shutil.copytree(EXAMPLES / "CRI", package)
+    frame = pd.read_csv(package / "land_areas.csv", dtype=str)
+    frame["area_uncertainty_pct"] = "5"
+    frame.loc[3, "area_uncertainty_pct"] = value
+    frame.to_csv(package / "land_areas.csv", index=False)
+    result = validate_submission(read_submission(package))
+    assert not result.ok
+    bad = result.failures[result.failures["column"] == "area_uncertainty_pct"]
+    assert len(bad) == 1
+    row = bad.iloc[0]
+    assert row["file"] == "land_areas.csv" and str(row["value"]).lstrip("-").startswith(
+        value.lstrip("-")
+    )
+    assert int(row["row"]) in (4, 5)  # data row 3 (0-based) as the report counts rows
+    assert words in row["message"] and "between 0 and 100" in row["fix"]
+
+
+def test_validation_accepts_area_uncertainty_and_harmonises_it(tmp_path):
+    from inventory.harmonise.areas import harmonise_land_areas
+
+    package = tmp_path / "CRI"
+    shutil.copytree(EXAMPLES / "CRI", package)
+    frame = pd.read_csv(package / "land_areas.csv", dtype=str)
+    frame["area_uncertainty_pct"] = "5"
+    frame.to_csv(package / "land_areas.csv", index=False)
+    result = validate_submission(read_submission(package))
+    assert result.ok, result.to_text()
+    harmonised = harmonise_land_areas(result.datasets["land_areas"].assign(country="CRI"))
+    assert (harmonised["area_uncertainty_pct"] == 5.0).all()
