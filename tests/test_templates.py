@@ -131,7 +131,8 @@ def test_filled_templates_are_read_and_validated_like_the_csv_files(tmp_path):
 
 def test_csv_template_is_the_header_row():
     assert templates.template_csv("organic_soils") == (
-        b"year,climate_zone,land_use,drainage,nutrient_status,drainage_depth,area,area_unit\n"
+        b"year,climate_zone,land_use,drainage,nutrient_status,drainage_depth,area,area_unit,"
+        b"area_uncertainty_pct\n"  # optional (95 % half-width of the area, %)
     )
 
 

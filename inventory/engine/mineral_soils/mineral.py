@@ -203,25 +203,32 @@ def compute_mineral_inventory(
     sql_models.register(con, {"land_areas": land_areas, "factor_table": factor_table})
     stratum_factors = resolve_factors(con)
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
-    with sql_models.one_thread(con):  # sums of fractional areas in one order: reproducible bits
+    # Sums of fractional areas and draws in one order (one DuckDB thread): every published
+    # value is the same to the last bit run to run. Approach 1 tables are strata x years x
+    # draws, small enough for one thread; land units (Approach 2/3) go through approach2.py.
+    with sql_models.one_thread(con):
         weights = sql_models.run_model(
             con, "stock_change_weights", {"transition_years": options.transition_years}
         )
-    sql_models.register(con, {"stock_change_weights": weights})  # for the sensitivities
-    backcast = land_areas.get("area_source", pd.Series("", index=land_areas.index))
-    area_uncertainty = montecarlo.stratum_area_uncertainty(
-        land_areas, montecarlo.STRATUM_KEYS,
-        exclude=backcast.astype("str").str.startswith(BACKCAST_PREFIX),
-    )  # fmt: skip
-    history = category_draws(
-        con, weights, stratum_factors, n_draws=options.mc_draws, seed=options.seed,
-        years=options.years, area_uncertainty=area_uncertainty, equilibrium=equilibrium,
-        transition_years=options.transition_years,
-    )  # fmt: skip
-    changes, totals = uncertainty_tables(con, transition_years=options.transition_years)
-    stock_table = stocks.inventory_stocks(
-        con, equilibrium, history, transition_years=options.transition_years, years=options.years
-    )
+        sql_models.register(con, {"stock_change_weights": weights})  # for the sensitivities
+        backcast = land_areas.get("area_source", pd.Series("", index=land_areas.index))
+        area_uncertainty = montecarlo.stratum_area_uncertainty(
+            land_areas, montecarlo.STRATUM_KEYS,
+            exclude=backcast.astype("str").str.startswith(BACKCAST_PREFIX),
+        )  # fmt: skip
+        history = category_draws(
+            con, weights, stratum_factors, n_draws=options.mc_draws, seed=options.seed,
+            years=options.years, area_uncertainty=area_uncertainty, equilibrium=equilibrium,
+            transition_years=options.transition_years,
+        )  # fmt: skip
+        changes, totals = uncertainty_tables(con, transition_years=options.transition_years)
+        stock_table = stocks.inventory_stocks(
+            con,
+            equilibrium,
+            history,
+            transition_years=options.transition_years,
+            years=options.years,
+        )
     return MineralInventory(
         stratum_factors, reported_years(equilibrium, *options.years), changes,
         stock_change_totals=totals, inventory_stocks=stock_table,

@@ -193,8 +193,9 @@ def derive_factors(
         "min_profiles": min_profiles, "min_coverage": min_coverage,
         "priority": vocab.FACTOR_PRIORITY["tier2_derived"],
     }  # fmt: skip
-    sql_models.run_model(con, "tier2_stratum_means", params, into="tier2_stratum_means")
-    derived = sql_models.run_model(con, "tier2_factors", params)
+    with sql_models.one_thread(con):  # means of fractional stocks: the same bits every run
+        sql_models.run_model(con, "tier2_stratum_means", params, into="tier2_stratum_means")
+        derived = sql_models.run_model(con, "tier2_factors", params)
     derived["uncertainty_pct"] = derived["uncertainty_pct"].astype("float64")
     diagnostics = con.execute("SELECT * FROM tier2_stratum_means ORDER BY ALL").df()
     return DerivedFactors(derived[[*vocab.FACTOR_COLUMNS, *vocab.DRAW_COLUMNS]], diagnostics)

@@ -83,8 +83,9 @@ def key_category_analysis(
         else pd.DataFrame({c: pd.Series(dtype=t) for c, t in NATIONAL_TOTAL_COLUMNS.items()})
     )
     sql_models.register(con, {"national_totals": totals[list(NATIONAL_TOTAL_COLUMNS)]})
-    sql_models.run_model(con, "key_category_inputs", into="key_category_inputs")
-    return sql_models.run_model(con, "key_category_analysis", {
-        "base_year": base_year, "approach1_threshold": APPROACH1_THRESHOLD,
-        "approach2_threshold": APPROACH2_THRESHOLD,
-    })  # fmt: skip
+    with sql_models.one_thread(con):  # shares of sums: the same bits (and ranking) every run
+        sql_models.run_model(con, "key_category_inputs", into="key_category_inputs")
+        return sql_models.run_model(con, "key_category_analysis", {
+            "base_year": base_year, "approach1_threshold": APPROACH1_THRESHOLD,
+            "approach2_threshold": APPROACH2_THRESHOLD,
+        })  # fmt: skip
