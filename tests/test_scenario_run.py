@@ -207,6 +207,11 @@ def test_http_route_and_portal_pages(published, tmp_path):
             assert shown.status_code == 200
             assert "4 per mille rate in 2034" in shown.text and "<svg" in shown.text
             assert "4 per 1000 target" in shown.text  # the target line of the chart
+            # organic CO2 and CH4 of each measure with their 95 % intervals, e.g.
+            # "-3671 (-4854 to -2609) / 1.2 (-0.3 to 6.0)"
+            assert "organic CO2 / CH4 (t/yr, 95 %)" in shown.text
+            assert re.search(r"-?\d+ \(-?\d+ to -?\d+\) / -?\d+\.\d \(-?\d+\.\d to "
+                             r"-?\d+\.\d\)", shown.text), shown.text  # fmt: skip
     finally:
         server.should_exit = True
         thread.join(timeout=10)
