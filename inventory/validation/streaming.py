@@ -5,11 +5,12 @@ by batch, the same per-row checks as :func:`inventory.validation.validate.valida
 (number parsing, units and codes of :func:`inventory.validation.rules.prepare`, the GX suite's
 expectations, management and input per land use). Row numbers are spreadsheet rows across
 batches (header = row 1). The one check across rows, duplicated or overlapping horizons within a
-profile, runs once at the end on compact columns kept from every batch (profile id as Arrow
-text, depths, row numbers: ~30 bytes a row), so a profile spread over several batches, or over
-the whole file, is checked as a whole. The failure table (file, row, column, value, rule_id,
-message, fix) is the one the whole-file validation gives, whatever the batch size
-(``tests/test_streaming.py``).
+profile, runs at the end on compact columns kept from every batch (profile id as Arrow text,
+depths, row numbers: ~40 bytes a row), split into :data:`HORIZON_BUCKETS` buckets by a hash of
+the profile id and checked one bucket at a time: a profile spread over several batches, or over
+the whole file, is checked as a whole, and the check's own memory is a bucket's. The failure
+table (file, row, column, value, rule_id, message, fix) is the one the whole-file validation
+gives, whatever the batch size (``tests/test_streaming.py``).
 
 The GX suite runs on a sample (the first :data:`GX_SAMPLE_ROWS` rows); every batch is checked by
 :func:`inventory.validation.gx_suites.vectorised_failures`, which evaluates the same suite JSON
@@ -43,8 +44,9 @@ from inventory.intake import readers
 from inventory.validation import consistency, gx_suites, rules
 
 DATASET = "profiles"
-DEFAULT_BATCH_ROWS = 500_000  # rows per batch: ~0.4 GB of working memory at 17 columns
+DEFAULT_BATCH_ROWS = 250_000  # rows per batch (10 M rows: peak RSS 1.5 GB; 1.8 GB at 500 k)
 GX_SAMPLE_ROWS = 20_000  # rows of the first batch GX validates (fixed cost ~1-2 s)
+HORIZON_BUCKETS = 16  # profiles hashed into buckets, checked one bucket at a time at the end
 READ_BLOCK_BYTES = 16 << 20  # Arrow reads the file 16 MiB at a time
 HEADER_PROBE_BYTES = 1 << 16  # bytes read to find the header line and the delimiter
 
@@ -138,9 +140,10 @@ class _State:
         self.number_format, self.gx_sample_rows = number_format, gx_sample_rows
         self.vectorised = gx_suites.vectorised_supported(DATASET)
         self.parts: list[pd.DataFrame] = []
-        self.profile_id: list[pa.Array] = []
-        self.depths: list[np.ndarray] = []  # (2, n) upper and lower [cm]
-        self.rows: list[np.ndarray] = []
+        # per bucket of profiles, per batch: profile ids, (2, n) upper and lower [cm], rows
+        self.buckets: list[list[tuple[pa.Array, np.ndarray, np.ndarray]]] = [
+            [] for _ in range(HORIZON_BUCKETS)
+        ]
         self.count = 0
         self.batches = 0
 
@@ -154,12 +157,21 @@ class _State:
                        consistency.management_for_land_use(frame, self.file),
                        consistency.input_for_land_use(frame, self.file)]  # fmt: skip
         if {"profile_id", "upper_cm", "lower_cm"} <= set(frame.columns):
-            layers = frame[["profile_id", "upper_cm", "lower_cm"]].dropna()
-            self.profile_id.append(pa.array(layers["profile_id"].astype("str"), pa.string()))
-            self.depths.append(layers[["upper_cm", "lower_cm"]].to_numpy("float64").T.copy())
-            self.rows.append(layers.index.to_numpy("int64"))
+            self._keep_horizons(frame[["profile_id", "upper_cm", "lower_cm"]].dropna())
         self.count += len(frame)
         self.batches += 1
+
+    def _keep_horizons(self, layers: pd.DataFrame) -> None:
+        """Keep the horizon columns, split by a hash of the profile id: a profile's horizons
+        always land in the same bucket, whichever batch they come from."""
+        ids = layers["profile_id"].astype("str")
+        bucket = pd.util.hash_pandas_object(ids, index=False).to_numpy() % HORIZON_BUCKETS
+        depths = layers[["upper_cm", "lower_cm"]].to_numpy("float64").T
+        rows = layers.index.to_numpy("int64")
+        for b in range(HORIZON_BUCKETS):
+            mine = np.flatnonzero(bucket == b)
+            self.buckets[b].append((pa.array(ids.iloc[mine], pa.string()),
+                                    depths[:, mine], rows[mine]))  # fmt: skip
 
     def _suite(self, frame: pd.DataFrame, raw: pd.DataFrame, *, first: bool) -> pd.DataFrame:
         """The suite's failures of a batch: vectorised, checked against GX on the sample."""
@@ -185,12 +197,14 @@ class _State:
 
     def finish(self, streamed: bool) -> StreamedValidation:
         """All failures, the horizon check across the whole file included."""
-        if self.profile_id:
-            depths = np.concatenate(self.depths, axis=1)
-            self.depths = []
-            ids = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(self.profile_id)))
-            self.parts.append(consistency.horizon_failures(
-                ids, depths[0], depths[1], np.concatenate(self.rows), self.file))  # fmt: skip
+        for b, kept in enumerate(self.buckets):  # one bucket of profiles at a time
+            self.buckets[b] = []
+            if kept:
+                ids = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([k[0] for k in kept])))
+                depths = np.concatenate([k[1] for k in kept], axis=1)
+                rows = np.concatenate([k[2] for k in kept])
+                self.parts.append(consistency.horizon_failures(ids, depths[0], depths[1], rows,
+                                                               self.file))  # fmt: skip
         failures = concat_failures(self.parts) if self.parts else failure_frame()
         return StreamedValidation(
             failures=failures,
