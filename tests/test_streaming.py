@@ -138,3 +138,17 @@ def test_vectorised_suite_equals_gx_on_bad_rows(tmp_path):
 def test_batch_size_must_be_positive(tmp_path):
     with pytest.raises(ValueError, match="batch_rows"):
         streaming.validate_profiles_file(tmp_path / "p.csv", parameters={}, batch_rows=0)
+
+
+def test_gx_runs_on_every_batch_when_the_sample_disagrees(tmp_path, monkeypatch):
+    """A vectorised suite that misses a record on the sample hands every batch to GX."""
+    package = _package(tmp_path, "\n".join([HEADER, *_profiles_lines()]) + "\n")
+    vectorised = gx_suites.vectorised_failures
+
+    def missing_one(*args, **kwargs):
+        return vectorised(*args, **kwargs).iloc[1:]
+
+    monkeypatch.setattr(gx_suites, "vectorised_failures", missing_one)
+    whole, streamed = _whole_and_streamed(package, 7)
+    assert streamed.gx_every_batch
+    pd.testing.assert_frame_equal(streamed.failures, whole)
