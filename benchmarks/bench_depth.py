@@ -16,12 +16,20 @@ Measured 2026-11-26 on the shared 2-core machine (load average ~6, best of 3 run
 
 End to end, ``harmonise_profiles`` on the same 500 381 rows: 2.4 s (overlap, 2 intervals),
 5.3 s (spline, 6 intervals).
+
+Goal run (issue 24: 1 M profiles to the GlobalSoilMap intervals in < 10 s, memory bounded by
+chunks): ``.venv/bin/python benchmarks/bench_depth.py 1000000 --goal`` under
+``/usr/bin/time -v`` times one ``spline_stocks`` call, checks the first profiles against the
+per-profile reference and prints a JSON line. Results: ``benchmarks/results/2026-12-06/``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +43,9 @@ from tests.depth_reference import mpspline_one, overlap_one  # noqa: E402
 
 TARGETS = {"0-30": ((0, 30),), "GSM": depth.GSM_INTERVALS}
 SUBSAMPLE = 1000
+MB = 1e6
+OUTPUT_ARRAYS = 5  # (P, T) float arrays alive at the end: sums, hits, mean, coverage, stock
+HORIZON_ARRAYS = 2  # (N,) float arrays the spline allocates: density, fitted means
 
 
 def synthetic_profiles(n: int, seed: int = 7) -> tuple[np.ndarray, ...]:
@@ -116,6 +127,46 @@ def end_to_end(profile, upper, lower, stock) -> None:
         print(f"| {method}, {len(targets)} intervals | {seconds:.2f} |")
 
 
+def goal(n: int) -> dict:
+    """One timed spline of n profiles to the GSM intervals, checked on a subsample."""
+    profile, upper, lower, stock = synthetic_profiles(n)
+    started, cpu = time.perf_counter(), time.process_time()
+    values, _ = depth.spline_stocks(
+        profile, upper, lower, stock, targets=depth.GSM_INTERVALS, n_profiles=n
+    )
+    wall_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    ref = reference("spline", profile, upper, lower, stock, depth.GSM_INTERVALS, SUBSAMPLE)
+    check = values[:SUBSAMPLE] / (np.asarray([b - t for t, b in depth.GSM_INTERVALS]))
+    coverage = depth.spline_intervals(
+        profile[profile < SUBSAMPLE],
+        upper[profile < SUBSAMPLE],
+        lower[profile < SUBSAMPLE],
+        (stock / (lower - upper))[profile < SUBSAMPLE],
+        vhigh=np.inf,
+    )[1]
+    mean = np.where(coverage > 0, check / np.where(coverage > 0, coverage, 1), np.nan)
+    np.testing.assert_allclose(mean, ref, rtol=1e-9, atol=1e-9, equal_nan=True)
+    tracemalloc.start()  # a second, untimed run: the spline's own allocations
+    depth.spline_stocks(profile, upper, lower, stock, targets=depth.GSM_INTERVALS, n_profiles=n)
+    peak_mb = tracemalloc.get_traced_memory()[1] / MB
+    tracemalloc.stop()
+    return {
+        "what": "spline_stocks to GlobalSoilMap intervals",
+        "profiles": n,
+        "horizons": int(profile.size),
+        "chunk_profiles": depth.SPLINE_CHUNK_PROFILES,
+        "wall_s": round(wall_s, 3),
+        "cpu_s": round(cpu_s, 3),
+        "load_average_1min": os.getloadavg()[0],
+        "checked_against_reference_profiles": SUBSAMPLE,
+        "spline_peak_allocated_mb": round(peak_mb, 1),
+        "of_which_per_profile_outputs_mb": round(
+            OUTPUT_ARRAYS * n * len(depth.GSM_INTERVALS) * 8 / MB, 1
+        ),
+        "of_which_per_horizon_arrays_mb": round(HORIZON_ARRAYS * profile.size * 8 / MB, 1),
+    }
+
+
 def main(n: int = 100_000) -> None:
     profile, upper, lower, stock = synthetic_profiles(n)
     sub = profile < SUBSAMPLE
@@ -159,4 +210,8 @@ def main(n: int = 100_000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    if "--goal" in sys.argv:
+        print(json.dumps(goal(size)))
+    else:
+        main(size)

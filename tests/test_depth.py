@@ -331,3 +331,55 @@ def test_vectorised_spline_matches_per_profile_reference(batch):
         ref = mpspline_one(upper[sel], lower[sel], values[sel])
         np.testing.assert_allclose(mean[p], ref["est_dcm"], rtol=1e-9, atol=1e-9, equal_nan=True)
         np.testing.assert_allclose(s_bar[sel], ref["est_icm"], rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------- chunked evaluation
+def _mixed_profiles():
+    """Six profiles, shuffled: 1 to 4 horizons, gaps, fractional depths, one with no horizons."""
+    horizons = [  # (profile, upper, lower, value)
+        (0, 0, 10, 6.0), (0, 20, 30, 4.0), (0, 40, 50, 3.0), (0, 60, 70, 10.0),
+        (1, 5, 35, 12.0),
+        (2, 0, 2, 13.0), (2, 2, 14, 7.0), (2, 14, 49.5, 9.0),
+        # profile 3 has no horizons
+        (4, 0.5, 12.5, 2.0), (4, 12.5, 40, 1.0), (4, 55, 150, 0.5), (4, 150, 230, 0.1),
+        (5, 10, 20, 8.0), (5, 20, 45, 5.0),
+    ]  # fmt: skip
+    order = np.random.default_rng(3).permutation(len(horizons))
+    profile, upper, lower, values = (np.asarray(c, float) for c in zip(*horizons, strict=True))
+    return profile.astype(int)[order], upper[order], lower[order], values[order]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_chunked_spline_equals_unchunked(chunk):
+    profile, upper, lower, values = _mixed_profiles()
+    whole = depth.spline_intervals(profile, upper, lower, values, chunk_profiles=len(profile))
+    parts = depth.spline_intervals(profile, upper, lower, values, chunk_profiles=chunk)
+    for expected, got in zip(whole, parts, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert np.isnan(whole[0][3]).all()  # the profile without horizons
+    for p in (0, 1, 2, 4, 5):
+        sel = np.flatnonzero(profile == p)
+        sel = sel[np.argsort(upper[sel])]
+        ref = mpspline_one(upper[sel], lower[sel], values[sel], d=GSM)
+        np.testing.assert_allclose(whole[0][p], ref["est_dcm"], rtol=1e-9, equal_nan=True)
+        np.testing.assert_allclose(whole[2][sel], ref["est_icm"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_chunked_spline_stocks_equal_unchunked(chunk, monkeypatch):
+    profile, upper, lower, values = _mixed_profiles()
+    stock = values * (lower - upper)
+    whole = depth.spline_stocks(profile, upper, lower, stock, targets=GSM_TARGETS)
+    monkeypatch.setattr(depth, "SPLINE_CHUNK_PROFILES", chunk)
+    parts = depth.spline_stocks(profile, upper, lower, stock, targets=GSM_TARGETS)
+    for expected, got in zip(whole, parts, strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_chunk_size_must_be_positive():
+    profile, upper, lower, values = _mixed_profiles()
+    with pytest.raises(ValueError, match="chunk_profiles"):
+        depth.spline_intervals(profile, upper, lower, values, chunk_profiles=0)
+
+
+GSM_TARGETS = tuple(zip(GSM[:-1], GSM[1:], strict=True))

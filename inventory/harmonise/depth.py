@@ -22,8 +22,11 @@ Two methods bring horizon data to standard depth intervals (submission format v1
 1-cm slice has data when its top ``k`` satisfies ``first upper <= k < last lower``, for whole
 and fractional depths alike (mpspline2 stops at ``floor(max lower) - 1`` for fractional ones).
 
-The spline is vectorised: profiles are batched by horizon count and every batch is solved with
-one stacked ``numpy.linalg.solve``; the 1-cm evaluation runs on (profiles x cm) arrays in chunks.
+The spline is vectorised and streamed: profiles are taken in chunks of
+:data:`SPLINE_CHUNK_PROFILES` (never splitting a profile), each chunk is batched by horizon count,
+every batch's tridiagonal systems are solved together (one Thomas sweep across the batch), and
+the 1-cm values are evaluated only for the slices with data, so memory grows with the chunk, not
+with the number of profiles.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import pandas as pd
 IPCC_INTERVALS = ((0, 30), (30, 100))
 GSM_INTERVALS = ((0, 5), (5, 15), (15, 30), (30, 60), (60, 100), (100, 200))  # GlobalSoilMap
 SPLINE_LAMBDA = 0.1  # mpspline2 default smoothing parameter (depths in cm)
-_CHUNK = 8192  # profiles per 1-cm evaluation chunk (8192 x 200 cm x 8 B = 13 MB per array)
+SPLINE_CHUNK_PROFILES = 16384  # profiles per chunk: ~16 k x ~200 slices x 8 B = 26 MB per array
 
 CLEANING_COLUMNS = ["profile_id", "row", "action", "detail"]
 
@@ -368,6 +371,77 @@ def spline_1cm(
     return np.where(valid, grid, np.nan)
 
 
+def _segment_polynomials(
+    coef: dict[str, np.ndarray], upper: np.ndarray, lower: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Polynomials of the 2n-1 horizon and gap segments and the 2n-2 edges between them.
+
+    Returns
+    -------
+    poly : numpy.ndarray
+        Shape (P, 2n-1, 3), coefficients ``c0, c1, c2`` of ``c0 + c1 k + c2 k^2`` in absolute
+        depth k [cm]; horizons at even, gaps at odd positions.
+    edges : numpy.ndarray
+        Shape (P, 2n-2), depths [cm] where one segment ends and the next begins.
+    """
+    p, n = upper.shape
+    a, b0, b1, g = coef["alfa"], coef["b0"], coef["b1"], coef["gamma"]
+    poly = np.zeros((p, 2 * n - 1, 3))
+    poly[:, 0::2] = np.stack([a - b0 * upper + g * upper**2, b0 - 2 * g * upper, g], axis=-1)
+    poly[:, 1::2, 0] = a[:, 1:] - b1[:, :-1] * upper[:, 1:]  # gap: meets the next top value
+    poly[:, 1::2, 1] = b1[:, :-1]  # with the slope at the bottom of the horizon above
+    edges = np.empty((p, 2 * n - 2))
+    edges[:, 0::2], edges[:, 1::2] = lower[:, :-1], upper[:, 1:]
+    return poly, edges
+
+
+def _interval_sums(
+    coef: dict[str, np.ndarray],
+    upper: np.ndarray,
+    lower: np.ndarray,
+    bounds: np.ndarray,
+    vlow: float,
+    vhigh: float,
+) -> np.ndarray:
+    """Sums of the clamped 1-cm values with data in each target interval, shape (P, T).
+
+    Only the slices with data (``first upper <= k < last lower``, k < the deepest target) are
+    evaluated: they are laid out profile after profile in one flat array, each segment's
+    polynomial repeated over its slices (a segment's slices start at the first whole cm at or
+    below its top edge, as in :func:`_spline_grid`). One ``add.reduceat`` sums the runs between
+    consecutive target boundaries of every profile; an interval is the sum of its runs (one run
+    when the targets do not overlap). Intervals without data get 0 (their slice count is 0).
+    """
+    p, n = upper.shape
+    depth_cm = int(bounds[:, 1].max())
+    poly, edges = _segment_polynomials(coef, upper, lower)
+    start = np.clip(np.ceil(upper[:, 0]), 0, depth_cm).astype(np.intp)
+    stop = np.clip(np.ceil(lower[:, -1]), start, depth_cm).astype(np.intp)
+    cuts = np.clip(np.sort(np.ceil(edges), axis=1), start[:, None], stop[:, None])
+    cuts = np.concatenate([start[:, None], cuts.astype(np.intp), stop[:, None]], axis=1)
+    slices = np.diff(cuts, axis=1).ravel()  # slices per segment
+    cells = stop - start
+    offset = np.concatenate([[0], np.cumsum(cells)])
+    k = np.arange(offset[-1], dtype=np.intp) - np.repeat(offset[:-1] - start, cells)
+    depth = k.astype("float64")
+    c = poly.reshape(-1, 3)
+    value = np.repeat(c[:, 0], slices) + depth * (
+        np.repeat(c[:, 1], slices) + depth * np.repeat(c[:, 2], slices)
+    )
+    value = np.append(np.clip(value, vlow, vhigh), 0.0)  # a last cell for runs ending at the end
+    breaks = np.unique(bounds)  # every target top and bottom, sorted
+    cut = (
+        offset[:-1, None] + np.clip(breaks[None, :], start[:, None], stop[:, None]) - start[:, None]
+    )
+    pieces = np.add.reduceat(value, cut.ravel()).reshape(p, len(breaks))[:, :-1]
+    pieces = np.where(cut[:, 1:] > cut[:, :-1], pieces, 0.0)  # reduceat gives a cell, not 0
+    sums = np.empty((p, len(bounds)))
+    for t, (top, bottom) in enumerate(bounds):
+        inside = np.flatnonzero((breaks[:-1] >= top) & (breaks[1:] <= bottom))
+        sums[:, t] = pieces[:, inside[0]] if len(inside) == 1 else pieces[:, inside].sum(axis=1)
+    return sums
+
+
 def _spline_grid(
     coef: dict[str, np.ndarray],
     upper: np.ndarray,
@@ -383,13 +457,7 @@ def _spline_grid(
     it, counted with one ``bincount`` + ``cumsum`` instead of a comparison per horizon.
     """
     p, n = upper.shape
-    a, b0, b1, g = coef["alfa"], coef["b0"], coef["b1"], coef["gamma"]
-    poly = np.zeros((p, 2 * n - 1, 3))
-    poly[:, 0::2] = np.stack([a - b0 * upper + g * upper**2, b0 - 2 * g * upper, g], axis=-1)
-    poly[:, 1::2, 0] = a[:, 1:] - b1[:, :-1] * upper[:, 1:]  # gap: meets the next top value
-    poly[:, 1::2, 1] = b1[:, :-1]  # with the slope at the bottom of the horizon above
-    edges = np.empty((p, 2 * n - 2))
-    edges[:, 0::2], edges[:, 1::2] = lower[:, :-1], upper[:, 1:]
+    poly, edges = _segment_polynomials(coef, upper, lower)
     first = np.minimum(np.ceil(edges), depth_cm).astype(np.intp)  # first slice past an edge
     flat = (np.arange(p)[:, None] * (depth_cm + 1) + first).ravel()
     steps = np.bincount(flat, minlength=p * (depth_cm + 1)).reshape(p, depth_cm + 1)
@@ -414,6 +482,7 @@ def spline_intervals(
     vlow: float = 0.0,
     vhigh: float = 1000.0,
     n_profiles: int | None = None,
+    chunk_profiles: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean of a mass-preserving spline over target depth intervals [unit of the property].
 
@@ -434,6 +503,9 @@ def spline_intervals(
         Clamp of the 1-cm values [unit of the property].
     n_profiles : int, optional
         P, the number of profiles [count] (default: largest index + 1).
+    chunk_profiles : int, optional
+        Profiles per chunk [count] (default :data:`SPLINE_CHUNK_PROFILES`); memory grows with
+        the chunk. A profile is never split, and the result does not depend on the chunk size.
 
     Returns
     -------
@@ -447,7 +519,8 @@ def spline_intervals(
     Raises
     ------
     ValueError
-        When targets are not (top, bottom) pairs of whole, non-negative cm with top < bottom.
+        When targets are not (top, bottom) pairs of whole, non-negative cm with top < bottom,
+        or ``chunk_profiles`` is not positive.
 
     Notes
     -----
@@ -468,27 +541,39 @@ def spline_intervals(
     """
     bounds = _integer_targets(targets)
     n = int(profile.max()) + 1 if n_profiles is None else n_profiles
-    order = np.lexsort((upper_cm, profile))
+    chunk = SPLINE_CHUNK_PROFILES if chunk_profiles is None else chunk_profiles
+    if chunk < 1:
+        raise ValueError(f"chunk_profiles must be a positive count: {chunk_profiles!r}")
+    order = _profile_order(profile, upper_cm)
     counts = np.bincount(profile, minlength=n)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ends = np.cumsum(counts)
     sums = np.full((n, len(bounds)), np.nan)
     hits = np.zeros((n, len(bounds)))
     s_bar = np.empty(len(values))
-    for size in np.unique(counts[counts > 0]):  # one batch per horizon count
-        members = np.flatnonzero(counts == size)
-        rows = order[starts[members][:, None] + np.arange(size)[None, :]]
-        coef = spline_coefficients(upper_cm[rows], lower_cm[rows], values[rows], lam=lam)
-        s_bar[rows] = coef["s_bar"]
-        for lo in range(0, len(members), _CHUNK):
-            part = slice(lo, lo + _CHUNK)
-            up, low = upper_cm[rows[part]], lower_cm[rows[part]]
-            sub = {key: c[part] for key, c in coef.items()}
-            grid, _ = _spline_grid(sub, up, low, int(bounds[:, 1].max()), vlow, vhigh)
-            sums[members[part]] = np.stack([grid[:, t:b].sum(axis=1) for t, b in bounds], axis=1)
-            hits[members[part]] = _slices_with_data(up[:, 0], low[:, -1], bounds)
+    for first in range(0, n, chunk):  # whole profiles first..first+chunk-1
+        part = slice(first, min(first + chunk, n))
+        chunk_counts = counts[part]
+        chunk_starts = ends[part] - chunk_counts
+        for size in np.unique(chunk_counts[chunk_counts > 0]):  # one batch per horizon count
+            local = np.flatnonzero(chunk_counts == size)
+            members = first + local
+            rows = order[chunk_starts[local][:, None] + np.arange(size)[None, :]]
+            up, low = upper_cm[rows], lower_cm[rows]
+            coef = spline_coefficients(up, low, values[rows], lam=lam)
+            s_bar[rows] = coef["s_bar"]
+            sums[members] = _interval_sums(coef, up, low, bounds, vlow, vhigh)
+            hits[members] = _slices_with_data(up[:, 0], low[:, -1], bounds)
     width = (bounds[:, 1] - bounds[:, 0])[None, :]
     mean = np.where(hits > 0, sums / np.where(hits > 0, hits, 1), np.nan)
     return mean, hits / width, s_bar
+
+
+def _profile_order(profile: np.ndarray, upper_cm: np.ndarray) -> np.ndarray:
+    """Horizon indices sorted by profile, then upper depth (stable); no sort when already so."""
+    same = profile[1:] == profile[:-1]
+    if (profile[1:] >= profile[:-1]).all() and (upper_cm[1:][same] >= upper_cm[:-1][same]).all():
+        return np.arange(len(profile))
+    return np.lexsort((upper_cm, profile))
 
 
 def spline_stocks(

@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -108,7 +109,7 @@ def _sniff_delimiter(text: str) -> str:
         return max(DELIMITERS, key=header.count)
 
 
-def _finish(frame: pd.DataFrame, name: str, *, rows: list[int] | None = None) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, name: str, *, rows: Sequence[int] | None = None) -> pd.DataFrame:
     """lower_snake headers, stripped text, blank -> missing, row-number index, blank rows out.
 
     ``rows``: the spreadsheet row of each record when rows are missing in between (a sheet's
@@ -123,7 +124,7 @@ def _finish(frame: pd.DataFrame, name: str, *, rows: list[int] | None = None) ->
     if rows is None:
         frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), name="row")
     else:
-        frame.index = pd.Index(rows, dtype="int64", name="row")
+        frame.index = pd.Index(list(rows), dtype="int64", name="row")
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_string_dtype(series) or series.dtype == object:

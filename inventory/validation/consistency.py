@@ -136,13 +136,41 @@ def horizons(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     if not needed <= set(frame.columns) or frame.empty:
         return failure_frame()
     layers = frame[["profile_id", "upper_cm", "lower_cm"]].dropna()
-    layers = layers.assign(_row=layers.index).sort_values(["profile_id", "upper_cm", "lower_cm"],
-                                                          kind="stable")  # fmt: skip
-    same_profile = layers["profile_id"].eq(layers["profile_id"].shift())
-    prev_upper, prev_lower = layers["upper_cm"].shift(), layers["lower_cm"].shift()
-    prev_row = layers["_row"].shift()
-    duplicate = same_profile & layers["upper_cm"].eq(prev_upper) & layers["lower_cm"].eq(prev_lower)
-    overlap = same_profile & ~duplicate & (layers["upper_cm"] < prev_lower)
+    return horizon_failures(layers["profile_id"], layers["upper_cm"].to_numpy("float64"),
+                            layers["lower_cm"].to_numpy("float64"),
+                            layers.index.to_numpy("int64"), file)  # fmt: skip
+
+
+def horizon_failures(profile_id: pd.Series, upper_cm: np.ndarray, lower_cm: np.ndarray,
+                     rows: np.ndarray, file: str) -> pd.DataFrame:  # fmt: skip
+    """Duplicated or overlapping horizons within a profile, from column arrays.
+
+    Parameters
+    ----------
+    profile_id : pandas.Series
+        Profile of each horizon (no missing values), length N.
+    upper_cm, lower_cm : numpy.ndarray
+        Horizon depths [cm], no missing values, shape (N,).
+    rows : numpy.ndarray of int
+        Spreadsheet row of each horizon, shape (N,), in file order.
+    file : str
+        File name for the failure records.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The failure records: a horizon repeating (``duplicate_horizon``) or starting above the
+        bottom of (``overlapping_horizons``) the previous horizon of its profile, horizons
+        ordered by upper then lower depth, ties in file order.
+    """
+    key = pd.factorize(profile_id)[0]  # profiles as integers: sorting them is cheap
+    order = np.lexsort((lower_cm, upper_cm, key))  # stable: ties keep the file order
+    key, upper, lower, row = key[order], upper_cm[order], lower_cm[order], rows[order]
+    same_profile = np.r_[False, key[1:] == key[:-1]]
+    prev_upper, prev_lower = np.r_[np.nan, upper[:-1]], np.r_[np.nan, lower[:-1]]
+    prev_row = np.r_[0, row[:-1]]
+    duplicate = same_profile & (upper == prev_upper) & (lower == prev_lower)
+    overlap = same_profile & ~duplicate & (upper < prev_lower)
     parts = []
     for mask, rule, text, fix in (
         (duplicate, "duplicate_horizon", "repeats the horizon of row ",
@@ -151,12 +179,14 @@ def horizons(frame: pd.DataFrame, file: str) -> pd.DataFrame:
          "horizons of one profile must not overlap: check upper_cm and lower_cm"),
     ):  # fmt: skip
         if mask.any():
-            sel = layers[mask]
-            value = sel["upper_cm"].map("{:g}".format) + "-" + sel["lower_cm"].map("{:g}".format)
-            message = ("profile " + sel["profile_id"].astype("str") + ": horizon " + value + " cm "
-                       + text + prev_row[mask].astype("int64").astype("str"))  # fmt: skip
+            where = order[mask]
+            value = (pd.Series(upper[mask]).map("{:g}".format) + "-"
+                     + pd.Series(lower[mask]).map("{:g}".format))  # fmt: skip
+            names = pd.Series(profile_id.to_numpy()[where]).astype("str")
+            message = ("profile " + names + ": horizon " + value + " cm " + text
+                       + pd.Series(prev_row[mask]).astype("int64").astype("str"))  # fmt: skip
             parts.append(failure_frame(pd.DataFrame({
-                "file": file, "row": sel["_row"].to_numpy(dtype="int64"), "column": "upper_cm",
+                "file": file, "row": row[mask].astype("int64"), "column": "upper_cm",
                 "value": value.to_numpy(), "rule_id": rule, "message": message.to_numpy(),
                 "fix": fix})))  # fmt: skip
     return failure_frame(pd.concat(parts)) if parts else failure_frame()

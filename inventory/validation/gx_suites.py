@@ -133,27 +133,134 @@ def result_failures(result: Any, frame: pd.DataFrame, raw: pd.DataFrame, file: s
         if item.success:
             continue
         meta, kwargs = item.expectation_config.meta or {}, item.expectation_config.kwargs
-        column = meta.get("report_column") or kwargs.get("column")
         rows = [_row_of(r) for r in item.result.get("unexpected_index_list") or []]
         missing = item.result.get("details", {}).get("mismatched", {}).get("missing")
-        if missing:
-            parts += [_table_level(meta, name, file) for name in missing]
-            continue
-        if column and column not in raw.columns and column not in frame.columns:
-            continue  # a missing column: reported once (missing_column), not per expectation
-        if not rows:
-            parts.append(_table_level(meta, column, file))
-            continue
-        if kwargs.get("column_A"):
-            values = _pair_values(raw, rows, kwargs["column_B"], kwargs["column_A"])
-        else:
-            source = raw if column in raw.columns else frame
-            values = (
-                source[column].reindex(rows) if column in source.columns
-                else pd.Series([None] * len(rows), index=rows)
-            )  # fmt: skip
-        parts.append(_row_level(meta, column, file, rows, values))
+        parts.append(expectation_failures(meta, kwargs, rows, missing, frame, raw, file))
     return failure_frame(pd.concat(parts)) if parts else failure_frame()
+
+
+def expectation_failures(
+    meta: dict,
+    kwargs: dict,
+    rows: list[int],
+    missing: list | None,
+    frame: pd.DataFrame,
+    raw: pd.DataFrame,
+    file: str,
+) -> pd.DataFrame:
+    """The failure records of one failed expectation: its unexpected ``rows`` (spreadsheet row
+    numbers) or the ``missing`` columns of a table-level expectation."""
+    column = meta.get("report_column") or kwargs.get("column")
+    if missing:
+        return failure_frame(pd.concat([_table_level(meta, name, file) for name in missing]))
+    if column and column not in raw.columns and column not in frame.columns:
+        return failure_frame()  # a missing column: reported once (missing_column)
+    if not rows:
+        return _table_level(meta, column, file)
+    if kwargs.get("column_A"):
+        values = _pair_values(raw, rows, kwargs["column_B"], kwargs["column_A"])
+    else:
+        source = raw if column in raw.columns else frame
+        values = (
+            source[column].reindex(rows) if column in source.columns
+            else pd.Series([None] * len(rows), index=rows)
+        )  # fmt: skip
+    return _row_level(meta, column, file, rows, values)
+
+
+# ----------------------------------------------------------------- the suites without GX
+# The expectation types and arguments the suites use, evaluated with pandas in one pass per
+# expectation, with GX's semantics (map expectations skip nulls; bounds inclusive). A suite
+# holding anything else is not evaluated here (:func:`vectorised_supported`): GX runs instead.
+VECTORISED_KWARGS = {
+    "expect_table_columns_to_match_set": {"column_set", "exact_match"},
+    "expect_column_values_to_not_be_null": {"column"},
+    "expect_column_values_to_be_in_set": {"column", "value_set"},
+    "expect_column_values_to_be_between": {
+        "column", "min_value", "max_value", "strict_min", "strict_max"},
+    "expect_column_pair_values_a_to_be_greater_than_b": {
+        "column_A", "column_B", "or_equal", "ignore_row_if"},
+    "expect_column_values_to_not_match_regex": {"column", "regex"},
+}  # fmt: skip
+PAIR_IGNORE = "either_value_is_missing"
+
+
+def vectorised_supported(name: str) -> bool:
+    """Whether :func:`vectorised_failures` can evaluate every expectation of suite ``name``."""
+    for expectation in load_suite(name)["expectations"]:
+        allowed = VECTORISED_KWARGS.get(expectation["type"])
+        if allowed is None or not set(expectation["kwargs"]) <= allowed:
+            return False
+        if expectation["kwargs"].get("ignore_row_if", PAIR_IGNORE) != PAIR_IGNORE:
+            return False
+        if expectation["kwargs"].get("exact_match"):
+            return False
+    return True
+
+
+def vectorised_failures(
+    name: str,
+    frame: pd.DataFrame,
+    raw: pd.DataFrame,
+    file: str,
+    parameters: dict[str, Any],
+    *,
+    table_level: bool = True,
+) -> pd.DataFrame:
+    """The failures GX would report for suite ``name`` on ``frame`` (:func:`run_suite` +
+    :func:`result_failures`), computed with pandas: the same records, in the same order.
+
+    ``table_level``: include the missing-column records (once per file, not per batch).
+    Only for suites with :func:`vectorised_supported`.
+    """
+    parts = []
+    for expectation in runnable_expectations(name, set(frame.columns)):
+        kind, kwargs = expectation["type"], expectation["kwargs"]
+        meta = expectation.get("meta") or {}
+        if kind == "expect_table_columns_to_match_set":
+            missing = [c for c in kwargs["column_set"] if c not in frame.columns]
+            if missing and table_level:
+                parts.append(expectation_failures(meta, kwargs, [], missing, frame, raw, file))
+            continue
+        unexpected = _unexpected(kind, kwargs, frame, parameters)
+        if unexpected.any():
+            rows = [int(r) for r in frame.index[unexpected.to_numpy()]]
+            parts.append(expectation_failures(meta, kwargs, rows, None, frame, raw, file))
+    return failure_frame(pd.concat(parts)) if parts else failure_frame()
+
+
+def _unexpected(kind: str, kwargs: dict, frame: pd.DataFrame, parameters: dict) -> pd.Series:
+    """Boolean per row: the row fails the expectation (GX's map-expectation semantics)."""
+    if kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        a, b = frame[kwargs["column_A"]], frame[kwargs["column_B"]]
+        both = a.notna() & b.notna()
+        greater = a >= b if kwargs.get("or_equal") else a > b
+        return both & ~greater.fillna(False).astype(bool)
+    column = frame[kwargs["column"]]
+    present = column.notna()
+    if kind == "expect_column_values_to_not_be_null":
+        return ~present
+    if kind == "expect_column_values_to_be_in_set":
+        return present & ~column.isin(kwargs["value_set"])
+    if kind == "expect_column_values_to_be_between":
+        low, high = (_parameter(kwargs.get(k), parameters) for k in ("min_value", "max_value"))
+        inside = pd.Series(True, index=frame.index)
+        if low is not None:
+            above = column > low if kwargs.get("strict_min") else column >= low
+            inside &= above.fillna(False).astype(bool)
+        if high is not None:
+            below = column < high if kwargs.get("strict_max") else column <= high
+            inside &= below.fillna(False).astype(bool)
+        return present & ~inside
+    matched = column.astype("str").str.contains(kwargs["regex"], regex=True, na=False)
+    return present & matched.astype(bool)
+
+
+def _parameter(value: Any, parameters: dict) -> Any:
+    """A suite argument, its ``{"$PARAMETER": name}`` placeholder resolved."""
+    if isinstance(value, dict) and "$PARAMETER" in value:
+        return parameters[value["$PARAMETER"]]
+    return value
 
 
 def _row_of(entry: Any) -> int:

@@ -243,12 +243,26 @@ def ambiguous_numbers(text: pd.Series, fmt: NumberFormat) -> tuple[pd.Series, pd
     """(mask, message) of cells whose reading depends on a separator the file's conventions
     leave open: ``1.200`` in a decimal-comma file is 1200 with '.' as thousands separator or
     1.2 with '.' as decimal mark; ``1 200`` or ``1'200`` carry a thousands separator the file
-    did not declare. Vectorised (regular expressions over the column)."""
+    did not declare. Vectorised: one pass finds the cells holding a separator at all (the other
+    mark, a space or an apostrophe; most numeric columns have none), the regular expressions
+    then run on those cells only."""
     mask = pd.Series(False, index=text.index)
     message = pd.Series("", index=text.index, dtype="object")
     if fmt.declared:
         return mask, message
     other = OTHER_MARK[fmt.decimal]
+    candidates = text.str.contains(f"[\\{other}{SPACES}{APOSTROPHES}]", regex=True, na=False)
+    if candidates.any():
+        found, why = _ambiguous(text[candidates], fmt, other)
+        mask[found.index] = found
+        message[found.index] = why
+    return mask, message
+
+
+def _ambiguous(text: pd.Series, fmt: NumberFormat, other: str) -> tuple[pd.Series, pd.Series]:
+    """:func:`ambiguous_numbers` on cells that hold a separator character."""
+    mask = pd.Series(False, index=text.index)
+    message = pd.Series("", index=text.index, dtype="object")
     one_group = text.str.fullmatch(f"[+-]?[0-9]{{1,3}}\\{other}[0-9]{{3}}", na=False)
     if one_group.any():
         cells = text[one_group]
