@@ -6,9 +6,10 @@ scenario). The engine's one pass over the unit-year rows groups them by unit and
 stratum roughly halves that pass. So harmonisation stores, per country version:
 
 * ``land_units`` with a ``state_id`` column (the text keys stay, for every other reader);
-* ``land_unit_strata``: the stratum dimension table, ``state_id`` -> ``climate_zone``,
-  ``soil_class``, ``land_use``, ``management``, ``input`` (one row per distinct stratum of the
-  country's units, ``state_id`` 1..n in the sort order of the keys).
+* ``land_unit_strata``: the stratum dimension table, ``state_id`` -> ``country``,
+  ``climate_zone``, ``soil_class``, ``land_use``, ``management``, ``input`` (one row per
+  distinct stratum of the units, ``state_id`` 1..n in the sort order of country and keys: a
+  code names its country too, so the engine groups on ``unit_id`` and ``state_id`` alone).
 
 Versions harmonised before the encoding have no ``state_id``: the engine encodes them on the fly
 (:func:`encode_relation`), so every version runs and gives the same tables.
@@ -27,8 +28,9 @@ STATE_ID = "state_id"
 STRATA_COLUMNS = ("country", STATE_ID, *STATE_KEYS)
 ENCODED_UNIT_COLUMNS = ("country", "unit_id", "year", STATE_ID, "area_ha")
 FIRST_STATE_ID = 1  # dense codes of a stored encoding start here
-# on-the-fly code of a row's stratum: the 64-bit hash of its keys (checked for clashes)
-STATE_HASH_SQL = f"hash({', '.join(STATE_KEYS)})"
+# on-the-fly code of a row's stratum: the 64-bit hash of its country and keys (checked for
+# clashes)
+STATE_HASH_SQL = f"hash(country, {', '.join(STATE_KEYS)})"
 
 
 def encode_land_units(land_units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -43,14 +45,12 @@ def encode_land_units(land_units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     Returns
     -------
     tuple of pandas.DataFrame
-        The units, same rows and order, with ``state_id`` (int32; unique per country and
+        The units, same rows and order, with ``state_id`` (int32; one per country and
         stratum), and ``land_unit_strata`` (``STRATA_COLUMNS``, sorted by country and keys).
     """
     keys = ["country", *STATE_KEYS]
     strata = land_units[keys].drop_duplicates().sort_values(keys, ignore_index=True)
-    strata[STATE_ID] = (strata.groupby("country", sort=False).cumcount() + FIRST_STATE_ID).astype(
-        np.int32
-    )
+    strata[STATE_ID] = np.arange(FIRST_STATE_ID, FIRST_STATE_ID + len(strata), dtype=np.int32)
     encoded = land_units.merge(strata, on=keys, how="left", validate="many_to_one")
     encoded.index = land_units.index
     return encoded, strata[list(STRATA_COLUMNS)]
@@ -61,9 +61,9 @@ def encode_relation(
 ) -> tuple[duckdb.DuckDBPyRelation, duckdb.DuckDBPyRelation]:
     """Encode land units with text keys on the fly (versions harmonised before the encoding).
 
-    ``state_id`` is the 64-bit hash of the stratum keys: no join over the unit-year rows is
-    needed. The dimension table is read from the rows (one pass over the keys, few groups);
-    should two strata of a country share a hash, dense codes joined to the rows are used
+    ``state_id`` is the 64-bit hash of the country and the stratum keys: no join over the
+    unit-year rows is needed. The dimension table is read from the rows (one pass over the
+    keys, few groups); should two strata share a hash, dense codes joined to the rows are used
     instead, so the encoding is always exact.
 
     Parameters
@@ -87,7 +87,7 @@ def encode_relation(
         f"FROM (SELECT DISTINCT country, {keys} FROM land_units_text)"
     )  # identifiers from STATE_KEYS only
     (clash,) = con.execute(
-        f"SELECT count(*) - count(DISTINCT (country, {STATE_ID})) FROM land_unit_strata_hashed"
+        f"SELECT count(*) - count(DISTINCT {STATE_ID}) FROM land_unit_strata_hashed"
     ).fetchall()[0]
     if clash == 0:
         units = con.sql(
@@ -97,7 +97,7 @@ def encode_relation(
         return units, con.table("land_unit_strata_hashed")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE land_unit_strata_dense AS "
-        f"SELECT country, row_number() OVER (PARTITION BY country ORDER BY {keys}) "
+        f"SELECT country, row_number() OVER (ORDER BY country, {keys}) "
         f"AS {STATE_ID}, {keys} FROM land_unit_strata_hashed"
     )
     units = con.sql(
@@ -122,21 +122,20 @@ def encode_parquet(
     keys = ", ".join(STATE_KEYS)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE land_unit_strata_encoded AS "
-        f"SELECT country, row_number() OVER (PARTITION BY country ORDER BY {keys})::INTEGER "
-        f"+ {FIRST_STATE_ID - 1} AS {STATE_ID}, {keys}, hash({keys}) AS state_hash "
+        f"SELECT country, row_number() OVER (ORDER BY country, {keys})::INTEGER "
+        f"+ {FIRST_STATE_ID - 1} AS {STATE_ID}, {keys}, {STATE_HASH_SQL} AS state_hash "
         f"FROM (SELECT DISTINCT country, {keys} FROM read_parquet($source))",
         {"source": source},
     )  # identifiers from STATE_KEYS only
     (clash,) = con.execute(
-        "SELECT count(*) - count(DISTINCT (country, state_hash)) FROM land_unit_strata_encoded"
+        "SELECT count(*) - count(DISTINCT state_hash) FROM land_unit_strata_encoded"
     ).fetchall()[0]
     if clash:
         raise ValueError(f"{source}: two strata share a 64-bit hash; encode with pandas")
     con.execute(
         "COPY (SELECT u.*, s.state_id FROM read_parquet($source) AS u "
         "JOIN land_unit_strata_encoded AS s "
-        f"ON s.state_hash = hash({', '.join('u.' + k for k in STATE_KEYS)}) "
-        "AND s.country = u.country) "
+        f"ON s.state_hash = hash(u.country, {', '.join('u.' + k for k in STATE_KEYS)})) "
         "TO $out (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
         {"source": source, "out": units_out},
     )
