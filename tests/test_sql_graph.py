@@ -20,6 +20,8 @@ from inventory.engine.sql_graph import SqlGraphError, Step
 ENGINE_INPUTS = {
     # harmonised inputs and factor tables
     "land_areas", "land_units", "land_use_changes", "organic_soils", "intervals",
+    # the land units' stratum dimension table (state_id -> keys; harmonise/land_unit_states.py)
+    "land_unit_strata",
     "national_totals", "factor_table", "organic_ef", "organic_ef_intervals", "gwp",
     "cn_ratios", "cn_ratio_overrides", "student_t", "tier2_ratio_definitions",
     "unfccc_categories", "crt_land_uses",
@@ -81,7 +83,7 @@ def test_topological_order_puts_every_model_after_the_models_it_reads():
 
 def test_upstream_plans_the_land_unit_chain():
     steps = sql_graph.upstream(
-        ["land_areas"], provided={"land_units"},
+        ["land_areas"], provided={"land_units", "land_unit_strata"},
         producers={"land_areas": "approach2_land_areas"},
     )  # fmt: skip
     assert steps == [
@@ -95,7 +97,7 @@ def test_upstream_plans_the_land_unit_chain():
 
 
 def test_upstream_stops_at_provided_tables_but_remakes_targets():
-    provided = {"land_units", "approach2_episodes", "approach2_unit_summary"}
+    provided = {"land_units", "land_unit_strata", "approach2_episodes", "approach2_unit_summary"}
     steps = sql_graph.upstream(["approach2_runs", "approach2_unit_summary"], provided=provided)
     assert steps == [
         Step("approach2_unit_summary", "approach2_unit_summary"),

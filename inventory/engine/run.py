@@ -394,13 +394,17 @@ def _mineral(inputs: PinnedVersion, params, record, table, years, con):
         )  # fmt: skip
     if dataset == "land_areas":
         frame = computed_land_areas(inputs, params, frame, years[0], con)
+    options = params.engine_options(years)
+    if dataset == "land_units":  # encoded at harmonisation (absent in older versions)
+        strata = inputs.read("land_unit_strata")
+        result = approach2.compute_land_unit_inventory(frame, table, options, con=con,
+                                                       strata=strata)  # fmt: skip
+        return result, (dataset, frame)
     compute = {
         "land_areas": mineral.compute_mineral_inventory,
-        "land_units": approach2.compute_land_unit_inventory,
         "land_use_changes": land_use_changes.compute_matrix_inventory,
     }[dataset]
-    result = compute(frame, table, params.engine_options(years), con=con)
-    return result, (dataset, frame)
+    return compute(frame, table, options, con=con), (dataset, frame)
 
 
 def computed_land_areas(inputs: PinnedVersion, params: RunParameters, land_areas: pd.DataFrame,
@@ -482,7 +486,10 @@ def _partitioned(inputs: PinnedVersion, params, table, years, con) -> mineral.Mi
             f"{country}: Approach 2/3 needs harmonised land_units; the accepted submission has "
             "none", "submit it, or run with --approach 1",
         )  # fmt: skip
-    source = unit_layout.LandUnitSource((str(path),), country=country)
+    strata = inputs.path("land_unit_strata")  # absent in versions harmonised before it
+    source = unit_layout.LandUnitSource(
+        (str(path),), country=country, strata=str(strata) if strata.is_file() else None
+    )
     with partitioned.executor_here() as executor:  # the Dask cluster when run on one
         return partitioned.compute_partitioned_inventory(
             source, table, partitions=params.partitions or None, executor=executor,

@@ -44,7 +44,7 @@ import pandas as pd
 from filelock import FileLock
 
 from inventory.core.errors import NotFoundError, UserError, lake_write_error
-from inventory.harmonise import areas, gridded, land_use_changes, timeseries
+from inventory.harmonise import areas, gridded, land_unit_states, land_use_changes, timeseries
 from inventory.intake import grid_format
 from inventory.lake.sequence import next_sequence
 from inventory.lake.zones import (
@@ -67,6 +67,7 @@ KEPT_VERSIONS = 2  # the current version and the one before it stay on disk
 HARMONISED_DATASETS = (
     "land_areas", "land_units", "organic_soils", "factors", "profiles", "profile_horizons",
     "grid_zonal", "grid_soc_ref", "land_use_changes", "auxiliary_series", "national_totals",
+    "land_unit_strata",
 )  # fmt: skip
 
 
@@ -89,8 +90,9 @@ def harmonise_datasets(
     flags: dict[str, Any] = {}
     if "land_areas" in datasets:
         out["land_areas"] = areas.harmonise_land_areas(datasets["land_areas"])
-    if "land_units" in datasets:
-        out["land_units"] = areas.harmonise_land_units(datasets["land_units"])
+    if "land_units" in datasets:  # encoded once: state_id + the stratum dimension table
+        units = areas.harmonise_land_units(datasets["land_units"])
+        out["land_units"], out["land_unit_strata"] = land_unit_states.encode_land_units(units)
     if "organic_soils" in datasets:
         out["organic_soils"] = areas.harmonise_organic_soils(datasets["organic_soils"])
     if "factors" in datasets:

@@ -10,9 +10,11 @@ is reported as ``land_converted_to_<lu>``, split by previous land use in
 ``<lu>_remaining_<lu>``, for the six IPCC land uses.
 
 Set-based and scalable (``inventory/engine/sql/approach2_*.sql``): one aggregation pass over
-the unit rows finds the units whose state never changes (most of a country; their change is 0);
-only the changing units are collapsed into runs of constant state, and the change is computed on
-runs and area sums, never per unit and year. Factors are resolved and drawn exactly as in
+the unit rows, grouping integers (each row's stratum as one ``state_id``, encoded once at
+harmonisation, :mod:`inventory.harmonise.land_unit_states`, or on the fly), finds the units
+whose state never changes (most of a country; their change is 0); only the changing units
+are collapsed into runs of constant state, and the change is computed on runs and area sums,
+never per unit and year. Factors are resolved and drawn exactly as in
 Approach 1 (``stratum_factors.sql``, ``montecarlo.factor_draws``), the outputs have the Approach 1
 columns (``soc_stocks``, ``stock_changes``) so the same publisher and reports serve both.
 """
@@ -31,6 +33,7 @@ from inventory.engine import sql_models
 from inventory.engine.mineral_soils import mineral, stocks
 from inventory.engine.options import DEFAULT_TRANSITION_YEARS, EngineOptions
 from inventory.engine.uncertainty import montecarlo
+from inventory.harmonise import land_unit_states
 
 
 class LandUnitHistoryError(RowListingError):
@@ -46,6 +49,54 @@ class LandUnitHistoryError(RowListingError):
         return f"{r.country} unit {r.unit_id} ({years}): {r.reason}"
 
 
+def register_land_units(
+    con: duckdb.DuckDBPyConnection,
+    land_units: pd.DataFrame | str | Path | duckdb.DuckDBPyRelation,
+    strata: pd.DataFrame | str | Path | duckdb.DuckDBPyRelation | None = None,
+) -> None:
+    """The engine's land-unit inputs on ``con``: ``land_units`` (``country``, ``unit_id``,
+    ``year`` [yr], ``state_id``, ``area_ha`` [ha]) and ``land_unit_strata`` (``state_id`` ->
+    stratum keys).
+
+    Units harmonised with their encoding (a ``state_id`` column, and ``strata`` their dimension
+    table) are used as stored; otherwise the stratum keys are encoded on the fly
+    (:func:`inventory.harmonise.land_unit_states.encode_relation`): the tables computed are the
+    same either way.
+    """
+    rel = _relation(con, land_units, "land_units_input")
+    if strata is not None and land_unit_states.STATE_ID in rel.columns:
+        rel.select(*land_unit_states.ENCODED_UNIT_COLUMNS).create_view("land_units", replace=True)
+        dimension = _relation(con, strata, "land_unit_strata_input")
+        dimension.select(*land_unit_states.STRATA_COLUMNS).create_view(
+            "land_unit_strata", replace=True
+        )
+        return
+    units, dimension = land_unit_states.encode_relation(con, rel)
+    units.create_view("land_units", replace=True)
+    dimension.create_view("land_unit_strata", replace=True)
+
+
+def _relation(
+    con: duckdb.DuckDBPyConnection,
+    table: pd.DataFrame | str | Path | duckdb.DuckDBPyRelation,
+    name: str,
+) -> duckdb.DuckDBPyRelation:
+    """A frame, Parquet path or relation as a relation on ``con`` (frames registered as
+    ``name``)."""
+    if isinstance(table, duckdb.DuckDBPyRelation):
+        return table
+    sql_models.register(con, {name: table})
+    return con.table(name)
+
+
+def _encoded_units_on(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` has ``land_unit_strata`` and a ``land_units`` with ``state_id``."""
+    (found,) = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'land_unit_strata'"
+    ).fetchall()[0]
+    return bool(found) and land_unit_states.STATE_ID in con.table("land_units").columns
+
+
 def land_unit_transitions(
     con: duckdb.DuckDBPyConnection, *, transition_years: int = DEFAULT_TRANSITION_YEARS
 ) -> None:
@@ -54,11 +105,14 @@ def land_unit_transitions(
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
-        Connection with the view ``land_units`` (``country``, ``unit_id``, ``year`` [yr],
-        ``climate_zone``, ``soil_class``, ``land_use``, ``management``, ``input``, ``area_ha``
-        [ha]). Tables created on it: ``approach2_episodes``, ``approach2_unit_summary``,
-        ``approach2_recurring_runs``, ``approach2_runs``, ``approach2_transitions`` and
-        ``land_areas`` (areas by stratum and year, the Approach 1 input shape).
+        Connection with the views ``land_units`` (``country``, ``unit_id``, ``year`` [yr],
+        ``state_id``, ``area_ha`` [ha]) and ``land_unit_strata`` (``country``, ``state_id``,
+        ``climate_zone``, ``soil_class``, ``land_use``, ``management``, ``input``), as
+        :func:`register_land_units` makes them (a ``land_units`` with the stratum keys instead
+        is copied and encoded here). Tables created on it: ``approach2_episodes``,
+        ``approach2_unit_summary``, ``approach2_recurring_runs``, ``approach2_runs``,
+        ``approach2_transitions`` and ``land_areas`` (areas by stratum and year, the Approach 1
+        input shape).
     transition_years : int, default 20
         D, the period over which a change of state moves the stock [yr].
 
@@ -97,6 +151,11 @@ def land_unit_transitions(
     .. [2] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 4,
        Ch. 3, Sec. 3.3.1.
     """
+    if not _encoded_units_on(con):  # a caller registered land units with text keys only
+        con.execute("CREATE OR REPLACE TEMP TABLE land_units_submitted AS FROM land_units")
+        con.unregister("land_units")
+        con.execute("DROP VIEW IF EXISTS land_units")
+        register_land_units(con, con.table("land_units_submitted"))
     first, last = con.execute("SELECT min(year), max(year) FROM land_units").fetchall()[0]
     # year bit sets (UBIGINT) need a span of at most 64 years; longer data are re-read instead
     origin = {"bits_origin": first if first is not None and last - first < 64 else None}
@@ -117,6 +176,7 @@ def compute_land_unit_inventory(
     options: EngineOptions | None = None,
     *,
     con: duckdb.DuckDBPyConnection | None = None,
+    strata: pd.DataFrame | str | Path | None = None,
 ) -> mineral.MineralInventory:
     r"""Stocks [t C] and stock changes [t C yr-1] of mineral soils from land units (Approach 2/3).
 
@@ -136,6 +196,10 @@ def compute_land_unit_inventory(
         (:class:`inventory.engine.options.EngineOptions`; its defaults when not given).
     con : duckdb.DuckDBPyConnection, optional
         Connection to run the SQL models on (a new in-memory one by default).
+    strata : pandas.DataFrame or str or pathlib.Path, optional
+        The stratum dimension table of units harmonised with a ``state_id``
+        (:mod:`inventory.harmonise.land_unit_states`); without it the units are encoded on the
+        fly.
 
     Returns
     -------
@@ -179,7 +243,8 @@ def compute_land_unit_inventory(
     """
     options = options or EngineOptions()
     con = con or sql_models.connect()
-    sql_models.register(con, {"land_units": land_units, "factor_table": factor_table})
+    register_land_units(con, land_units, strata)
+    sql_models.register(con, {"factor_table": factor_table})
     land_unit_transitions(con, transition_years=options.transition_years)
     stratum_factors = mineral.resolve_factors(con)
     return transitions_inventory(con, stratum_factors, options)

@@ -52,6 +52,7 @@ from inventory.engine.land.unit_layout import LandUnitSource
 from inventory.engine.mineral_soils import mineral
 from inventory.engine.options import DEFAULT_TRANSITION_YEARS, EngineOptions
 from inventory.engine.uncertainty import montecarlo
+from inventory.harmonise import land_unit_states
 
 __all__ = [
     "DaskExecutor", "Executor", "InProcess", "Partition", "PartitionedInventory",
@@ -154,7 +155,9 @@ def partition_connection() -> duckdb.DuckDBPyConnection:
 
 
 def _relation(con: duckdb.DuckDBPyConnection, partition: Partition) -> duckdb.DuckDBPyRelation:
-    """The partition's rows with the land-unit columns (``country`` added when absent)."""
+    """The partition's rows with the land-unit columns (``country`` added when absent): the
+    encoded columns (``state_id`` instead of the stratum keys) when the source has its
+    dimension table."""
     from duckdb import ColumnExpression, ConstantExpression, FunctionExpression
 
     source = partition.source
@@ -172,10 +175,29 @@ def _relation(con: duckdb.DuckDBPyConnection, partition: Partition) -> duckdb.Du
     if partition.kind == "range" and partition.hi is not None:  # NULL ids: the first range
         below = unit < ConstantExpression(partition.hi)
         rel = rel.filter(below | unit.isnull() if partition.lo is None else below)
+    encoded = _strata_path(source) is not None
+    names = land_unit_states.ENCODED_UNIT_COLUMNS if encoded else LAND_UNIT_COLUMNS
     columns = [
         ConstantExpression(country).alias(c) if c == "country" and country else ColumnExpression(c)
-        for c in LAND_UNIT_COLUMNS
+        for c in names
     ]
+    return rel.select(*columns)
+
+
+def _strata_path(source: LandUnitSource | pd.DataFrame) -> str | None:
+    return source.strata if isinstance(source, LandUnitSource) else None
+
+
+def _strata(con: duckdb.DuckDBPyConnection, source: LandUnitSource) -> duckdb.DuckDBPyRelation:
+    """The source's stratum dimension table (``country`` added when absent)."""
+    from duckdb import ColumnExpression, ConstantExpression
+
+    rel = con.read_parquet(str(source.strata))
+    columns = [
+        ConstantExpression(source.country).alias(c)
+        if c == "country" and source.country else ColumnExpression(c)
+        for c in land_unit_states.STRATA_COLUMNS
+    ]  # fmt: skip
     return rel.select(*columns)
 
 
@@ -204,7 +226,10 @@ def partition_transitions(
     started = time.perf_counter()
     con = partition_connection()
     try:
-        _relation(con, partition).create_view("land_units")
+        source = partition.source
+        encoded = isinstance(source, LandUnitSource) and source.strata is not None
+        strata = _strata(con, source) if isinstance(source, LandUnitSource) and encoded else None
+        approach2.register_land_units(con, _relation(con, partition), strata)
         approach2.land_unit_transitions(con, transition_years=transition_years)
         sql_models.run_model(con, "land_transitions_units", into="land_transitions")
         return {

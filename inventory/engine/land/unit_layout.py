@@ -34,11 +34,14 @@ class LandUnitSource:
     """Parquet files of land units (local paths or fsspec URLs such as ``s3://bucket/...``).
 
     ``country``: the ISO3 code to add when the files have no ``country`` column (the lake's
-    harmonised ``land_units/country=XXX/`` files), else None.
+    harmonised ``land_units/country=XXX/`` files), else None. ``strata``: the Parquet file of
+    the stratum dimension table when the units were harmonised with their ``state_id``
+    (:mod:`inventory.harmonise.land_unit_states`), else None (encoded on the fly).
     """
 
     paths: tuple[str, ...]
     country: str | None = None
+    strata: str | None = None
 
 
 @dataclass(frozen=True)

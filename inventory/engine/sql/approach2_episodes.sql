@@ -7,13 +7,18 @@
 --   and came back, A-B-A) is split into runs by approach2_runs using year_bits (bit i set when
 --   year $bits_origin + i is in the group); when the data span more than 64 years
 --   ($bits_origin NULL) approach2_recurring_runs reads those units' rows again instead.
--- Grain: country, unit_id, climate_zone, soil_class, land_use, management, input, area_ha
--- Inputs: land_units (country, unit_id, year, climate_zone, soil_class, land_use, management,
---   input, area_ha).
+--   The rows carry their stratum as one integer, state_id (encoded once at harmonisation, or on
+--   the fly for versions without it: inventory/harmonise/land_unit_states.py), which names the
+--   country too: the pass groups integers (unit_id, state_id) and the area, and the country and
+--   stratum keys are joined back from land_unit_strata on its result.
+-- Grain: unit_id, state_id, area_ha; state_id stands for the country and the stratum keys
+-- Inputs: land_units (country, unit_id, year, state_id, area_ha), land_unit_strata (country,
+--   state_id, climate_zone, soil_class, land_use, management, input).
 -- Params: $bits_origin (yr, first year of the data; NULL when the data span more than 64 yr).
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code
 --   unit_id: land unit identifier, unique within the country
+--   state_id: integer code of the stratum (country, climate_zone .. input)
 --   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
 --   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
 --   land_use: land-use code (inventory.core.vocab.LAND_USES)
@@ -25,10 +30,17 @@
 --   n_years [count]: unit-year rows in this state
 --   year_bits: UBIGINT bit set of the years (bit i set when year $bits_origin + i is in the
 --     group), NULL without $bits_origin
-SELECT country, unit_id, climate_zone, soil_class, land_use, management, input, area_ha,
-    min(year) AS year_from,
-    max(year) AS year_to,
-    count(*) AS n_years,
-    bit_or(1::UBIGINT << (year - $bits_origin)::UBIGINT) AS year_bits
-FROM land_units
-GROUP BY ALL
+WITH grouped AS (
+    SELECT unit_id, state_id, area_ha,
+        min(year) AS year_from,
+        max(year) AS year_to,
+        count(*) AS n_years,
+        bit_or(1::UBIGINT << (year - $bits_origin)::UBIGINT) AS year_bits
+    FROM land_units
+    GROUP BY unit_id, state_id, area_ha
+)
+
+SELECT s.country, g.unit_id, g.state_id, s.climate_zone, s.soil_class, s.land_use,
+    s.management, s.input, g.area_ha, g.year_from, g.year_to, g.n_years, g.year_bits
+FROM grouped AS g
+JOIN land_unit_strata AS s USING (state_id)

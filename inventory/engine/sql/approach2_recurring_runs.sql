@@ -1,11 +1,12 @@
 -- Model: approach2_recurring_runs
 -- Method: runs of constant state (see approach2_runs) for the land units whose history returns
 --   to an earlier state (A-B-A, e.g. rotations), by the gaps-and-islands rule on their rows:
---   consecutive years of one state share year - row_number() within that state.
+--   consecutive years of one state share year - row_number() within that state. States are
+--   compared by their integer code (state_id, as in approach2_episodes).
 --   Reads land_units again, for these units only, and only when the data span more than 64
 --   years (otherwise approach2_runs splits them with the year bit sets of approach2_episodes).
 -- Grain: country, unit_id, year_from
--- Inputs: land_units, approach2_unit_summary.
+-- Inputs: land_units, land_unit_strata, approach2_unit_summary.
 -- Params: none.
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code
@@ -20,8 +21,7 @@
 --   year_to [yr]: last year of the run (inclusive)
 --   n_years [count]: unit-year rows in the run
 WITH recurring_rows AS (
-    SELECT l.country, l.unit_id, l.year, l.climate_zone, l.soil_class, l.land_use,
-        l.management, l.input, l.area_ha
+    SELECT l.country, l.unit_id, l.year, l.state_id, l.area_ha
     FROM land_units AS l
     SEMI JOIN (SELECT country, unit_id FROM approach2_unit_summary WHERE rescan) AS u
         USING (country, unit_id)
@@ -30,17 +30,22 @@ WITH recurring_rows AS (
 islands AS (
     SELECT *,
         year - row_number() OVER (
-            PARTITION BY country, unit_id, climate_zone, soil_class, land_use, management,
-                input, area_ha
+            PARTITION BY country, unit_id, state_id, area_ha
             ORDER BY year
         ) AS island
     FROM recurring_rows
+),
+
+runs AS (
+    SELECT country, unit_id, state_id, area_ha,
+        min(year) AS year_from,
+        max(year) AS year_to,
+        count(*) AS n_years
+    FROM islands
+    GROUP BY country, unit_id, state_id, area_ha, island
 )
 
-SELECT country, unit_id, climate_zone, soil_class, land_use, management, input, area_ha,
-    min(year) AS year_from,
-    max(year) AS year_to,
-    count(*) AS n_years
-FROM islands
-GROUP BY country, unit_id, climate_zone, soil_class, land_use, management, input, area_ha,
-    island
+SELECT r.country, r.unit_id, s.climate_zone, s.soil_class, s.land_use, s.management, s.input,
+    r.area_ha, r.year_from, r.year_to, r.n_years
+FROM runs AS r
+JOIN land_unit_strata AS s USING (country, state_id)

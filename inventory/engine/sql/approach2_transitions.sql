@@ -41,17 +41,25 @@
 --   past_input: carbon input level code of the past stratum (the unit's state in year y - D)
 --   area_ha [ha]: current area, in year y
 --   past_area_ha [ha]: area in y - D; differs from area_ha only when a unit's area was revised
-WITH static_intervals AS (
-    SELECT e.country, e.climate_zone, e.soil_class, e.land_use, e.management, e.input,
-        e.climate_zone AS past_climate_zone, e.soil_class AS past_soil_class,
-        e.land_use AS past_land_use, e.management AS past_management,
-        e.input AS past_input,
-        NULL::VARCHAR AS previous_land_use,
-        e.year_from AS year_lo, e.year_to AS year_hi,
-        sum(e.area_ha) AS area_ha, sum(e.area_ha) AS past_area_ha
+WITH static_sums AS (
+    -- grouped on the integer state; the stratum keys follow it (any_value: one per state_id)
+    SELECT e.country, e.state_id, e.year_from AS year_lo, e.year_to AS year_hi,
+        any_value(e.climate_zone) AS climate_zone, any_value(e.soil_class) AS soil_class,
+        any_value(e.land_use) AS land_use, any_value(e.management) AS management,
+        any_value(e.input) AS input, sum(e.area_ha) AS area_ha
     FROM approach2_episodes AS e
     ANTI JOIN approach2_unit_summary AS u USING (country, unit_id)
-    GROUP BY ALL
+    GROUP BY e.country, e.state_id, e.year_from, e.year_to
+),
+
+static_intervals AS (
+    SELECT country, climate_zone, soil_class, land_use, management, input,
+        climate_zone AS past_climate_zone, soil_class AS past_soil_class,
+        land_use AS past_land_use, management AS past_management,
+        input AS past_input,
+        NULL::VARCHAR AS previous_land_use,
+        year_lo, year_hi, area_ha, area_ha AS past_area_ha
+    FROM static_sums
 ),
 
 pairs AS (

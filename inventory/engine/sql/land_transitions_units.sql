@@ -18,11 +18,13 @@
 --   area_ha [ha]: area contribution to the cell (sum of the units' areas in year y)
 --   area_source: 'reported' (land units are reported for every year)
 WITH static_units AS (
-    SELECT e.country, e.land_use AS from_land_use, e.land_use AS to_land_use,
+    -- grouped on the integer state (its land use follows it: any_value, one per state_id)
+    SELECT e.country,
+        any_value(e.land_use) AS from_land_use, any_value(e.land_use) AS to_land_use,
         e.year_from + 1 AS year_lo, e.year_to AS year_hi, sum(e.area_ha) AS area_ha
     FROM approach2_episodes AS e
     ANTI JOIN approach2_unit_summary AS u USING (country, unit_id)
-    GROUP BY ALL
+    GROUP BY e.country, e.state_id, e.year_from, e.year_to
 ),
 
 runs AS (
