@@ -166,6 +166,11 @@ def test_adoption_solved_exactly_and_checked_by_running_it():
     answer = answer_country(scenario, base)
     share = answer.adoption.iloc[0]["share_needed"]
     assert share == pytest.approx(226_100 / 326_439, rel=1e-12)
+    # the measure selects the 1,000 ha of full-tillage cropland: 0.692625 x 1,000 = 692.6 ha
+    assert answer.adoption.iloc[0]["area_needed_ha"] == pytest.approx(
+        1_000 * 226_100 / 326_439, rel=1e-12)  # fmt: skip
+    assert "69.3% of the selected area (693 ha of 1,000 ha) reaches 2 per mille in 2030" in (
+        answer.adoption.iloc[0]["statement"])  # fmt: skip
     check = run_pathway(base, scenario.measures, horizon=2035, n_draws=0,
                         shares={"no_till": share})  # fmt: skip
     rate = check.rate("mineral")[0, list(check.years).index(2030)]

@@ -389,6 +389,7 @@ def solve_adoption(
     scope: str,
     target: float,
     room: float = 1.0,
+    selected_area_ha: float | None = None,
 ) -> dict:
     r"""The share of a measure that reaches ``target`` per mille in ``year``, solved exactly.
 
@@ -403,13 +404,16 @@ def solve_adoption(
 
     with S taken in year - 1 and t the target [per mille yr-1] (draw 0, the reported values).
     ``room`` [0-1] is the largest share the other measures leave free on the strata this one
-    selects; a solved share above it is no answer either.
+    selects; a solved share above it is no answer either. ``selected_area_ha`` [ha], the area
+    the measure selects (at share 1), turns the share into the area it means
+    (``area_needed_ha`` = share x selected area), said in the statement too.
 
     Returns
     -------
     dict
         ``rate_without_permille_per_yr``, ``rate_full_permille_per_yr``, ``share_needed``
-        [0-1, NaN when no share up to 100 % reaches it] and ``statement``.
+        [0-1, NaN when no share up to 100 % reaches it], ``area_needed_ha`` [ha; NaN without
+        ``selected_area_ha`` or without a share] and ``statement``.
     """
     index = int(np.searchsorted(without.years, year))
     if index >= len(without.years) or without.years[index] != year or index == 0:
@@ -425,14 +429,19 @@ def solve_adoption(
     if rate0 >= target:
         share, statement = 0.0, f"{target:g} per mille is reached in {year} without the measure"
     elif np.isfinite(share) and 0 <= share <= room:
-        statement = f"{share:.1%} of the selected area reaches {target:g} per mille in {year}"
+        area = "" if selected_area_ha is None else (
+            f" ({share * selected_area_ha:,.0f} ha of {selected_area_ha:,.0f} ha)")  # fmt: skip
+        statement = (f"{share:.1%} of the selected area{area} reaches {target:g} per mille "
+                     f"in {year}")  # fmt: skip
     else:
         share = np.nan
         limit = "100 %" if room >= 1 else f"{room:.0%} (the rest is moved by other measures)"
         statement = (f"no share up to {limit} reaches {target:g} per mille in {year} "
                      f"(at 100 %: {rate1:.3f} per mille)")  # fmt: skip
+    area_needed = share * selected_area_ha if selected_area_ha is not None else np.nan
     return {"rate_without_permille_per_yr": rate0, "rate_full_permille_per_yr": rate1,
-            "share_needed": share, "statement": statement}  # fmt: skip
+            "share_needed": share, "area_needed_ha": area_needed,
+            "statement": statement}  # fmt: skip
 
 
 def _combine(a: Pathway, effect: Pathway, bau: Pathway, factor: float) -> Pathway:
@@ -553,8 +562,11 @@ def answer_country(scenario: Scenario, base: BaseInventory) -> CountryAnswers:
             alone = _combine(bau, effect, bau, 1.0 / share)
         else:
             without, alone = scen, run([measure], {measure.name: 1.0})
+        moves = effect.organic_moves if measure.kind == "rewetting" else effect.moves
+        selected = float(moves.loc[moves["measure"] == measure.name, "area_ha"].sum())
         solved = solve_adoption(without, alone, bau, year=chosen.year, scope=chosen.scope,
-                                target=target, room=_room(alone, without))  # fmt: skip
+                                target=target, room=_room(alone, without),
+                                selected_area_ha=selected)  # fmt: skip
         adoption = pd.DataFrame([{"measure": chosen.measure, "year": chosen.year,
                                   "scope": chosen.scope, "target_permille_per_yr": target,
                                   **solved}])  # fmt: skip

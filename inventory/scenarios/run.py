@@ -127,7 +127,8 @@ def _summary(country: str, answer: CountryAnswers, horizon: int) -> dict:
         out[label] = {c: float(rows.loc[label, c]) for c in columns}  # type: ignore[arg-type]
     if not answer.adoption.empty:
         first = answer.adoption.iloc[0]
-        out["adoption"] = {k: first[k] for k in ("measure", "share_needed", "statement")}
+        out["adoption"] = {k: first[k] for k in ("measure", "share_needed", "area_needed_ha",
+                                                 "statement") if k in first}  # fmt: skip
     return json.loads(json.dumps(out, default=float).replace("NaN", "null"))
 
 
