@@ -213,3 +213,20 @@ def test_validation_accepts_area_uncertainty_and_harmonises_it(tmp_path):
     assert result.ok, result.to_text()
     harmonised = harmonise_land_areas(result.datasets["land_areas"].assign(country="CRI"))
     assert (harmonised["area_uncertainty_pct"] == 5.0).all()
+
+
+def test_area_uncertainty_of_change_matrices_is_reported_as_not_drawn(tmp_path):
+    # NZL reports land-use change matrices (Approach 2): their area_uncertainty_pct is checked
+    # and kept, but the matrix engine draws factors only; the report says so, not silently
+    package = tmp_path / "NZL"
+    shutil.copytree(EXAMPLES / "NZL", package)
+    frame = pd.read_csv(package / "land_use_changes.csv", dtype=str)
+    frame["area_uncertainty_pct"] = "5"
+    frame.to_csv(package / "land_use_changes.csv", index=False)
+    result = validate_submission(read_submission(package))
+    assert result.ok, result.to_text()
+    (note,) = result.summary["ignored"]["land_use_changes.csv"]
+    assert note.startswith("area_uncertainty_pct in the Monte Carlo")
+    assert ("land_use_changes.csv: not read: area_uncertainty_pct in the Monte Carlo (it draws "
+            "the area uncertainty of land_areas and organic_soils; these areas are treated as "
+            "exact)") in result.to_text()  # fmt: skip
