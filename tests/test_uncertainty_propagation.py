@@ -157,6 +157,22 @@ def test_approach_1_groups_strata_sharing_soc_ref():
     assert expected == pytest.approx(28.443, abs=1e-3)
 
 
+def test_approach_1_carries_the_area_uncertainty_of_each_stratum():
+    # The case above with area uncertainties: the 2001 cropland stratum +/- 10 %, the 2000
+    # grassland stratum +/- 20 %. dC(2001) = (A_c p_c - A_g p_g) / 20 with p_c = 81 x 0.70 =
+    # 56.7 and p_g = 81 t C/ha: A_c p_c / 20 = 283.5 and A_g p_g / 20 = 405 t C/yr, so in CO2
+    # (dCO2 = -dC x 44/12) c_A,crop = -283.5 x 44/12 = -1039.5 and c_A,grass = 405 x 44/12 =
+    # 1485 t CO2/yr. U = sqrt((5 x 445.5)^2 + (12 x 1039.5)^2 + (10 x 1039.5)^2
+    # + (20 x 1485)^2) / 445.5 = 76.14 %; without areas it was 28.443 %.
+    areas = _conversion_areas().assign(area_uncertainty_pct=[20.0, 10.0])
+    row = _analysis(areas, draws=0, base_year=2000).loc[(2001, "land_converted_to_cropland")]
+    assert row["emissions_co2e_t"] == pytest.approx(445.5)
+    expected = math.sqrt((5 * 445.5) ** 2 + (12 * 1039.5) ** 2 + (10 * 1039.5) ** 2
+                         + (20 * 1485.0) ** 2) / 445.5  # fmt: skip
+    assert row["a1_uncertainty_pct"] == pytest.approx(expected, rel=1e-6)
+    assert expected == pytest.approx(76.14, abs=0.01)
+
+
 def test_monte_carlo_next_to_approach_1():
     row = _analysis(_conversion_areas(), draws=4000, base_year=2000).loc[
         (2001, "land_converted_to_cropland")

@@ -39,6 +39,7 @@ from scipy import sparse
 
 from inventory.engine import sql_models
 from inventory.engine.mineral_soils import mineral
+from inventory.engine.mineral_soils.history import BACKCAST_PREFIX
 from inventory.engine.organic_soils import organic
 from inventory.engine.uncertainty import montecarlo
 
@@ -46,8 +47,9 @@ Engine = Literal["stratum", "transitions"]
 # Table 3.2 note (type A sensitivity): the change of the trend for a 1 % increase of the
 # category's emissions in both the base year and the year (IPCC 2006 Vol.1 Ch.3, Table 3.2).
 TYPE_A_STEP = 0.01
-# Activity data uncertainty E of Table 3.2: areas are taken as exact (no area uncertainty is
-# submitted), so column L is 0 and the trend uncertainty is that of the parameters.
+# Activity data uncertainty E of Table 3.2 (column L, errors uncorrelated between the years):
+# 0. Submitted area uncertainties are correlated between the years (montecarlo.area_multipliers)
+# and enter as parameters of the Approach 1 propagation, so through column K.
 ACTIVITY_DATA_UNCERTAINTY_PCT = 0.0
 # Range of Approach 1 (and so of Table 3.2): standard deviation / mean below about 0.3 (IPCC
 # 2006 Vol.1 Ch.3 Sec. 3.2.3.1; recalled, not checked against the printed text), as a 95 %
@@ -102,6 +104,9 @@ def category_sensitivities(
         sql_models.register(work, {name: con.sql(f"SELECT * FROM {name}").to_arrow_table()})
     if engine == "stratum":
         strata, stock_per_ha, parameters = montecarlo.sensitivity_stock_draws(stratum_factors)
+        stock_per_ha, parameters = montecarlo.with_area_sensitivities(
+            strata, stock_per_ha, parameters, _land_area_uncertainty(con)
+        )
         weights = work.sql("SELECT * FROM stock_change_weights").df()
         years = (params.get("first_year"), params.get("last_year"))
         mineral.label_category_draws(work, weights, strata, stock_per_ha, years=years,
@@ -111,6 +116,20 @@ def category_sensitivities(
         sql_models.register(work, {"factor_draws": draws})
         sql_models.run_models(work, ["sensitivity_draws"], params, producers=TRANSITION_MODELS)
     return work.sql("SELECT * FROM sensitivity_draws").df(), parameters
+
+
+def _land_area_uncertainty(con) -> pd.DataFrame:
+    """Area uncertainty [%] per stratum of the run's ``land_areas`` (back-cast history years
+    left out, as in the Monte Carlo: ``mineral.compute_mineral_inventory``)."""
+    columns = {r[0] for r in con.execute(
+        "SELECT column_name FROM (DESCRIBE SELECT * FROM land_areas)").fetchall()}  # fmt: skip
+    if montecarlo.AREA_UNCERTAINTY not in columns:
+        return pd.DataFrame(columns=[*montecarlo.STRATUM_KEYS, montecarlo.AREA_UNCERTAINTY])
+    areas = con.sql("SELECT * FROM land_areas").df()
+    source = areas.get("area_source", pd.Series("", index=areas.index)).astype("str")
+    return montecarlo.stratum_area_uncertainty(
+        areas, montecarlo.STRATUM_KEYS, exclude=source.str.startswith(BACKCAST_PREFIX)
+    )
 
 
 ORGANIC_KEYS = ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",

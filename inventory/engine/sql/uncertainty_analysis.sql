@@ -16,7 +16,8 @@
 --     the same draw for both years (factors shared by both years cancel as they should).
 --   Trend, Approach 1 (Table 3.2): with C = base-year and D = year emissions of category x,
 --     SC, SD their sums over the total's categories, F_x = U_x of Approach 1 in the year and
---     E_x = $ad_uncertainty_pct (areas are taken as exact: 0):
+--     E_x = $ad_uncertainty_pct (0: submitted area uncertainties are correlated between the
+--     years and enter U_x as parameters, so column K carries them):
 --       I (type A) = [(s D_x + SD - (s C_x + SC)) / |s C_x + SC| - (SD - SC) / |SC|] x 100,
 --         s = $type_a_step (a 1 % change of the category in both years);
 --       J (type B) = |D_x| / |SC|;

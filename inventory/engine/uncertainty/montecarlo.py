@@ -427,6 +427,62 @@ def sensitivity_stock_draws(
     return strata, products, parameters
 
 
+def with_area_sensitivities(
+    strata: pd.DataFrame,
+    products: np.ndarray,
+    parameters: pd.DataFrame,
+    area_uncertainty: pd.DataFrame,
+    *,
+    step: float = SENSITIVITY_STEP,
+    keys: Sequence[str] = STRATUM_KEYS,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """:func:`sensitivity_stock_draws` with one more draw per stratum whose area is uncertain.
+
+    Parameters
+    ----------
+    strata : pandas.DataFrame
+        The strata (``keys``) in the column order of ``products``.
+    products : numpy.ndarray
+        Stock per hectare of each stratum per sensitivity draw [t C ha-1], draw 0 first.
+    parameters : pandas.DataFrame
+        The parameters of the draws (draw, parameter, uncertainty_pct, relative_step).
+    area_uncertainty : pandas.DataFrame
+        ``keys`` and ``area_uncertainty_pct`` [%] per stratum (:func:`stratum_area_uncertainty`).
+    step : float
+        Relative step h [-].
+
+    Returns
+    -------
+    tuple
+        The products with a draw per uncertain stratum (its column x (1 + h): the area enters
+        Eq. 2.25 as a factor of the stratum's term, so scaling the stock per hectare is
+        scaling the area) and the parameters with those draws (``area <keys>``, U [%]).
+
+    Notes
+    -----
+    The activity data are a parameter of the Approach 1 propagation like a factor (IPCC 2006
+    Vol.1 Ch.3 Eq. 3.1/3.2): c_A = (E(A (1 + h)) - E) / h. One parameter per stratum, the
+    same in every year (the Monte Carlo's correlation assumption, :func:`area_multipliers`),
+    so in Table 3.2 the areas' trend uncertainty is carried by the type A sensitivity of
+    column K (correlated between the years), not by column L.
+    """
+    merged = strata.merge(area_uncertainty, on=list(keys), how="left")
+    u = merged[AREA_UNCERTAINTY].fillna(0.0).to_numpy(dtype="float64")
+    uncertain = np.flatnonzero(u > 0)
+    if not len(uncertain):
+        return products, parameters
+    extra = np.tile(products[0], (len(uncertain), 1))
+    extra[np.arange(len(uncertain)), uncertain] *= 1 + step
+    first = len(products)
+    names = ["area " + " | ".join(str(v) for v in row)
+             for row in strata.iloc[uncertain][list(keys)].itertuples(index=False)]  # fmt: skip
+    more = pd.DataFrame({
+        "draw": np.arange(first, first + len(uncertain), dtype="int32"),
+        "parameter": names, "uncertainty_pct": u[uncertain], "relative_step": step,
+    })  # fmt: skip
+    return np.vstack([products, extra]), pd.concat([parameters, more], ignore_index=True)
+
+
 # ------------------------------------------------------------ printed asymmetric intervals
 def two_piece_normal_draws(specs: pd.DataFrame, *, n_draws: int, seed: int) -> np.ndarray:
     r"""Monte Carlo values of factors printed with a 95 % interval that may be asymmetric.
