@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import sparse
 
 from inventory.engine import sql_models
+from inventory.engine.uncertainty import montecarlo
 
 LAND_USE_COLUMNS = [
     "country", "year", "land_use", "area_ha", "prev_area_ha", "converted_area_ha",
@@ -174,9 +175,6 @@ def inventory_stocks(
 STOCK_KEYS = ["country", "year"]
 # Published beside inventory_stocks.sql's columns (published_schema: extra columns).
 STOCK_INTERVAL_COLUMNS = ("stock_ci_low_tc", "stock_ci_high_tc")
-# The 95 % interval of a Monte Carlo result: its 2.5th and 97.5th percentiles (IPCC 2006 Vol.1
-# Ch.3 Sec. 3.2.3), as the SQL models take them (quantile_cont = linear interpolation).
-INTERVAL_QUANTILES = (0.025, 0.975)
 
 
 def with_stock_intervals(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> pd.DataFrame:
@@ -195,13 +193,14 @@ def with_stock_intervals(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) ->
     draws = con.execute("SELECT * FROM inventory_stock_draws WHERE draw > 0").df()
     if draws.empty:
         return out
-    bounds = draws.groupby(STOCK_KEYS)["stock_tc"].quantile(np.array(INTERVAL_QUANTILES)).unstack()
-    bounds.columns = list(STOCK_INTERVAL_COLUMNS)
-    national = out["scope"].eq("national").to_numpy()
-    keyed = pd.MultiIndex.from_frame(out.loc[national, STOCK_KEYS])
-    for column in STOCK_INTERVAL_COLUMNS:
-        out.loc[national, column] = bounds[column].reindex(keyed).to_numpy()
-    return out
+    return montecarlo.attach_intervals(
+        out,
+        draws,
+        STOCK_KEYS,
+        ["stock_tc"],
+        STOCK_INTERVAL_COLUMNS,
+        out["scope"].eq("national").to_numpy(),
+    )
 
 
 def national_stock_draws(

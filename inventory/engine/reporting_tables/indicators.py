@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from inventory.core import units, vocab
 from inventory.engine import sql_models
 from inventory.engine.organic_soils import organic
+from inventory.engine.uncertainty import montecarlo
 
 # "4 per 1000" initiative (Le Foll 2015, COP21; Minasny et al. 2017, Geoderma 292:59-86):
 # aspirational annual increase of the soil organic carbon stock, per mille per year.
@@ -116,9 +116,6 @@ def fourp1000_indicators(
 FOURP1000_INTERVAL_COLUMNS = ("change_ci_low_tc_per_yr", "change_ci_high_tc_per_yr",
                               "rate_ci_low_permille_per_yr",
                               "rate_ci_high_permille_per_yr")  # fmt: skip
-# The 95 % interval of a Monte Carlo result: its 2.5th and 97.5th percentiles (IPCC 2006 Vol.1
-# Ch.3 Sec. 3.2.3; linear interpolation, as quantile_cont in the SQL models).
-INTERVAL_QUANTILES = (0.025, 0.975)
 # per mille = parts per thousand (definition of the unit, not a factor)
 PER_MILLE = 1000.0
 
@@ -195,17 +192,14 @@ def fourp1000_intervals(con: duckdb.DuckDBPyConnection, table: pd.DataFrame,
     draws = fourp1000_draws(con, organic_draws)
     if draws is None:
         return out
-    keys = ["country", "year", "scope"]
-    grouped = draws.groupby(keys)
-    parts = [grouped[c].quantile(np.array(INTERVAL_QUANTILES)).unstack()
-             for c in ("change_tc", "rate_permille")]  # fmt: skip
-    bounds = pd.concat(parts, axis="columns")
-    bounds.columns = list(FOURP1000_INTERVAL_COLUMNS)
-    national = out["land_use"].eq("all").to_numpy()
-    keyed = pd.MultiIndex.from_frame(out.loc[national, keys])
-    for column in FOURP1000_INTERVAL_COLUMNS:
-        out.loc[national, column] = bounds[column].reindex(keyed).to_numpy()
-    return out
+    return montecarlo.attach_intervals(
+        out,
+        draws,
+        ["country", "year", "scope"],
+        ["change_tc", "rate_permille"],
+        FOURP1000_INTERVAL_COLUMNS,
+        out["land_use"].eq("all").to_numpy(),
+    )
 
 
 def rewetting_scenario(

@@ -626,3 +626,26 @@ def area_multipliers(
         rng = np.random.default_rng(_row_seed(seed, AREA_STREAM + str(names[j])))
         out[1:, j] = _draw_row(rng, 1.0, float(sd[j]), float("nan"), n_draws)
     return out
+
+
+# ------------------------------------------------------------ intervals of published rows
+# The 95 % interval of a Monte Carlo result: its 2.5th and 97.5th percentiles (IPCC 2006 Vol.1
+# Ch.3 Sec. 3.2.3.2), linear interpolation as quantile_cont in the SQL models.
+INTERVAL_QUANTILES = (0.025, 0.975)
+
+
+def attach_intervals(out: pd.DataFrame, draws: pd.DataFrame, keys: Sequence[str],
+                     values: Sequence[str], columns: Sequence[str],
+                     rows: np.ndarray) -> pd.DataFrame:  # fmt: skip
+    """``out`` with the 95 % interval of each of ``values`` over the ``draws`` (draw > 0),
+    grouped by ``keys``, written into ``columns`` (low, high per value, in order) on the
+    ``rows`` (boolean mask) of ``out``; other rows keep what they had. Set-based: one
+    grouped quantile per value, one keyed reindex per column."""
+    grouped = draws.groupby(list(keys))
+    bounds = pd.concat([grouped[v].quantile(np.array(INTERVAL_QUANTILES)).unstack()
+                        for v in values], axis="columns")  # fmt: skip
+    bounds.columns = list(columns)
+    keyed = pd.MultiIndex.from_frame(out.loc[rows, list(keys)])
+    for column in columns:
+        out.loc[rows, column] = bounds[column].reindex(keyed).to_numpy()
+    return out
