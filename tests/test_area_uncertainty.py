@@ -215,9 +215,10 @@ def test_validation_accepts_area_uncertainty_and_harmonises_it(tmp_path):
     assert (harmonised["area_uncertainty_pct"] == 5.0).all()
 
 
-def test_area_uncertainty_of_change_matrices_is_reported_as_not_drawn(tmp_path):
-    # NZL reports land-use change matrices (Approach 2): their area_uncertainty_pct is checked
-    # and kept, but the matrix engine draws factors only; the report says so, not silently
+def test_area_uncertainty_of_land_units_and_matrices_is_read(tmp_path):
+    # NZL reports land-use change matrices (Approach 2): their area_uncertainty_pct is checked,
+    # kept and drawn (test_matrix_cell_draws_scale_the_cohorts), so the report lists nothing
+    # as not read
     package = tmp_path / "NZL"
     shutil.copytree(EXAMPLES / "NZL", package)
     frame = pd.read_csv(package / "land_use_changes.csv", dtype=str)
@@ -225,8 +226,171 @@ def test_area_uncertainty_of_change_matrices_is_reported_as_not_drawn(tmp_path):
     frame.to_csv(package / "land_use_changes.csv", index=False)
     result = validate_submission(read_submission(package))
     assert result.ok, result.to_text()
-    (note,) = result.summary["ignored"]["land_use_changes.csv"]
-    assert note.startswith("area_uncertainty_pct in the Monte Carlo")
-    assert ("land_use_changes.csv: not read: area_uncertainty_pct in the Monte Carlo (it draws "
-            "the area uncertainty of land_areas and organic_soils; these areas are treated as "
-            "exact)") in result.to_text()  # fmt: skip
+    assert "land_use_changes.csv" not in result.summary.get("ignored", {})
+    assert "not read" not in result.to_text()
+
+
+# ---------------------------------------------------------------- Approach 2/3 area draws
+def _stream(name: str, u: float) -> np.ndarray:
+    """Hand draws 1..N of an area multiplier: 1 + U/100/1.96 x Z from its own stream."""
+    rng = np.random.default_rng(montecarlo._row_seed(SEED, montecarlo.AREA_STREAM + name))
+    return 1 + u / 100 / 1.959963984540054 * rng.standard_normal(N)
+
+
+def _units() -> pd.DataFrame:
+    """Two cropland units, full tillage to 1999 and no-till from 2000 (u1 100 ha at +/- 10 %,
+    u2 300 ha at +/- 30 %), and one grassland unit (50 ha, +/- 20 %), 1980-2024."""
+    rows = []
+    for unit, lu, area, u in (("u1", "cropland", 100.0, 10.0), ("u2", "cropland", 300.0, 30.0),
+                              ("g", "grassland", 50.0, 20.0)):  # fmt: skip
+        for year in range(1980, 2025):
+            mg, i = (
+                ("nominal", "not_applicable")
+                if lu == "grassland"
+                else (("full_tillage" if year < 2000 else "no_tillage"), "medium")
+            )
+            rows.append({"country": "URY", "unit_id": unit, "year": year,
+                         "climate_zone": "warm_temperate_moist", "soil_class": "hac",
+                         "land_use": lu, "management": mg, "input": i, "area_ha": area,
+                         "area_uncertainty_pct": u})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_land_unit_strata_draw_their_area_weighted_uncertainty():
+    # Each stratum's U is the area-weighted mean over its unit-years: cropland (either
+    # tillage) (100 x 10 + 300 x 30) / 400 = 25 %, grassland 20 %. dC(2005) of cropland in
+    # draw k: 400 ha x (m_nt NO_TILL - m_ft FULL_TILL) / D, each stratum with the multiplier
+    # Approach 1 gives the same stratum (its own stream).
+    from inventory.engine.land import approach2
+
+    con = duckdb.connect()
+    approach2.compute_land_unit_inventory(
+        _units(), _exact_factors(),
+        EngineOptions(first_year=2000, last_year=2024, mc_draws=N, seed=SEED), con=con,
+    )  # fmt: skip
+    kept = con.table("stratum_area_uncertainty").df().set_index("management")
+    assert kept.loc["full_tillage", "area_uncertainty_pct"] == pytest.approx(25.0, rel=1e-12)
+    assert kept.loc["no_tillage", "area_uncertainty_pct"] == pytest.approx(25.0, rel=1e-12)
+    assert kept.loc["nominal", "area_uncertainty_pct"] == pytest.approx(20.0, rel=1e-12)
+    stratum = "URY | warm_temperate_moist | hac | cropland | {} | medium"
+    m_ft = _stream(stratum.format("full_tillage"), 25.0)
+    m_nt = _stream(stratum.format("no_tillage"), 25.0)
+    crop = con.execute(
+        "SELECT draw, sum(dC_tc_per_yr) AS dc FROM stock_change_draws WHERE year = 2005 "
+        "AND land_use = 'cropland' AND draw > 0 GROUP BY draw ORDER BY draw"
+    ).df()["dc"]
+    hand = 400 * (m_nt * NO_TILL - m_ft * FULL_TILL) / D
+    np.testing.assert_allclose(crop.to_numpy(), hand, rtol=1e-12, atol=1e-9)
+    draw0 = con.execute("SELECT sum(dC_tc_per_yr) FROM stock_change_draws WHERE year = 2005 "
+                        "AND land_use = 'cropland' AND draw = 0").fetchone()[0]  # fmt: skip
+    assert draw0 == pytest.approx(400 * (NO_TILL - FULL_TILL) / D, rel=1e-12)  # 400 x 4.416 / 20
+    assert draw0 == pytest.approx(88.32, rel=1e-12)
+
+
+def test_land_units_without_uncertainty_draw_factors_only():
+    from inventory.engine.land import approach2
+
+    con = duckdb.connect()
+    approach2.compute_land_unit_inventory(
+        _units().drop(columns="area_uncertainty_pct"), _exact_factors(),
+        EngineOptions(first_year=2000, last_year=2024, mc_draws=50, seed=SEED), con=con,
+    )  # fmt: skip
+    spread = con.execute("SELECT max(dC_tc_per_yr) - min(dC_tc_per_yr) FROM stock_change_draws "
+                         "WHERE year = 2005 AND land_use = 'cropland'").fetchone()[0]  # fmt: skip
+    assert spread == 0.0  # exact factors, exact areas: every draw is draw 0
+
+
+MATRIX_ZONE = ("IRL", "cool_temperate_moist", "hac")
+GRASS_NOMINAL = ("grassland", "nominal", "not_applicable")
+CROP_FULL = ("cropland", "full_tillage", "medium")
+CROP_NO_TILL = ("cropland", "no_tillage", "medium")
+FOREST = ("forest_land", "not_applicable", "not_applicable")
+
+
+def _matrices() -> pd.DataFrame:
+    """The two 5-year matrices of test_land_use_changes (G->C 100 ha and C->N 50 ha in
+    2001-2005, C->F 60 ha in 2006-2010), G->C at +/- 10 % and C->F at +/- 20 %."""
+    g, c, n, f = GRASS_NOMINAL, CROP_FULL, CROP_NO_TILL, FOREST
+    cells = [(2005, 2000, g, g, 900, None), (2005, 2000, g, c, 100, 10.0),
+             (2005, 2000, c, c, 450, None), (2005, 2000, c, n, 50, None),
+             (2005, 2000, f, f, 500, None), (2010, 2005, g, g, 900, None),
+             (2010, 2005, c, c, 490, None), (2010, 2005, c, f, 60, 20.0),
+             (2010, 2005, n, n, 50, None), (2010, 2005, f, f, 500, None)]  # fmt: skip
+    return pd.DataFrame([
+        {"country": "IRL", "year": y, "from_year": fy, "climate_zone": MATRIX_ZONE[1],
+         "soil_class": MATRIX_ZONE[2], "from_land_use": a[0], "from_management": a[1],
+         "from_input": a[2], "to_land_use": b[0], "to_management": b[1], "to_input": b[2],
+         "area_ha": float(area), "area_uncertainty_pct": u}
+        for y, fy, a, b, area, u in cells])  # fmt: skip
+
+
+def test_matrix_cell_draws_scale_the_cohorts():
+    # 2019 defaults, cool temperate moist HAC: G = 81, C = 81 x 0.70 = 56.7, N = 56.7 x 1.09 =
+    # 61.803 t C/ha. Annual cohorts: G->C 20 ha/yr (2001-2005) x (56.7 - 81) / 20 = -24.3,
+    # C->N 10 ha/yr x (61.803 - 56.7) / 20 = 2.5515, C->F 12 ha/yr (2006-2010) x (81 - 56.7)
+    # / 20 = 14.58 t C/yr. National dC(2007) in draw k = 5 x -24.3 x m_GC + 5 x 2.5515
+    # + 2 x 14.58 x m_CF = -79.5825 t C/yr in draw 0; the exact C->N cell is not drawn.
+    from inventory.engine.land import land_use_changes
+
+    con = duckdb.connect()
+    land_use_changes.compute_matrix_inventory(
+        _matrices(), _exact_factors(),
+        EngineOptions(first_year=2000, last_year=2024, mc_draws=N, seed=SEED), con=con,
+    )  # fmt: skip
+    cell = "IRL | cool_temperate_moist | hac | {} | {} | {} | {} | {} | {}"
+    m_gc = _stream(cell.format(*GRASS_NOMINAL, *CROP_FULL), 10.0)
+    m_cf = _stream(cell.format(*CROP_FULL, *FOREST), 20.0)
+    g_to_c, c_to_n, c_to_f = 20 * (56.7 - 81) / 20, 10 * (61.803 - 56.7) / 20, 12 * (81 - 56.7) / 20
+    national = (
+        con.execute(
+            "SELECT draw, sum(dC_tc_per_yr) AS dc FROM stock_change_draws WHERE year = 2007 "
+            "GROUP BY draw ORDER BY draw"
+        )
+        .df()["dc"]
+        .to_numpy()
+    )
+    assert national[0] == pytest.approx(5 * g_to_c + 5 * c_to_n + 2 * c_to_f, rel=1e-12)
+    assert national[0] == pytest.approx(-79.5825, rel=1e-12)
+    hand = 5 * g_to_c * m_gc + 5 * c_to_n + 2 * c_to_f * m_cf
+    np.testing.assert_allclose(national[1:], hand, rtol=1e-12, atol=1e-9)
+    # the 2007 conversion to forest alone: 2 cohorts x 14.58 x m_CF
+    forest = (
+        con.execute(
+            "SELECT dC_tc_per_yr FROM stock_change_draws WHERE year = 2007 AND draw > 0 "
+            "AND land_use_category = 'land_converted_to_forest_land' ORDER BY draw"
+        )
+        .df()["dC_tc_per_yr"]
+        .to_numpy()
+    )
+    np.testing.assert_allclose(forest, 2 * c_to_f * m_cf, rtol=1e-12)
+
+
+def test_matrix_cell_area_is_a_parameter_of_the_approach_1_propagation():
+    # Land converted to forest land in 2007: only the C->F cohorts (dC = 29.16 t C/yr, dCO2 =
+    # -29.16 x 44/12 = -106.92 t CO2/yr) with exact factors; the C->F area at +/- 20 % is its
+    # only parameter and the change is linear in it: U = 20 % exactly (Eq. 3.1).
+    from inventory.core import units
+    from inventory.engine import sql_models
+    from inventory.engine.land import land_use_changes
+
+    con = sql_models.connect()
+    land_use_changes.compute_matrix_inventory(
+        _matrices(), _exact_factors(), EngineOptions(mc_draws=0, seed=SEED), con=con
+    )
+    params = {"transition_years": D, "c_to_co2": units.carbon_to_co2(1.0), "first_year": None,
+              "last_year": None}  # fmt: skip
+    draws, parameters = propagation.category_sensitivities(con, "transitions", params)
+    rows = parameters[parameters["parameter"].str.startswith("area ")].set_index("parameter")
+    name = "area IRL | cool_temperate_moist | hac | {} | {} | {} | {} | {} | {}"
+    c_f = name.format(*CROP_FULL, *FOREST)
+    assert rows["uncertainty_pct"].to_dict() == {name.format(*GRASS_NOMINAL, *CROP_FULL): 10.0,
+                                                 c_f: 20.0}  # fmt: skip
+    forest = draws[
+        (draws["year"] == 2007) & (draws["land_use_category"] == "land_converted_to_forest_land")
+    ]
+    by_draw = forest.set_index("draw")["dCO2_t_per_yr"]
+    assert by_draw[0] == pytest.approx(-106.92, rel=1e-12)
+    step = rows.loc[c_f, "relative_step"]
+    # the forward difference of the category's emissions in the C->F area is dCO2 itself
+    # (linear), so its Eq. 3.1 term is 20 % x |dCO2| and U = 20 %
+    assert (by_draw[rows.loc[c_f, "draw"]] - by_draw[0]) / step == pytest.approx(-106.92, rel=1e-6)

@@ -377,3 +377,23 @@ def test_cli_partitions_option_refuses(bad, capsys):
         cli.build_parser().parse_args(["run", "--partitions", bad])
     assert exited.value.code == cli.EXIT_USAGE
     assert "takes a number or 'auto'" in capsys.readouterr().err
+
+
+def test_area_uncertainty_is_drawn_alike_in_partitions(units, table, tmp_path):
+    # The strata's area uncertainty is read once on the client (from the frame, or from the
+    # Parquet files when they carry the column) and the one multiplier table is given to every
+    # partition: intervals equal the single-machine ones, and are wider than without areas.
+    uncertain = units.assign(area_uncertainty_pct=(units["unit_id"] % 3) * 10.0)
+    path = tmp_path / "units.parquet"
+    uncertain.to_parquet(path)
+    options = EngineOptions(mc_draws=DRAWS, first_year=FIRST_YEAR)
+    expected = approach2.compute_land_unit_inventory(uncertain, table, options)
+    for land in (uncertain, str(path)):
+        run = partitioned.compute_partitioned_inventory(
+            land, table, partitions=3, kind="hash", options=options
+        )
+        _assert_same(expected, run.inventory)
+    exact = approach2.compute_land_unit_inventory(units, table, options).stock_change_totals
+    # the areas are drawn: the intervals move, wider overall (40 draws: not row by row)
+    width = expected.stock_change_totals.eval("ci_high - ci_low")
+    assert width.sum() > 1.2 * exact.eval("ci_high - ci_low").sum()

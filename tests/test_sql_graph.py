@@ -32,6 +32,8 @@ ENGINE_INPUTS = {
     # Monte Carlo and sensitivity draws made in Python (engine/uncertainty/montecarlo.py)
     "factor_draws", "category_draws", "stock_change_categories", "sensitivity_draws",
     "sensitivity_factors",
+    # area multipliers of land-unit strata and matrix cells (engine/land/approach2.py)
+    "stratum_area_draws", "cell_area_draws",
     # organic-soil factor draws (reporting_tables/propagation.py) and the mineral draws summed
     # per year beside them (run.py) for peatland_offsets
     "organic_emission_draws", "mineral_emission_draws",

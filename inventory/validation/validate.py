@@ -372,21 +372,10 @@ def canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# Datasets whose area_uncertainty_pct is validated and harmonised but not yet drawn (the land-unit
-# and change-matrix engines draw factors only); the report says so.
-AREA_UNCERTAINTY_NOT_DRAWN = ("land_units", "land_use_changes")
-
-
 def _summary(sub: Submission, failures: pd.DataFrame, prepared: dict, seconds: float) -> dict:
     by_rule = failures["rule_id"].value_counts().sort_index()
     ignored = {sub.source_files.get(name, name): list(fmt.ignored)
                for name, fmt in sub.formats.items() if fmt.ignored}  # fmt: skip
-    for name in AREA_UNCERTAINTY_NOT_DRAWN:  # accepted and kept, but no draw uses it yet
-        frame = prepared.get(name)
-        if frame is not None and frame.get("area_uncertainty_pct", pd.Series()).notna().any():
-            ignored.setdefault(sub.source_files.get(name, name), []).append(
-                "area_uncertainty_pct in the Monte Carlo (it draws the area uncertainty of "
-                "land_areas and organic_soils; these areas are treated as exact)")  # fmt: skip
     return {
         "country": sub.country, "package": sub.package, "n_failures": int(len(failures)),
         "failures_by_rule": {str(k): int(v) for k, v in by_rule.items()},

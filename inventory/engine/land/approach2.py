@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from inventory.core import units
 from inventory.core.failures import RowListingError
@@ -244,6 +246,7 @@ def compute_land_unit_inventory(
     options = options or EngineOptions()
     con = con or sql_models.connect()
     register_land_units(con, land_units, strata)
+    register_area_uncertainty(con, strata=land_unit_area_uncertainty(con))
     sql_models.register(con, {"factor_table": factor_table})
     land_unit_transitions(con, transition_years=options.transition_years)
     stratum_factors = mineral.resolve_factors(con)
@@ -263,7 +266,9 @@ def transitions_inventory(
     params = {"transition_years": options.transition_years, "c_to_co2": units.carbon_to_co2(1.0)}
     history = transition_history(con, stratum_factors, params)
     draws = montecarlo.factor_draws(stratum_factors, n_draws=options.mc_draws, seed=options.seed)
-    sql_models.register(con, {"factor_draws": draws})
+    sql_models.register(
+        con, {"factor_draws": draws, **area_draws(con, n_draws=options.mc_draws, seed=options.seed)}
+    )
     sql_models.run_model(
         con, "approach2_stock_change_draws",
         {**params, "first_year": options.first_year, "last_year": options.last_year},
@@ -303,10 +308,155 @@ def transition_history(
     con: duckdb.DuckDBPyConnection, stratum_factors: pd.DataFrame, params: dict
 ) -> pd.DataFrame:
     """Deterministic category changes [t C yr-1] of every year with data (history included)."""
-    sql_models.register(
-        con, {"factor_draws": montecarlo.factor_draws(stratum_factors, n_draws=0, seed=0)}
-    )
+    sql_models.register(con, {
+        "factor_draws": montecarlo.factor_draws(stratum_factors, n_draws=0, seed=0),
+        **area_draw_tables(n_draws=0, seed=0),
+    })  # fmt: skip
     sub = sql_models.run_model(
         con, "approach2_stock_change_draws", {**params, "first_year": None, "last_year": None}
     )
     return sub.groupby(mineral.CATEGORY_KEYS, as_index=False)[["area_ha", "dC_tc_per_yr"]].sum()
+
+
+# ------------------------------------------------------------------ activity data (areas)
+# approach2_stock_change_draws draws the areas with the factors (IPCC 2006 Vol.1 Ch.3
+# Sec. 3.2.3): land units by stratum (the stratum's area in every year, as Approach 1 does),
+# change matrices by cell (the converted area of a from -> to cell in every period).
+STRATUM_AREA_KEYS = tuple(montecarlo.STRATUM_KEYS)
+CELL_AREA_KEYS = (
+    "country", "climate_zone", "soil_class", "past_land_use", "past_management", "past_input",
+    "land_use", "management", "input",
+)  # fmt: skip
+# Tables on the connection holding the uncertainty [%] of each uncertain stratum / cell of the
+# run (the Monte Carlo and the Approach 1 propagation read them).
+AREA_UNCERTAINTY_TABLES = {"stratum_area_draws": "stratum_area_uncertainty",
+                           "cell_area_draws": "cell_area_uncertainty"}  # fmt: skip
+AREA_KEYS = {"stratum_area_draws": STRATUM_AREA_KEYS, "cell_area_draws": CELL_AREA_KEYS}
+
+
+def land_unit_area_uncertainty(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """Area uncertainty U [%] of each land-unit stratum with one: the area-weighted mean over
+    its unit-year rows of ``area_uncertainty_pct`` (harmonised per unit; an empty cell counts
+    as exact, 0 %), from ``land_units_input`` on ``con`` (the units as given to
+    :func:`register_land_units`); None when the units have no such column or no value > 0."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'land_units_input'"
+    ).fetchall()[0][0]
+    if not found or montecarlo.AREA_UNCERTAINTY not in con.table("land_units_input").columns:
+        return None
+    keys = ", ".join(STRATUM_AREA_KEYS)
+    rows = "land_units_input"
+    if not set(STRATUM_AREA_KEYS) <= set(con.table(rows).columns):  # stored codes only
+        rows = ("(SELECT u.area_ha, u.area_uncertainty_pct, s.* FROM land_units_input AS u "
+                "JOIN land_unit_strata AS s USING (country, state_id))")  # fmt: skip
+    frame = con.sql(f"""
+        SELECT {keys},
+            CASE WHEN sum(greatest(area_ha, 0)) > 0
+                THEN sum(greatest(area_ha, 0) * coalesce(area_uncertainty_pct, 0))
+                    / sum(greatest(area_ha, 0))
+                ELSE avg(coalesce(area_uncertainty_pct, 0)) END AS area_uncertainty_pct
+        FROM {rows}
+        GROUP BY ALL
+        HAVING max(area_uncertainty_pct) > 0
+        ORDER BY ALL
+    """).df()  # fmt: skip
+    return frame if len(frame) else None
+
+
+def register_area_uncertainty(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    strata: pd.DataFrame | None = None,
+    cells: pd.DataFrame | None = None,
+) -> None:
+    """Keep the run's uncertain strata (``STRATUM_AREA_KEYS``) and cells (``CELL_AREA_KEYS``)
+    with their ``area_uncertainty_pct`` [%] on ``con`` (empty tables when none)."""
+    for name, table in (("stratum_area_draws", strata), ("cell_area_draws", cells)):
+        columns = [*AREA_KEYS[name], montecarlo.AREA_UNCERTAINTY]
+        frame = (pd.DataFrame({c: pd.Series(dtype="str") for c in AREA_KEYS[name]})
+                 .assign(**{montecarlo.AREA_UNCERTAINTY: pd.Series(dtype="float64")})
+                 if table is None else table[columns].reset_index(drop=True))  # fmt: skip
+        con.register("area_uncertainty_input", frame)
+        con.execute(f"CREATE OR REPLACE TABLE {AREA_UNCERTAINTY_TABLES[name]} AS "
+                    "FROM area_uncertainty_input")  # fmt: skip
+        con.unregister("area_uncertainty_input")
+
+
+def area_uncertainty(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame | None]:
+    """The uncertain strata and cells kept by :func:`register_area_uncertainty` (None: none)."""
+    out: dict[str, pd.DataFrame | None] = dict.fromkeys(AREA_UNCERTAINTY_TABLES)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for name, table in AREA_UNCERTAINTY_TABLES.items():
+        if table in tables:
+            frame = con.table(table).df()
+            out[name] = frame if len(frame) else None
+    return out
+
+
+def area_draws(con: duckdb.DuckDBPyConnection, *, n_draws: int, seed: int) -> dict[str, pa.Table]:
+    """:func:`area_draw_tables` of the strata and cells kept on ``con``."""
+    kept = area_uncertainty(con)
+    return area_draw_tables(kept["stratum_area_draws"], kept["cell_area_draws"],
+                            n_draws=n_draws, seed=seed)  # fmt: skip
+
+
+def area_draw_tables(
+    strata: pd.DataFrame | None = None,
+    cells: pd.DataFrame | None = None,
+    *,
+    n_draws: int,
+    seed: int,
+) -> dict[str, pa.Table]:
+    r"""The area multipliers of ``approach2_stock_change_draws``: ``stratum_area_draws`` and
+    ``cell_area_draws``.
+
+    Parameters
+    ----------
+    strata, cells : pandas.DataFrame, optional
+        Uncertain strata (``STRATUM_AREA_KEYS``) resp. matrix cells (``CELL_AREA_KEYS``) with
+        ``area_uncertainty_pct`` [%] (U, the 95 % half-width as % of the area).
+    n_draws : int
+        N [count]; 0 gives empty tables (draw 0 is the submitted areas).
+    seed : int
+        Run seed [-].
+
+    Returns
+    -------
+    dict
+        Arrow tables (draw, the keys, ``multiplier`` [-]) of draws 1..N of the strata and cells
+        with U > 0; the others are exact (m = 1, no row).
+
+    Notes
+    -----
+    :math:`m^{(k)} = 1 + U / 196 \times Z^{(k)}`, one per stratum or cell and draw for all
+    years, each from its own stream (:func:`inventory.engine.uncertainty.montecarlo.
+    area_multipliers`; IPCC 2006 Vol.1 Ch.3 Sec. 3.2.2.4 and 3.2.3 [1]_). A land-unit stratum
+    has the multiplier Approach 1 gives the same stratum.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Sec. 3.2.2.4 and 3.2.3.
+    """
+    out = {}
+    for name, table in (("stratum_area_draws", strata), ("cell_area_draws", cells)):
+        keys = list(AREA_KEYS[name])
+        uncertain = (table[table[montecarlo.AREA_UNCERTAINTY].fillna(0.0) > 0]
+                     if table is not None and n_draws > 0 else None)  # fmt: skip
+        if uncertain is None or uncertain.empty:
+            out[name] = pa.table(
+                {"draw": pa.array([], pa.int32()),
+                 **{k: pa.array([], pa.string()) for k in keys},
+                 "multiplier": pa.array([], pa.float64())}
+            )  # fmt: skip
+            continue
+        uncertain = uncertain.sort_values(keys, ignore_index=True)
+        m = montecarlo.area_multipliers(uncertain, keys, n_draws=n_draws, seed=seed)[1:]
+        k = len(uncertain)
+        out[name] = pa.table({
+            "draw": np.repeat(np.arange(1, n_draws + 1, dtype=np.int32), k),
+            **{c: np.tile(uncertain[c].astype("str").to_numpy(dtype=object), n_draws)
+               for c in keys},
+            "multiplier": m.ravel(),
+        })  # fmt: skip
+    return out

@@ -132,6 +132,7 @@ def compute_matrix_inventory(
     options = options or EngineOptions()
     con = con or sql_models.connect()
     sql_models.register(con, {"land_use_changes": matrices, "factor_table": factor_table})
+    approach2.register_area_uncertainty(con, cells=cell_area_uncertainty(matrices))
     matrix_land_areas(con, last_year=options.last_year)
     con.execute("CREATE OR REPLACE TABLE land_areas AS SELECT * EXCLUDE (area_source) "
                 "FROM matrix_state_areas")  # fmt: skip
@@ -142,6 +143,22 @@ def compute_matrix_inventory(
     sql_models.run_model(con, "matrix_transitions", params, into="approach2_transitions")
     stratum_factors = mineral.resolve_factors(con)
     return approach2.transitions_inventory(con, stratum_factors, options)
+
+
+def cell_area_uncertainty(matrices: pd.DataFrame) -> pd.DataFrame | None:
+    """Area uncertainty U [%] of each matrix cell with one (harmonised per cell, the same in
+    every period: :func:`inventory.harmonise.areas.stratum_uncertainty`), keyed as
+    ``approach2.CELL_AREA_KEYS`` (from_* -> past_*, to_* -> the current keys); None when the
+    matrices have no value > 0."""
+    if vocab.AREA_UNCERTAINTY not in matrices.columns:
+        return None
+    names = {f"from_{k}": f"past_{k}" for k in ("land_use", "management", "input")}
+    names |= {f"to_{k}": k for k in ("land_use", "management", "input")}
+    cells = matrices.rename(columns=names)
+    cells = cells[cells[vocab.AREA_UNCERTAINTY].fillna(0.0) > 0]
+    keys = list(approach2.CELL_AREA_KEYS)
+    cells = cells[[*keys, vocab.AREA_UNCERTAINTY]].drop_duplicates(keys)
+    return cells.reset_index(drop=True) if len(cells) else None
 
 
 def land_transition_matrix(

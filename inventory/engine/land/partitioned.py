@@ -247,18 +247,24 @@ def partition_stock_change_draws(
     stratum_factors: pd.DataFrame,
     factor_draws: pd.DataFrame,
     params: dict[str, Any],
+    stratum_area_draws: pa.Table | None = None,
 ) -> pa.Table:
     """Every Monte Carlo draw applied to one partition's transitions [t C yr-1 per draw].
 
-    ``factor_draws`` is the run's one draw table (the same for every partition); ``params``
-    binds ``approach2_stock_change_draws`` ($transition_years, $c_to_co2, $first_year,
-    $last_year). Returns that model's rows (sub-category x year x draw) for this partition.
+    ``factor_draws`` and ``stratum_area_draws`` are the run's one draw tables (the same for
+    every partition; :func:`inventory.engine.land.approach2.area_draw_tables`, none: every area
+    exact); ``params`` binds ``approach2_stock_change_draws`` ($transition_years, $c_to_co2,
+    $first_year, $last_year). Returns that model's rows (sub-category x year x draw) for this
+    partition.
     """
     con = partition_connection()
     try:
+        areas = approach2.area_draw_tables(n_draws=0, seed=0)
+        if stratum_area_draws is not None:
+            areas["stratum_area_draws"] = stratum_area_draws
         sql_models.register(con, {
             "approach2_transitions": transitions["approach2_transitions"],
-            "stratum_factors": stratum_factors, "factor_draws": factor_draws,
+            "stratum_factors": stratum_factors, "factor_draws": factor_draws, **areas,
         })  # fmt: skip
         sql_models.run_model(con, "approach2_stock_change_draws", params, into="partial")
         return _arrow(con, "partial")
@@ -387,25 +393,53 @@ def compute_partitioned_inventory(
                          ("land_transitions", "land_transitions_units")):  # fmt: skip
         con.register(table, _combined(run, passes, table, model, fan_in))
     sql_models.register(con, {"factor_table": factor_table})
+    _register_unit_rows(con, unit_layout.as_source(land_units))
+    approach2.register_area_uncertainty(con, strata=approach2.land_unit_area_uncertainty(con))
     stratum_factors = mineral.resolve_factors(con)
     years = {"first_year": options.first_year, "last_year": options.last_year}
     equilibrium = sql_models.run_model(con, "soc_stocks", {"first_year": None, "last_year": None})
     draws = montecarlo.factor_draws(  # once, here
         stratum_factors, n_draws=options.mc_draws, seed=options.seed
     )
-    sql_models.register(con, {"factor_draws": draws})
+    areas = approach2.area_draws(con, n_draws=options.mc_draws, seed=options.seed)
+    sql_models.register(con, {"factor_draws": draws, **areas})
     params = {
         "transition_years": options.transition_years,
         "c_to_co2": units.carbon_to_co2(1.0),
         **years,
     }
     shared = (run.scatter(stratum_factors), run.scatter(draws), params)
-    sums = [run.submit(partition_stock_change_draws, p, *shared) for p in passes]
+    drawn = areas["stratum_area_draws"]  # uncertain stratum areas (none: every area exact)
+    extra = {"stratum_area_draws": run.scatter(drawn)} if drawn.num_rows else {}
+    sums = [run.submit(partition_stock_change_draws, p, *shared, **extra) for p in passes]
     total = _tree_sum(run, "approach2_stock_change_draws", sums, fan_in)
     con.register("stock_change_subcategory_draws", run.gather([total])[0])
     inventory = _uncertainty(con, stratum_factors, equilibrium, params)
     seconds = run.gather([run.submit(operator.getitem, p, "seconds") for p in passes])
     return PartitionedInventory(inventory, plan, [float(s) for s in seconds])
+
+
+def _register_unit_rows(
+    con: duckdb.DuckDBPyConnection, source: unit_layout.LandUnitSource | pd.DataFrame
+) -> None:
+    """The unit rows as ``land_units_input`` on the client ``con`` when they carry
+    ``area_uncertainty_pct`` (read there for the strata's area uncertainty only: a Parquet
+    footer tells, the rows are scanned only when the column exists)."""
+    if isinstance(source, pd.DataFrame):
+        if montecarlo.AREA_UNCERTAINTY in source.columns:
+            sql_models.register(con, {"land_units_input": source})
+        return
+    from duckdb import ConstantExpression, StarExpression
+
+    unit_layout.register_filesystems(con, source.paths)
+    rel = con.read_parquet(list(source.paths))
+    if montecarlo.AREA_UNCERTAINTY not in rel.columns:
+        return
+    if "country" not in rel.columns and source.country:  # the lake's country=XXX/ files
+        rel = rel.select(ConstantExpression(source.country).alias("country"), StarExpression())
+    rel.create_view("land_units_input", replace=True)
+    if source.strata is not None and not set(montecarlo.STRATUM_KEYS) <= set(rel.columns):
+        _strata(con, source).create_view("land_unit_strata", replace=True)
 
 
 def _uncertainty(

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import sparse
 
 from inventory.engine import sql_models
+from inventory.engine.land import approach2
 from inventory.engine.mineral_soils import mineral
 from inventory.engine.mineral_soils.history import BACKCAST_PREFIX
 from inventory.engine.organic_soils import organic
@@ -113,9 +114,49 @@ def category_sensitivities(
                                      into="sensitivity_draws")  # fmt: skip
     else:
         draws, parameters = montecarlo.sensitivity_factor_draws(stratum_factors)
-        sql_models.register(work, {"factor_draws": draws})
+        draws, areas, parameters = _transition_area_sensitivities(con, draws, parameters)
+        sql_models.register(work, {"factor_draws": draws, **areas})
         sql_models.run_models(work, ["sensitivity_draws"], params, producers=TRANSITION_MODELS)
     return work.sql("SELECT * FROM sensitivity_draws").df(), parameters
+
+
+def _transition_area_sensitivities(
+    con: duckdb.DuckDBPyConnection,
+    draws: pd.DataFrame,
+    parameters: pd.DataFrame,
+    *,
+    step: float = montecarlo.SENSITIVITY_STEP,
+) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """The transitions engine's sensitivity draws with one more draw per uncertain land-unit
+    stratum or matrix cell (``approach2.area_uncertainty`` of the run on ``con``): every factor
+    at its table value (draw 0) and that area x (1 + h); the parameters with those draws
+    (``area <keys>``, U [%]). As :func:`inventory.engine.uncertainty.montecarlo.
+    with_area_sensitivities` does for stratum areas: the area is one parameter of Eq. 3.1/3.2,
+    the same in every year (Table 3.2 column K)."""
+    tables = approach2.area_draw_tables(n_draws=0, seed=0)  # empty: every area exact
+    first = int(draws["draw"].max()) + 1
+    base = draws[draws["draw"] == 0]
+    more_draws, more_parameters = [], []
+    for name, kept in approach2.area_uncertainty(con).items():
+        if kept is None:
+            continue
+        keys = list(approach2.AREA_KEYS[name])
+        kept = kept[kept[montecarlo.AREA_UNCERTAINTY] > 0].sort_values(keys, ignore_index=True)
+        numbers = np.arange(first, first + len(kept), dtype="int32")
+        first += len(kept)
+        tables[name] = kept[keys].astype("str").assign(draw=numbers, multiplier=1.0 + step)
+        more_draws += [base.assign(draw=k) for k in numbers]
+        names = ["area " + " | ".join(row) for row in kept[keys].astype("str").itertuples(
+            index=False)]  # fmt: skip
+        more_parameters.append(pd.DataFrame({
+            "draw": numbers, "parameter": names,
+            "uncertainty_pct": kept[montecarlo.AREA_UNCERTAINTY].to_numpy(dtype="float64"),
+            "relative_step": step,
+        }))  # fmt: skip
+    if not more_parameters:
+        return draws, tables, parameters
+    return (pd.concat([draws, *more_draws], ignore_index=True), tables,
+            pd.concat([parameters, *more_parameters], ignore_index=True))  # fmt: skip
 
 
 def _land_area_uncertainty(con) -> pd.DataFrame:

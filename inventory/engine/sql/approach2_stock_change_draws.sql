@@ -7,8 +7,17 @@
 --   Sec. 3.2.3, Approach 2 on stratum aggregates). Transitions whose past and current state are
 --   identical contribute exactly 0 and are left out of the sums.
 --   dCO2 = -dC x 44/12 (UNFCCC sign: emissions positive, removals negative).
+--   Area (activity data) uncertainty, drawn with the factors (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3;
+--   montecarlo.area_multipliers, one multiplier per draw for all years): land units scale each
+--   stratum's area (stratum_area_draws: SOC_ppha of the stratum x m, the Approach 1 rule);
+--   change matrices scale each cell's converted area (cell_area_draws: both terms of the
+--   cell's cohort x m). A stratum or cell without a row there is exact (m = 1).
 -- Grain: draw, country, year, land_use, land_use_category, land_use_subcategory
--- Inputs: approach2_transitions, stratum_factors, factor_draws (draw, factor_id, value).
+-- Inputs: approach2_transitions, stratum_factors, factor_draws (draw, factor_id, value),
+--   stratum_area_draws (draw, country and the five stratum keys, multiplier),
+--   cell_area_draws (draw, country, climate_zone, soil_class, past_land_use,
+--   past_management, past_input, land_use, management, input, multiplier); draws 1..N of
+--   the uncertain strata / cells only, may be empty.
 -- Params: $transition_years (D, yr), $c_to_co2 (44/12 from inventory.core.units), $first_year,
 --   $last_year (reported years; NULL = all).
 -- Columns:
@@ -49,6 +58,32 @@ compound AS (
     GROUP BY ALL
 ),
 
+area_scaled AS (
+    -- x the stratum's area multiplier of the draw (land units); 1 where exact
+    SELECT c.draw, c.stratum_id, c.stock_per_ha * coalesce(m.multiplier, 1.0) AS stock_per_ha
+    FROM compound AS c
+    JOIN strata AS s USING (stratum_id)
+    LEFT JOIN stratum_area_draws AS m
+        ON m.draw = c.draw AND m.country = s.country AND m.climate_zone = s.climate_zone
+        AND m.soil_class = s.soil_class AND m.land_use = s.land_use
+        AND m.management = s.management AND m.input = s.input
+),
+
+cells AS (
+    SELECT *, row_number() OVER () AS cell_id
+    FROM (SELECT DISTINCT country, climate_zone, soil_class, past_land_use, past_management,
+              past_input, land_use, management, input
+          FROM cell_area_draws)
+),
+
+cell_draws AS (
+    SELECT m.draw, k.cell_id, m.multiplier
+    FROM cell_area_draws AS m
+    JOIN cells AS k
+        USING (country, climate_zone, soil_class, past_land_use, past_management, past_input,
+               land_use, management, input)
+),
+
 categories AS (
     SELECT country, year, land_use, land_use_category, land_use_subcategory, previous_land_use,
         sum(area_ha) AS area_ha,
@@ -58,10 +93,16 @@ categories AS (
 ),
 
 changed AS (
-    SELECT r.*, k.category_id
+    SELECT r.*, k.category_id, x.cell_id
     FROM reported AS r
     JOIN categories AS k
         USING (country, year, land_use, land_use_category, land_use_subcategory)
+    LEFT JOIN cells AS x  -- the matrix cell of a cohort (same climate zone and soil class)
+        ON x.country = r.country AND x.climate_zone = r.climate_zone
+        AND x.soil_class = r.soil_class AND r.past_climate_zone = r.climate_zone
+        AND r.past_soil_class = r.soil_class AND x.past_land_use = r.past_land_use
+        AND x.past_management = r.past_management AND x.past_input = r.past_input
+        AND x.land_use = r.land_use AND x.management = r.management AND x.input = r.input
     WHERE r.area_ha <> r.past_area_ha
         OR (r.climate_zone, r.soil_class, r.land_use, r.management, r.input)
         <> (r.past_climate_zone, r.past_soil_class, r.past_land_use, r.past_management,
@@ -70,11 +111,11 @@ changed AS (
 
 weights AS (
     -- + current area on the current stratum, - past area on the past stratum
-    SELECT c.category_id, s.stratum_id, c.area_ha AS weight_ha
+    SELECT c.category_id, s.stratum_id, c.cell_id, c.area_ha AS weight_ha
     FROM changed AS c
     JOIN strata AS s USING (country, climate_zone, soil_class, land_use, management, input)
     UNION ALL
-    SELECT c.category_id, s.stratum_id, -c.past_area_ha
+    SELECT c.category_id, s.stratum_id, c.cell_id, -c.past_area_ha
     FROM changed AS c
     JOIN strata AS s
         ON s.country = c.country
@@ -86,17 +127,19 @@ weights AS (
 ),
 
 netted AS (
-    SELECT category_id, stratum_id, sum(weight_ha) AS weight_ha
+    SELECT category_id, stratum_id, cell_id, sum(weight_ha) AS weight_ha
     FROM weights
     GROUP BY ALL
 ),
 
 changes AS (
     SELECT c.draw, n.category_id,
-        sum(n.weight_ha * c.stock_per_ha) / $transition_years AS dc
+        sum(n.weight_ha * c.stock_per_ha * coalesce(m.multiplier, 1.0))
+            / $transition_years AS dc
     FROM netted AS n
-    JOIN compound AS c USING (stratum_id)
-    GROUP BY ALL
+    JOIN area_scaled AS c USING (stratum_id)
+    LEFT JOIN cell_draws AS m ON m.draw = c.draw AND m.cell_id = n.cell_id
+    GROUP BY c.draw, n.category_id
 )
 
 SELECT d.draw, k.country, k.year, k.land_use, k.land_use_category, k.land_use_subcategory,
