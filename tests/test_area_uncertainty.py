@@ -394,3 +394,69 @@ def test_matrix_cell_area_is_a_parameter_of_the_approach_1_propagation():
     # the forward difference of the category's emissions in the C->F area is dCO2 itself
     # (linear), so its Eq. 3.1 term is 20 % x |dCO2| and U = 20 %
     assert (by_draw[rows.loc[c_f, "draw"]] - by_draw[0]) / step == pytest.approx(-106.92, rel=1e-6)
+
+
+# ----------------------------------------------------- a per-dataset value in submission.yaml
+def _cri_with_manifest(tmp_path, value, *, row_value: str | None = None):
+    import yaml
+
+    package = tmp_path / "CRI"
+    shutil.copytree(EXAMPLES / "CRI", package)
+    if row_value is not None:  # one row with its own value, the others empty
+        frame = pd.read_csv(package / "land_areas.csv", dtype=str)
+        frame["area_uncertainty_pct"] = ""
+        frame.loc[0, "area_uncertainty_pct"] = row_value
+        frame.to_csv(package / "land_areas.csv", index=False)
+    manifest = yaml.safe_load((package / "submission.yaml").read_text(encoding="utf-8"))
+    manifest["area_uncertainty_pct"] = value
+    (package / "submission.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    return package
+
+
+def test_submission_yaml_gives_a_dataset_its_area_uncertainty(tmp_path):
+    # area_uncertainty_pct: {land_areas: 8} in submission.yaml: every land_areas row without a
+    # value of its own gets 8 %, the one row with 3 % keeps it, and the report says so
+    from inventory.harmonise.areas import harmonise_land_areas
+
+    package = _cri_with_manifest(tmp_path, {"land_areas": 8}, row_value="3")
+    result = validate_submission(read_submission(package))
+    assert result.ok, result.to_text()
+    land = result.datasets["land_areas"]
+    assert land.loc[0, "area_uncertainty_pct"] == 3.0
+    assert (land.loc[1:, "area_uncertainty_pct"] == 8.0).all()
+    assert result.summary["area_uncertainty_defaults"] == {
+        "land_areas": {"pct": 8.0, "rows": len(land) - 1}
+    }
+    assert (f"land_areas: area_uncertainty_pct 8 % (submission.yaml) given to {len(land) - 1:,} "
+            "row(s) without their own value") in result.to_text()  # fmt: skip
+    harmonised = harmonise_land_areas(land.assign(country="CRI"))
+    # one value per stratum, area-weighted over its years: 8 % but for row 0's stratum, whose
+    # mean lies between its 3 % row and its 8 % years
+    first = land.loc[0, ["climate_zone", "soil_class", "land_use", "management", "input"]]
+    own = (harmonised[list(first.index)] == first.to_numpy()).all(axis=1)
+    assert (harmonised.loc[~own, "area_uncertainty_pct"] == 8.0).all()
+    assert harmonised.loc[own, "area_uncertainty_pct"].between(3.0, 8.0, inclusive="left").all()
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ({"land_areas": 120}, "area_uncertainty_pct.land_areas 120 must be a number from 0 to 100"),
+        ({"land_areas": "8"}, "area_uncertainty_pct.land_areas '8' must be a number from 0 to 100"),
+        ({"land_areas": True}, "must be a number from 0 to 100"),
+        ({"profiles": 5}, "'profiles' under 'area_uncertainty_pct' is not a dataset with areas"),
+        ({"land_units": 5}, "area_uncertainty_pct names 'land_units', which 'files' does not list"),
+        (8, "'area_uncertainty_pct' must map datasets to a percentage"),
+    ],
+)
+def test_submission_yaml_area_uncertainty_is_checked(tmp_path, value, words):
+    from inventory.intake.submission import SubmissionError
+
+    package = _cri_with_manifest(tmp_path, value)
+    with pytest.raises(SubmissionError) as err:
+        read_submission(package)
+    failures = err.value.failures
+    row = failures[failures["rule_id"] == "manifest_area_uncertainty"].iloc[0]
+    assert row["file"] == "submission.yaml"
+    assert words in row["message"]
+    assert row["fix"]

@@ -32,6 +32,8 @@ TABULAR_DATASETS = DATASETS[
 # Datasets that can carry each approach's land representation (IPCC 2006 Vol.4 Ch.3 Sec. 3.3.1:
 # Approach 2 from land-use change matrices or units, Approach 3 spatially explicit units).
 LAND_DATASETS = {1: ("land_areas",), 2: ("land_units", "land_use_changes"), 3: ("land_units",)}
+# Datasets with areas, which may carry area_uncertainty_pct (per row, or per dataset here).
+AREA_UNCERTAINTY_DATASETS = ("land_areas", "land_units", "land_use_changes", "organic_soils")
 TIERS = (1, 2)
 APPROACHES = (1, 2, 3)
 # What each approach means to a compiler (IPCC 2006 Vol.4 Ch.3 Sec. 3.3.1), with its datasets.
@@ -199,6 +201,14 @@ class SubmissionManifest(BaseModel):
         "total_area_tolerance_pct of the total land area per year",
     )
 
+    area_uncertainty_pct: Any = Field(
+        None,
+        description="dataset -> area uncertainty [%] (95 % half-width, 0-100) of its rows "
+        "whose area_uncertainty_pct is empty, for "
+        f"{', '.join(AREA_UNCERTAINTY_DATASETS)} (e.g. {{land_areas: 8}}); rows with their "
+        "own value keep it, and without either an area is treated as exact",
+    )
+
     number_format: Any = Field(
         None,
         description="how the CSV files write numbers, when not plain: {decimal: ',' or '.', "
@@ -206,6 +216,12 @@ class SubmissionManifest(BaseModel):
         "for 1.200,5); without it a ';' file uses the decimal comma, others the decimal point, "
         "and a number with thousands separators (1.200, 1 200, 1'200) is refused",
     )
+
+    @field_validator("area_uncertainty_pct")
+    @classmethod
+    def _area_uncertainty(cls, value: Any, info: ValidationInfo) -> Any:
+        raw = (info.context or {}).get("manifest") or {"files": info.data.get("files")}
+        return _checked(value, check_area_uncertainty(value, raw.get("files")))
 
     @field_validator("number_format")
     @classmethod
@@ -280,6 +296,47 @@ def check_manifest(manifest: dict) -> list[dict]:
     except ValidationError as err:
         return [f for error in err.errors() for f in (error.get("ctx") or {}).get("failures", [])]
     return []
+
+
+def check_area_uncertainty(value: Any, files: Any) -> list[dict]:
+    """Problems of ``area_uncertainty_pct`` (absent: none): a mapping of datasets the package
+    declares under ``files`` and that carry areas, each to a number from 0 to 100 [%]."""
+    if value is None:
+        return []
+    example = "write e.g. 'area_uncertainty_pct: {land_areas: 8}' (+/- 8 % of each area)"
+    if not isinstance(value, dict):
+        return [_fail("manifest_area_uncertainty", "'area_uncertainty_pct' must map datasets "
+                      "to a percentage", example, column="area_uncertainty_pct",
+                      value=value)]  # fmt: skip
+    declared = set(files) if isinstance(files, dict) else set()
+    problems = []
+    for name, pct in value.items():
+        column = f"area_uncertainty_pct.{name}"
+        if name not in AREA_UNCERTAINTY_DATASETS:
+            problems.append(_fail("manifest_area_uncertainty", f"{name!r} under "
+                                  "'area_uncertainty_pct' is not a dataset with areas",
+                                  f"use {', '.join(AREA_UNCERTAINTY_DATASETS)}",
+                                  column=column, value=name))  # fmt: skip
+        elif name not in declared:
+            problems.append(_fail("manifest_area_uncertainty", f"area_uncertainty_pct names "
+                                  f"{name!r}, which 'files' does not list",
+                                  f"add {name} to 'files', or remove it here", column=column,
+                                  value=name))  # fmt: skip
+        elif isinstance(pct, bool) or not isinstance(pct, (int, float)) or not 0 <= pct <= 100:
+            problems.append(_fail("manifest_area_uncertainty", f"area_uncertainty_pct.{name} "
+                                  f"{pct!r} must be a number from 0 to 100 (% of the area)",
+                                  f"write e.g. '{name}: 8' for +/- 8 %", column=column,
+                                  value=pct))  # fmt: skip
+    return problems
+
+
+def area_uncertainty_defaults(manifest: dict | None) -> dict[str, float]:
+    """The valid ``area_uncertainty_pct`` entries of a manifest: dataset -> U [%]."""
+    manifest = manifest or {}
+    value = manifest.get("area_uncertainty_pct")
+    if not isinstance(value, dict) or check_area_uncertainty(value, manifest.get("files")):
+        return {}
+    return {str(name): float(pct) for name, pct in value.items()}
 
 
 DECIMAL_MARKS = (".", ",")

@@ -79,6 +79,14 @@ def history_lines(summary: dict) -> list[str]:
             "stock_change_totals.n_history_years_filled"]  # fmt: skip
 
 
+def area_uncertainty_lines(summary: dict) -> list[str]:
+    """The per-dataset area uncertainty of ``submission.yaml`` and the rows it was given to."""
+    given = summary.get("area_uncertainty_defaults") or {}
+    return [f"{dataset}: area_uncertainty_pct {info['pct']:g} % (submission.yaml) given to "
+            f"{info['rows']:,} row(s) without their own value"
+            for dataset, info in given.items()]  # fmt: skip
+
+
 def ignored_lines(summary: dict) -> list[str]:
     """What was not read, per file (a workbook's other sheets, hidden ones included), and the
     rows refused for their own values that the checks across rows and years left out."""
@@ -103,6 +111,8 @@ def render_text(failures: pd.DataFrame, summary: dict, *, ok: bool) -> str:
     if history_lines(summary):
         lines += ["", "History before the first record (IPCC 2006 Vol.1 Ch.5):",
                   *history_lines(summary)]  # fmt: skip
+    if area_uncertainty_lines(summary):
+        lines += ["", *area_uncertainty_lines(summary)]
     if ignored_lines(summary):
         lines += ["", *ignored_lines(summary)]
     if summary.get("skipped_checks"):

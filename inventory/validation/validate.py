@@ -163,7 +163,12 @@ def validate_submission(sub: Submission) -> ValidationResult:
         parts.append(grid_checks.grid_failures(grid))
     failures = concat_failures(parts)
     datasets = {name: canonical(name, frame) for name, frame in prepared.items()}
+    given = _area_uncertainty_defaults(
+        datasets, manifest_schema.area_uncertainty_defaults(sub.manifest)
+    )
     summary = _summary(sub, failures, prepared, time.perf_counter() - started)
+    if given:
+        summary["area_uncertainty_defaults"] = given
     if skipped:
         summary["skipped_checks"] = skipped
     if left_out:
@@ -182,6 +187,21 @@ def validate_submission(sub: Submission) -> ValidationResult:
         gx_results=gx_results,
         grid=grid,
     )
+
+
+def _area_uncertainty_defaults(datasets: dict[str, pd.DataFrame],
+                               defaults: dict[str, float]) -> dict[str, dict]:  # fmt: skip
+    """Give each dataset's rows without ``area_uncertainty_pct`` the value ``submission.yaml``
+    declares for the dataset (in place); per dataset the value [%] and the rows given it."""
+    given = {}
+    for name, pct in defaults.items():
+        frame = datasets.get(name)
+        if frame is None or vocab.AREA_UNCERTAINTY not in frame.columns:
+            continue
+        empty = frame[vocab.AREA_UNCERTAINTY].isna()
+        frame.loc[empty, vocab.AREA_UNCERTAINTY] = pct
+        given[name] = {"pct": pct, "rows": int(empty.sum())}
+    return given
 
 
 def _years_of_left_out(prepared: dict[str, pd.DataFrame],
