@@ -460,3 +460,79 @@ def test_submission_yaml_area_uncertainty_is_checked(tmp_path, value, words):
     assert row["file"] == "submission.yaml"
     assert words in row["message"]
     assert row["fix"]
+
+
+# ------------------------------------------------------- S(y) intervals of Approach 2/3 runs
+def test_land_unit_stock_interval_carries_the_stratum_draws():
+    # S(2024) of the units above: 2005-2024 all no-till, so S_k = 400 ha x NO_TILL x m_nt(k)
+    # + 50 ha x 64 x m_g(k) (draw 0: 400 x 48.576 + 3200 = 22630.4 t C), and the published
+    # interval is the 2.5th / 97.5th percentile of these hand draws
+    from inventory.engine.land import approach2
+
+    con = duckdb.connect()
+    result = approach2.compute_land_unit_inventory(
+        _units(), _exact_factors(),
+        EngineOptions(first_year=2000, last_year=2024, mc_draws=N, seed=SEED), con=con,
+    )  # fmt: skip
+    m_nt = _stream("URY | warm_temperate_moist | hac | cropland | no_tillage | medium", 25.0)
+    m_g = _stream("URY | warm_temperate_moist | hac | grassland | nominal | not_applicable", 20.0)
+    hand = 400 * NO_TILL * m_nt + 50 * GRASS * m_g
+    draws = (
+        con.execute(
+            "SELECT stock_tc FROM inventory_stock_draws WHERE year = 2024 AND draw > 0 "
+            "ORDER BY draw"
+        )
+        .df()["stock_tc"]
+        .to_numpy()
+    )
+    np.testing.assert_allclose(draws, hand, rtol=1e-12)
+    stocks = result.inventory_stocks
+    row = stocks[(stocks.year == 2024) & (stocks.scope == "national")].iloc[0]
+    assert row.stock_tc == pytest.approx(22630.4, rel=1e-12)
+    low, high = np.quantile(hand, [0.025, 0.975])
+    assert (row.stock_ci_low_tc, row.stock_ci_high_tc) == (
+        pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9)
+    )  # fmt: skip
+
+
+def test_matrix_stock_interval_carries_the_cell_draws():
+    # The matrices above: SOC(2000) = 1000 x 81 + 500 x 56.7 + 500 x 81 = 149,850 t C; each
+    # year's flows move it by G->C 20 x (56.7 - 81) x m_GC, C->N 10 x (61.803 - 56.7) (exact)
+    # and C->F 12 x (81 - 56.7) x m_CF; S_k(y) = the mean of SOC_k(max(u, 2000)) over
+    # u = y - 19 .. y (draw 0: S(2007) = 149,850 - (434.97 + 869.94 + 1304.91 + 1739.88
+    # + 2174.85 + 1883.25 + 1591.65) / 20 = 149,350.0275 t C).
+    from inventory.engine.land import land_use_changes
+
+    con = duckdb.connect()
+    result = land_use_changes.compute_matrix_inventory(
+        _matrices(), _exact_factors(),
+        EngineOptions(first_year=2000, last_year=2024, mc_draws=N, seed=SEED), con=con,
+    )  # fmt: skip
+    cell = "IRL | cool_temperate_moist | hac | {} | {} | {} | {} | {} | {}"
+    m_gc = np.concatenate([[1.0], _stream(cell.format(*GRASS_NOMINAL, *CROP_FULL), 10.0)])
+    m_cf = np.concatenate([[1.0], _stream(cell.format(*CROP_FULL, *FOREST), 20.0)])
+
+    def soc(u):
+        gc, cn, cf = (
+            20 * min(max(u - 2000, 0), 5),
+            10 * min(max(u - 2000, 0), 5),
+            12 * min(max(u - 2005, 0), 5),
+        )
+        return (149_850 + gc * (56.7 - 81) * m_gc + cn * (61.803 - 56.7)
+                + cf * (81 - 56.7) * m_cf)  # fmt: skip
+
+    hand = np.mean([soc(max(u, 2000)) for u in range(2007 - 19, 2008)], axis=0)
+    assert hand[0] == pytest.approx(149_350.0275, rel=1e-12)
+    draws = (
+        con.execute("SELECT stock_tc FROM inventory_stock_draws WHERE year = 2007 ORDER BY draw")
+        .df()["stock_tc"]
+        .to_numpy()
+    )
+    np.testing.assert_allclose(draws, hand, rtol=1e-12)
+    stocks = result.inventory_stocks
+    row = stocks[(stocks.year == 2007) & (stocks.scope == "national")].iloc[0]
+    assert row.stock_tc == pytest.approx(hand[0], rel=1e-12)
+    low, high = np.quantile(hand[1:], [0.025, 0.975])
+    assert (row.stock_ci_low_tc, row.stock_ci_high_tc) == (
+        pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9)
+    )  # fmt: skip

@@ -274,6 +274,8 @@ def transitions_inventory(
         {**params, "first_year": options.first_year, "last_year": options.last_year},
         into="stock_change_subcategory_draws",
     )  # fmt: skip
+    register_stock_draws(con, equilibrium, transition_years=options.transition_years,
+                         years=options.years)  # fmt: skip
     return inventory_from_draws(con, stratum_factors, equilibrium, history,
                                 transition_years=options.transition_years,
                                 years=options.years)  # fmt: skip
@@ -460,3 +462,130 @@ def area_draw_tables(
             "multiplier": m.ravel(),
         })  # fmt: skip
     return out
+
+
+def register_stock_draws(
+    con: duckdb.DuckDBPyConnection,
+    equilibrium: pd.DataFrame,
+    *,
+    transition_years: int,
+    years: tuple[int | None, int | None],
+) -> None:
+    r"""``inventory_stock_draws`` on ``con``: the national S(y) [t C] of every Monte Carlo draw
+    of the run's ``factor_draws`` and area draws (none registered when there are no draws).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Holding ``stratum_factors``, ``factor_draws`` (draws 0..N), ``stratum_area_draws`` and
+        ``cell_area_draws`` (:func:`area_draw_tables`) and, for change matrices,
+        ``matrix_flows``.
+    equilibrium : pandas.DataFrame
+        ``soc_stocks`` of every year with data (country, year, stratum keys, ``area_ha`` [ha]).
+    transition_years : int
+        D [yr].
+    years : (int or None, int or None)
+        First and last reported year [yr].
+
+    Notes
+    -----
+    The identity of ``inventory_stocks.sql`` draw by draw
+    (:func:`inventory.engine.mineral_soils.stocks.national_stock_draws`; IPCC 2006 Vol.4 Ch.2
+    Eq. 2.25, the draws of Vol.1 Ch.3 Sec. 3.2.3):
+
+    .. math:: S_k(y) = \frac{1}{D} \sum_{u = y - D + 1}^{y} SOC_k(\max(u, y_0)), \qquad
+        SOC_k(u) = \sum_s A_s(u) \, p_k(s) \, m_k(s)
+        + \sum_c F_c(u) \, (m_k(c) - 1) \, (p_k(to_c) - p_k(from_c))
+
+    with :math:`p_k(s)` the product of the stratum's factors in draw k, :math:`m_k(s)` a
+    land-unit stratum's area multiplier and, for change matrices, :math:`F_c(u)` the area cell
+    c moved after the first year up to u (``matrix_flows``) and :math:`m_k(c)` its
+    multiplier: the state areas of a draw are the first state plus its drawn flows, so the
+    terms of c are linear in :math:`m_k(c) - 1`. Draw 0 is the published S(y).
+    """
+    ((n_draws,),) = con.execute("SELECT coalesce(max(draw), 0) FROM factor_draws").fetchall()
+    if not n_draws:
+        return
+    keys = list(STRATUM_AREA_KEYS)
+    columns = ", ".join(f"sf.{k}" for k in keys)
+    products = con.sql(
+        f"SELECT d.draw, {columns}, product(d.value) AS p FROM stratum_factors AS sf "
+        "JOIN factor_draws AS d USING (factor_id) GROUP BY ALL"
+    ).df()  # fmt: skip
+    strata = products[keys].drop_duplicates().sort_values(keys, ignore_index=True)
+    index = products.merge(strata.assign(_j=np.arange(len(strata))), on=keys)
+    stock = np.zeros((n_draws + 1, len(strata)))
+    stock[index["draw"].to_numpy(), index["_j"].to_numpy()] = index["p"].to_numpy()
+    drawn = con.table("stratum_area_draws").df().merge(
+        strata.assign(_j=np.arange(len(strata))), on=keys
+    )
+    stock[drawn["draw"].to_numpy(), drawn["_j"].to_numpy()] *= drawn["multiplier"].to_numpy()
+    rows, columns_of_cells, terms = _cell_terms(con, equilibrium, strata, stock, n_draws)
+    sql_models.register(con, {
+        "inventory_stock_draws": stocks.national_stock_draws(
+            pd.concat([equilibrium, rows], ignore_index=True) if len(rows) else equilibrium,
+            pd.concat([strata, columns_of_cells], ignore_index=True),
+            np.hstack([stock, terms]), transition_years=transition_years, years=years,
+        )
+    })  # fmt: skip
+
+
+# Key values naming a matrix cell's flow terms in the linear map of register_stock_draws (never
+# a vocabulary code, never published).
+_CELL_TERM = "matrix cell {} ({})"
+
+
+def _cell_terms(
+    con: duckdb.DuckDBPyConnection,
+    equilibrium: pd.DataFrame,
+    strata: pd.DataFrame,
+    stock: np.ndarray,
+    n_draws: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The flow terms of the uncertain matrix cells as extra columns of the map from areas to
+    SOC (:func:`register_stock_draws`): rows (country, year, keys, ``area_ha`` = +-F_c(u)),
+    their column keys, and per draw (m_k(c) - 1) x p_k(to) resp. p_k(from) [t C ha-1]."""
+    keys = list(STRATUM_AREA_KEYS)
+    empty = (equilibrium.iloc[:0][["year", *keys, "area_ha"]], strata.iloc[:0],
+             np.zeros((n_draws + 1, 0)))  # fmt: skip
+    cells = con.table("cell_area_draws").df()
+    if cells.empty:
+        return empty
+    cell_keys = list(CELL_AREA_KEYS)
+    ids = cells[cell_keys].drop_duplicates().sort_values(cell_keys, ignore_index=True)
+    m = np.ones((n_draws + 1, len(ids)))
+    at = cells.merge(ids.assign(_c=np.arange(len(ids))), on=cell_keys)
+    m[at["draw"].to_numpy(), at["_c"].to_numpy()] = at["multiplier"].to_numpy()
+    flows = con.sql(
+        "SELECT country, year, climate_zone, soil_class, from_land_use AS past_land_use, "
+        "from_management AS past_management, from_input AS past_input, "
+        "to_land_use AS land_use, to_management AS management, to_input AS input, "
+        "sum(area_ha) AS area_ha FROM matrix_flows GROUP BY ALL"
+    ).df()  # fmt: skip
+    flows = flows.merge(ids.assign(_c=np.arange(len(ids))), on=cell_keys)
+    position = strata.assign(_j=np.arange(len(strata))).set_index(keys)["_j"]
+    rows, names, terms = [], [], []
+    data_years = equilibrium[["country", "year"]].drop_duplicates()
+    for c, cell in ids.iterrows():  # the uncertain cells of the run: a handful
+        own = flows[flows["_c"] == c]
+        for side, sign, state in (("to", 1.0, ["land_use", "management", "input"]),
+                                  ("from", -1.0, ["past_land_use", "past_management",
+                                                  "past_input"])):  # fmt: skip
+            stratum = (cell["country"], cell["climate_zone"], cell["soil_class"],
+                       *cell[state])  # fmt: skip
+            if stratum not in position.index:  # a state no year holds: no factor, no stock
+                continue
+            name = dict(zip(keys, [cell["country"], cell["climate_zone"], cell["soil_class"],
+                                   "matrix_cell", _CELL_TERM.format(c, side), side],
+                            strict=True))  # fmt: skip
+            years = data_years[data_years["country"] == cell["country"]]["year"].to_numpy()
+            moved = np.array([own.loc[own["year"] <= y, "area_ha"].sum() for y in years])
+            rows.append(pd.DataFrame({"country": cell["country"], "year": years,
+                                      **{k: name[k] for k in keys[1:]},
+                                      "area_ha": sign * moved}))  # fmt: skip
+            names.append(name)
+            terms.append((m[:, c] - 1.0) * stock[:, position[stratum]])
+    if not names:
+        return empty
+    return (pd.concat(rows, ignore_index=True), pd.DataFrame(names)[keys],
+            np.column_stack(terms))  # fmt: skip

@@ -450,6 +450,10 @@ def _uncertainty(
 ) -> mineral.MineralInventory:
     """The intervals from the summed draws, and the inventory stocks S(y) (the deterministic
     history from the combined transitions, on the client)."""
+    years = (params["first_year"], params["last_year"])
+    approach2.register_stock_draws(  # before transition_history replaces factor_draws
+        con, equilibrium, transition_years=params["transition_years"], years=years
+    )
     history = approach2.transition_history(con, stratum_factors, params)
     return approach2.inventory_from_draws(
         con, stratum_factors, equilibrium, history, transition_years=params["transition_years"],
