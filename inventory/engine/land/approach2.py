@@ -507,19 +507,27 @@ def register_stock_draws(
     if not n_draws:
         return
     keys = list(STRATUM_AREA_KEYS)
-    columns = ", ".join(f"sf.{k}" for k in keys)
+    listed = ", ".join(keys)
+    matching = " AND ".join(f"m.{k} = s.{k}" for k in keys)
+    # the strata numbered 0.. in key order; draws, stratum numbers and values fetched as arrays
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE stock_draw_strata AS SELECT {listed}, "
+        f"(row_number() OVER (ORDER BY {listed}) - 1)::INTEGER AS j "
+        f"FROM (SELECT DISTINCT {listed} FROM stratum_factors)"
+    )  # fmt: skip
+    strata = con.sql(f"SELECT {listed} FROM stock_draw_strata ORDER BY j").df()
     products = con.sql(
-        f"SELECT d.draw, {columns}, product(d.value) AS p FROM stratum_factors AS sf "
+        "SELECT d.draw, s.j, product(d.value) AS p FROM stratum_factors AS sf "
+        f"JOIN stock_draw_strata AS s USING ({listed}) "
         "JOIN factor_draws AS d USING (factor_id) GROUP BY ALL"
-    ).df()  # fmt: skip
-    strata = products[keys].drop_duplicates().sort_values(keys, ignore_index=True)
-    index = products.merge(strata.assign(_j=np.arange(len(strata))), on=keys)
+    ).fetchnumpy()  # fmt: skip
     stock = np.zeros((n_draws + 1, len(strata)))
-    stock[index["draw"].to_numpy(), index["_j"].to_numpy()] = index["p"].to_numpy()
-    drawn = con.table("stratum_area_draws").df().merge(
-        strata.assign(_j=np.arange(len(strata))), on=keys
-    )
-    stock[drawn["draw"].to_numpy(), drawn["_j"].to_numpy()] *= drawn["multiplier"].to_numpy()
+    stock[products["draw"], products["j"]] = products["p"]
+    drawn = con.sql(
+        "SELECT m.draw, s.j, m.multiplier FROM stratum_area_draws AS m "
+        f"JOIN stock_draw_strata AS s ON {matching}"
+    ).fetchnumpy()  # fmt: skip
+    stock[drawn["draw"], drawn["j"]] *= drawn["multiplier"]
     rows, columns_of_cells, terms = _cell_terms(con, equilibrium, strata, stock, n_draws)
     sql_models.register(con, {
         "inventory_stock_draws": stocks.national_stock_draws(
