@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from inventory.engine.mineral_soils import factors
+from inventory.engine import sql_models
+from inventory.engine.mineral_soils import factors, mineral
 from inventory.engine.mineral_soils.mineral import compute_mineral_inventory
 from inventory.engine.options import EngineOptions
 from inventory.engine.uncertainty import montecarlo
@@ -142,3 +144,79 @@ def test_two_zones_national_interval_widens_by_sqrt_two():
     assert widths[True] == pytest.approx(exact, rel=1e-9)
     assert widths[True] == pytest.approx(140.0, rel=0.03)
     assert widths[True] / widths[False] == pytest.approx(math.sqrt(2), rel=0.04)
+
+
+def _bits(values) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype="float64").view("int64")
+
+
+def test_draw_intervals_are_duckdbs_quantile_cont_to_the_bit():
+    """The 95 % interval computed on a (rows x draws) matrix equals DuckDB's quantile_cont over
+    the same draws to the last bit (numpy's linear method does not: it rounds the
+    interpolation differently), and the mean equals avg over the draws read in draw order."""
+    rng = np.random.default_rng(13)
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    for n in (1, 2, 3, 41, 2000):
+        scale = 10.0 ** rng.uniform(-3, 8, size=(30, 1))
+        samples = rng.normal(size=(30, n + 1)) * scale + 1e6 * rng.normal(size=(30, 1))
+        low, high, mean = montecarlo.draw_intervals(samples, con)
+        long = pd.DataFrame({"item": np.repeat(np.arange(30), n), "v": samples[:, 1:].ravel()})
+        con.register("long_draws", long)
+        sql = con.execute(
+            "SELECT item, quantile_cont(v, [0.025, 0.975]) AS ci, avg(v) AS m "
+            "FROM long_draws GROUP BY item ORDER BY item"
+        ).df()
+        assert np.array_equal(_bits(low), _bits([ci[0] for ci in sql["ci"]]))
+        assert np.array_equal(_bits(high), _bits([ci[1] for ci in sql["ci"]]))
+        assert np.array_equal(_bits(mean), _bits(sql["m"]))
+        kept = samples.copy()
+        again = montecarlo.draw_intervals(samples, con, overwrite=True)
+        assert all(
+            np.array_equal(_bits(a), _bits(b))
+            for a, b in zip(again, (low, high, mean), strict=True)
+        )
+        assert np.array_equal(samples[:, 0], kept[:, 0])  # draw 0 is never moved
+    nothing = montecarlo.draw_intervals(np.ones((4, 1)), con)
+    assert all(np.isnan(v).all() and len(v) == 4 for v in nothing)
+
+
+def test_approach1_intervals_are_the_sql_models():
+    """compute_mineral_inventory takes the intervals from the draws in memory; the SQL models
+    (stock_change_uncertainty.sql, stock_change_totals.sql) run on the stock_change_draws it
+    leaves give the same tables, every number to the last bit but a total's mc_mean (draws
+    summed in another order: equal to 1e-15). Two countries, conversions and management
+    changes (several categories per total), area uncertainty."""
+    crop = [("cropland", "full_tillage" if y < 2000 else "no_tillage", "medium", 100.0, y)
+            for y in range(1990, 2006)]  # fmt: skip
+    grass = [("grassland", "nominal", "not_applicable", 50.0 + y - 1990, y)
+             for y in range(1990, 2006)]  # fmt: skip
+    ury = pd.DataFrame(
+        [{"country": "URY", "year": y, "climate_zone": "warm_temperate_moist",
+          "soil_class": "hac", "land_use": lu, "management": mg, "input": i, "area_ha": a}
+         for lu, mg, i, a, y in crop + grass]
+    )  # fmt: skip
+    areas = pd.concat([ury, _two_zone_areas()], ignore_index=True)
+    areas["area_uncertainty_pct"] = np.where(areas["land_use"] == "cropland", 8.0, 15.0)
+    con = duckdb.connect()
+    result = compute_mineral_inventory(
+        areas, factors.factor_table("2019"), EngineOptions(mc_draws=999, seed=17), con=con
+    )
+    with sql_models.one_thread(con):
+        changes, totals = mineral.uncertainty_tables(con, transition_years=20)
+    assert changes.groupby(["country", "year"]).size().max() >= 3  # totals of several rows
+    assert set(changes["country"]) == {"URY", "CAN"} and changes["ci_low"].notna().all()
+    pd.testing.assert_frame_equal(result.stock_changes, changes, check_exact=True)
+    exact = [c for c in totals.columns if c != "mc_mean"]
+    pd.testing.assert_frame_equal(
+        result.stock_change_totals[exact], totals[exact], check_exact=True
+    )
+    for mine, sql in (
+        (result.stock_changes, changes),
+        (result.stock_change_totals[exact], totals[exact]),
+    ):
+        floats = [c for c in sql.columns if sql[c].dtype == "float64"]
+        assert np.array_equal(_bits(mine[floats].to_numpy()), _bits(sql[floats].to_numpy()))
+    assert result.stock_change_totals.mc_mean.to_numpy() == pytest.approx(
+        totals.mc_mean.to_numpy(), rel=1e-15
+    )

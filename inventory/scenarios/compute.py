@@ -51,7 +51,8 @@ from inventory.scenarios import projection
 from inventory.scenarios.model import Measure, Scenario, ScenarioError, check_base_year
 
 # 95 % interval: 2.5th and 97.5th percentiles of draws 1..N (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3),
-# as the engine's stock_change_totals.sql (quantile_cont = numpy's linear method).
+# as the engine's stock_change_totals.sql (quantile_cont = numpy's linear method up to the
+# rounding of the interpolation, the last bit; montecarlo.draw_intervals has DuckDB's).
 CI_QUANTILES = (0.025, 0.975)
 PERMILLE = 1000.0  # rate [per mille yr-1] = PERMILLE x dC / S
 # Priority of the base release's resolved factors among the candidates: ahead of submitted

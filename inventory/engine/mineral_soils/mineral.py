@@ -7,6 +7,9 @@ transition, as draw-independent weights on each stratum's stock per hectare),
 ``stock_change_totals`` (Monte Carlo intervals), ``inventory_stocks`` (the stock the reported
 changes imply). This module binds them together; the factor draws come from
 :mod:`inventory.engine.uncertainty.montecarlo` and are applied by one matrix product per country.
+The intervals of an Approach 1 run are taken from that (categories x draws) product in memory
+(:func:`draw_uncertainty_tables`), the numbers of the two interval models without reading the
+long per-draw table back.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy import sparse
 
 from inventory.core import units
@@ -50,11 +54,11 @@ class MineralInventory:
     """Outputs of one mineral-soil run (pandas frames with the published column contracts).
 
     ``stock_change_totals``: national and per-land-use totals with their own Monte Carlo
-    interval (``stock_change_totals.sql``). ``stock_change_subcategories``: land converted split
-    by previous land use (Approach 2/3 only, None for Approach 1). ``inventory_stocks``: the
-    stock S(y) the reported changes imply, national and per land use (``inventory_stocks.sql``).
-    The per-draw changes stay on the run's DuckDB connection as the table
-    ``stock_change_draws`` (draw, country, year, land_use, land_use_category, area_ha,
+    interval (the method of ``stock_change_totals.sql``). ``stock_change_subcategories``: land
+    converted split by previous land use (Approach 2/3 only, None for Approach 1).
+    ``inventory_stocks``: the stock S(y) the reported changes imply, national and per land use
+    (``inventory_stocks.sql``). The per-draw changes stay on the run's DuckDB connection as the
+    table ``stock_change_draws`` (draw, country, year, land_use, land_use_category, area_ha,
     dC_tc_per_yr, dCO2_t_per_yr).
     """
 
@@ -64,6 +68,26 @@ class MineralInventory:
     stock_change_totals: pd.DataFrame | None = None
     stock_change_subcategories: pd.DataFrame | None = None
     inventory_stocks: pd.DataFrame | None = None
+
+
+@dataclass
+class CategoryDraws:
+    """Stock changes of the reporting categories in every Monte Carlo draw (Approach 1).
+
+    ``history``: the deterministic change of every category in every year with data
+    (``country``, ``year``, ``land_use``, ``land_use_category``, ``area_ha`` [ha],
+    ``dC_tc_per_yr`` [t C yr-1]). ``reported``: the categories of the reported years
+    (``CATEGORY_KEYS`` and ``area_ha`` [ha]), in ``stock_change_categories`` order (row i is
+    ``category_id`` i). ``changes``: (reported categories, N + 1) [t C yr-1], column k the
+    change of draw k (draw 0 = every factor at its table value), the numbers of the
+    ``stock_change_draws`` table. ``stocks``: the national inventory stock S(y) of every draw
+    (:func:`stocks.national_stock_draws`, the table ``inventory_stock_draws``), when computed.
+    """
+
+    history: pd.DataFrame
+    reported: pd.DataFrame
+    changes: np.ndarray
+    stocks: pd.DataFrame | None = None
 
 
 def resolve_factors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -143,7 +167,8 @@ def compute_mineral_inventory(
         ``stratum_factors`` (:func:`resolve_factors`); ``soc_stocks``, one row per country,
         year and stratum: ``area_ha`` [ha], ``soc_ref`` [t C ha-1], ``f_lu``, ``f_mg``, ``f_i``
         [-], ``stock_tc`` [t C], ``factor_tier`` and the tier and source of each factor;
-        ``stock_changes`` and ``stock_change_totals`` (:func:`uncertainty_tables`): per
+        ``stock_changes`` and ``stock_change_totals`` (:func:`draw_uncertainty_tables`, the
+        numbers of :func:`uncertainty_tables`): per
         country, year, land use and category (``<lu>_remaining_<lu>``,
         ``land_converted_to_<lu>``), resp. national and per land use, ``area_ha`` [ha],
         ``dC_tc_per_yr`` [t C yr-1], + = removal, ``dCO2_t_per_yr`` [t CO2 yr-1], + = emission,
@@ -216,18 +241,21 @@ def compute_mineral_inventory(
             land_areas, montecarlo.STRATUM_KEYS,
             exclude=backcast.astype("str").str.startswith(BACKCAST_PREFIX),
         )  # fmt: skip
-        history = category_draws(
+        draws = category_draws(
             con, weights, stratum_factors, n_draws=options.mc_draws, seed=options.seed,
             years=options.years, area_uncertainty=area_uncertainty, equilibrium=equilibrium,
             transition_years=options.transition_years,
         )  # fmt: skip
-        changes, totals = uncertainty_tables(con, transition_years=options.transition_years)
+        changes, totals = draw_uncertainty_tables(
+            con, draws, transition_years=options.transition_years
+        )
         stock_table = stocks.inventory_stocks(
             con,
             equilibrium,
-            history,
+            draws.history,
             transition_years=options.transition_years,
             years=options.years,
+            stock_draws=draws.stocks,
         )
     return MineralInventory(
         stratum_factors, reported_years(equilibrium, *options.years), changes,
@@ -254,7 +282,7 @@ def category_draws(
     area_uncertainty: pd.DataFrame | None = None,
     equilibrium: pd.DataFrame | None = None,
     transition_years: int = DEFAULT_TRANSITION_YEARS,
-) -> pd.DataFrame:
+) -> CategoryDraws:
     r"""Monte Carlo stock changes [t C yr-1] of the reporting categories (Approach 1).
 
     Parameters
@@ -287,10 +315,13 @@ def category_draws(
 
     Returns
     -------
-    pandas.DataFrame
-        The deterministic change of every category in every year with data, history years
-        included: ``country``, ``year``, ``land_use``, ``land_use_category``, ``area_ha``
-        [ha], ``dC_tc_per_yr`` [t C yr-1] (input of ``inventory_stocks.sql``).
+    CategoryDraws
+        ``history``: the deterministic change of every category in every year with data,
+        history years included: ``country``, ``year``, ``land_use``, ``land_use_category``,
+        ``area_ha`` [ha], ``dC_tc_per_yr`` [t C yr-1] (input of ``inventory_stocks.sql``);
+        ``reported`` and ``changes``: the categories of the reported years and their change
+        in every draw (the numbers of ``stock_change_draws``); ``stocks``: S(y) of every draw
+        when ``equilibrium`` is given.
 
     Notes
     -----
@@ -312,21 +343,16 @@ def category_draws(
         stock_per_ha = stock_per_ha * montecarlo.area_multipliers(
             spec.fillna({montecarlo.AREA_UNCERTAINTY: 0.0}), keys, n_draws=n_draws, seed=seed
         )
+    stock_draws = None
     if equilibrium is not None:
-        sql_models.register(
-            con,
-            {
-                "inventory_stock_draws": stocks.national_stock_draws(
-                    equilibrium,
-                    strata,
-                    stock_per_ha,
-                    transition_years=transition_years,
-                    years=years,
-                )
-            },
+        stock_draws = stocks.national_stock_draws(
+            equilibrium, strata, stock_per_ha, transition_years=transition_years, years=years
         )
-    return label_category_draws(con, weights, strata, stock_per_ha, years=years,
-                                into="stock_change_draws")  # fmt: skip
+        sql_models.register(con, {"inventory_stock_draws": stock_draws})
+    draws = _label_draws(con, weights, strata, stock_per_ha, years=years,
+                         into="stock_change_draws")  # fmt: skip
+    draws.stocks = stock_draws
+    return draws
 
 
 def label_category_draws(
@@ -341,25 +367,38 @@ def label_category_draws(
     """Category stock changes of every draw of ``stock_per_ha`` [t C ha-1] as table ``into``
     (``stock_changes.sql`` rows, reported years); returns the deterministic changes of every
     year with data (draw 0), as :func:`category_draws` does."""
+    return _label_draws(con, weights, strata, stock_per_ha, years=years, into=into).history
+
+
+def _label_draws(
+    con: duckdb.DuckDBPyConnection,
+    weights: pd.DataFrame,
+    strata: pd.DataFrame,
+    stock_per_ha: np.ndarray,
+    *,
+    years: tuple[int | None, int | None],
+    into: str,
+) -> CategoryDraws:
+    """:func:`label_category_draws`, returning the draws as well."""
     n_draws = stock_per_ha.shape[0] - 1
     categories = weights[[*CATEGORY_KEYS, "category_area_ha"]].drop_duplicates(CATEGORY_KEYS)
     categories = categories.reset_index(drop=True).rename(columns={"category_area_ha": "area_ha"})
     matrix = _weight_matrix(weights, categories, strata)
     history = categories.assign(dC_tc_per_yr=matrix @ stock_per_ha[0])
     reported = reported_years(categories.assign(row=np.arange(len(categories))), *years)
-    values = np.asarray((matrix[reported["row"].to_numpy()] @ stock_per_ha.T).T)
+    changes = np.asarray(matrix[reported["row"].to_numpy()] @ stock_per_ha.T)  # rows x draws
+    reported = reported.drop(columns="row")
     sql_models.register(con, {
-        "stock_change_categories": reported.drop(columns="row").assign(
-            category_id=np.arange(len(reported))),
-        "category_draws": pd.DataFrame({
+        "stock_change_categories": reported.assign(category_id=np.arange(len(reported))),
+        "category_draws": pa.table({  # Arrow: no copy of the (draws x categories) columns
             "draw": np.repeat(np.arange(n_draws + 1, dtype="int32"), len(reported)),
-            "category_id": np.tile(np.arange(len(reported)), n_draws + 1),
-            "dC_tc_per_yr": values.ravel(),
+            "category_id": np.tile(np.arange(len(reported), dtype="int64"), n_draws + 1),
+            "dC_tc_per_yr": changes.T.ravel(),
         }),
     })  # fmt: skip
     params = {"c_to_co2": units.carbon_to_co2(1.0)}
     sql_models.run_model(con, "stock_changes", params, into=into)
-    return history
+    return CategoryDraws(history, reported, changes)
 
 
 def _weight_matrix(
@@ -429,6 +468,96 @@ def uncertainty_tables(
     sql_models.run_model(con, "stock_change_totals", into="stock_change_totals")
     totals = con.execute("SELECT * FROM stock_change_totals ORDER BY ALL").df()
     totals.insert(_after(totals, "mc_draws"), "transition_years", transition_years)
+    return changes, totals
+
+
+TOTAL_SCOPES = {"national": ["country", "year"], "land_use": ["country", "year", "land_use"]}
+
+
+def draw_uncertainty_tables(
+    con: duckdb.DuckDBPyConnection, draws: CategoryDraws, *, transition_years: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    r"""``stock_changes`` and ``stock_change_totals`` of :func:`uncertainty_tables`, from the
+    draws in memory.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The run's connection; the table ``stock_change_totals`` (the columns of
+        ``stock_change_totals.sql``) is (re)created on it, as by :func:`uncertainty_tables`.
+    draws : CategoryDraws
+        The reported categories and their change in every draw (:func:`category_draws`).
+    transition_years : int
+        D [yr], written to both outputs as the column ``transition_years``.
+
+    Returns
+    -------
+    stock_changes, stock_change_totals : pandas.DataFrame
+        As :func:`uncertainty_tables` (same columns, dtypes and row order).
+
+    Notes
+    -----
+    The method of ``stock_change_uncertainty.sql`` and ``stock_change_totals.sql`` (IPCC
+    Approach 2, Monte Carlo [1]_) on the (categories x draws) matrix instead of the long
+    ``stock_change_draws`` table: draw 0 is the reported value, the 95 % interval the 2.5th
+    and 97.5th percentile of draws 1..N (:func:`~inventory.engine.uncertainty.montecarlo.
+    draw_intervals`, DuckDB's ``quantile_cont``), ``dCO2 = 0 - dC x 44/12`` per category and
+    draw, and each total sums its categories draw by draw (in category order, from 0, as the
+    SQL's ``sum``) before its percentiles are taken. Every value is the SQL's to the last bit
+    except the mean of a total's draws (``mc_mean``), which adds the draws in draw order where
+    the SQL adds them in the order of its hash aggregate (the last bit may differ).
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Sec. 3.2.3.
+    """
+    categories, dc = draws.reported, draws.changes
+    n_draws, c_to_co2 = dc.shape[1] - 1, units.carbon_to_co2(1.0)
+    area = categories["area_ha"].to_numpy(dtype="float64")
+    codes = {scope: categories.groupby(keys, sort=False).ngroup().to_numpy()
+             for scope, keys in TOTAL_SCOPES.items()}  # fmt: skip
+    parts = [categories[keys].drop_duplicates().reset_index(drop=True).assign(scope=scope)
+             for scope, keys in TOTAL_SCOPES.items()]  # fmt: skip
+    n_totals = sum(len(p) for p in parts)
+    # One matrix for the intervals: categories (dC), totals (dC), totals (dCO2); rows x draws
+    stacked = np.zeros((len(dc) + 2 * n_totals, n_draws + 1))
+    stacked[: len(dc)] = dc
+    offset = len(dc)
+    for part, scope in zip(parts, TOTAL_SCOPES, strict=True):
+        total = stacked[offset : offset + len(part)]
+        co2 = stacked[offset + n_totals : offset + n_totals + len(part)]
+        total_area = np.zeros(len(part))
+        for row, code in enumerate(codes[scope]):  # in category order: the SQL's sum per draw
+            total[code] += dc[row]
+            co2[code] += 0.0 - dc[row] * c_to_co2  # dCO2 of stock_changes.sql
+            total_area[code] += area[row]
+        part["area_ha"] = total_area
+        offset += len(part)
+    draw0 = stacked[:, 0].copy()
+    low, high, mean = montecarlo.draw_intervals(stacked, con, overwrite=True)
+    at = slice(len(dc), len(dc) + n_totals)
+    co2_at = slice(len(dc) + n_totals, None)
+    changes = categories[[*CATEGORY_KEYS, "area_ha"]].assign(
+        dC_tc_per_yr=draw0[: len(dc)], dCO2_t_per_yr=0.0 - draw0[: len(dc)] * c_to_co2,
+        ci_low=low[: len(dc)], ci_high=high[: len(dc)], mc_mean=mean[: len(dc)],
+        mc_draws=n_draws, transition_years=transition_years,
+    )  # fmt: skip
+    totals = pd.concat(parts, ignore_index=True)
+    totals = totals.assign(land_use=totals["land_use"].fillna("all")).assign(
+        dC_tc_per_yr=draw0[at], dCO2_t_per_yr=draw0[co2_at],
+        ci_low=low[at], ci_high=high[at], dco2_ci_low=low[co2_at], dco2_ci_high=high[co2_at],
+        mc_mean=mean[at], mc_draws=n_draws, transition_years=transition_years,
+    )[["country", "year", "scope", "land_use", "area_ha", "dC_tc_per_yr", "dCO2_t_per_yr",
+       "ci_low", "ci_high", "dco2_ci_low", "dco2_ci_high", "mc_mean", "mc_draws",
+       "transition_years"]]  # fmt: skip
+    changes = changes.sort_values(CATEGORY_KEYS, kind="stable", ignore_index=True)
+    totals = totals.sort_values(["country", "year", "scope", "land_use"], kind="stable",
+                                ignore_index=True)  # fmt: skip
+    con.register("stock_change_totals_frame", totals.drop(columns="transition_years"))
+    con.execute("CREATE OR REPLACE TABLE stock_change_totals AS "
+                "SELECT * FROM stock_change_totals_frame")  # fmt: skip
+    con.unregister("stock_change_totals_frame")
     return changes, totals
 
 

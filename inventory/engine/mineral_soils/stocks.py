@@ -129,6 +129,7 @@ def inventory_stocks(
     *,
     transition_years: int,
     years: tuple[int | None, int | None],
+    stock_draws: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""The inventory stock S(y) [t C] the reported stock changes imply, national and per land use.
 
@@ -147,6 +148,9 @@ def inventory_stocks(
         D [yr].
     years : (int or None, int or None)
         First and last reported year [yr].
+    stock_draws : pandas.DataFrame, optional
+        :func:`national_stock_draws` of the run, for the interval of S(y); by default read from
+        ``inventory_stock_draws`` on ``con`` (:func:`with_stock_intervals`).
 
     Returns
     -------
@@ -169,7 +173,7 @@ def inventory_stocks(
     })  # fmt: skip
     params = {"transition_years": transition_years, "first_year": years[0], "last_year": years[1]}
     table = sql_models.run_model(con, "inventory_stocks", params)
-    return with_stock_intervals(con, table)
+    return with_stock_intervals(con, table, stock_draws)
 
 
 STOCK_KEYS = ["country", "year"]
@@ -177,20 +181,27 @@ STOCK_KEYS = ["country", "year"]
 STOCK_INTERVAL_COLUMNS = ("stock_ci_low_tc", "stock_ci_high_tc")
 
 
-def with_stock_intervals(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> pd.DataFrame:
+def with_stock_intervals(
+    con: duckdb.DuckDBPyConnection, table: pd.DataFrame, draws: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """``table`` (inventory_stocks) with the 95 % Monte Carlo interval of the national S(y):
     ``stock_ci_low_tc``, ``stock_ci_high_tc`` [t C], the 2.5th and 97.5th percentiles of draws
-    1..N of ``inventory_stock_draws`` when ``con`` holds it; NULL otherwise and for land-use
-    rows (their transfers between land uses are a project method without draws)."""
+    1..N of ``draws`` (:func:`national_stock_draws`), else of ``inventory_stock_draws`` when
+    ``con`` holds it; NULL otherwise and for land-use rows (their transfers between land uses
+    are a project method without draws)."""
     out = table.assign(**dict.fromkeys(STOCK_INTERVAL_COLUMNS, np.nan))
-    names = set(
-        con.execute(
-            "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
-        ).df()["table_name"]
-    )
-    if "inventory_stock_draws" not in names:
-        return out
-    draws = con.execute("SELECT * FROM inventory_stock_draws WHERE draw > 0").df()
+    if draws is not None:
+        draws = draws[draws["draw"].to_numpy() > 0]
+    else:
+        names = set(
+            con.execute(
+                "SELECT table_name FROM duckdb_tables() UNION ALL "
+                "SELECT view_name FROM duckdb_views()"
+            ).df()["table_name"]
+        )
+        if "inventory_stock_draws" not in names:
+            return out
+        draws = con.execute("SELECT * FROM inventory_stock_draws WHERE draw > 0").df()
     if draws.empty:
         return out
     return montecarlo.attach_intervals(
@@ -240,7 +251,7 @@ def national_stock_draws(
     linear transition, history before the first year y0 with data = that first state):
 
     .. math:: SOC_k(u) = \sum_s A_s(u) \, p_k(s), \qquad
-        S_k(y) = rac{1}{D} \sum_{u = y - D + 1}^{y} SOC_k(\max(u, y_0))
+        S_k(y) = \frac{1}{D} \sum_{u = y - D + 1}^{y} SOC_k(\max(u, y_0))
 
     so :math:`S_k(y) - S_k(y - 1)` is the national change of draw k, and the interval of S
     carries the same factor and area draws as that of the change.
@@ -258,7 +269,7 @@ def national_stock_draws(
         shape=(len(cells), len(strata)),
     )
     soc = np.asarray(matrix @ stock_per_ha.T)  # cells x (N + 1)
-    frames = []
+    stocks, labels = [], []
     first, last = years
     for country, index in cells.groupby("country").groups.items():
         data_years = cells.loc[index, "year"].to_numpy()
@@ -269,12 +280,13 @@ def national_stock_draws(
                 continue
             window = (data_years > y - transition_years) & (data_years <= y)
             total = values[window].sum(axis=0) + (transition_years - window.sum()) * y0
-            frames.append(pd.DataFrame({
-                "draw": np.arange(values.shape[1], dtype="int32"), "country": country,
-                "year": int(y), "stock_tc": total / transition_years,
-            }))  # fmt: skip
-    if not frames:
-        return pd.DataFrame({"draw": pd.Series(dtype="int32"), "country": pd.Series(dtype="str"),
-                             "year": pd.Series(dtype="int64"),
-                             "stock_tc": pd.Series(dtype="float64")})  # fmt: skip
-    return pd.concat(frames, ignore_index=True)
+            stocks.append(total / transition_years)
+            labels.append((country, int(y)))
+    n = soc.shape[1]  # rows: (country, year) in the order above, draws 0..N within each
+    return pd.DataFrame({
+        "draw": np.tile(np.arange(n, dtype="int32"), len(labels)),
+        "country": pd.Series(np.repeat(np.array([c for c, _ in labels], dtype=object), n),
+                             dtype="str"),
+        "year": np.repeat(np.array([y for _, y in labels], dtype="int64"), n),
+        "stock_tc": np.concatenate(stocks) if stocks else np.empty(0),
+    })  # fmt: skip

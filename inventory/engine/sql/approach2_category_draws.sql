@@ -2,7 +2,8 @@
 -- Method: sum of the Approach 2/3 sub-categories (approach2_stock_change_draws) to the UNFCCC
 --   reporting categories (<lu>_remaining_<lu>, land_converted_to_<lu>), per Monte Carlo draw;
 --   the same shape as the Approach 1 stock_changes.sql output, so stock_change_uncertainty.sql
---   and stock_change_totals.sql serve both approaches.
+--   and stock_change_totals.sql serve both approaches (Approach 1 takes the same numbers from
+--   its draws in memory: inventory.engine.mineral_soils.mineral.draw_uncertainty_tables).
 -- Grain: draw, country, year, land_use, land_use_category
 -- Inputs: stock_change_subcategory_draws.
 -- Params: none.

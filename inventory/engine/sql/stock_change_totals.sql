@@ -4,7 +4,10 @@
 --   draws give the 95 % interval (so correlations through shared factors are kept; the
 --   interval of a sum is not the sum of intervals). Draw 0 (table values) is the reported value.
 --   Totals: the national mineral-soil total per year (scope 'national', land_use 'all') and
---   per land use (scope 'land_use': remaining + converted).
+--   per land use (scope 'land_use': remaining + converted). Approach 1 runs take the same
+--   numbers from their draws in memory (inventory.engine.mineral_soils.mineral.
+--   draw_uncertainty_tables; its mc_mean adds the draws in draw order, so it may differ from
+--   this model's by one unit in the last place).
 -- Grain: country, year, scope, land_use
 -- Inputs: stock_change_draws (draw, country, year, land_use, land_use_category, area_ha,
 --   dC_tc_per_yr, dCO2_t_per_yr); from stock_changes.sql or approach2_category_draws.sql.

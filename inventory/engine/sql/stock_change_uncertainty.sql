@@ -2,6 +2,8 @@
 -- Method: IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3 (Approach 2, Monte Carlo): the 95 % interval of a
 --   reported quantity is the 2.5th and 97.5th percentile of its Monte Carlo draws.
 --   Draw 0 is the deterministic estimate and is the reported value; draws 1..N give the interval.
+--   Approach 1 runs take the same numbers from their draws in memory
+--   (inventory.engine.mineral_soils.mineral.draw_uncertainty_tables, equal to the bit).
 -- Grain: country, year, land_use, land_use_category
 -- Inputs: stock_change_draws (output of stock_changes.sql over all draws).
 -- Params: none.

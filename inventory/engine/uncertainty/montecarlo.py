@@ -30,8 +30,10 @@ mapped onto the resolved ``factor_id`` of ``stratum_factors``) and :func:`stratu
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 
+import duckdb
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
@@ -632,6 +634,90 @@ def area_multipliers(
 # The 95 % interval of a Monte Carlo result: its 2.5th and 97.5th percentiles (IPCC 2006 Vol.1
 # Ch.3 Sec. 3.2.3.2), linear interpolation as quantile_cont in the SQL models.
 INTERVAL_QUANTILES = (0.025, 0.975)
+# Two-row groups (low and high order statistic) whose quantile_cont DuckDB interpolates.
+_ORDER_STATISTICS = "interval_order_statistics"
+
+
+def draw_intervals(
+    samples: np.ndarray, con: duckdb.DuckDBPyConnection, *, overwrite: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""95 % interval and mean of the draws 1..N of each row of ``samples``.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Shape (rows, N + 1), float64: column 0 the deterministic estimate (draw 0), columns
+        1..N the Monte Carlo draws [any unit].
+    con : duckdb.DuckDBPyConnection
+        Connection that interpolates between the two order statistics of each bound (a
+        temporary view ``interval_order_statistics`` is placed on it and removed).
+    overwrite : bool, default False
+        Reorder the draws of ``samples`` in place (no copy) instead of a copy of them.
+
+    Returns
+    -------
+    low, high, mean : numpy.ndarray
+        Shape (rows,) [unit of the samples]: the 2.5th and 97.5th percentiles and the mean of
+        draws 1..N; NaN when N = 0.
+
+    Notes
+    -----
+    The 95 % interval of a Monte Carlo result is its 2.5th and 97.5th percentile [1]_,
+    linearly interpolated between order statistics as DuckDB's ``quantile_cont`` in
+    ``stock_change_uncertainty.sql`` and ``stock_change_totals.sql``:
+
+    .. math:: h = (N - 1) \, p, \quad Q(p) = x_{(\lfloor h \rfloor)} (1 - d)
+        + x_{(\lceil h \rceil)} \, d, \quad d = h - \lfloor h \rfloor
+
+    (x sorted, 0-based). Equal to the SQL to the last bit: the two order statistics are
+    selected by ``numpy.partition`` (a selection, no arithmetic) and the interpolation is
+    DuckDB's own ``quantile_cont`` over those two values at q = d (for two values its h is
+    q, so lo and hi are combined by the same compiled code and rounding as over N values;
+    ``numpy.quantile(method='linear')`` rounds differently in the last bit). The mean adds
+    draws 1..N in draw order from 0, as ``avg`` over draws read in that order, and divides
+    by N.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Sec. 3.2.3 (Approach 2, Monte Carlo; 95 % interval from the 2.5th and 97.5th
+       percentiles).
+    """
+    rows, n = samples.shape[0], samples.shape[1] - 1
+    if n <= 0 or rows == 0:
+        empty = np.full(rows, np.nan)
+        return empty, empty.copy(), empty.copy()
+    draws = samples[:, 1:]
+    total = np.zeros(rows)
+    for k in range(n):  # in draw order, one column at a time (not numpy's pairwise sum)
+        total += draws[:, k]
+    positions = [float(n - 1) * q for q in INTERVAL_QUANTILES]
+    kth = sorted({k for h in positions for k in (math.floor(h), math.ceil(h))})
+    if overwrite:
+        draws.partition(kth, axis=1)
+        ordered = draws
+    else:
+        ordered = np.partition(draws, kth, axis=1)
+    pairs: dict[str, np.ndarray] = {"item": np.repeat(np.arange(rows, dtype="int64"), 2)}
+    params: dict[str, float] = {}
+    for i, h in enumerate(positions):
+        pair = ordered[:, [math.floor(h), math.ceil(h)]]  # (rows, 2): lo, hi
+        pairs[f"v{i}"] = np.ascontiguousarray(pair).ravel()
+        params[f"d{i}"] = h - math.floor(h)
+    con.register(_ORDER_STATISTICS, pd.DataFrame(pairs))
+    try:
+        bounds = con.execute(
+            f"SELECT quantile_cont(v0, $d0) AS low, quantile_cont(v1, $d1) AS high "
+            f"FROM {_ORDER_STATISTICS} GROUP BY item ORDER BY item",
+            params,
+        ).fetchnumpy()
+    finally:
+        con.unregister(_ORDER_STATISTICS)
+    return (
+        np.asarray(bounds["low"], dtype="float64"),
+        np.asarray(bounds["high"], dtype="float64"),
+        total / n,
+    )
 
 
 def attach_intervals(out: pd.DataFrame, draws: pd.DataFrame, keys: Sequence[str],
