@@ -55,6 +55,7 @@ def _table_3_2(q_base: float | None = None, mc: bool = False, q_u: float = Q["u"
              "contribution_co2e_t"]],
         "stock_change_draws": draws, "organic_emission_draws": organic_draws,
     })  # fmt: skip
+    propagation.register_draw_intervals(con, base_year=2000)  # the Monte Carlo columns' input
     return sql_models.run_model(con, "uncertainty_analysis", {
         "base_year": 2000, "type_a_step": propagation.TYPE_A_STEP,
         "ad_uncertainty_pct": propagation.ACTIVITY_DATA_UNCERTAINTY_PCT,

@@ -320,12 +320,14 @@ def _compute_pinned(inputs: PinnedVersion, params: RunParameters) -> CountryResu
     if grid is not None:  # reported beside the inventory; its SOC_REF candidates are not used
         tables["grid_statistics"] = grid.drop(columns="submission_id")
     organic_soils = _organic_soils(inputs, (first, last))
-    tables.update(_organic_and_indicators(con, organic_soils, tables, params))
+    organic_tables, organic_draws = _organic_and_indicators(con, organic_soils, tables, params)
+    tables.update(organic_tables)
     reporting_started = time.perf_counter()
     tables = national_reporting.reporting_tables(  # Table 4.1, uncertainty, KCA, area_source
         con, inputs, tables, dataset=land[0], years=(first, last),
-        transition_years=params.transition_years, seed=params.seed,
+        transition_years=params.transition_years, seed=params.seed, organic_draws=organic_draws,
     )  # fmt: skip
+    del organic_draws
     timings["national_reporting_s"] = time.perf_counter() - reporting_started
     checks = _invariants(con, tables, land, organic_soils, params)
     timings["total_s"] = time.perf_counter() - started
@@ -509,8 +511,12 @@ def _organic_soils(inputs: PinnedVersion, years: tuple) -> pd.DataFrame:
     return organic_soils[organic_soils["year"].between(first or -9999, last or 9999)]
 
 
-def _organic_and_indicators(con, organic_soils, tables, params) -> dict[str, pd.DataFrame]:
-    """Organic-soil emissions, 4p1000 indicators, peatland offsets and UNFCCC rows."""
+def _organic_and_indicators(
+    con, organic_soils, tables, params
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Organic-soil emissions, 4p1000 indicators, peatland offsets and UNFCCC rows, and the
+    organic-soil category draws (``propagation.organic_category_draws``, reused by the
+    uncertainty analysis)."""
     emissions = organic.organic_soil_emissions(con, organic_soils, gwp_set=params.gwp_set)
     rewetting = indicators.rewetting_scenario(
         con, organic_soils, rewet_share=params.rewet_share, gwp_set=params.gwp_set
@@ -545,7 +551,7 @@ def _organic_and_indicators(con, organic_soils, tables, params) -> dict[str, pd.
         "rewetting_scenario": rewetting,
         "soc_loss_n2o": soc_loss,
         "agriculture_n2o": nitrogen.agriculture_n2o(con, emissions, soc_loss),
-    }  # fmt: skip
+    }, organic_draws  # fmt: skip
 
 
 def _hash_package_data() -> dict[str, str]:

@@ -72,6 +72,7 @@ def reporting_tables(
     years: tuple[int | None, int | None],
     transition_years: int,
     seed: int = 0,
+    organic_draws: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The country's tables plus Table 4.1, uncertainty and key categories, areas flagged.
 
@@ -92,6 +93,10 @@ def reporting_tables(
         D [yr] of the run.
     seed : int, default 0
         Run seed [-] of the organic-soil factor draws.
+    organic_draws : pandas.DataFrame, optional
+        Those draws when already made for this run
+        (``propagation.organic_category_draws`` of ``organic_soil_emissions`` with ``seed``
+        and as many draws as ``stock_change_draws``); made here without them.
 
     Returns
     -------
@@ -110,6 +115,7 @@ def reporting_tables(
     analysis = propagation.uncertainty_analysis(
         con, engine=engine, params=params, base_year=base_year,
         organic_emissions=tables["organic_soil_emissions"], seed=seed,
+        organic_draws=organic_draws,
     )  # fmt: skip
     out["uncertainty_analysis"] = analysis
     sql_models.register(con, {"uncertainty_analysis": analysis})

@@ -35,6 +35,8 @@ from typing import Literal
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 from inventory.engine import sql_models
@@ -310,9 +312,17 @@ def organic_category_draws(
             * montecarlo.area_multipliers(strata, strata_keys, n_draws=n_draws, seed=seed)[:, code]
         )
     draws = np.asarray((indicator.T @ factor_values.T).T)  # (N + 1) x categories
+    del factor_values
+    # the keys repeated per draw: one Arrow take of each string column (one chunk), not
+    # numpy object arrays converted string by string
+    position = np.tile(np.arange(len(categories)), n_draws + 1)
+    repeated = {k: pd.array(categories[k].to_numpy(dtype=object), dtype="str").take(position)
+                for k in ("country", "category", "gas")}  # fmt: skip
     return pd.DataFrame({
         "draw": np.repeat(np.arange(n_draws + 1, dtype="int32"), len(categories)),
-        **{k: np.tile(categories[k].to_numpy(), n_draws + 1) for k in keys},
+        "country": repeated["country"],
+        "year": np.tile(categories["year"].to_numpy(dtype="int64"), n_draws + 1),
+        "category": repeated["category"], "gas": repeated["gas"],
         "e": draws.ravel(),
     }).astype(ORGANIC_DRAW_COLUMNS)  # fmt: skip
 
@@ -325,6 +335,7 @@ def uncertainty_analysis(
     base_year: int,
     organic_emissions: pd.DataFrame,
     seed: int = 0,
+    organic_draws: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Approach 1, Monte Carlo and trend uncertainty per country, category and year.
 
@@ -346,6 +357,9 @@ def uncertainty_analysis(
     seed : int, default 0
         Run seed [-] of the organic-soil factor draws (:func:`organic_category_draws`; as many
         draws as ``stock_change_draws`` holds).
+    organic_draws : pandas.DataFrame, optional
+        :func:`organic_category_draws` of ``organic_emissions`` with ``seed`` and that many
+        draws, when the run has made them already (computed here otherwise).
 
     Returns
     -------
@@ -374,8 +388,11 @@ def uncertainty_analysis(
        secondary summary, see the module docstring).
     """
     draws, factors = category_sensitivities(con, engine, params)
-    (n_draws,) = con.execute("SELECT coalesce(max(draw), 0) FROM stock_change_draws").fetchall()[0]
-    organic_draws = organic_category_draws(organic_emissions, n_draws=int(n_draws), seed=seed)
+    if organic_draws is None:
+        (n_draws,) = con.execute(
+            "SELECT coalesce(max(draw), 0) FROM stock_change_draws").fetchall()[0]  # fmt: skip
+        organic_draws = organic_category_draws(organic_emissions, n_draws=int(n_draws),
+                                               seed=seed)  # fmt: skip
     intervals = organic.organic_ef_table()[
         ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
          "component", "ef", "ci_low", "ci_high", "source_table"]
@@ -386,6 +403,7 @@ def uncertainty_analysis(
         "organic_emission_draws": organic_draws,
     })  # fmt: skip
     # one thread: the sums differenced here (c_f, Table 3.2 type A) keep their last bits
+    register_draw_intervals(con, base_year=base_year)
     with sql_models.one_thread(con):
         sql_models.run_models(con, ["soil_category_emissions", "uncertainty_contributions"])
         return sql_models.run_model(con, "uncertainty_analysis", {
@@ -393,3 +411,211 @@ def uncertainty_analysis(
             "ad_uncertainty_pct": ACTIVITY_DATA_UNCERTAINTY_PCT,
             "table_3_2_max_uncertainty_pct": TABLE_3_2_MAX_UNCERTAINTY_PCT,
         })  # fmt: skip
+
+
+# Columns of the Monte Carlo part of uncertainty_analysis.sql (its input
+# uncertainty_draw_intervals), one row per country, year, category and gas with draws.
+DRAW_INTERVAL_KEYS = ("country", "year", "category", "gas")
+MINERAL_TOTAL, SOILS_TOTAL = "mineral_soils_total", "soils_total"
+
+
+def _encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Dictionary codes (int64) of a column and its distinct values."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype("int64"), encoded.dictionary
+
+
+def _groups(
+    columns: dict[str, tuple[np.ndarray, pa.Array]],
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group number of each row by the encoded ``columns`` and each group's keys."""
+    combined = np.zeros(len(next(iter(columns.values()))[0]), dtype="int64")
+    for code, unique in columns.values():
+        combined *= len(unique)
+        combined += code
+    space = int(np.prod([len(u) for _, u in columns.values()], dtype="int64"))
+    present = np.flatnonzero(np.bincount(combined, minlength=space))
+    number = np.zeros(space, dtype="int64")
+    number[present] = np.arange(len(present))
+    frame, rest = {}, present
+    for name, (_, unique) in reversed(columns.items()):
+        frame[name] = unique.take(pa.array(rest % len(unique))).to_pandas()
+        rest = rest // len(unique)
+    return number[combined], pd.DataFrame({k: frame[k] for k in columns})
+
+
+def _sums(
+    group: np.ndarray, groups: int, draw: np.ndarray, values: np.ndarray, n_draws: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sums and counts of ``values`` per group and draw, (groups, N + 1) matrices. Each sum
+    adds the rows in their order from 0.0 (``numpy.bincount``), as DuckDB's one-thread
+    ``sum`` reading them in that order."""
+    flat = group * (n_draws + 1)
+    flat += draw
+    size = groups * (n_draws + 1)
+    sums = np.bincount(flat, weights=values, minlength=size).reshape(groups, n_draws + 1)
+    counts = np.bincount(flat, minlength=size).reshape(groups, n_draws + 1)
+    return sums, counts
+
+
+def _quantile_rows(
+    values: np.ndarray, use: np.ndarray, con: duckdb.DuckDBPyConnection
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """2.5th and 97.5th percentiles and count of the values of each row of ``values``
+    (rows, N + 1; column 0 = draw 0, never used) where ``use`` is true. Rows using every draw
+    1..N: :func:`inventory.engine.uncertainty.montecarlo.draw_intervals` (equal to DuckDB's
+    ``quantile_cont``, which depends only on the set of values); other rows: DuckDB's
+    ``quantile_cont`` over their values."""
+    rows = values.shape[0]
+    low, high = np.full(rows, np.nan), np.full(rows, np.nan)
+    count = use[:, 1:].sum(axis=1)
+    full = count == values.shape[1] - 1
+    if full.any():
+        low[full], high[full], _ = montecarlo.draw_intervals(values[full], con)
+    partial = np.flatnonzero(~full & (count > 0))
+    if len(partial):
+        item, draw = np.nonzero(use[partial][:, 1:])
+        long = pd.DataFrame({"item": item, "v": values[partial][:, 1:][item, draw]})
+        con.register("_partial_draws", long)
+        try:
+            bounds = con.execute(
+                "SELECT item, quantile_cont(v, 0.025) AS low, quantile_cont(v, 0.975) AS high"
+                " FROM _partial_draws GROUP BY item ORDER BY item"
+            ).fetchnumpy()
+        finally:
+            con.unregister("_partial_draws")
+        low[partial[bounds["item"]]] = bounds["low"]
+        high[partial[bounds["item"]]] = bounds["high"]
+    return low, high, count
+
+
+def draw_interval_table(con: duckdb.DuckDBPyConnection, *, base_year: int) -> pd.DataFrame:
+    r"""Monte Carlo 95 % intervals of each category, the totals and their trend from the draws.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Holding ``stock_change_draws`` (draw, country, year, land_use_category,
+        ``dCO2_t_per_yr`` [t CO2 yr-1]) and ``organic_emission_draws`` (draw, country, year,
+        category, gas, ``e`` [t CO2e yr-1]); read on one thread, in their stored order.
+    base_year : int
+        Base year of the trend [yr].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``uncertainty_draw_intervals``: country, year, category (mineral and organic
+        categories, ``mineral_soils_total``, ``soils_total``), gas (CO2e for
+        ``soils_total``), ``mc_ci_low``, ``mc_ci_high`` [t CO2e yr-1] (2.5th and 97.5th
+        percentiles of draws 1..N), ``mc_draws`` [count], ``trend_mc_low_pct``,
+        ``trend_mc_high_pct`` [%] (percentiles of the per-draw trend, NaN where no draw has a
+        non-zero base-year value). Rows with draws 1..N only (empty when N = 0).
+
+    Notes
+    -----
+    Approach 2 of [1]_ (Sec. 3.2.3.2): per draw k the category sums :math:`E_k` (mineral
+    categories: ``stock_change_draws`` per ``land_use_category``; ``mineral_soils_total``:
+    all of it; organic categories; ``soils_total``: mineral then organic rows), the 95 %
+    interval from their 2.5th and 97.5th percentiles, and the trend of each draw with the same
+    draw in both years,
+
+    .. math:: T_k(y) = \frac{E_k(y) - E_k(y_0)}{|E_k(y_0)|} \times 100
+
+    over the draws with :math:`E_k(y_0) \ne 0`. The same numbers as the SQL it replaces (one
+    grouped ``sum`` per table, a self-join on the base year, ``quantile_cont``), from
+    (rows x draws) matrices: sums added in the tables' order, percentiles by
+    :func:`inventory.engine.uncertainty.montecarlo.draw_intervals`.
+
+    References
+    ----------
+    .. [1] IPCC (2006). 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 1,
+       Ch. 3, Sec. 3.2.3 (Approach 2, Monte Carlo; 95 % interval from the 2.5th and 97.5th
+       percentiles) and Sec. 3.2.3.2 (trend uncertainty by Monte Carlo).
+    """
+    with sql_models.one_thread(con):
+        mineral_draws = con.sql(
+            "SELECT draw, country, year, land_use_category, dCO2_t_per_yr FROM stock_change_draws"
+        ).to_arrow_table()
+        organic_draws = con.sql(
+            "SELECT draw, country, year, category, gas, e FROM organic_emission_draws"
+        ).to_arrow_table()
+    md = mineral_draws["draw"].to_numpy().astype("int64")
+    od = organic_draws["draw"].to_numpy().astype("int64")
+    n_draws = int(max(md.max(initial=0), od.max(initial=0)))
+    columns = [*DRAW_INTERVAL_KEYS, "mc_ci_low", "mc_ci_high", "mc_draws", "trend_mc_low_pct",
+               "trend_mc_high_pct"]  # fmt: skip
+    if n_draws <= 0:
+        return pd.DataFrame({c: pd.Series(dtype="str" if c in ("country", "category", "gas")
+                                          else "int64" if c in ("year", "mc_draws")
+                                          else "float64") for c in columns})  # fmt: skip
+    me = mineral_draws["dCO2_t_per_yr"].to_numpy()
+    oe = organic_draws["e"].to_numpy()
+    mineral = {"country": _encoded(mineral_draws["country"]),
+               "year": _encoded(mineral_draws["year"]),
+               "category": _encoded(mineral_draws["land_use_category"])}  # fmt: skip
+    organic = {k: _encoded(organic_draws[k]) for k in DRAW_INTERVAL_KEYS}
+    del mineral_draws, organic_draws
+    parts = []
+    group, keys = _groups(mineral)
+    parts.append((keys.assign(gas="CO2"), *_sums(group, len(keys), md, me, n_draws)))
+    group, mineral_keys = _groups({k: mineral[k] for k in ("country", "year")})
+    mineral_total = _sums(group, len(mineral_keys), md, me, n_draws)
+    parts.append((mineral_keys.assign(category=MINERAL_TOTAL, gas="CO2"), *mineral_total))
+    group, keys = _groups(organic)
+    parts.append((keys, *_sums(group, len(keys), od, oe, n_draws)))
+    # soils_total: DuckDB's one-thread sum over the UNION ALL of both tables adds the two
+    # tables' partial sums (mineral + organic, each in its table's order)
+    group, organic_keys = _groups({k: organic[k] for k in ("country", "year")})
+    organic_total = _sums(group, len(organic_keys), od, oe, n_draws)
+    both = (mineral_keys.assign(_m=np.arange(len(mineral_keys)))
+            .merge(organic_keys.assign(_o=np.arange(len(organic_keys))),
+                   on=["country", "year"], how="outer", sort=True))  # fmt: skip
+    totals, total_counts = [], []
+    for m, o in zip(both["_m"], both["_o"], strict=True):
+        if pd.isna(o):
+            totals.append(mineral_total[0][int(m)])
+            total_counts.append(mineral_total[1][int(m)])
+        elif pd.isna(m):
+            totals.append(organic_total[0][int(o)])
+            total_counts.append(organic_total[1][int(o)])
+        else:
+            totals.append(mineral_total[0][int(m)] + organic_total[0][int(o)])
+            total_counts.append(mineral_total[1][int(m)] + organic_total[1][int(o)])
+    parts.append((both[["country", "year"]].assign(category=SOILS_TOTAL, gas="CO2e"),
+                  np.array(totals).reshape(len(both), n_draws + 1),
+                  np.array(total_counts).reshape(len(both), n_draws + 1)))  # fmt: skip
+    del md, od, me, oe
+    rows = pd.concat([p[0][list(DRAW_INTERVAL_KEYS)] for p in parts], ignore_index=True)
+    rows = rows.astype({"country": "str", "year": "int64", "category": "str", "gas": "str"})
+    e = np.concatenate([p[1] for p in parts])  # (rows, N + 1)
+    present = np.concatenate([p[2] for p in parts]) > 0
+    del parts
+    with sql_models.one_thread(con):
+        low, high, count = _quantile_rows(e, present, con)
+        # trend of each draw against the same draw of the base year (Vol.1 Ch.3 Sec. 3.2.3.2)
+        base = rows.reset_index().merge(
+            rows[rows["year"] == base_year].reset_index(),
+            on=["country", "category", "gas"], suffixes=("", "_base"), how="left",
+        )["index_base"].to_numpy()  # fmt: skip
+        has_base = ~np.isnan(base)
+        trend = np.zeros_like(e)
+        use = np.zeros_like(present)
+        if has_base.any():
+            b = base[has_base].astype("int64")
+            base_e = e[b]
+            use[has_base] = present[has_base] & present[b] & (base_e != 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                trend[has_base] = (e[has_base] - base_e) / np.abs(base_e) * 100
+            del base_e
+        trend_low, trend_high, _ = _quantile_rows(trend, use, con)
+    out = rows.assign(mc_ci_low=low, mc_ci_high=high, mc_draws=count.astype("int64"),
+                      trend_mc_low_pct=trend_low, trend_mc_high_pct=trend_high)  # fmt: skip
+    return out[count > 0].reset_index(drop=True)[columns]
+
+
+def register_draw_intervals(con: duckdb.DuckDBPyConnection, *, base_year: int) -> None:
+    """Place :func:`draw_interval_table` on ``con`` as ``uncertainty_draw_intervals`` (the
+    input of ``uncertainty_analysis.sql``; NaN as NULL)."""
+    table = pa.Table.from_pandas(draw_interval_table(con, base_year=base_year),
+                                 preserve_index=False)  # fmt: skip
+    sql_models.register(con, {"uncertainty_draw_intervals": table})

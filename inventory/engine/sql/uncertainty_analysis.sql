@@ -13,7 +13,9 @@
 --     Wetlands Supplement factors drawn from the printed 95 % intervals; soils_total = the
 --     sum of both, draw by draw), and the trend
 --     from $base_year to the year, (E_y - E_base) / |E_base| x 100, evaluated draw by draw with
---     the same draw for both years (factors shared by both years cancel as they should).
+--     the same draw for both years (factors shared by both years cancel as they should):
+--     computed from (rows x draws) matrices in Python (uncertainty_draw_intervals,
+--     reporting_tables/propagation.py draw_interval_table, the same base year) and joined.
 --   Trend, Approach 1 (Table 3.2): with C = base-year and D = year emissions of category x,
 --     SC, SD their sums over the total's categories, F_x = U_x of Approach 1 in the year and
 --     E_x = $ad_uncertainty_pct (0: submitted area uncertainties are correlated between the
@@ -42,8 +44,10 @@
 --   Rows: every category with an estimate in the year or the base year (0 where it has none),
 --   years from $base_year on.
 -- Grain: country, year, category, gas
--- Inputs: soil_category_emissions, uncertainty_contributions, stock_change_draws,
---   organic_emission_draws (draw, country, year, category, gas, e [t CO2e/yr]).
+-- Inputs: soil_category_emissions, uncertainty_contributions, uncertainty_draw_intervals
+--   (country, year, category, gas, mc_ci_low, mc_ci_high [t CO2e/yr], mc_draws,
+--   trend_mc_low_pct, trend_mc_high_pct [%]; from stock_change_draws and
+--   organic_emission_draws, draws 1..N, trend against the base year).
 -- Params: $base_year (base year of the trend, yr), $type_a_step (0.01),
 --   $ad_uncertainty_pct (activity-data uncertainty E, %, 0),
 --   $table_3_2_max_uncertainty_pct (58.8, %: sd / mean 0.3 x 1.96).
@@ -148,55 +152,16 @@ approach1 AS (
     GROUP BY ALL
 ),
 
-draw_rows AS (
-    SELECT draw, country, year, land_use_category AS category, 'CO2' AS gas,
-        sum(dCO2_t_per_yr) AS e
-    FROM stock_change_draws
-    GROUP BY ALL
-    UNION ALL
-    SELECT draw, country, year, 'mineral_soils_total', 'CO2', sum(dCO2_t_per_yr)
-    FROM stock_change_draws
-    GROUP BY ALL
-    UNION ALL
-    SELECT draw, country, year, category, gas, sum(e)
-    FROM organic_emission_draws
-    GROUP BY ALL
-    UNION ALL
-    SELECT draw, country, year, 'soils_total', 'CO2e', sum(e)
-    FROM (
-        SELECT draw, country, year, dCO2_t_per_yr AS e FROM stock_change_draws
-        UNION ALL
-        SELECT draw, country, year, e FROM organic_emission_draws
-    )
-    GROUP BY ALL
-),
-
 monte_carlo AS (
-    SELECT country, year, category, gas,
-        quantile_cont(e, 0.025) AS mc_ci_low,
-        quantile_cont(e, 0.975) AS mc_ci_high,
-        count(*) AS mc_draws
-    FROM draw_rows
-    WHERE draw > 0
-    GROUP BY ALL
-),
-
-trend_draws AS (
-    SELECT d.country, d.year, d.category, d.gas,
-        (d.e - b.e) / abs(b.e) * 100 AS trend
-    FROM draw_rows AS d
-    JOIN draw_rows AS b
-        ON b.draw = d.draw AND b.country = d.country AND b.category = d.category
-        AND b.gas = d.gas AND b.year = $base_year
-    WHERE d.draw > 0 AND b.e <> 0
+    -- the draws' 95 % intervals and trend intervals, from (rows x draws) matrices in Python
+    SELECT country, year, category, gas, mc_ci_low, mc_ci_high, mc_draws
+    FROM uncertainty_draw_intervals
 ),
 
 monte_carlo_trend AS (
-    SELECT country, year, category, gas,
-        quantile_cont(trend, 0.025) AS trend_mc_low_pct,
-        quantile_cont(trend, 0.975) AS trend_mc_high_pct
-    FROM trend_draws
-    GROUP BY ALL
+    SELECT country, year, category, gas, trend_mc_low_pct, trend_mc_high_pct
+    FROM uncertainty_draw_intervals
+    WHERE trend_mc_low_pct IS NOT NULL
 ),
 
 table_3_2_inputs AS (
