@@ -403,7 +403,8 @@ def uncertainty_analysis(
         "organic_emission_draws": organic_draws,
     })  # fmt: skip
     # one thread: the sums differenced here (c_f, Table 3.2 type A) keep their last bits
-    register_draw_intervals(con, base_year=base_year)
+    register_draw_intervals(con, base_year=base_year, organic_draws=organic_draws)
+    del organic_draws
     with sql_models.one_thread(con):
         sql_models.run_models(con, ["soil_category_emissions", "uncertainty_contributions"])
         return sql_models.run_model(con, "uncertainty_analysis", {
@@ -419,16 +420,18 @@ DRAW_INTERVAL_KEYS = ("country", "year", "category", "gas")
 MINERAL_TOTAL, SOILS_TOTAL = "mineral_soils_total", "soils_total"
 
 
-def _encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """Dictionary codes (int64) of a column and its distinct values."""
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    return encoded.indices.to_numpy(zero_copy_only=False).astype("int64"), encoded.dictionary
+def _encoded(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Dictionary codes (int32) of a column and its distinct values."""
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
 
 
 def _groups(
     columns: dict[str, tuple[np.ndarray, pa.Array]],
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Group number of each row by the encoded ``columns`` and each group's keys."""
+    """Group number (int64) of each row by the encoded ``columns`` and each group's keys."""
     combined = np.zeros(len(next(iter(columns.values()))[0]), dtype="int64")
     for code, unique in columns.values():
         combined *= len(unique)
@@ -451,7 +454,7 @@ def _sums(
     adds the rows in their order from 0.0 (``numpy.bincount``), as DuckDB's one-thread
     ``sum`` reading them in that order."""
     flat = group * (n_draws + 1)
-    flat += draw
+    flat += draw  # int64
     size = groups * (n_draws + 1)
     sums = np.bincount(flat, weights=values, minlength=size).reshape(groups, n_draws + 1)
     counts = np.bincount(flat, minlength=size).reshape(groups, n_draws + 1)
@@ -489,7 +492,9 @@ def _quantile_rows(
     return low, high, count
 
 
-def draw_interval_table(con: duckdb.DuckDBPyConnection, *, base_year: int) -> pd.DataFrame:
+def draw_interval_table(
+    con: duckdb.DuckDBPyConnection, *, base_year: int, organic_draws: pd.DataFrame | None = None
+) -> pd.DataFrame:
     r"""Monte Carlo 95 % intervals of each category, the totals and their trend from the draws.
 
     Parameters
@@ -500,6 +505,9 @@ def draw_interval_table(con: duckdb.DuckDBPyConnection, *, base_year: int) -> pd
         category, gas, ``e`` [t CO2e yr-1]); read on one thread, in their stored order.
     base_year : int
         Base year of the trend [yr].
+    organic_draws : pandas.DataFrame, optional
+        The frame registered as ``organic_emission_draws``, read from memory instead (same
+        rows in the same order, no copy).
 
     Returns
     -------
@@ -536,11 +544,20 @@ def draw_interval_table(con: duckdb.DuckDBPyConnection, *, base_year: int) -> pd
         mineral_draws = con.sql(
             "SELECT draw, country, year, land_use_category, dCO2_t_per_yr FROM stock_change_draws"
         ).to_arrow_table()
-        organic_draws = con.sql(
-            "SELECT draw, country, year, category, gas, e FROM organic_emission_draws"
-        ).to_arrow_table()
-    md = mineral_draws["draw"].to_numpy().astype("int64")
-    od = organic_draws["draw"].to_numpy().astype("int64")
+        organic_columns: pa.Table | dict[str, pa.Array]
+        if organic_draws is None:
+            organic_columns = con.sql(
+                "SELECT draw, country, year, category, gas, e FROM organic_emission_draws"
+            ).to_arrow_table()
+        else:  # the frame registered as organic_emission_draws: its columns, no copy
+            organic_columns = {
+                k: pa.array(organic_draws[k].array) if isinstance(organic_draws[k].dtype,
+                                                                  pd.StringDtype)
+                else pa.array(organic_draws[k].to_numpy())
+                for k in ("draw", *DRAW_INTERVAL_KEYS, "e")
+            }  # fmt: skip
+    md = mineral_draws["draw"].to_numpy()
+    od = organic_columns["draw"].to_numpy()
     n_draws = int(max(md.max(initial=0), od.max(initial=0)))
     columns = [*DRAW_INTERVAL_KEYS, "mc_ci_low", "mc_ci_high", "mc_draws", "trend_mc_low_pct",
                "trend_mc_high_pct"]  # fmt: skip
@@ -549,12 +566,12 @@ def draw_interval_table(con: duckdb.DuckDBPyConnection, *, base_year: int) -> pd
                                           else "int64" if c in ("year", "mc_draws")
                                           else "float64") for c in columns})  # fmt: skip
     me = mineral_draws["dCO2_t_per_yr"].to_numpy()
-    oe = organic_draws["e"].to_numpy()
+    oe = organic_columns["e"].to_numpy()
     mineral = {"country": _encoded(mineral_draws["country"]),
                "year": _encoded(mineral_draws["year"]),
                "category": _encoded(mineral_draws["land_use_category"])}  # fmt: skip
-    organic = {k: _encoded(organic_draws[k]) for k in DRAW_INTERVAL_KEYS}
-    del mineral_draws, organic_draws
+    organic = {k: _encoded(organic_columns[k]) for k in DRAW_INTERVAL_KEYS}
+    del mineral_draws, organic_columns
     parts = []
     group, keys = _groups(mineral)
     parts.append((keys.assign(gas="CO2"), *_sums(group, len(keys), md, me, n_draws)))
@@ -613,9 +630,11 @@ def draw_interval_table(con: duckdb.DuckDBPyConnection, *, base_year: int) -> pd
     return out[count > 0].reset_index(drop=True)[columns]
 
 
-def register_draw_intervals(con: duckdb.DuckDBPyConnection, *, base_year: int) -> None:
+def register_draw_intervals(
+    con: duckdb.DuckDBPyConnection, *, base_year: int, organic_draws: pd.DataFrame | None = None
+) -> None:
     """Place :func:`draw_interval_table` on ``con`` as ``uncertainty_draw_intervals`` (the
     input of ``uncertainty_analysis.sql``; NaN as NULL)."""
-    table = pa.Table.from_pandas(draw_interval_table(con, base_year=base_year),
-                                 preserve_index=False)  # fmt: skip
+    intervals = draw_interval_table(con, base_year=base_year, organic_draws=organic_draws)
+    table = pa.Table.from_pandas(intervals, preserve_index=False)
     sql_models.register(con, {"uncertainty_draw_intervals": table})
