@@ -364,3 +364,87 @@ def test_organic_categories_and_soils_total_carry_monte_carlo_intervals():
     # 341.47-749.57 t CO2e (above), within the MC error of 400 draws (10 %)
     assert n2o["mc_ci_low"] == pytest.approx(341.47, rel=0.1)
     assert n2o["mc_ci_high"] == pytest.approx(749.57, rel=0.1)
+
+
+# The Monte Carlo part of uncertainty_analysis.sql before it moved to draw_interval_table
+# (c512e6f): the reference the matrices must equal to the bit.
+_DRAW_SQL = """
+WITH draw_rows AS (
+    SELECT draw, country, year, land_use_category AS category, 'CO2' AS gas,
+        sum(dCO2_t_per_yr) AS e
+    FROM stock_change_draws GROUP BY ALL
+    UNION ALL
+    SELECT draw, country, year, 'mineral_soils_total', 'CO2', sum(dCO2_t_per_yr)
+    FROM stock_change_draws GROUP BY ALL
+    UNION ALL
+    SELECT draw, country, year, category, gas, sum(e) FROM organic_emission_draws GROUP BY ALL
+    UNION ALL
+    SELECT draw, country, year, 'soils_total', 'CO2e', sum(e)
+    FROM (SELECT draw, country, year, dCO2_t_per_yr AS e FROM stock_change_draws
+          UNION ALL SELECT draw, country, year, e FROM organic_emission_draws)
+    GROUP BY ALL
+),
+monte_carlo AS (
+    SELECT country, year, category, gas, quantile_cont(e, 0.025) AS mc_ci_low,
+        quantile_cont(e, 0.975) AS mc_ci_high, count(*) AS mc_draws
+    FROM draw_rows WHERE draw > 0 GROUP BY ALL
+),
+trend AS (
+    SELECT d.country, d.year, d.category, d.gas,
+        quantile_cont((d.e - b.e) / abs(b.e) * 100, 0.025) AS trend_mc_low_pct,
+        quantile_cont((d.e - b.e) / abs(b.e) * 100, 0.975) AS trend_mc_high_pct
+    FROM draw_rows AS d
+    JOIN draw_rows AS b ON b.draw = d.draw AND b.country = d.country
+        AND b.category = d.category AND b.gas = d.gas AND b.year = $base_year
+    WHERE d.draw > 0 AND b.e <> 0
+    GROUP BY ALL
+)
+SELECT * FROM monte_carlo LEFT JOIN trend USING (country, year, category, gas)
+ORDER BY country, year, category, gas
+"""
+
+
+def test_draw_intervals_equal_the_sql_to_the_bit():
+    """Several land uses per category, a category missing in some draws, base-year draws at 0
+    (left out of the trend), an organic-only year: intervals and trend intervals as the SQL's
+    grouped sums, self-join and quantile_cont, to the last bit."""
+    rng = np.random.default_rng(7)
+    n, years = 40, [2000, 2001, 2002]
+    mineral = pd.DataFrame([
+        {"draw": k, "country": "KEN", "year": y, "land_use": lu, "land_use_category": cat,
+         "dCO2_t_per_yr": float(rng.normal(100.0, 30.0))}
+        for k in range(n + 1) for y in years
+        for lu, cat in (("cropland", "cropland_remaining_cropland"),
+                        ("grassland", "land_converted_to_cropland"),
+                        ("settlements", "land_converted_to_cropland"),
+                        ("forest", "forest_land_remaining_forest_land"))
+        if not (cat == "forest_land_remaining_forest_land" and k % 7 == 3)
+    ])  # fmt: skip
+    base_zero = (mineral["year"] == 2000) & (mineral["land_use"] == "cropland")
+    mineral.loc[base_zero & (mineral["draw"] % 5 == 1), "dCO2_t_per_yr"] = 0.0
+    mineral = mineral.astype({"draw": "int32"})
+    organic = pd.DataFrame([
+        {"draw": k, "country": "KEN", "year": y, "category": c, "gas": g,
+         "e": float(rng.normal(50.0, 20.0))}
+        for k in range(n + 1) for y in [*years, 2003]
+        for c, g in (("organic_soils_cropland", "CO2"), ("organic_soils_cropland", "CH4"),
+                     ("organic_soils_grassland", "N2O"))
+    ]).astype({"draw": "int32"})  # fmt: skip
+    con = sql_models.connect(threads=1)
+    sql_models.register(con, {"stock_change_draws": mineral, "organic_emission_draws": organic})
+    expected = con.execute(_DRAW_SQL, {"base_year": 2000}).df()
+    for frame in (None, organic):
+        got = propagation.draw_interval_table(con, base_year=2000, organic_draws=frame)
+        got = got.sort_values(["country", "year", "category", "gas"], ignore_index=True)
+        assert len(got) == len(expected)
+        for column in expected.columns:
+            u, v = expected[column], got[column]
+            if pd.api.types.is_float_dtype(u):
+                a = u.to_numpy(dtype="float64", na_value=np.nan)
+                b = v.to_numpy(dtype="float64", na_value=np.nan)
+                assert np.array_equal(a.view("int64"), b.view("int64")), column
+            else:
+                assert list(u.astype(object)) == list(v.astype(object)), column
+    partial = got.set_index(["year", "category"])
+    assert partial.loc[(2001, "forest_land_remaining_forest_land"), "mc_draws"] < n
+    assert partial.loc[(2003, "soils_total"), "mc_draws"] == n  # organic only that year
