@@ -1,0 +1,254 @@
+"""Harmonisation of a large profiles file part by part, memory bounded by the part.
+
+:func:`harmonise_profiles_file` gives the datasets :func:`inventory.harmonise.profiles.
+harmonise_profiles` gives for the whole file (``profiles``: interval stocks, ``profile_horizons``:
+horizon stocks), written to Parquet without ever holding the file: the profiles (``profile_id``,
+``year``) are cut, in their sorted order, into parts of about ``partition_rows`` horizons, a
+profile never split, and each part is harmonised alone and appended to the outputs. Both outputs
+are sorted by profile (then depth) and every step works within one profile, so the appended
+parts are the whole-file result row for row; ``row`` keeps each horizon's position in the file.
+
+The file is the validated ``profiles`` dataset (:func:`inventory.validation.validate.canonical`
+rows, in file order, as ``validate_submission`` spools them). Its profiles are ranked from two
+columns read whole (~20 bytes a horizon); when the file is already in profile order each part is
+a run of consecutive rows, read as it comes; otherwise one pass writes every part to its own
+temporary file first. Refused SOC methods raise the one :class:`~inventory.harmonise.methods.
+MethodError` the whole file raises, every row listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from inventory.harmonise import depth, methods
+from inventory.harmonise.profiles import harmonise_profiles
+
+READ_BATCH_ROWS = 65_536  # rows read from the file at a time
+POSITION = "__position"  # a horizon's 0-based position in the file (the output's ``row``)
+MAX_PARTS = 512  # temporary part files open at once, at most (parts grow beyond that)
+OUTPUTS = ("profiles", "profile_horizons")  # interval stocks, horizon stocks
+
+
+@dataclass
+class HarmonisedFiles:
+    """Outcome of :func:`harmonise_profiles_file`."""
+
+    paths: dict[str, Path]  # dataset -> its Parquet file
+    cleaning_rows: int  # rows of the cleaning report (dropped, repaired, imputed)
+    bd_imputed: int  # horizons whose bulk density was imputed
+    partitions: int
+    in_file_order: bool  # True: parts read as consecutive rows (no temporary files)
+    rows: dict[str, int] = field(default_factory=dict)  # dataset -> rows written
+
+
+def harmonise_profiles_file(
+    source: str | Path,
+    workdir: str | Path,
+    *,
+    submission_id: str,
+    partition_rows: int,
+    depth_method: str = "overlap",
+    targets: Sequence[tuple[float, float]] = depth.IPCC_INTERVALS,
+    method_options: Mapping[str, object] | None = None,
+) -> HarmonisedFiles:
+    """Harmonise the profiles of a validated Parquet file, ``partition_rows`` horizons at a time.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        The validated profiles (canonical columns and types, rows in file order).
+    workdir : str or pathlib.Path
+        Folder for the outputs (``profiles.parquet``, ``profile_horizons.parquet``) and the
+        temporary parts; created if needed.
+    submission_id : str
+        Written in every output row (column ``submission_id``), as the harmonised store tags
+        its datasets.
+    partition_rows : int
+        Horizons harmonised at a time [count] (a larger profile is one part on its own).
+    depth_method, targets, method_options
+        As :func:`inventory.harmonise.profiles.harmonise_profiles`.
+
+    Returns
+    -------
+    HarmonisedFiles
+        The output paths and the counts the store reports (cleaning rows, imputed bulk
+        densities).
+
+    Raises
+    ------
+    inventory.harmonise.methods.MethodError
+        For refused methods, every refused row of the file listed.
+    ValueError
+        For a ``partition_rows`` below 1, or an unknown ``depth_method`` / ``bd_pedotransfer``.
+    """
+    if partition_rows < 1:
+        raise ValueError(f"partition_rows must be positive: {partition_rows}")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    with pq.ParquetFile(source) as reader:
+        part = _partition_of_rows(reader, partition_rows)
+        parts = int(part.max()) + 1 if len(part) else 0
+        in_order = bool(np.all(part[1:] >= part[:-1]))
+        writers = _Outputs({name: workdir / f"{name}.parquet" for name in OUTPUTS},
+                           submission_id)  # fmt: skip
+        refused: list[pd.DataFrame] = []
+        cleaning = imputed = 0
+        if not len(part):  # no horizon: the empty frames the whole file gives
+            chunks: Iterator[tuple[pd.DataFrame, np.ndarray]] = iter(
+                [(reader.read().to_pandas(), np.zeros(0, dtype="int64"))])  # fmt: skip
+        elif in_order:
+            chunks = _in_order(reader, part)
+        else:
+            chunks = _by_part(reader, part, parts, workdir)
+        for frame, rows in chunks:
+            try:
+                done = harmonise_profiles(frame, depth_method=depth_method, targets=targets,
+                                          method_options=method_options, rows=rows)  # fmt: skip
+            except methods.MethodError as err:  # collected: the whole file's error is raised
+                refused.append(err.errors)
+                continue
+            if refused:
+                continue  # the outputs are not used: only the refused rows are looked for
+            writers.write("profiles", done.intervals)
+            writers.write("profile_horizons", done.horizons)
+            cleaning += len(done.cleaning)
+            imputed += int(done.horizons["bd_imputed"].sum())
+        if refused:
+            writers.abort()
+            errors = pd.concat(refused, ignore_index=True)
+            order = np.argsort(errors["row"].to_numpy(), kind="stable")
+            raise methods.MethodError(errors.iloc[order].reset_index(drop=True))
+        written = writers.close()
+    return HarmonisedFiles(paths=writers.paths, cleaning_rows=cleaning, bd_imputed=imputed,
+                           partitions=parts, in_file_order=in_order, rows=written)  # fmt: skip
+
+
+def _partition_of_rows(reader: pq.ParquetFile, partition_rows: int) -> np.ndarray:
+    """The part of every row: profiles ranked as ``sort_values(["profile_id", "year"])`` ranks
+    them, cut where the horizons counted so far pass a multiple of ``partition_rows``."""
+    n = reader.metadata.num_rows
+    if n == 0:
+        return np.zeros(0, dtype="int32")
+    partition_rows = max(partition_rows, -(-n // MAX_PARTS))
+    keys = reader.read(columns=["profile_id", "year"]).to_pandas()
+    ids, names = pd.factorize(keys["profile_id"])
+    years = keys["year"]
+    if (ids < 0).any() or years.isna().any():  # never in a validated file: one part, as is
+        return np.zeros(n, dtype="int32")
+    del keys
+    rank = np.empty(len(names), dtype="int64")
+    rank[pd.Series(names).sort_values(kind="stable").index.to_numpy()] = np.arange(len(names))
+    year = years.to_numpy("int64")
+    low = int(year.min())
+    span = int(year.max()) - low + 1
+    key = rank[ids] * span + (year - low)
+    del ids, year, years
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    del key
+    start = np.cumsum(counts) - counts  # horizons before each profile, in profile order
+    cut = start // partition_rows
+    _, part_of_profile = np.unique(cut, return_inverse=True)  # consecutive part numbers
+    return part_of_profile.astype("int32")[inverse]
+
+
+def _in_order(reader: pq.ParquetFile,
+              part: np.ndarray) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:  # fmt: skip
+    """Parts of a file in profile order: runs of consecutive rows, read batch by batch."""
+    ends = np.r_[np.flatnonzero(np.diff(part)) + 1, len(part)]  # where each part stops
+    pending: list[pa.Table] = []
+    offset = start = e = 0
+    for batch in reader.iter_batches(batch_size=READ_BATCH_ROWS):
+        table = pa.Table.from_batches([batch])
+        stop, begin = offset + len(table), offset
+        while e < len(ends) and ends[e] <= stop:
+            pending.append(table.slice(begin - offset, ends[e] - begin))
+            yield _frame(pending, start, int(ends[e]))
+            pending, start, begin, e = [], int(ends[e]), int(ends[e]), e + 1
+        if begin < stop:
+            pending.append(table.slice(begin - offset))
+        offset = stop
+
+
+def _frame(tables: list[pa.Table], start: int, stop: int) -> tuple[pd.DataFrame, np.ndarray]:
+    return pa.concat_tables(tables).to_pandas(), np.arange(start, stop, dtype="int64")
+
+
+def _by_part(reader: pq.ParquetFile, part: np.ndarray, parts: int,
+             workdir: Path) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:  # fmt: skip
+    """Parts of a file whose profiles are scattered: one pass writes each part's rows (in file
+    order, with their positions) to a temporary file; the parts are then read one at a time."""
+    folder = workdir / "parts"
+    folder.mkdir(exist_ok=True)
+    paths = [folder / f"part-{p}.parquet" for p in range(parts)]
+    writers: dict[int, pq.ParquetWriter] = {}
+    offset = 0
+    try:
+        for batch in reader.iter_batches(batch_size=READ_BATCH_ROWS):
+            table = pa.Table.from_batches([batch])
+            positions = np.arange(offset, offset + len(table), dtype="int64")
+            here = part[offset : offset + len(table)]
+            offset += len(table)
+            table = table.append_column(POSITION, pa.array(positions))
+            order = np.argsort(here, kind="stable")  # file order kept within a part
+            bounds = np.flatnonzero(np.diff(here[order])) + 1
+            for rows in np.split(order, bounds):
+                p = int(here[rows[0]])
+                if p not in writers:
+                    writers[p] = pq.ParquetWriter(paths[p], table.schema, compression="none")
+                writers[p].write_table(table.take(pa.array(rows)))
+    finally:
+        for writer in writers.values():
+            writer.close()
+    for path in paths:
+        table = pq.read_table(path)
+        path.unlink()
+        rows = table.column(POSITION).to_numpy()
+        yield table.drop_columns([POSITION]).to_pandas(), rows
+    folder.rmdir()
+
+
+class _Outputs:
+    """The output Parquet files, appended part by part (the first part's schema)."""
+
+    def __init__(self, paths: dict[str, Path], submission_id: str) -> None:
+        self.paths, self.submission_id = paths, submission_id
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.empty: dict[str, pa.Table] = {}
+        self.rows = dict.fromkeys(paths, 0)
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(frame.assign(submission_id=self.submission_id),
+                                     preserve_index=False)  # fmt: skip
+        if not len(table):
+            self.empty.setdefault(name, table)
+            return
+        writer = self.writers.get(name)
+        if writer is None:
+            writer = self.writers[name] = pq.ParquetWriter(self.paths[name], table.schema,
+                                                           compression="zstd")  # fmt: skip
+        elif not table.schema.equals(writer.schema, check_metadata=False):
+            table = table.cast(writer.schema)
+        writer.write_table(table)
+        self.rows[name] += len(table)
+
+    def abort(self) -> None:
+        for name, writer in self.writers.items():
+            writer.close()
+            self.paths[name].unlink(missing_ok=True)
+        self.writers = {}
+
+    def close(self) -> dict[str, int]:
+        for name, path in self.paths.items():
+            writer = self.writers.pop(name, None)
+            if writer is None:  # every part came out empty: the columns of one of them
+                pq.write_table(self.empty[name], path, compression="zstd")
+            else:
+                writer.close()
+        return self.rows
