@@ -2,18 +2,18 @@
 
 :func:`harmonise_profiles_file` gives the datasets :func:`inventory.harmonise.profiles.
 harmonise_profiles` gives for the whole file (``profiles``: interval stocks, ``profile_horizons``:
-horizon stocks), written to Parquet without ever holding the file: the profiles (``profile_id``,
-``year``) are cut, in their sorted order, into parts of about ``partition_rows`` horizons, a
-profile never split, and each part is harmonised alone and appended to the outputs. Both outputs
-are sorted by profile (then depth) and every step works within one profile, so the appended
+horizon stocks), written to Parquet without ever holding the file: the profile ids are cut, in
+their sorted order, into parts of about ``partition_rows`` horizons, a profile never split, and
+each part is harmonised alone and appended to the outputs. Both outputs are sorted by profile
+(``profile_id``, ``year``, then depth) and every step works within one profile, so the appended
 parts are the whole-file result row for row; ``row`` keeps each horizon's position in the file.
 
 The file is the validated ``profiles`` dataset (:func:`inventory.validation.validate.canonical`
-rows, in file order, as ``validate_submission`` spools them). Its profiles are ranked from two
-columns read whole (~20 bytes a horizon); when the file is already in profile order each part is
-a run of consecutive rows, read as it comes; otherwise one pass writes every part to its own
-temporary file first. Refused SOC methods raise the one :class:`~inventory.harmonise.methods.
-MethodError` the whole file raises, every row listed.
+rows, in file order, as ``validate_submission`` spools them). Its profiles are ranked from the
+``profile_id`` column, read dictionary-encoded (~10 bytes a horizon); when the file is already in
+profile order each part is a run of consecutive rows, read as it comes; otherwise one pass
+writes every part to its own temporary file first. Refused SOC methods raise the one
+:class:`~inventory.harmonise.methods.MethodError` the whole file raises, every row listed.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from inventory.harmonise import depth, methods
@@ -92,8 +93,8 @@ def harmonise_profiles_file(
         raise ValueError(f"partition_rows must be positive: {partition_rows}")
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    part = _partition_of_rows(source, partition_rows)
     with pq.ParquetFile(source) as reader:
-        part = _partition_of_rows(reader, partition_rows)
         parts = int(part.max()) + 1 if len(part) else 0
         in_order = bool(np.all(part[1:] >= part[:-1]))
         writers = _Outputs({name: workdir / f"{name}.parquet" for name in OUTPUTS},
@@ -107,6 +108,7 @@ def harmonise_profiles_file(
             chunks = _in_order(reader, part)
         else:
             chunks = _by_part(reader, part, parts, workdir)
+        pa.default_memory_pool().release_unused()  # the profile ids' buffers
         for frame, rows in chunks:
             try:
                 done = harmonise_profiles(frame, depth_method=depth_method, targets=targets,
@@ -120,6 +122,8 @@ def harmonise_profiles_file(
             writers.write("profile_horizons", done.horizons)
             cleaning += len(done.cleaning)
             imputed += int(done.horizons["bd_imputed"].sum())
+            del done, frame
+            pa.default_memory_pool().release_unused()  # Arrow keeps freed buffers otherwise
         if refused:
             writers.abort()
             errors = pd.concat(refused, ignore_index=True)
@@ -130,32 +134,46 @@ def harmonise_profiles_file(
                            partitions=parts, in_file_order=in_order, rows=written)  # fmt: skip
 
 
-def _partition_of_rows(reader: pq.ParquetFile, partition_rows: int) -> np.ndarray:
-    """The part of every row: profiles ranked as ``sort_values(["profile_id", "year"])`` ranks
-    them, cut where the horizons counted so far pass a multiple of ``partition_rows``."""
-    n = reader.metadata.num_rows
-    if n == 0:
-        return np.zeros(0, dtype="int32")
+def _partition_of_rows(source: str | Path, partition_rows: int) -> np.ndarray:
+    """The part of every row: profile ids in the order ``sort_values`` puts them, cut where the
+    horizons counted so far pass a multiple of ``partition_rows``. All the years of a profile id
+    fall in one part (the outputs are sorted by id, then year).
+
+    Memory: ``profile_id`` is read dictionary-encoded, a row group at a time (its indices, 4
+    bytes a horizon, and the distinct ids of each row group); only the dictionaries' entries
+    are sorted (Arrow, not Python strings).
+    """
+    with pq.ParquetFile(source, read_dictionary=["profile_id"]) as reader:
+        n = reader.metadata.num_rows
+        if n == 0:
+            return np.zeros(0, dtype="int32")
+        indices: list[np.ndarray] = []
+        dictionaries: list[pa.Array] = []
+        for group in range(reader.num_row_groups):
+            column = reader.read_row_group(group, columns=["profile_id"]).column(0)
+            if column.null_count:  # never in a validated file: one part, as is
+                return np.zeros(n, dtype="int32")
+            for chunk in column.chunks:
+                indices.append(chunk.indices.to_numpy())
+                dictionaries.append(chunk.dictionary)
+    # The rank of every distinct id in sorted order (Arrow sorts strings by their UTF-8 bytes,
+    # i.e. by code point, as pandas sorts them), from the row groups' own dictionaries.
+    entries = pa.concat_arrays(dictionaries)
+    order = pc.sort_indices(entries).to_numpy()
+    ordered = entries.take(order)
+    new = np.ones(len(entries), dtype=bool)
+    new[1:] = pc.not_equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+    rank = np.empty(len(entries), dtype="int32")
+    rank[order] = np.cumsum(new) - 1
+    starts = np.cumsum([0, *(len(d) for d in dictionaries)])[:-1]
+    ids = np.concatenate([rank[start + index]
+                          for start, index in zip(starts, indices, strict=True)])  # fmt: skip
+    del indices, dictionaries, entries, order, ordered, new, rank
     partition_rows = max(partition_rows, -(-n // MAX_PARTS))
-    keys = reader.read(columns=["profile_id", "year"]).to_pandas()
-    ids, names = pd.factorize(keys["profile_id"])
-    years = keys["year"]
-    if (ids < 0).any() or years.isna().any():  # never in a validated file: one part, as is
-        return np.zeros(n, dtype="int32")
-    del keys
-    rank = np.empty(len(names), dtype="int64")
-    rank[pd.Series(names).sort_values(kind="stable").index.to_numpy()] = np.arange(len(names))
-    year = years.to_numpy("int64")
-    low = int(year.min())
-    span = int(year.max()) - low + 1
-    key = rank[ids] * span + (year - low)
-    del ids, year, years
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    del key
-    start = np.cumsum(counts) - counts  # horizons before each profile, in profile order
-    cut = start // partition_rows
-    _, part_of_profile = np.unique(cut, return_inverse=True)  # consecutive part numbers
-    return part_of_profile.astype("int32")[inverse]
+    counts = np.bincount(ids)  # horizons of each id, ids in sorted order
+    start = np.cumsum(counts) - counts  # horizons before each id
+    part = np.unique(start // partition_rows, return_inverse=True)[1].astype("int32")
+    return part[ids]
 
 
 def _in_order(reader: pq.ParquetFile,

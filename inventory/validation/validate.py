@@ -175,6 +175,7 @@ def validate_submission(sub: Submission, *, spool_dir: str | Path | None = None,
     spool = Path(tempfile.mkdtemp(prefix=".spool-", dir=spool_dir))
     try:
         batched = {name: _validate_batched(sub, name, spool) for name in sub.batched}
+        pa.default_memory_pool().release_unused()  # Arrow keeps the batches' buffers otherwise
     except PackageProblem as problem:
         shutil.rmtree(spool, ignore_errors=True)
         return rejected(failure_frame(problem.failures), sub.country)
