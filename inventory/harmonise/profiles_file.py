@@ -12,7 +12,7 @@ The file is the validated ``profiles`` dataset (:func:`inventory.validation.vali
 rows, in file order, as ``validate_submission`` spools them). Its profiles are ranked from the
 ``profile_id`` column, read dictionary-encoded (~10 bytes a horizon); when the file is already in
 profile order each part is a run of consecutive rows, read as it comes; otherwise one pass
-writes every part to its own temporary file first. Refused SOC methods raise the one
+writes every part to its own temporary (Arrow IPC) file first. Refused SOC methods raise the one
 :class:`~inventory.harmonise.methods.MethodError` the whole file raises, every row listed.
 """
 
@@ -200,12 +200,13 @@ def _frame(tables: list[pa.Table], start: int, stop: int) -> tuple[pd.DataFrame,
 
 def _by_part(reader: pq.ParquetFile, part: np.ndarray, parts: int,
              workdir: Path) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:  # fmt: skip
-    """Parts of a file whose profiles are scattered: one pass writes each part's rows (in file
-    order, with their positions) to a temporary file; the parts are then read one at a time."""
+    """Parts of a file whose profiles are scattered: one pass appends each part's rows (in file
+    order, with their positions) to a temporary Arrow IPC file (no encoding: a copy); the parts
+    are then read one at a time."""
     folder = workdir / "parts"
     folder.mkdir(exist_ok=True)
-    paths = [folder / f"part-{p}.parquet" for p in range(parts)]
-    writers: dict[int, pq.ParquetWriter] = {}
+    paths = [folder / f"part-{p}.arrows" for p in range(parts)]
+    writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
     offset = 0
     try:
         for batch in reader.iter_batches(batch_size=READ_BATCH_ROWS):
@@ -213,22 +214,25 @@ def _by_part(reader: pq.ParquetFile, part: np.ndarray, parts: int,
             positions = np.arange(offset, offset + len(table), dtype="int64")
             here = part[offset : offset + len(table)]
             offset += len(table)
-            table = table.append_column(POSITION, pa.array(positions))
-            order = np.argsort(here, kind="stable")  # file order kept within a part
-            bounds = np.flatnonzero(np.diff(here[order])) + 1
-            for rows in np.split(order, bounds):
-                p = int(here[rows[0]])
+            order = np.argsort(here, kind="stable")  # by part, file order kept within a part
+            table = table.append_column(POSITION, pa.array(positions)).take(pa.array(order))
+            here = here[order]
+            bounds = np.r_[0, np.flatnonzero(np.diff(here)) + 1, len(here)]
+            for begin, end in zip(bounds[:-1], bounds[1:], strict=True):
+                p = int(here[begin])
                 if p not in writers:
-                    writers[p] = pq.ParquetWriter(paths[p], table.schema, compression="none")
-                writers[p].write_table(table.take(pa.array(rows)))
+                    writers[p] = pa.ipc.new_stream(str(paths[p]), table.schema)
+                writers[p].write_table(table.slice(begin, end - begin))
     finally:
         for writer in writers.values():
             writer.close()
     for path in paths:
-        table = pq.read_table(path)
+        with pa.ipc.open_stream(str(path)) as stream:
+            table = stream.read_all()
         path.unlink()
         rows = table.column(POSITION).to_numpy()
         yield table.drop_columns([POSITION]).to_pandas(), rows
+        del table
     folder.rmdir()
 
 
