@@ -48,12 +48,16 @@ HORIZONS = ((0, 10), (10, 30), (30, 60), (60, 100))  # cm; four horizons per pro
 BAD_FRACTION = 0.001  # share of rows given an out-of-range SOC value
 SEED = 20261126
 WRITE_CHUNK_ROWS = 1_000_000  # rows generated and appended at a time (a multiple of 4 horizons)
+SCATTER_STEP = 7919  # a prime: k -> k x 7919 mod P permutes the profile names (P not a multiple)
 
 
 def synthetic_profiles(rows: int, *, seed: int = SEED, first_profile: int = 0,
-                       bad_fraction: float = BAD_FRACTION) -> pd.DataFrame:  # fmt: skip
+                       bad_fraction: float = BAD_FRACTION,
+                       scatter: int | None = None) -> pd.DataFrame:  # fmt: skip
     """``rows`` horizons in submission format v1 (vectorised; no per-row Python); profile ids
-    start at ``first_profile``; ``bad_fraction`` of the rows get an out-of-range SOC."""
+    start at ``first_profile``; ``bad_fraction`` of the rows get an out-of-range SOC. With
+    ``scatter`` (the file's number of profiles), profile k is named P(k x SCATTER_STEP mod
+    scatter): each profile's horizons stay together, but the file is not in profile order."""
     rng = np.random.default_rng(seed)
     n_profiles = -(-rows // len(HORIZONS))
     profile = np.repeat(np.arange(n_profiles), len(HORIZONS))[:rows]
@@ -65,7 +69,9 @@ def synthetic_profiles(rows: int, *, seed: int = SEED, first_profile: int = 0,
     bad = rng.random(rows) < bad_fraction
     soc[bad] = 900.0
     return pd.DataFrame({
-        "profile_id": pd.Series(profile + first_profile).map("P{:08d}".format),
+        "profile_id": pd.Series(profile + first_profile if scatter is None else
+                                (profile + first_profile) * SCATTER_STEP % scatter
+                                ).map("P{:08d}".format),  # fmt: skip
         "lat": np.round(51.5 + 4 * rng.random(n_profiles), 4)[profile],
         "lon": np.round(-10 + 4 * rng.random(n_profiles), 4)[profile],
         "year": rng.integers(2000, 2021, n_profiles)[profile],
@@ -86,12 +92,18 @@ def build_package(target: Path, rows: int) -> Path:
     return target
 
 
-def write_profiles_csv(path: Path, rows: int, *, bad_fraction: float = BAD_FRACTION) -> None:
-    """The profiles file of ``rows`` horizons, written :data:`WRITE_CHUNK_ROWS` at a time."""
+def write_profiles_csv(path: Path, rows: int, *, bad_fraction: float = BAD_FRACTION,
+                       scatter: bool = False) -> None:  # fmt: skip
+    """The profiles file of ``rows`` horizons, written :data:`WRITE_CHUNK_ROWS` at a time
+    (``scatter``: profiles not in name order, see :func:`synthetic_profiles`)."""
+    profiles = -(-rows // len(HORIZONS))
+    if scatter and profiles % SCATTER_STEP == 0:
+        raise ValueError(f"--scatter needs a number of profiles not a multiple of {SCATTER_STEP}")
     for start in range(0, rows, WRITE_CHUNK_ROWS):
         part = synthetic_profiles(min(WRITE_CHUNK_ROWS, rows - start), seed=SEED + start,
                                   first_profile=start // len(HORIZONS),
-                                  bad_fraction=bad_fraction)  # fmt: skip
+                                  bad_fraction=bad_fraction,
+                                  scatter=profiles if scatter else None)  # fmt: skip
         part.to_csv(path, index=False, header=start == 0, mode="w" if start == 0 else "a")
 
 
@@ -200,6 +212,8 @@ def main() -> None:
     parser.add_argument("--lake", type=Path, default=Path("/tmp/bench-lake"))
     parser.add_argument("--bad-fraction", type=float, default=BAD_FRACTION,
                         help="share of rows with an out-of-range SOC")  # fmt: skip
+    parser.add_argument("--scatter", action="store_true",
+                        help="profile names not in file order (--package)")  # fmt: skip
     args = parser.parse_args()
     if args.generate_only:
         write_profiles_csv(args.data, args.rows, bad_fraction=args.bad_fraction)
@@ -211,7 +225,7 @@ def main() -> None:
         shutil.copytree(MINIMAL, args.package)
         (args.package / "profiles.csv").unlink()
         write_profiles_csv(args.package / "profiles.csv", args.rows,
-                           bad_fraction=args.bad_fraction)  # fmt: skip
+                           bad_fraction=args.bad_fraction, scatter=args.scatter)  # fmt: skip
         size = (args.package / "profiles.csv").stat().st_size
         print(f"wrote {args.package} (profiles.csv {size / 1e6:.0f} MB)")
         return
