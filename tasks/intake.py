@@ -47,4 +47,8 @@ def file_outcome(
         key=f"validation-{receipt.country.lower()}", markdown=result.to_markdown(),
         description=f"Validation of submission {receipt.submission_id}",
     )  # fmt: skip
-    return store.file_outcome(Lake.at(lake_root), receipt.country, receipt.submission_id, result)
+    try:
+        return store.file_outcome(Lake.at(lake_root), receipt.country, receipt.submission_id,
+                                  result)  # fmt: skip
+    finally:
+        result.discard()  # a profiles file validated in batches: its spooled rows

@@ -43,6 +43,11 @@ DOCUMENTED = (
     ("zip member, inflated", "the package's max_file_bytes (256 MiB by default)",
      f"counted while inflating, {INFLATE_CHUNK_BYTES // MiB} MiB at a time; declared sizes "
      "are not trusted"),
+    ("profiles file read in batches", "the package's max_streamed_file_bytes (4 GiB by "
+     "default)", "a profiles CSV or Parquet file over SOILC_STREAM_PROFILES_MB (32 MiB) is "
+     "validated and harmonised SOILC_PROFILE_BATCH_ROWS rows at a time, never read whole; "
+     "one that cannot be streamed (not UTF-8, malformed) is read whole only up to "
+     "max_file_bytes"),
     ("xlsx workbook, inflated", f"{XLSX_MAX_INFLATED_BYTES // MiB} MiB",
      "all parts of one workbook, counted while inflating"),
     ("xlsx columns", f"{XLSX_MAX_COLUMNS}", "columns holding a cell (the declared sheet "

@@ -26,6 +26,13 @@ variable                     meaning                               default
 ``SOILC_AUTO_APPROVE``       countries whose validated submissions unset: a compiler approves
                              become current at once (ISO3 codes,   each one
                              comma-separated, or ``*``)
+``SOILC_STREAM_PROFILES_MB`` a profiles file (CSV, Parquet) larger  32
+                             than this, MiB, is validated and
+                             harmonised in batches, never read
+                             whole (0: every profiles file)
+``SOILC_PROFILE_BATCH_ROWS`` profile rows (horizons) validated,    250000
+                             and harmonised, at a time in that
+                             case: memory grows with it
 ===========================  ====================================  =============================
 
 Relative paths are taken from the working directory: ``soc-inventory demo`` run in an empty
@@ -111,6 +118,14 @@ class Settings(BaseSettings):
     auto_approve: str = Field(
         "", description="ISO3 codes (comma-separated) or '*': validated submissions of these "
         "countries become current without a compiler's approval (one-country installations)",
+    )  # fmt: skip
+    stream_profiles_mb: float = Field(
+        32.0, ge=0, description="profiles files larger than this (MiB) are validated and "
+        "harmonised in batches (inventory.validation.streaming), never read whole",
+    )  # fmt: skip
+    profile_batch_rows: int = Field(
+        250_000, gt=0, description="profile rows validated (and harmonised) at a time when a "
+        "profiles file is read in batches",
     )  # fmt: skip
 
     @property

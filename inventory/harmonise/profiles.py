@@ -188,6 +188,7 @@ def harmonise_profiles(
     depth_method: str = "overlap",
     targets: Sequence[tuple[float, float]] = depth.IPCC_INTERVALS,
     method_options: Mapping[str, object] | None = None,
+    rows: np.ndarray | None = None,
 ) -> HarmonisedProfiles:
     """Horizon stocks and standard-depth interval stocks [t C ha-1] of submitted soil profiles.
 
@@ -206,6 +207,10 @@ def harmonise_profiles(
     method_options : mapping, optional
         :class:`inventory.harmonise.methods.MethodOptions` fields plus ``bd_pedotransfer`` (a
         key of :data:`PEDOTRANSFER_FUNCTIONS`, default Manrique & Jones).
+    rows : numpy.ndarray of int, optional
+        The ``row`` of each submitted horizon in the outputs and the cleaning report (default
+        its position in ``profiles``, 0-based); a part of a larger file gives its positions in
+        the file (:mod:`inventory.harmonise.profiles_file`).
 
     Returns
     -------
@@ -243,7 +248,7 @@ def harmonise_profiles(
     if ptf_name not in PEDOTRANSFER_FUNCTIONS:
         raise ValueError(f"bd_pedotransfer must be one of {sorted(PEDOTRANSFER_FUNCTIONS)}")
     opts = methods.MethodOptions.from_mapping(options)
-    frame, cleaning = _concentrations(profiles, opts)
+    frame, cleaning = _concentrations(profiles, opts, rows)
     frame, depth_cleaning = depth.clean_horizons(frame, profile_keys=PROFILE_KEYS)
     frame, ptf_cleaning = _bulk_density(frame, ptf_name)
     frame = _stocks(frame)
@@ -254,11 +259,11 @@ def harmonise_profiles(
 
 
 def _concentrations(
-    profiles: pd.DataFrame, opts: methods.MethodOptions
+    profiles: pd.DataFrame, opts: methods.MethodOptions, rows: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Canonical units and dry-combustion SOC; rows without usable SOC are dropped (reported)."""
     frame = profiles.reset_index(drop=True)
-    frame = frame.assign(row=np.arange(len(frame)))
+    frame = frame.assign(row=np.arange(len(frame)) if rows is None else np.asarray(rows))
     soc = units.convert_soil_column(frame["soc"], frame["soc_unit"], "soc")
     bd = units.convert_soil_column(frame["bulk_density"], frame["bd_unit"], "bulk_density")
     bad_bd = frame["bulk_density"].notna().to_numpy() & np.isnan(bd)

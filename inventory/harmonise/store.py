@@ -34,13 +34,14 @@ import os
 import secrets
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 from filelock import FileLock
 
 from inventory.core.errors import NotFoundError, UserError, lake_write_error
@@ -72,21 +73,31 @@ HARMONISED_DATASETS = (
 
 
 def harmonise_datasets(
-    datasets: dict[str, pd.DataFrame],
+    submitted: Mapping[str, pd.DataFrame | Path],
     country: str,
     *,
     grid: grid_format.GridSource | None = None,
     manifest: dict | None = None,
-) -> tuple[dict[str, pd.DataFrame], dict]:
+    submission_id: str | None = None,
+) -> tuple[dict[str, Any], dict]:
     """Canonical units (and standard depths for profiles) of every submitted dataset.
 
     A ``grid`` adds its zonal statistics (``grid_zonal``) and SOC_REF candidates
     (``grid_soc_ref``), computed from the file in the package (:func:`gridded.harmonised_grid`).
     Area series reported for some years only are gap-filled as ``manifest`` declares
     (:func:`timeseries.fill_gaps`; every row flagged in ``area_source``).
+
+    ``profiles`` given as a validated Parquet file (a file validated in batches) is harmonised
+    part by part (:func:`profiles_file.harmonise_profiles_file`, ``SOILC_PROFILE_BATCH_ROWS``
+    horizons at a time) into Parquet files beside it, tagged with ``submission_id``: its
+    ``profiles`` and ``profile_horizons`` are those files' paths, not frames.
     """
-    datasets = {name: frame.assign(country=country) for name, frame in datasets.items()}
-    out: dict[str, pd.DataFrame] = {}
+    files = {name: path for name, path in submitted.items() if isinstance(path, Path)}
+    datasets = {name: frame.assign(country=country) for name, frame in submitted.items()
+                if isinstance(frame, pd.DataFrame)}  # fmt: skip
+    if set(files) - {"profiles"}:
+        raise ValueError(f"only profiles can be harmonised from a file, not {sorted(files)}")
+    out: dict[str, Any] = {}
     flags: dict[str, Any] = {}
     if "land_areas" in datasets:
         out["land_areas"] = areas.harmonise_land_areas(datasets["land_areas"])
@@ -106,6 +117,19 @@ def harmonise_datasets(
         out["profile_horizons"] = profiles.horizons
         flags["profiles_cleaning"] = len(profiles.cleaning)
         flags["profiles_bd_imputed"] = int(profiles.horizons["bd_imputed"].sum())
+    if "profiles" in files:
+        if submission_id is None:
+            raise ValueError("harmonising profiles from a file needs the submission_id")
+        from inventory.core.settings import get_settings
+        from inventory.harmonise.profiles_file import harmonise_profiles_file
+
+        source = files["profiles"]
+        written = harmonise_profiles_file(
+            source, source.parent / f"harmonised-{source.stem}", submission_id=submission_id,
+            partition_rows=get_settings().profile_batch_rows)  # fmt: skip
+        out.update(written.paths)
+        flags["profiles_cleaning"] = written.cleaning_rows
+        flags["profiles_bd_imputed"] = written.bd_imputed
     if grid is not None:
         out.update(gridded.harmonised_grid(grid, country))
         flags["grid_cells"] = int(out["grid_zonal"]["n_cells"].sum())
@@ -243,11 +267,19 @@ def _sequence(record: dict) -> int:
     return int(record.get("sequence") or 0)
 
 
-def _write_version(version: Path, frames: dict[str, pd.DataFrame], submission_id: str) -> None:
-    """Every dataset of a new version (each tagged with its submission)."""
+def _write_version(version: Path, frames: dict[str, Any], submission_id: str) -> None:
+    """Every dataset of a new version (each tagged with its submission); a dataset given as a
+    Parquet file (harmonised part by part, tagged already) is moved in."""
     for dataset, frame in frames.items():
+        target = version / dataset / "part-0.parquet"
+        if isinstance(frame, Path):
+            if "submission_id" not in pq.read_schema(frame).names:
+                raise ValueError(f"{frame} is not tagged with its submission_id")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(frame, target)
+            continue
         tagged = frame.drop(columns="country", errors="ignore").assign(submission_id=submission_id)
-        write_parquet_atomic(tagged, version / dataset / "part-0.parquet")
+        write_parquet_atomic(tagged, target)
 
 
 def _link_datasets(zone: Path, country: str, datasets: set[str]) -> None:
@@ -517,9 +549,9 @@ def file_outcome(lake: Lake, country: str, submission_id: str, result: Any) -> d
     paths: dict[str, str] = {}
     flags: dict[str, Any] = {}
     if not receipt.get("check_only"):
-        frames, flags = harmonise_datasets(
-            result.datasets, country, grid=result.grid, manifest=result.manifest
-        )
+        frames, flags = harmonise_datasets(result.datasets, country, grid=result.grid,
+                                           manifest=result.manifest,
+                                           submission_id=submission_id)  # fmt: skip
         sequence = receipt.get("sequence") or next_sequence(lake)  # filed without a receipt
         stage_candidate(lake, country, submission_id, result.manifest, frames,
                         sequence=int(sequence))  # fmt: skip

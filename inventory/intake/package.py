@@ -18,16 +18,19 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from inventory.core import limits as bounds
 from inventory.core.failures import failure
 
 MiB = 1024 * 1024
-# A national dataset is a few MB; 1 M profile horizons as CSV are ~100 MB. Anything larger is
+# A national dataset is a few MB; 1 M profile horizons as CSV are ~130 MB. Anything larger is
 # far beyond a real submission and would exhaust memory (files are read whole).
 DEFAULT_MAX_FILE_BYTES = 256 * MiB
+# A profiles file read in batches (larger than SOILC_STREAM_PROFILES_MB: memory is bounded by the
+# batch, not the file) may be larger: 10 M horizons as CSV are 1.3 GB.
+DEFAULT_MAX_STREAMED_FILE_BYTES = 4096 * MiB
 DEFAULT_MAX_TOTAL_BYTES = 1024 * MiB
 # Text CSVs deflate 3-20x; zip bombs reach 1000x and more. Ratios are only judged on members
 # large enough to matter (a tiny repetitive file can legitimately compress 100x).
@@ -48,14 +51,28 @@ IGNORED_PREFIXES = ("__MACOSX/",)  # resource forks added by macOS "Compress"
 _SYMLINK_MODE = 0o120000
 
 
+def _stream_file_bytes() -> int:
+    from inventory.core.settings import get_settings
+
+    return int(get_settings().stream_profiles_mb * MiB)
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Size limits of a package (bytes); configurable per deployment."""
+    """Size limits of a package (bytes); configurable per deployment.
+
+    ``stream_file_bytes`` is no limit but where reading changes: a file of a dataset that can be
+    validated in batches (``profiles``, CSV or Parquet) larger than this is not read whole
+    (default ``SOILC_STREAM_PROFILES_MB``); such a file may be up to ``max_streamed_file_bytes``,
+    every other file up to ``max_file_bytes``.
+    """
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
     max_ratio: float = DEFAULT_MAX_RATIO
     max_members: int = DEFAULT_MAX_MEMBERS
+    max_streamed_file_bytes: int = DEFAULT_MAX_STREAMED_FILE_BYTES
+    stream_file_bytes: int = field(default_factory=_stream_file_bytes)
 
 
 class PackageProblem(Exception):
@@ -271,23 +288,25 @@ class Package:
             return self._read_zip(name, limit)
         return self._folder_member(name, limit).read_bytes()
 
-    def size(self, name: str) -> int:
+    def size(self, name: str, *, max_bytes: int | None = None) -> int:
         """Size in bytes of member ``name``, after the checks of :meth:`read` (nothing read)."""
-        limit = self.limits.max_file_bytes
+        limit = max_bytes or self.limits.max_file_bytes
         self.check_name(name)
         if self._zip is not None:
             return self._zip_member(name, limit).file_size
         return self._folder_member(name, limit).stat().st_size
 
     @contextmanager
-    def local_file(self, name: str) -> Iterator[Path]:
-        """A path to member ``name`` on disk, for readers that open files by path (NetCDF).
+    def local_file(self, name: str, *, max_bytes: int | None = None) -> Iterator[Path]:
+        """A path to member ``name`` on disk, for readers that open files by path (NetCDF, a
+        profiles file read in batches).
 
         A folder member is checked as by :meth:`read` and given as is. A zip member is streamed
-        (:data:`COPY_CHUNK_BYTES` at a time, never more than ``max_file_bytes``) into a private
-        temporary folder, under its own base name, which is removed on exit.
+        (:data:`COPY_CHUNK_BYTES` at a time, never more than ``max_bytes``, default
+        ``max_file_bytes``) into a private temporary folder, under its own base name, which is
+        removed on exit.
         """
-        limit = self.limits.max_file_bytes
+        limit = max_bytes or self.limits.max_file_bytes
         self.check_name(name)
         if self._zip is None:
             yield self._folder_member(name, limit)

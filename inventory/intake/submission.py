@@ -11,7 +11,9 @@
 * :func:`read_submission` opens a package (folder, ``.zip``, or a stored raw/ copy), checks
   ``submission.yaml`` and reads every named table (CSV, XLSX, Parquet) into string-typed frames
   indexed by spreadsheet row number (a ``grids`` NetCDF file is only checked to be there: it is
-  opened by path, by ``inventory.validation.grid_checks``). Package-level problems are collected and
+  opened by path, by ``inventory.validation.grid_checks``; so is a ``profiles`` CSV or Parquet
+  file larger than ``Limits.stream_file_bytes``, which ``inventory.validation.validate`` reads
+  in batches: :attr:`Submission.batched`). Package-level problems are collected and
   raised together as one :class:`SubmissionError`; row-level checks are
   ``inventory.validation.validate``'s job.
 """
@@ -42,13 +44,23 @@ from inventory.intake.package import (
     PackageProblem,
     find_package_root,
 )
-from inventory.intake.readers import GRID_SUFFIXES, SUPPORTED, FileFormat, read_table
+from inventory.intake.readers import (
+    GRID_SUFFIXES,
+    PARQUET_SUFFIXES,
+    SUPPORTED,
+    TEXT_SUFFIXES,
+    FileFormat,
+    read_table,
+)
 from inventory.lake.sequence import next_sequence
 from inventory.lake.zones import Lake, new_id, utc_now, write_json_atomic
 
 UNKNOWN_COUNTRY = "UNKNOWN"
 RECEIPT = RECEIPT_NAME
 READ_ONLY = 0o444
+# Datasets whose file may be validated in batches instead of read whole, and the file types.
+BATCHED_DATASETS = ("profiles",)
+BATCHED_SUFFIXES = TEXT_SUFFIXES + PARQUET_SUFFIXES
 SUBMISSION_ID_RE = re.compile(r"^sub-[0-9]{8}T[0-9]{12}Z-[0-9a-f]{6}$")
 
 
@@ -132,6 +144,9 @@ class Submission:
     formats: dict[str, FileFormat] = field(default_factory=dict)
     package: str = ""
     limits: Limits | None = None  # of the package, for files read later by path (grids)
+    # dataset -> path inside the package of a file left unread, to be validated in batches
+    # (larger than limits.stream_file_bytes; in source_files too, never in datasets)
+    batched: dict[str, str] = field(default_factory=dict)
 
     @property
     def country(self) -> str:
@@ -180,7 +195,7 @@ def _manifest_of(package: Package) -> dict[str, Any]:
 def _read_package(package: Package) -> Submission:
     manifest = _manifest_of(package)
     problems = manifest_schema.check_manifest(manifest)
-    datasets, formats, sources = {}, {}, {}
+    datasets, formats, sources, batched = {}, {}, {}, {}
     listed = manifest.get("files")
     files: dict = listed if isinstance(listed, dict) else {}
     for dataset, name in files.items():
@@ -203,6 +218,9 @@ def _read_package(package: Package) -> Submission:
                 f"send CSV, XLSX or Parquet ({', '.join(SUPPORTED)})", file=name))  # fmt: skip
             continue
         try:
+            if _read_in_batches(package, dataset, name.strip()):
+                batched[dataset] = name.strip()
+                continue
             data = package.read(name.strip())
             datasets[dataset], formats[dataset] = read_table(data, name.strip(), dataset=dataset)
         except PackageProblem as problem:
@@ -211,7 +229,21 @@ def _read_package(package: Package) -> Submission:
     if problems:
         raise PackageProblem(problems)
     manifest = {**manifest, "country": manifest_schema.country_of(manifest)}
-    return Submission(manifest, datasets, sources, formats, str(package.path), package.limits)
+    return Submission(manifest, datasets, sources, formats, str(package.path), package.limits,
+                      batched)  # fmt: skip
+
+
+def _read_in_batches(package: Package, dataset: str, name: str) -> bool:
+    """Whether the file is left unread for validation in batches: a CSV or Parquet file of a
+    :data:`BATCHED_DATASETS` dataset larger than ``stream_file_bytes`` (raises
+    :class:`PackageProblem` when it is missing or above ``max_streamed_file_bytes``)."""
+    limits = package.limits
+    if dataset not in BATCHED_DATASETS or PurePosixPath(name).suffix.lower() not in (
+        BATCHED_SUFFIXES
+    ):
+        return False
+    size = package.size(name, max_bytes=limits.max_streamed_file_bytes)
+    return size > limits.stream_file_bytes
 
 
 def _empty_required(manifest: dict, datasets: dict, sources: dict) -> list[dict]:

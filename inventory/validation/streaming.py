@@ -19,9 +19,16 @@ changing a semantics, a suite gaining an expectation type the evaluator lacks), 
 batch instead, so every bad row is still reported. GX on every batch would cost ~1.3 s of fixed
 overhead a batch (~50 ms per expectation) plus hashing each batch.
 
-Files Arrow cannot stream the way the whole-file reader reads them (not UTF-8, blank lines
-whose row numbers must be kept, malformed rows) are read whole with
-:func:`inventory.intake.readers.read_table` and validated in the same batches.
+A Parquet file is read by record batches (typed columns kept, as the whole-file reader keeps
+them). Files Arrow cannot stream the way the whole-file reader reads them (not UTF-8, blank
+lines whose row numbers must be kept, malformed rows) are read whole with
+:func:`inventory.intake.readers.read_table` and validated in the same batches, unless they are
+larger than ``max_whole_bytes``: then they are refused (``file_not_streamable``) rather than
+loaded into memory.
+
+``sink`` receives every prepared batch (the typed frame the checks ran on, index = spreadsheet
+rows), so that the caller can keep the validated rows without holding them
+(:func:`inventory.validation.validate.validate_submission` appends them to a Parquet file).
 """
 
 from __future__ import annotations
@@ -32,15 +39,17 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
-from inventory.core.failures import FIRST_DATA_ROW, concat_failures, failure_frame
+from inventory.core.failures import FIRST_DATA_ROW, concat_failures, failure, failure_frame
 from inventory.intake import readers
+from inventory.intake.package import PackageProblem
 from inventory.validation import consistency, gx_suites, rules
 
 DATASET = "profiles"
@@ -49,6 +58,16 @@ GX_SAMPLE_ROWS = 20_000  # rows of the first batch GX validates (fixed cost ~1-2
 HORIZON_BUCKETS = 16  # profiles hashed into buckets, checked one bucket at a time at the end
 READ_BLOCK_BYTES = 16 << 20  # Arrow reads the file 16 MiB at a time
 HEADER_PROBE_BYTES = 1 << 16  # bytes read to find the header line and the delimiter
+
+
+class BatchSink(Protocol):
+    """Receives the prepared batches of :func:`validate_profiles_file`, in file order."""
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """One prepared batch (index = spreadsheet rows)."""
+
+    def restart(self) -> None:
+        """Forget the batches written so far: the file is read again from its start."""
 
 
 @dataclass
@@ -61,6 +80,7 @@ class StreamedValidation:
     streamed: bool  # False: the file was read whole (see the module docstring)
     gx_every_batch: bool  # True when the vectorised suite disagreed with GX on the sample
     summary: dict[str, Any] = field(default_factory=dict)
+    gx_result: Any = field(default=None, repr=False)  # GX on the first batch's sample
 
 
 def validate_profiles_file(
@@ -72,13 +92,15 @@ def validate_profiles_file(
     number_format: rules.NumberFormat | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     gx_sample_rows: int = GX_SAMPLE_ROWS,
+    sink: BatchSink | None = None,
+    max_whole_bytes: int | None = None,
 ) -> StreamedValidation:
-    """Validate a profiles CSV batch by batch; every failing row is reported.
+    """Validate a profiles CSV or Parquet file batch by batch; every failing row is reported.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        The profiles file (CSV).
+        The profiles file (CSV; Parquet when its name ends in ``.parquet`` or ``.pq``).
     file : str, optional
         The name failure records give the file (default: the file name).
     parameters : dict
@@ -92,6 +114,10 @@ def validate_profiles_file(
         Records per batch [count]; memory grows with it, the result does not change.
     gx_sample_rows : int, default GX_SAMPLE_ROWS
         Records of the first batch the GX suite validates [count].
+    sink : BatchSink, optional
+        Receives every prepared batch (see the module docstring).
+    max_whole_bytes : int, optional
+        Largest file read whole when it cannot be streamed [bytes] (None: no limit).
 
     Returns
     -------
@@ -104,25 +130,53 @@ def validate_profiles_file(
     ValueError
         When ``batch_rows`` or ``gx_sample_rows`` is not positive.
     inventory.intake.package.PackageProblem
-        When the file cannot be read as a table (as the whole-file reader reports it).
+        When the file cannot be read as a table (as the whole-file reader reports it), or
+        cannot be streamed and is larger than ``max_whole_bytes`` (``file_not_streamable``).
     """
     if batch_rows < 1 or gx_sample_rows < 1:
         raise ValueError(f"batch_rows and gx_sample_rows must be positive: {batch_rows}, "
                          f"{gx_sample_rows}")  # fmt: skip
     path = Path(path)
     name = file or path.name
-    state = _State(name, parameters, unit_defaults or {}, number_format, gx_sample_rows)
+    parquet = path.suffix.lower() in readers.PARQUET_SUFFIXES
+    state = _State(name, parameters, unit_defaults or {}, number_format, gx_sample_rows, sink)
     try:
-        for raw, decimal in _stream_csv(path, name, batch_rows):
+        batches = _stream_parquet(path, name, batch_rows) if parquet else _stream_csv(
+            path, name, batch_rows)  # fmt: skip
+        for raw, decimal in batches:
             state.add(raw, decimal)
-        streamed = True
-    except (pa.ArrowInvalid, UnicodeDecodeError, csv.Error):
-        state = _State(name, parameters, unit_defaults or {}, number_format, gx_sample_rows)
-        frame, fmt = readers.read_table(path.read_bytes(), name, dataset=DATASET)
-        for start in range(0, len(frame), batch_rows):
-            state.add(frame.iloc[start : start + batch_rows], fmt.decimal)
+        streamed = state.batches > 0  # no record at all: read whole, as the whole reader does
+    except (pa.ArrowInvalid, UnicodeDecodeError, csv.Error) as err:
+        if parquet:
+            raise _unreadable_parquet(name, err) from None
         streamed = False
+    if not streamed:
+        size = path.stat().st_size
+        if max_whole_bytes is not None and size > max_whole_bytes:
+            raise _not_streamable(name, size, max_whole_bytes)
+        if sink is not None:
+            sink.restart()
+        state = _State(name, parameters, unit_defaults or {}, number_format, gx_sample_rows,
+                       sink)  # fmt: skip
+        frame, fmt = readers.read_table(path.read_bytes(), name, dataset=DATASET)
+        for start in range(0, max(len(frame), 1), batch_rows):
+            state.add(frame.iloc[start : start + batch_rows], fmt.decimal)
     return state.finish(streamed)
+
+
+def _not_streamable(name: str, size: int, limit: int) -> PackageProblem:
+    message = (f"{name} ({size:,} bytes) cannot be read in batches: it is not UTF-8 text, or "
+               "has a blank line of spaces or a malformed line; a file this large (over "
+               f"{limit:,} bytes) is only read in batches")  # fmt: skip
+    fix = ("save it as 'CSV UTF-8' (one record per line, every line with the header's number "
+           "of cells, no blank lines) or as Parquet, and submit again")  # fmt: skip
+    return PackageProblem([failure("file_not_streamable", message, fix, file=name, value=size)])
+
+
+def _unreadable_parquet(name: str, err: Exception) -> PackageProblem:
+    return PackageProblem([failure("parquet_unreadable", f"{name} cannot be read as Parquet: "
+                                   f"{err}", "write the file again, or send it as CSV",
+                                   file=name)])  # fmt: skip
 
 
 class _State:
@@ -135,9 +189,12 @@ class _State:
         unit_defaults: dict,
         number_format: rules.NumberFormat | None,
         gx_sample_rows: int,
+        sink: BatchSink | None = None,
     ) -> None:
         self.file, self.parameters, self.unit_defaults = file, parameters, unit_defaults
         self.number_format, self.gx_sample_rows = number_format, gx_sample_rows
+        self.sink = sink
+        self.gx_result: Any = None
         self.vectorised = gx_suites.vectorised_supported(DATASET)
         self.parts: list[pd.DataFrame] = []
         # per bucket of profiles, per batch: profile ids, (2, n) upper and lower [cm], rows
@@ -158,6 +215,8 @@ class _State:
                        consistency.input_for_land_use(frame, self.file)]  # fmt: skip
         if {"profile_id", "upper_cm", "lower_cm"} <= set(frame.columns):
             self._keep_horizons(frame[["profile_id", "upper_cm", "lower_cm"]].dropna())
+        if self.sink is not None:
+            self.sink.write(frame)
         self.count += len(frame)
         self.batches += 1
 
@@ -193,6 +252,8 @@ class _State:
 
     def _gx(self, frame: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
         result = gx_suites.run_suite(DATASET, frame, self.parameters)
+        if self.gx_result is None:
+            self.gx_result = result  # the first batch's (its sample's): the Data Docs page
         return gx_suites.result_failures(result, frame, raw, self.file)
 
     def finish(self, streamed: bool) -> StreamedValidation:
@@ -212,6 +273,7 @@ class _State:
             batches=self.batches,
             streamed=streamed,
             gx_every_batch=not self.vectorised,
+            gx_result=self.gx_result,
             summary={
                 "file": self.file,
                 "rows": self.count,
@@ -255,6 +317,35 @@ def _stream_csv(path: Path, name: str, batch_rows: int) -> Iterator[tuple[pd.Dat
         rows = range(offset, offset + len(frame))
         offset += len(frame)
         yield readers._finish(frame, name, rows=rows), decimal
+
+
+def _stream_parquet(path: Path, name: str,
+                    batch_rows: int) -> Iterator[tuple[pd.DataFrame, str]]:  # fmt: skip
+    """Batches of a Parquet file as :func:`inventory.intake.readers.read_parquet_bytes` reads
+    the whole file (typed columns kept, other cells as text, spreadsheet row numbers)."""
+    try:
+        reader = pq.ParquetFile(path)
+        batches = reader.iter_batches(batch_size=batch_rows)
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise _unreadable_parquet(name, err) from None
+    offset = FIRST_DATA_ROW
+    with reader:
+        while True:
+            try:
+                batch = next(batches, None)
+                frame = None if batch is None else pa.Table.from_batches([batch]).to_pandas()
+            except (OSError, ValueError) as err:  # a damaged row group
+                raise _unreadable_parquet(name, err) from None
+            if frame is None:
+                return
+            frame = frame.reset_index(drop=True)
+            for column in frame.columns:
+                if frame[column].dtype == object:
+                    frame[column] = (frame[column].map(readers._xlsx_cell).astype("str")
+                                     .where(frame[column].notna()))  # fmt: skip
+            rows = range(offset, offset + len(frame))
+            offset += len(frame)
+            yield readers._finish(frame, name, rows=rows), "."
 
 
 def _rebatch(reader: Any, batch_rows: int) -> Iterator[pa.Table]:

@@ -7,24 +7,38 @@ set-based checks GX lacks (``inventory.validation.consistency``), checks a ``gri
 failures in one table (file, row, column, value, rule_id, message, fix) and, when the submission
 passes, the datasets with canonical codes and numeric types ready for ``inventory.harmonise.areas``.
 :func:`write_quarantine` and :func:`write_validated` file the outcome.
+
+A profiles file the reader left unread because it is large (``Submission.batched``) is validated
+in batches (:func:`inventory.validation.streaming.validate_profiles_file`, the same failure
+table); its canonical rows are appended batch by batch to a Parquet file in a spool folder, and
+the accepted result holds that file's path instead of a frame (``ValidationResult.datasets``),
+so memory stays bounded by the batch (``SOILC_PROFILE_BATCH_ROWS``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from inventory.core import vocab
 from inventory.core.failures import concat_failures, failure_frame
+from inventory.core.settings import get_settings
 from inventory.core.spreadsheet import csv_bytes
 from inventory.intake import grid_format
 from inventory.intake import manifest as manifest_schema
-from inventory.intake.package import Limits
+from inventory.intake.package import Limits, Package, PackageProblem
+from inventory.intake.readers import PARQUET_SUFFIXES
 from inventory.intake.submission import (
     Receipt,
     Submission,
@@ -33,13 +47,20 @@ from inventory.intake.submission import (
     read_submission,
 )
 from inventory.intake.time_series import time_series_config
-from inventory.lake.zones import commit_dir, staging_dir, write_json_atomic, write_parquet_atomic
+from inventory.lake.zones import (
+    Lake,
+    commit_dir,
+    staging_dir,
+    write_json_atomic,
+    write_parquet_atomic,
+)
 from inventory.validation import (
     consistency,
     grid_checks,
     gx_suites,
     land_use_changes,
     rules,
+    streaming,
     time_series,
 )
 from inventory.validation.report import render_html, render_markdown, render_text
@@ -50,17 +71,45 @@ from inventory.validation.rules import FROM_STATE, TO_STATE
 HISTORY_YEARS = 20
 
 
+class Spool:
+    """A folder holding the datasets validated in batches; removed by :meth:`remove`, or when
+    no result refers to it any more (a copy of a result, e.g. ``dataclasses.replace``, shares
+    it)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._remove = weakref.finalize(self, shutil.rmtree, path, True)
+
+    def remove(self) -> None:
+        self._remove()
+
+
 @dataclass
 class ValidationResult:
-    """Outcome of validating one submission."""
+    """Outcome of validating one submission.
+
+    ``datasets`` maps each dataset to its canonical frame, or, for a dataset validated in
+    batches, to the canonical Parquet file in the ``spool`` folder (only while the result is
+    accepted: a rejected one keeps no spool). The spool is removed by :meth:`discard`, or when
+    the result is garbage-collected. ``batched`` describes the datasets validated in batches
+    (file, rows, batches, whether Arrow streamed the file or it was read whole).
+    """
 
     ok: bool
     failures: pd.DataFrame
-    datasets: dict[str, pd.DataFrame]
+    datasets: dict[str, pd.DataFrame | Path]
     manifest: dict
     summary: dict
     gx_results: dict[str, Any] = field(default_factory=dict, repr=False)
     grid: grid_format.GridSource | None = None  # the submitted grid, harmonised from the package
+    batched: dict[str, dict[str, Any]] = field(default_factory=dict)
+    spool: Spool | None = None
+
+    def discard(self) -> None:
+        """Remove the spool folder (the batch-validated datasets) now."""
+        if self.spool is not None:
+            self.spool.remove()
+            self.datasets = {k: v for k, v in self.datasets.items() if not isinstance(v, Path)}
 
     def failure_records(self) -> list[dict]:
         frame = failure_frame(self.failures)
@@ -113,8 +162,100 @@ def suite_parameters(manifest: dict) -> dict[str, int]:
             "earliest_profile_year": manifest_schema.EARLIEST_YEAR}  # fmt: skip
 
 
-def validate_submission(sub: Submission) -> ValidationResult:
-    """Run every check on every dataset of ``sub``; all failures are collected."""
+def validate_submission(sub: Submission, *, spool_dir: str | Path | None = None,
+                        ) -> ValidationResult:  # fmt: skip
+    """Run every check on every dataset of ``sub``; all failures are collected.
+
+    The datasets of ``sub.batched`` are validated in batches; their canonical rows go to a
+    spool folder made in ``spool_dir`` (default: the system's temporary folder). A file that
+    turns out unreadable there gives the rejection the reader would have raised.
+    """
+    if not sub.batched:
+        return _validate(sub, {})
+    spool = Path(tempfile.mkdtemp(prefix=".spool-", dir=spool_dir))
+    try:
+        batched = {name: _validate_batched(sub, name, spool) for name in sub.batched}
+        pa.default_memory_pool().release_unused()  # Arrow keeps the batches' buffers otherwise
+    except PackageProblem as problem:
+        shutil.rmtree(spool, ignore_errors=True)
+        return rejected(failure_frame(problem.failures), sub.country)
+    except BaseException:
+        shutil.rmtree(spool, ignore_errors=True)
+        raise
+    result = _validate(sub, batched, spool)
+    if result.ok:
+        result.spool = Spool(spool)
+    else:
+        shutil.rmtree(spool, ignore_errors=True)
+        result.datasets = {k: v for k, v in result.datasets.items() if not isinstance(v, Path)}
+    return result
+
+
+def _validate_batched(sub: Submission, name: str, spool: Path) -> streaming.StreamedValidation:
+    """Validate the file of ``sub.batched[name]`` in batches; its canonical rows go to
+    ``<spool>/<name>.parquet`` (:class:`_ParquetSpool`)."""
+    limits = sub.limits or Limits()
+    member = sub.batched[name]
+    defaults = sub.manifest.get("units") if isinstance(sub.manifest.get("units"), dict) else {}
+    text_file = Path(member).suffix.lower() not in PARQUET_SUFFIXES
+    sink = _ParquetSpool(name, spool / f"{name}.parquet")
+    try:
+        with (
+            Package(sub.package, limits) as package,
+            package.local_file(member, max_bytes=limits.max_streamed_file_bytes) as path,
+        ):
+            return streaming.validate_profiles_file(
+                path,
+                file=sub.source_files.get(name, member),
+                parameters=suite_parameters(sub.manifest),
+                unit_defaults=defaults,
+                number_format=number_format(sub.manifest) if text_file else None,
+                batch_rows=get_settings().profile_batch_rows,
+                sink=sink,
+                max_whole_bytes=limits.max_file_bytes,
+            )
+    finally:
+        sink.close()
+
+
+class _ParquetSpool:
+    """The canonical rows of one dataset appended batch by batch to a Parquet file (zstd, one
+    row group per batch); :func:`canonical` of each batch, the schema of the first."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        self.name, self.path = name, path
+        self.writer: pq.ParquetWriter | None = None
+        self.empty: pa.Table | None = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(canonical(self.name, frame), preserve_index=False)
+        if not len(table):  # e.g. a batch of blank records: only its columns count
+            if self.empty is None:
+                self.empty = table
+            return
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        elif not table.schema.equals(self.writer.schema, check_metadata=False):
+            table = table.cast(self.writer.schema)
+        self.writer.write_table(table)
+
+    def restart(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.writer, self.empty = None, None
+        self.path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.writer is None and self.empty is not None:
+            self.writer = pq.ParquetWriter(self.path, self.empty.schema, compression="zstd")
+            self.writer.write_table(self.empty)
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _validate(sub: Submission, batched: dict[str, streaming.StreamedValidation],
+              spool: Path | None = None) -> ValidationResult:  # fmt: skip
+    """:func:`validate_submission` with the checks of the batch-validated datasets done."""
     started = time.perf_counter()
     parameters = suite_parameters(sub.manifest)
     defaults = sub.manifest.get("units") if isinstance(sub.manifest.get("units"), dict) else {}
@@ -122,6 +263,10 @@ def validate_submission(sub: Submission) -> ValidationResult:
     prepared: dict[str, pd.DataFrame] = {}
     parts: list[pd.DataFrame] = []
     gx_results: dict[str, Any] = {}
+    for name, found in batched.items():
+        parts.append(found.failures)
+        if found.gx_result is not None:
+            gx_results[name] = found.gx_result
     for name, raw in sub.datasets.items():
         file = sub.source_files.get(name, name)
         decimal = sub.formats[name].decimal if name in sub.formats else "."
@@ -139,7 +284,9 @@ def validate_submission(sub: Submission) -> ValidationResult:
     # Rows refused for their own values take no part in the checks across rows, years and
     # datasets below (gap filling, total land area, matrices, organic within land): a row with
     # year 2031 flagged out of range must not fill 2006-2030 and fail each of those years too.
+    # (The batch-validated profiles take part in none of them.)
     usable, left_out = without_refused_rows(prepared, own, sub.source_files)
+    left_out = _in_file_order(sub, {**left_out, **_refused_rows(own, sub, batched)})
     land = usable.get("land_areas", usable.get("land_units"))
     series_input = {
         name: frame
@@ -162,11 +309,15 @@ def validate_submission(sub: Submission) -> ValidationResult:
         )
         parts.append(grid_checks.grid_failures(grid))
     failures = concat_failures(parts)
-    datasets = {name: canonical(name, frame) for name, frame in prepared.items()}
+    datasets: dict[str, pd.DataFrame | Path] = {
+        name: canonical(name, frame) for name, frame in prepared.items()}  # fmt: skip
     given = _area_uncertainty_defaults(
         datasets, manifest_schema.area_uncertainty_defaults(sub.manifest)
     )
-    summary = _summary(sub, failures, prepared, time.perf_counter() - started)
+    rows = {name: len(frame) for name, frame in prepared.items()}
+    rows.update({name: found.rows for name, found in batched.items()})
+    summary = _summary(sub, failures, prepared, time.perf_counter() - started,
+                       rows=_in_dataset_order(sub, rows))  # fmt: skip
     if given:
         summary["area_uncertainty_defaults"] = given
     if skipped:
@@ -178,6 +329,7 @@ def validate_submission(sub: Submission) -> ValidationResult:
     history = history_years(prepared.get("land_areas"), sub.manifest)
     if history:
         summary["history"] = history
+    datasets.update({name: spool / f"{name}.parquet" for name in batched if spool})
     return ValidationResult(
         ok=failures.empty,
         failures=failures,
@@ -186,6 +338,15 @@ def validate_submission(sub: Submission) -> ValidationResult:
         summary=summary,
         gx_results=gx_results,
         grid=grid,
+        batched={
+            name: {
+                "file": found.summary["file"],
+                "rows": found.rows,
+                "batches": found.batches,
+                "streamed": found.streamed,
+            }
+            for name, found in batched.items()
+        },
     )
 
 
@@ -202,6 +363,30 @@ def _area_uncertainty_defaults(datasets: dict[str, pd.DataFrame],
         frame.loc[empty, vocab.AREA_UNCERTAINTY] = pct
         given[name] = {"pct": pct, "rows": int(empty.sum())}
     return given
+
+
+def _in_dataset_order(sub: Submission, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` (per dataset) in the order of the package's files (``submission.yaml``)."""
+    return {name: values[name] for name in sub.source_files if name in values}
+
+
+def _in_file_order(sub: Submission, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` (per file name) in the order of the package's files."""
+    files = [sub.source_files[name] for name in sub.source_files]
+    return {file: values[file] for file in files if file in values}
+
+
+def _refused_rows(failures: pd.DataFrame, sub: Submission,
+                  batched: dict[str, streaming.StreamedValidation]) -> dict[str, int]:  # fmt: skip
+    """Per batch-validated file, the number of rows refused for their own values (what
+    :func:`without_refused_rows` counts for a dataset in memory)."""
+    out = {}
+    for name in batched:
+        file = sub.source_files.get(name, name)
+        rows = failures.loc[failures["file"] == file, "row"].dropna().unique()
+        if len(rows):
+            out[file] = len(rows)
+    return out
 
 
 def _years_of_left_out(prepared: dict[str, pd.DataFrame],
@@ -264,7 +449,9 @@ def validate_stored(receipt: Receipt, *, limits: Limits | None = None) -> Valida
 
     The receipt's country is where the bytes were filed (for an API upload: the token's
     country); a ``submission.yaml`` naming another country is a failure, so the package is
-    quarantined under the sender's country and never harmonised under either.
+    quarantined under the sender's country and never harmonised under either. A profiles file
+    validated in batches is spooled in the lake, beside the submission's validated/ folder (a
+    hidden ``.spool-*`` folder, on the lake's disk rather than a temporary file system).
     """
     try:
         sub = read_submission(receipt.package_root, limits=limits)
@@ -274,7 +461,12 @@ def validate_stored(receipt: Receipt, *, limits: Limits | None = None) -> Valida
     if declared != receipt.country:
         return rejected(failure_frame([country_mismatch(declared, receipt.country)]),
                         receipt.country)  # fmt: skip
-    return validate_submission(sub)
+    spool_dir = None
+    if sub.batched:  # raw/<ISO3>/<submission_id> is below the lake root (Lake.raw)
+        lake = Lake(Path(receipt.raw_dir).parents[2])
+        spool_dir = lake.validated(receipt.country, receipt.submission_id).parent
+        spool_dir.mkdir(parents=True, exist_ok=True)
+    return validate_submission(sub, spool_dir=spool_dir)
 
 
 def precheck_stored(receipt: Receipt, *, limits: Limits | None = None) -> ValidationResult | None:
@@ -392,14 +584,15 @@ def canonical(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _summary(sub: Submission, failures: pd.DataFrame, prepared: dict, seconds: float) -> dict:
+def _summary(sub: Submission, failures: pd.DataFrame, prepared: dict, seconds: float, *,
+             rows: dict[str, int]) -> dict:  # fmt: skip
     by_rule = failures["rule_id"].value_counts().sort_index()
     ignored = {sub.source_files.get(name, name): list(fmt.ignored)
                for name, fmt in sub.formats.items() if fmt.ignored}  # fmt: skip
     return {
         "country": sub.country, "package": sub.package, "n_failures": int(len(failures)),
         "failures_by_rule": {str(k): int(v) for k, v in by_rule.items()},
-        "rows": {name: int(len(frame)) for name, frame in prepared.items()},
+        "rows": {name: int(count) for name, count in rows.items()},
         "files": dict(sub.source_files), "seconds": round(seconds, 3),
         **({"ignored": ignored} if ignored else {}),  # e.g. a workbook's hidden sheets
     }  # fmt: skip
@@ -428,21 +621,32 @@ def write_quarantine(result: ValidationResult, directory: str | Path) -> Path:
 
 
 def write_validated(result: ValidationResult, directory: str | Path) -> dict[str, Path]:
-    """Write each accepted dataset as ``<dataset>.parquet`` (atomic) plus ``manifest.json``."""
+    """Write each accepted dataset as ``<dataset>.parquet`` (atomic) plus ``manifest.json``;
+    a dataset validated in batches is its spooled file (hard-linked, else copied)."""
     if not result.ok:
         raise ValueError("write_validated called on a rejected submission")
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(directory)
     for name, frame in result.datasets.items():
-        write_parquet_atomic(frame, staging / f"{name}.parquet")
+        if isinstance(frame, Path):
+            _link_or_copy(frame, staging / f"{name}.parquet")
+        else:
+            write_parquet_atomic(frame, staging / f"{name}.parquet")
     write_json_atomic(staging / "manifest.json", _jsonable(result.manifest))
     commit_dir(staging, directory)
     return {name: directory / f"{name}.parquet" for name in result.datasets}
 
 
+def _link_or_copy(source: Path, target: Path) -> None:
+    """``target`` as a hard link to ``source`` (no copy: neither is changed again), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not supported
+        shutil.copyfile(source, target)
+
+
 def _write_text(path: Path, text: str) -> None:
-    import os
     import secrets
 
     path.parent.mkdir(parents=True, exist_ok=True)
