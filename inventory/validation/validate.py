@@ -350,14 +350,14 @@ def _validate(sub: Submission, batched: dict[str, streaming.StreamedValidation],
     )
 
 
-def _area_uncertainty_defaults(datasets: dict[str, pd.DataFrame],
+def _area_uncertainty_defaults(datasets: dict[str, pd.DataFrame | Path],
                                defaults: dict[str, float]) -> dict[str, dict]:  # fmt: skip
     """Give each dataset's rows without ``area_uncertainty_pct`` the value ``submission.yaml``
     declares for the dataset (in place); per dataset the value [%] and the rows given it."""
     given = {}
     for name, pct in defaults.items():
-        frame = datasets.get(name)
-        if frame is None or vocab.AREA_UNCERTAINTY not in frame.columns:
+        frame = datasets.get(name)  # area datasets are in memory (only profiles are batched)
+        if not isinstance(frame, pd.DataFrame) or vocab.AREA_UNCERTAINTY not in frame.columns:
             continue
         empty = frame[vocab.AREA_UNCERTAINTY].isna()
         frame.loc[empty, vocab.AREA_UNCERTAINTY] = pct
