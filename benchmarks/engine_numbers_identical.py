@@ -147,10 +147,12 @@ def compare(a: Path, b: Path) -> int:
         text = [c for c in x.columns if c not in numeric]
         keys = text + [c for c in numeric if not pd.api.types.is_float_dtype(x[c])]
         if keys:
-            x = x.astype({k: str for k in text}).sort_values(keys, kind="stable", ignore_index=True)
-            y = y.astype({k: str for k in text}).sort_values(keys, kind="stable", ignore_index=True)
-        for c in text:
-            if not (x[c].to_numpy() == y[c].to_numpy()).all():
+            x = x.astype({k: str for k in text}).fillna({k: "<NA>" for k in text})
+            y = y.astype({k: str for k in text}).fillna({k: "<NA>" for k in text})
+            x = x.sort_values(keys, kind="stable", ignore_index=True)
+            y = y.sort_values(keys, kind="stable", ignore_index=True)
+        for c in text:  # missing values compare equal to each other
+            if not (x[c].fillna("<NA>").to_numpy() == y[c].fillna("<NA>").to_numpy()).all():
                 print("text column differs", rel, c)
                 bad += 1
         for c in numeric:
