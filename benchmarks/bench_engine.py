@@ -34,6 +34,7 @@ divided by the cores used is the time on an idle one.
 
     python benchmarks/bench_engine.py --units 1000000 --years 30
     python benchmarks/bench_engine.py --units 10000000 --years 30 --pandas-units 250000
+    python benchmarks/bench_engine.py --units 2000000 --phases scan,engine  # engine vs scan only
     SOILC_ENGINE_MEMORY=6GB SOILC_ENGINE_TEMP_DIR=/data/spill \
         python benchmarks/bench_engine.py --data /data/lu_10m.parquet --units 10000000
 """
@@ -359,6 +360,10 @@ def _in_process(function, *args):
         return pool.submit(function, *args).result()
 
 
+PHASES = ("scan", "rewrite", "encode", "engine", "engine_text", "partitioned",
+          "duckdb_obvious", "pandas", "polars")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=1_000_000)
@@ -372,11 +377,20 @@ def main() -> None:
         "--data", type=Path, default=None, help="Parquet path (generated if absent)"
     )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument(
+        "--phases", default=",".join(PHASES),
+        help=f"comma-separated subset of {','.join(PHASES)} (default all); the encoded file is "
+        "made (phase encode) when a phase needs it and it is absent",
+    )  # fmt: skip
     args = parser.parse_args()
+    phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    unknown = sorted(set(phases) - set(PHASES))
+    if unknown:
+        parser.error(f"unknown phase(s): {', '.join(unknown)}")
     path = args.data or Path(f"/tmp/land_units_{args.units}x{args.years}.parquet")
     figures: dict = {
         "units": args.units, "years": args.years, "rows": args.units * args.years,
-        "draws": args.draws,
+        "draws": args.draws, "phases": phases,
     }  # fmt: skip
     if not path.exists():
         from generate_national import generate_land_units
@@ -388,39 +402,59 @@ def main() -> None:
     figures["load_average_start"] = os.getloadavg()
     encoded = path.with_name(path.stem + "_encoded.parquet")
     strata = path.with_name(path.stem + "_strata.parquet")
-    figures["scan"] = _in_process(phase_scan, str(path))
-    rewritten = path.with_name(path.stem + "_rewritten.parquet")
-    figures["rewrite"] = _in_process(phase_rewrite, str(path), str(rewritten))
-    rewritten.unlink()
-    figures["encode"] = _in_process(phase_encode, str(path), str(encoded), str(strata))
-    figures["encoded_parquet_mb"] = encoded.stat().st_size / 1e6
-    figures["scan_encoded"] = _in_process(phase_scan, str(encoded))
-    figures["engine"] = _in_process(phase_engine, str(encoded), args.draws, str(strata))
-    figures["engine_text"] = _in_process(phase_engine, str(path), args.draws)
-    figures["partitioned"] = _in_process(
-        phase_partitioned, str(encoded), args.draws, args.partitions, str(strata)
-    )
-    engine_changes = figures["engine"]["result"].pop("stock_changes")
-    figures["engine_text"]["result"].pop("stock_changes")
-    figures["engine_text"]["max_relative_difference"] = max_relative_difference(
-        figures["engine"]["result"]["tables"], figures["engine_text"]["result"].pop("tables")
-    )
-    figures["partitioned"]["max_relative_difference"] = max_relative_difference(
-        figures["engine"]["result"].pop("tables"), figures["partitioned"]["result"].pop("tables")
-    )
+    if "scan" in phases:
+        figures["scan"] = _in_process(phase_scan, str(path))
+    if "rewrite" in phases:
+        rewritten = path.with_name(path.stem + "_rewritten.parquet")
+        figures["rewrite"] = _in_process(phase_rewrite, str(path), str(rewritten))
+        rewritten.unlink()
+    needs_encoded = {"engine", "partitioned"} & set(phases)
+    if "encode" in phases or (needs_encoded and not (encoded.exists() and strata.exists())):
+        figures["encode"] = _in_process(phase_encode, str(path), str(encoded), str(strata))
+    if encoded.exists():
+        figures["encoded_parquet_mb"] = encoded.stat().st_size / 1e6
+    if "scan" in phases and "encode" in phases:
+        figures["scan_encoded"] = _in_process(phase_scan, str(encoded))
+    if "engine" in phases:
+        figures["engine"] = _in_process(phase_engine, str(encoded), args.draws, str(strata))
+    if "engine_text" in phases:
+        figures["engine_text"] = _in_process(phase_engine, str(path), args.draws)
+    if "partitioned" in phases:
+        figures["partitioned"] = _in_process(
+            phase_partitioned, str(encoded), args.draws, args.partitions, str(strata)
+        )
+    engine_changes = None
+    if "engine" in phases:
+        engine_changes = figures["engine"]["result"].pop("stock_changes")
+        for name in ("engine_text", "partitioned"):
+            if name in figures:
+                figures[name]["result"].pop("stock_changes", None)
+                figures[name]["max_relative_difference"] = max_relative_difference(
+                    figures["engine"]["result"]["tables"], figures[name]["result"].pop("tables")
+                )
+        figures["engine"]["result"].pop("tables")
+    for name in ("engine_text", "partitioned"):  # not compared without the engine phase
+        if name in figures:
+            figures[name]["result"].pop("stock_changes", None)
+            figures[name]["result"].pop("tables", None)
     obvious_units = min(args.obvious_units or args.units, args.units)
-    figures["duckdb_obvious"] = _in_process(phase_duckdb_obvious, str(path), obvious_units)
-    obvious = figures["duckdb_obvious"].pop("result")
-    if obvious_units == args.units:
-        deterministic = engine_changes.drop(columns="draw", errors="ignore")
-        gap, relative = _stock_change_gap(deterministic, obvious)
-        figures["duckdb_obvious"].update(max_abs_difference=gap, relative_difference=relative)
+    if "duckdb_obvious" in phases:
+        figures["duckdb_obvious"] = _in_process(phase_duckdb_obvious, str(path), obvious_units)
+        obvious = figures["duckdb_obvious"].pop("result")
+        if obvious_units == args.units and engine_changes is not None:
+            deterministic = engine_changes.drop(columns="draw", errors="ignore")
+            gap, relative = _stock_change_gap(deterministic, obvious)
+            figures["duckdb_obvious"].update(max_abs_difference=gap, relative_difference=relative)
     pandas_units = min(args.pandas_units, args.units)
-    figures["pandas"] = _in_process(phase_pandas, str(path), pandas_units)
+    if "pandas" in phases:
+        figures["pandas"] = _in_process(phase_pandas, str(path), pandas_units)
     polars_units = min(args.polars_units, args.units)
-    figures["polars"] = _in_process(phase_polars, str(path), polars_units)
+    if "polars" in phases:
+        figures["polars"] = _in_process(phase_polars, str(path), polars_units)
     for name, n in (("duckdb_obvious", obvious_units), ("pandas", pandas_units),
                     ("polars", polars_units)):  # fmt: skip
+        if name not in figures:
+            continue
         figures[name]["units"] = n
         figures[name]["extrapolated_wall_s"] = figures[name]["wall_s"] * args.units / n
         figures[name]["extrapolated_cpu_s"] = figures[name]["cpu_s"] * args.units / n
@@ -431,32 +465,34 @@ def main() -> None:
 
 
 def _table(f: dict) -> str:
-    e, s, q, t = f["engine"], f["scan"], f["partitioned"], f["engine_text"]
-    c, x, w = f["encode"], f["scan_encoded"], f["rewrite"]
-    rows = [
-        ("bare DuckDB scan (all columns)", s["wall_s"], s["cpu_s"], s["peak_rss_gb"]),
-        ("the file written again, unencoded (what harmonisation writes anyway)",
-         w["wall_s"], w["cpu_s"], w["peak_rss_gb"]),
-        ("harmonisation: encode the units once (write file + strata)",
-         c["wall_s"], c["cpu_s"], c["peak_rss_gb"]),
-        ("bare DuckDB scan of the encoded file", x["wall_s"], x["cpu_s"], x["peak_rss_gb"]),
-        (f"engine, encoded units: Approach 2/3 + Monte Carlo ({f['draws']} draws)",
-         e["wall_s"], e["cpu_s"], e["peak_rss_gb"]),
-        ("engine, text keys encoded on the fly (versions before the encoding)",
-         t["wall_s"], t["cpu_s"], t["peak_rss_gb"]),
-        (f"partitioned engine, {len(q['result']['partition_pass_s'])} partitions in turn",
-         q["wall_s"], q["cpu_s"], q["peak_rss_gb"]),
+    """The figures as a Markdown table (the phases that ran) and the comparisons."""
+    nan = float("nan")
+    s = f.get("scan", {"wall_s": nan, "cpu_s": nan})
+    named = [
+        ("scan", "bare DuckDB scan (all columns)"),
+        ("rewrite", "the file written again, unencoded (what harmonisation writes anyway)"),
+        ("encode", "harmonisation: encode the units once (write file + strata)"),
+        ("scan_encoded", "bare DuckDB scan of the encoded file"),
+        ("engine", f"engine, encoded units: Approach 2/3 + Monte Carlo ({f['draws']} draws)"),
+        ("engine_text", "engine, text keys encoded on the fly (versions before the encoding)"),
+        ("partitioned", "partitioned engine, "
+         f"{len(f.get('partitioned', {}).get('result', {}).get('partition_pass_s', []))} "
+         "partitions in turn"),
     ]  # fmt: skip
+    rows = [(label, f[k]["wall_s"], f[k]["cpu_s"], f[k]["peak_rss_gb"])
+            for k, label in named if k in f]  # fmt: skip
     for name in ("duckdb_obvious", "pandas", "polars"):
+        if name not in f:
+            continue
         p = f[name]
         rows.append((f"{name}, {p['units']:,} units (measured)", p["wall_s"], p["cpu_s"],
                      p["peak_rss_gb"]))  # fmt: skip
         rows.append((f"{name}, extrapolated to all units", p["extrapolated_wall_s"],
-                     p["extrapolated_cpu_s"], float("nan")))  # fmt: skip
+                     p["extrapolated_cpu_s"], nan))  # fmt: skip
     lines = [
         f"{f['units']:,} units x {f['years']} years = {f['rows']:,} rows, "
         f"Parquet {f['parquet_mb']:.0f} MB; load average {f['load_average_start'][0]:.1f} -> "
-        f"{f['load_average_end'][0]:.1f} on {os.cpu_count()} cores",
+        f"{f['load_average_end'][0]:.1f} on {os.cpu_count()} cores; phases {','.join(f['phases'])}",
         "| phase | wall s | CPU s | peak RSS GB | wall / scan | CPU / scan |",
         "|---|---|---|---|---|---|",
     ]
@@ -464,22 +500,29 @@ def _table(f: dict) -> str:
         f"| {name} | {w:.1f} | {c:.1f} | {r:.2f} | {w / s['wall_s']:.2f} | {c / s['cpu_s']:.2f} |"
         for name, w, c, r in rows
     ]
-    lines.append(
-        f"partitioned vs one pass: max relative difference {q['max_relative_difference']:.1e} "
-        "over stocks, categories, totals, sub-categories and their 95 % intervals; text keys vs "
-        f"encoded: {t['max_relative_difference']:.1e}"
-    )
-    lines.append(
-        f"submit + first run: {(c['wall_s'] + e['wall_s']) / s['wall_s']:.2f}x the scan (wall), "
-        f"{(c['cpu_s'] + e['cpu_s']) / s['cpu_s']:.2f}x (CPU); the encoding's own cost (encode "
-        f"minus the unencoded write) + first run: "
-        f"{(c['wall_s'] - w['wall_s'] + e['wall_s']) / s['wall_s']:.2f}x (wall), "
-        f"{(c['cpu_s'] - w['cpu_s'] + e['cpu_s']) / s['cpu_s']:.2f}x (CPU)"
-    )
+    compared = [f"{label}: {f[k]['max_relative_difference']:.1e}"
+                for k, label in (("partitioned", "partitioned vs one pass"),
+                                 ("engine_text", "text keys vs encoded"))
+                if "max_relative_difference" in f.get(k, {})]  # fmt: skip
+    if compared:
+        lines.append(
+            "max relative difference over stocks, categories, totals, sub-categories and their "
+            "95 % intervals: " + "; ".join(compared)
+        )
+    if {"encode", "rewrite", "engine"} <= set(f):
+        c, w, e = f["encode"], f["rewrite"], f["engine"]
+        lines.append(
+            f"submit + first run: {(c['wall_s'] + e['wall_s']) / s['wall_s']:.2f}x the scan "
+            f"(wall), {(c['cpu_s'] + e['cpu_s']) / s['cpu_s']:.2f}x (CPU); the encoding's own "
+            f"cost (encode minus the unencoded write) + first run: "
+            f"{(c['wall_s'] - w['wall_s'] + e['wall_s']) / s['wall_s']:.2f}x (wall), "
+            f"{(c['cpu_s'] - w['cpu_s'] + e['cpu_s']) / s['cpu_s']:.2f}x (CPU)"
+        )
     for name in ("duckdb_obvious", "pandas", "polars"):
-        p = f[name]
-        if "max_abs_difference" not in p:
+        p = f.get(name, {})
+        if "max_abs_difference" not in p or "engine" not in f:
             continue
+        e = f["engine"]
         lines.append(
             f"{name}: max |engine - {name}| = {p['max_abs_difference']:.3g} t C/yr (relative "
             f"{p['relative_difference']:.1e}); engine faster by "

@@ -57,6 +57,7 @@ def test_edges_are_the_tables_the_sql_reads():
     graph = sql_graph.model_graph()
     assert graph["approach2_runs"] == {
         "approach2_episodes", "approach2_unit_summary", "approach2_recurring_runs",
+        "land_unit_strata",  # the land use of each state_id, which spells compare
     }  # fmt: skip
     assert graph["soc_stocks"] == {"land_areas", "stratum_factors"}
     assert graph["stock_change_subcategory_uncertainty"] == {"stock_change_subcategory_draws"}

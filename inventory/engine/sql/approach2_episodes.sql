@@ -1,7 +1,7 @@
 -- Model: approach2_episodes
 -- Method: first step of IPCC 2006 Vol.4 Ch.2 Eq. 2.25 applied per land unit (Approach 2/3 land
---   representation, Vol.4 Ch.3 Sec. 3.3.1): each unit's years grouped by state (stratum keys
---   and area). This is the one full pass over the unit-year rows; what follows works on these
+--   representation, Vol.4 Ch.3 Sec. 3.3.1): each unit's years grouped by state (stratum and
+--   area). This is the one full pass over the unit-year rows; what follows works on these
 --   groups, which number little more than the units (a unit that never changes has one).
 --   A state whose years have a gap (n_years < year_to - year_from + 1: the unit left the state
 --   and came back, A-B-A) is split into runs by approach2_runs using year_bits (bit i set when
@@ -9,21 +9,17 @@
 --   ($bits_origin NULL) approach2_recurring_runs reads those units' rows again instead.
 --   The rows carry their stratum as one integer, state_id (encoded once at harmonisation, or on
 --   the fly for versions without it: inventory/harmonise/land_unit_states.py), which names the
---   country too: the pass groups integers (unit_id, state_id) and the area, and the country and
---   stratum keys are joined back from land_unit_strata on its result.
+--   country too: the pass groups integers (unit_id, state_id) and the area, and only the
+--   country is joined back from land_unit_strata on its result. The stratum keys stay behind
+--   state_id through runs and transitions (compared as integers) and are joined on the small
+--   summed result of approach2_transitions.
 -- Grain: unit_id, state_id, area_ha; state_id stands for the country and the stratum keys
--- Inputs: land_units (country, unit_id, year, state_id, area_ha), land_unit_strata (country,
---   state_id, climate_zone, soil_class, land_use, management, input).
+-- Inputs: land_units (unit_id, year, state_id, area_ha), land_unit_strata (country, state_id).
 -- Params: $bits_origin (yr, first year of the data; NULL when the data span more than 64 yr).
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code
 --   unit_id: land unit identifier, unique within the country
---   state_id: integer code of the stratum (country, climate_zone .. input)
---   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
---   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
---   land_use: land-use code (inventory.core.vocab.LAND_USES)
---   management: management code (inventory.core.vocab.MANAGEMENTS)
---   input: carbon input level code (inventory.core.vocab.INPUTS)
+--   state_id: integer code of the stratum (country, climate_zone .. input; land_unit_strata)
 --   area_ha [ha]: area of the unit in this state
 --   year_from [yr]: first year in this state
 --   year_to [yr]: last year in this state
@@ -40,7 +36,7 @@ WITH grouped AS (
     GROUP BY unit_id, state_id, area_ha
 )
 
-SELECT s.country, g.unit_id, g.state_id, s.climate_zone, s.soil_class, s.land_use,
-    s.management, s.input, g.area_ha, g.year_from, g.year_to, g.n_years, g.year_bits
+SELECT s.country, g.unit_id, g.state_id, g.area_ha, g.year_from, g.year_to, g.n_years,
+    g.year_bits
 FROM grouped AS g
 JOIN land_unit_strata AS s USING (state_id)

@@ -6,16 +6,12 @@
 --   Reads land_units again, for these units only, and only when the data span more than 64
 --   years (otherwise approach2_runs splits them with the year bit sets of approach2_episodes).
 -- Grain: country, unit_id, year_from
--- Inputs: land_units, land_unit_strata, approach2_unit_summary.
+-- Inputs: land_units, approach2_unit_summary.
 -- Params: none.
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code
 --   unit_id: land unit identifier, unique within the country
---   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
---   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
---   land_use: land-use code (inventory.core.vocab.LAND_USES)
---   management: management code (inventory.core.vocab.MANAGEMENTS)
---   input: carbon input level code (inventory.core.vocab.INPUTS)
+--   state_id: integer code of the stratum (country, climate_zone .. input; land_unit_strata)
 --   area_ha [ha]: area of the unit in this run
 --   year_from [yr]: first year of the run (inclusive)
 --   year_to [yr]: last year of the run (inclusive)
@@ -34,18 +30,11 @@ islands AS (
             ORDER BY year
         ) AS island
     FROM recurring_rows
-),
-
-runs AS (
-    SELECT country, unit_id, state_id, area_ha,
-        min(year) AS year_from,
-        max(year) AS year_to,
-        count(*) AS n_years
-    FROM islands
-    GROUP BY country, unit_id, state_id, area_ha, island
 )
 
-SELECT r.country, r.unit_id, s.climate_zone, s.soil_class, s.land_use, s.management, s.input,
-    r.area_ha, r.year_from, r.year_to, r.n_years
-FROM runs AS r
-JOIN land_unit_strata AS s USING (country, state_id)
+SELECT country, unit_id, state_id, area_ha,
+    min(year) AS year_from,
+    max(year) AS year_to,
+    count(*) AS n_years
+FROM islands
+GROUP BY country, unit_id, state_id, area_ha, island

@@ -1,8 +1,8 @@
 -- Model: approach2_runs
 -- Method: land-unit histories as runs of constant state, for IPCC 2006 Vol.4 Ch.2 Eq. 2.25
 --   per unit and the UNFCCC split into land remaining vs land converted (Vol.4 Ch.3 Sec. 3.3.1):
---   a run is a maximal span of consecutive years in which a unit keeps one state (stratum keys
---   and area); a land-use spell is a maximal sequence of runs with the same land use. Each run
+--   a run is a maximal span of consecutive years in which a unit keeps one state (stratum and
+--   area); a land-use spell is a maximal sequence of runs with the same land use. Each run
 --   carries the first year of its spell and the land use before that spell (NULL for the spell
 --   that opens the unit's history: before its first year a unit is taken to have been in its
 --   first known state).
@@ -11,8 +11,13 @@
 --   a run starts at a set bit whose lower neighbour is clear and ends at a set bit whose upper
 --   neighbour is clear; the k-th start pairs with the k-th end. Units without bit sets (data
 --   spanning more than 64 years) come from approach2_recurring_runs.
+--   States stay integer codes (state_id); only the land use, which spells compare, is joined
+--   from land_unit_strata. A spell starts at a run whose land use differs from the run's
+--   before it (or has none): spell_start_year is the year_from, previous_land_use the land
+--   use before, of the last spell start up to the run.
 -- Grain: country, unit_id, year_from
--- Inputs: approach2_episodes, approach2_unit_summary, approach2_recurring_runs.
+-- Inputs: approach2_episodes, approach2_unit_summary, approach2_recurring_runs,
+--   land_unit_strata (state_id, land_use).
 -- Params: $bits_origin (yr, as in approach2_episodes).
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code
@@ -20,17 +25,15 @@
 --   first_year [yr]: the unit's first year
 --   year_from [yr]: first year of the run (inclusive)
 --   year_to [yr]: last year of the run (inclusive)
---   climate_zone: IPCC climate zone code (inventory.core.vocab.CLIMATE_ZONES)
---   soil_class: IPCC mineral soil class code (inventory.core.vocab.SOIL_CLASSES)
---   land_use: land-use code (inventory.core.vocab.LAND_USES)
---   management: management code (inventory.core.vocab.MANAGEMENTS)
---   input: carbon input level code (inventory.core.vocab.INPUTS)
+--   state_id: integer code of the stratum (country, climate_zone .. input; land_unit_strata)
+--   land_use: land-use code of the stratum (inventory.core.vocab.LAND_USES)
 --   area_ha [ha]: area of the unit in this run
 --   spell_start_year [yr]: first year of the land-use spell the run belongs to
 --   previous_land_use: land use before the spell; NULL for the spell that opens the unit's
 --     history
 WITH states AS (
-    SELECT e.*, u.first_year
+    SELECT e.country, e.unit_id, e.state_id, e.area_ha, e.year_from, e.year_to, e.n_years,
+        e.year_bits, u.first_year
     FROM approach2_episodes AS e
     JOIN approach2_unit_summary AS u USING (country, unit_id)
     WHERE NOT u.rescan
@@ -66,23 +69,20 @@ runs AS (
 ),
 
 ordered AS (
-    SELECT *,
-        lag(land_use) OVER (PARTITION BY country, unit_id ORDER BY year_from) AS land_use_before
-    FROM runs
-),
-
-spells AS (
-    SELECT *,
-        sum((land_use_before IS DISTINCT FROM land_use)::INT) OVER (
-            PARTITION BY country, unit_id ORDER BY year_from ROWS UNBOUNDED PRECEDING
-        ) AS spell
-    FROM ordered
+    SELECT r.*, s.land_use,
+        lag(s.land_use) OVER (
+            PARTITION BY r.country, r.unit_id ORDER BY r.year_from
+        ) AS land_use_before
+    FROM runs AS r
+    JOIN land_unit_strata AS s USING (state_id)
 )
 
-SELECT country, unit_id, first_year, year_from, year_to,
-    climate_zone, soil_class, land_use, management, input, area_ha,
-    min(year_from) OVER (PARTITION BY country, unit_id, spell) AS spell_start_year,
-    first_value(land_use_before) OVER (
-        PARTITION BY country, unit_id, spell ORDER BY year_from
-    ) AS previous_land_use
-FROM spells
+SELECT country, unit_id, first_year, year_from, year_to, state_id, land_use, area_ha,
+    max(CASE WHEN land_use_before IS DISTINCT FROM land_use THEN year_from END)
+        OVER unit_so_far AS spell_start_year,
+    last_value(CASE WHEN land_use_before IS DISTINCT FROM land_use THEN land_use_before END
+        IGNORE NULLS) OVER unit_so_far AS previous_land_use
+FROM ordered
+WINDOW unit_so_far AS (
+    PARTITION BY country, unit_id ORDER BY year_from ROWS UNBOUNDED PRECEDING
+)

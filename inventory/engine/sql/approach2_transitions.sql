@@ -15,10 +15,13 @@
 --   <previous>_converted_to_<current>).
 --   Units with a single state (not in approach2_unit_summary) contribute their area to
 --   land remaining, with the past state equal to the current one, in every year they exist.
+--   States are integer codes (state_id) throughout: the areas are summed by year, current and
+--   past state and previous land use, and the stratum keys of both states are joined from
+--   land_unit_strata on those sums only.
 -- Grain: country, year, land_use_category, land_use_subcategory, land_use, climate_zone,
 --   soil_class, management, input, past_climate_zone, past_soil_class, past_land_use,
 --   past_management, past_input; current and past stratum keys.
--- Inputs: approach2_episodes, approach2_unit_summary, approach2_runs.
+-- Inputs: approach2_episodes, approach2_unit_summary, approach2_runs, land_unit_strata.
 -- Params: $transition_years (D, yr).
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code
@@ -42,32 +45,22 @@
 --   area_ha [ha]: current area, in year y
 --   past_area_ha [ha]: area in y - D; differs from area_ha only when a unit's area was revised
 WITH static_sums AS (
-    -- grouped on the integer state; the stratum keys follow it (any_value: one per state_id)
-    SELECT e.country, e.state_id, e.year_from AS year_lo, e.year_to AS year_hi,
-        any_value(e.climate_zone) AS climate_zone, any_value(e.soil_class) AS soil_class,
-        any_value(e.land_use) AS land_use, any_value(e.management) AS management,
-        any_value(e.input) AS input, sum(e.area_ha) AS area_ha
+    -- units with one state: summed by state and span (state_id names the country)
+    SELECT e.state_id, e.year_from AS year_lo, e.year_to AS year_hi, sum(e.area_ha) AS area_ha
     FROM approach2_episodes AS e
     ANTI JOIN approach2_unit_summary AS u USING (country, unit_id)
-    GROUP BY e.country, e.state_id, e.year_from, e.year_to
+    GROUP BY e.state_id, e.year_from, e.year_to
 ),
 
 static_intervals AS (
-    SELECT country, climate_zone, soil_class, land_use, management, input,
-        climate_zone AS past_climate_zone, soil_class AS past_soil_class,
-        land_use AS past_land_use, management AS past_management,
-        input AS past_input,
-        NULL::VARCHAR AS previous_land_use,
+    SELECT state_id, state_id AS past_state_id, NULL::VARCHAR AS previous_land_use,
         year_lo, year_hi, area_ha, area_ha AS past_area_ha
     FROM static_sums
 ),
 
 pairs AS (
-    SELECT cur.country, cur.climate_zone, cur.soil_class, cur.land_use, cur.management,
-        cur.input, cur.area_ha, cur.previous_land_use, cur.spell_start_year,
-        past.climate_zone AS past_climate_zone, past.soil_class AS past_soil_class,
-        past.land_use AS past_land_use, past.management AS past_management,
-        past.input AS past_input, past.area_ha AS past_area_ha,
+    SELECT cur.state_id, cur.area_ha, cur.previous_land_use, cur.spell_start_year,
+        past.state_id AS past_state_id, past.area_ha AS past_area_ha,
         greatest(cur.year_from, CASE WHEN past.year_from = past.first_year THEN cur.year_from
             ELSE past.year_from + $transition_years END) AS year_lo,
         least(cur.year_to, past.year_to + $transition_years) AS year_hi
@@ -109,17 +102,29 @@ intervals AS (
 yearly AS (
     SELECT * EXCLUDE (year_lo, year_hi), unnest(range(year_lo, year_hi + 1)) AS year
     FROM intervals
+),
+
+summed AS (
+    -- (state_id, previous_land_use) gives the category and sub-category: grouping on them
+    -- groups on the published keys
+    SELECT year, state_id, past_state_id, previous_land_use,
+        sum(area_ha) AS area_ha,
+        sum(past_area_ha) AS past_area_ha
+    FROM yearly
+    GROUP BY year, state_id, past_state_id, previous_land_use
 )
 
-SELECT country, year, land_use,
-    CASE WHEN previous_land_use IS NULL THEN land_use || '_remaining_' || land_use
-        ELSE 'land_converted_to_' || land_use END AS land_use_category,
-    CASE WHEN previous_land_use IS NULL THEN land_use || '_remaining_' || land_use
-        ELSE previous_land_use || '_converted_to_' || land_use END AS land_use_subcategory,
-    coalesce(previous_land_use, land_use) AS previous_land_use,
-    climate_zone, soil_class, management, input,
-    past_climate_zone, past_soil_class, past_land_use, past_management, past_input,
-    sum(area_ha) AS area_ha,
-    sum(past_area_ha) AS past_area_ha
-FROM yearly
-GROUP BY ALL
+SELECT cur.country, y.year, cur.land_use,
+    CASE WHEN y.previous_land_use IS NULL THEN cur.land_use || '_remaining_' || cur.land_use
+        ELSE 'land_converted_to_' || cur.land_use END AS land_use_category,
+    CASE WHEN y.previous_land_use IS NULL THEN cur.land_use || '_remaining_' || cur.land_use
+        ELSE y.previous_land_use || '_converted_to_' || cur.land_use END AS land_use_subcategory,
+    coalesce(y.previous_land_use, cur.land_use) AS previous_land_use,
+    cur.climate_zone, cur.soil_class, cur.management, cur.input,
+    past.climate_zone AS past_climate_zone, past.soil_class AS past_soil_class,
+    past.land_use AS past_land_use, past.management AS past_management,
+    past.input AS past_input,
+    y.area_ha, y.past_area_ha
+FROM summed AS y
+JOIN land_unit_strata AS cur ON cur.state_id = y.state_id
+JOIN land_unit_strata AS past ON past.state_id = y.past_state_id
