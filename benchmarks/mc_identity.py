@@ -20,12 +20,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_monte_carlo import COUNTRIES, FIRST_YEAR, LAST_YEAR, _inputs  # noqa: E402
+from mc_run_identity import compare  # noqa: E402  (the one bit-for-bit comparison)
 
 from inventory.engine import sql_models  # noqa: E402
 from inventory.engine.mineral_soils import mineral  # noqa: E402
@@ -61,48 +61,6 @@ def save(folder: Path, draws: int, seed: int | None) -> None:
                 frame = con.execute(f"SELECT * FROM {name}").df()
                 frame.to_pickle(folder / f"{country}-{case}-con-{name}.pkl")
             print(f"saved {country} {case}", flush=True)
-
-
-def _bits(values: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(values, dtype="float64").view("int64")
-
-
-def compare(a: Path, b: Path) -> int:
-    names = sorted(p.name for p in a.glob("*.pkl"))
-    problems = 0
-    if names != sorted(p.name for p in b.glob("*.pkl")):
-        print("file sets differ:", set(names) ^ {p.name for p in b.glob("*.pkl")})
-        problems += 1
-    cells = 0
-    for name in names:
-        if not (b / name).exists():
-            continue
-        x, y = pd.read_pickle(a / name), pd.read_pickle(b / name)
-        if list(x.columns) != list(y.columns) or len(x) != len(y):
-            print(f"{name}: columns or rows differ {x.shape} {y.shape}")
-            problems += 1
-            continue
-        if list(x.dtypes.astype(str)) != list(y.dtypes.astype(str)):
-            print(f"{name}: dtypes differ {dict(x.dtypes)} {dict(y.dtypes)}")
-            problems += 1
-        if not x.index.equals(y.index):
-            print(f"{name}: index differs")
-            problems += 1
-        for column in x.columns:
-            u, v = x[column], y[column]
-            cells += len(u)
-            if pd.api.types.is_float_dtype(u):
-                differ = _bits(u.to_numpy()) != _bits(v.to_numpy())
-            else:
-                differ = ~((u.astype(object) == v.astype(object)) | (u.isna() & v.isna()))
-                differ = differ.to_numpy()
-            if differ.any():
-                first = int(np.flatnonzero(differ)[0])
-                print(f"{name} {column}: {int(differ.sum())} values differ, first at row "
-                      f"{first}: {u.iloc[first]!r} vs {v.iloc[first]!r}")  # fmt: skip
-                problems += 1
-    print(f"{len(names)} tables, {cells} cells compared bit for bit: {problems} problems")
-    return 1 if problems else 0
 
 
 def main() -> None:
