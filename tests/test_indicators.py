@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,6 +18,7 @@ from inventory.engine import sql_models
 from inventory.engine.mineral_soils import nitrogen
 from inventory.engine.organic_soils import organic
 from inventory.engine.reporting_tables import indicators
+from inventory.engine.uncertainty.draw_matrix import DrawMatrix
 
 C_TO_CO2 = 44 / 12  # hand arithmetic only
 # Worked examples 1 and 2 (AR4), t CO2e/ha/yr, unrounded (see tests/test_organic.py):
@@ -211,10 +213,10 @@ def test_peatland_offsets_carry_monte_carlo_intervals():
     changes = _stock_changes([
         ("IRL", 2020, "cropland", "cropland_remaining_cropland", 50.0, 25 / C_TO_CO2),
     ])  # fmt: skip
-    organic_draws = pd.DataFrame({"draw": range(6), "country": "IRL", "year": 2020,
-                                  "e": [120.0, 100, 110, 120, 130, 140]})  # fmt: skip
-    mineral_draws = pd.DataFrame({"draw": range(6), "country": "IRL", "year": 2020,
-                                  "dCO2_t_per_yr": -25.0})  # fmt: skip
+    organic_draws = DrawMatrix(pd.DataFrame({"country": ["IRL"], "year": [2020]}),
+                               np.array([[120.0, 100, 110, 120, 130, 140]]))  # fmt: skip
+    mineral_draws = DrawMatrix(pd.DataFrame({"country": ["IRL"], "year": [2020]}),
+                               np.full((1, 6), -25.0))  # fmt: skip
     out = indicators.peatland_offsets(
         con, emissions, changes, organic_draws=organic_draws, mineral_draws=mineral_draws
     )

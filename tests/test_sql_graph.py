@@ -34,12 +34,10 @@ ENGINE_INPUTS = {
     "sensitivity_factors",
     # area multipliers of land-unit strata and matrix cells (engine/land/approach2.py)
     "stratum_area_draws", "cell_area_draws",
-    # organic-soil factor draws (reporting_tables/propagation.py) and the mineral draws summed
-    # per year beside them (run.py) for peatland_offsets
-    "organic_emission_draws", "mineral_emission_draws",
-    # the Monte Carlo intervals of uncertainty_analysis, from (rows x draws) matrices of
-    # stock_change_draws and organic_emission_draws (reporting_tables/propagation.py)
-    "uncertainty_draw_intervals",
+    # the Monte Carlo intervals of peatland_offsets (reporting_tables/indicators.py) and of
+    # uncertainty_analysis (reporting_tables/propagation.py), from (rows x draws) matrices of
+    # the mineral and organic-soil draws
+    "peatland_draw_intervals", "uncertainty_draw_intervals",
     # tables of a model written under another name, or summed over partitions
     "stock_change_draws", "stock_change_subcategory_draws", "land_transitions",
     # frames the Python computes from model results (stocks.py, area_sources.py)

@@ -17,6 +17,7 @@ from inventory.engine.mineral_soils import factors, mineral
 from inventory.engine.options import EngineOptions
 from inventory.engine.organic_soils import organic
 from inventory.engine.reporting_tables import propagation
+from inventory.engine.uncertainty.draw_matrix import DrawMatrix
 
 # Table 3.2 example: categories P (mineral soils) and Q (organic soils), base year 2000, year
 # 2010; each category's emissions proportional to one parameter (c_f = E): U_P = 10 %,
@@ -406,12 +407,11 @@ ORDER BY country, year, category, gas
 """
 
 
-def test_draw_intervals_equal_the_sql_to_the_bit():
-    """Several land uses per category, a category missing in some draws, base-year draws at 0
-    (left out of the trend), an organic-only year: intervals and trend intervals as the SQL's
-    grouped sums, self-join and quantile_cont, to the last bit."""
+def _random_draws(n: int, *, gaps: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Long mineral and organic draws: several land uses per category, base-year draws at 0,
+    an organic-only year, and (``gaps``) a category missing in some draws."""
     rng = np.random.default_rng(7)
-    n, years = 40, [2000, 2001, 2002]
+    years = [2000, 2001, 2002]
     mineral = pd.DataFrame([
         {"draw": k, "country": "KEN", "year": y, "land_use": lu, "land_use_category": cat,
          "dCO2_t_per_yr": float(rng.normal(100.0, 30.0))}
@@ -420,7 +420,7 @@ def test_draw_intervals_equal_the_sql_to_the_bit():
                         ("grassland", "land_converted_to_cropland"),
                         ("settlements", "land_converted_to_cropland"),
                         ("forest", "forest_land_remaining_forest_land"))
-        if not (cat == "forest_land_remaining_forest_land" and k % 7 == 3)
+        if not (gaps and cat == "forest_land_remaining_forest_land" and k % 7 == 3)
     ])  # fmt: skip
     base_zero = (mineral["year"] == 2000) & (mineral["land_use"] == "cropland")
     mineral.loc[base_zero & (mineral["draw"] % 5 == 1), "dCO2_t_per_yr"] = 0.0
@@ -432,21 +432,56 @@ def test_draw_intervals_equal_the_sql_to_the_bit():
         for c, g in (("organic_soils_cropland", "CO2"), ("organic_soils_cropland", "CH4"),
                      ("organic_soils_grassland", "N2O"))
     ]).astype({"draw": "int32"})  # fmt: skip
+    return mineral, organic
+
+
+def _assert_same_bits(expected: pd.DataFrame, got: pd.DataFrame) -> None:
+    got = got.sort_values(["country", "year", "category", "gas"], ignore_index=True)
+    assert len(got) == len(expected)
+    for column in expected.columns:
+        u, v = expected[column], got[column]
+        if pd.api.types.is_float_dtype(u):
+            a = u.to_numpy(dtype="float64", na_value=np.nan)
+            b = v.to_numpy(dtype="float64", na_value=np.nan)
+            assert np.array_equal(a.view("int64"), b.view("int64")), column
+        else:
+            assert list(u.astype(object)) == list(v.astype(object)), column
+
+
+def test_draw_intervals_equal_the_sql_to_the_bit():
+    """Several land uses per category, a category missing in some draws, base-year draws at 0
+    (left out of the trend), an organic-only year: intervals and trend intervals as the SQL's
+    grouped sums, self-join and quantile_cont, to the last bit; the organic draws read from
+    the table or given as a matrix."""
+    n = 40
+    mineral, organic = _random_draws(n, gaps=True)
     con = sql_models.connect(threads=1)
     sql_models.register(con, {"stock_change_draws": mineral, "organic_emission_draws": organic})
     expected = con.execute(_DRAW_SQL, {"base_year": 2000}).df()
-    for frame in (None, organic):
+    matrix = DrawMatrix.from_long(organic, propagation.DRAW_INTERVAL_KEYS, "e")
+    for frame in (None, matrix):
         got = propagation.draw_interval_table(con, base_year=2000, organic_draws=frame)
-        got = got.sort_values(["country", "year", "category", "gas"], ignore_index=True)
-        assert len(got) == len(expected)
-        for column in expected.columns:
-            u, v = expected[column], got[column]
-            if pd.api.types.is_float_dtype(u):
-                a = u.to_numpy(dtype="float64", na_value=np.nan)
-                b = v.to_numpy(dtype="float64", na_value=np.nan)
-                assert np.array_equal(a.view("int64"), b.view("int64")), column
-            else:
-                assert list(u.astype(object)) == list(v.astype(object)), column
+        _assert_same_bits(expected, got)
     partial = got.set_index(["year", "category"])
     assert partial.loc[(2001, "forest_land_remaining_forest_land"), "mc_draws"] < n
     assert partial.loc[(2003, "soils_total"), "mc_draws"] == n  # organic only that year
+
+
+def test_draw_intervals_from_matrices_equal_the_sql_to_the_bit():
+    """Both sides given as (quantities x draws) matrices (an Approach 1 run): the same bits as
+    the SQL over the long tables, categories of one land-use category added in their order."""
+    n = 40
+    mineral, organic = _random_draws(n, gaps=False)
+    con = sql_models.connect(threads=1)
+    sql_models.register(con, {"stock_change_draws": mineral, "organic_emission_draws": organic})
+    expected = con.execute(_DRAW_SQL, {"base_year": 2000}).df()
+    con.execute("DROP VIEW stock_change_draws")  # the matrices are read, not the tables
+    con.execute("DROP VIEW organic_emission_draws")
+    got = propagation.draw_interval_table(
+        con, base_year=2000,
+        organic_draws=DrawMatrix.from_long(organic, propagation.DRAW_INTERVAL_KEYS, "e"),
+        mineral_draws=DrawMatrix.from_long(
+            mineral, ["country", "year", "land_use", "land_use_category"], "dCO2_t_per_yr"),
+    )  # fmt: skip
+    _assert_same_bits(expected, got)
+    assert set(got["mc_draws"]) == {n}

@@ -24,7 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError, model_validator
 
 import inventory
-from inventory.core import countries
+from inventory.core import countries, units
 from inventory.core.errors import NotFoundError, ParameterError
 from inventory.engine import invariants, sql_models
 from inventory.engine.land import approach2, land_use_changes
@@ -38,6 +38,7 @@ from inventory.engine.options import (
 )
 from inventory.engine.organic_soils import organic
 from inventory.engine.reporting_tables import indicators, national_reporting, propagation
+from inventory.engine.uncertainty.draw_matrix import DrawMatrix
 from inventory.harmonise.store import (
     PinnedVersion,
     pin_harmonised,
@@ -320,14 +321,17 @@ def _compute_pinned(inputs: PinnedVersion, params: RunParameters) -> CountryResu
     if grid is not None:  # reported beside the inventory; its SOC_REF candidates are not used
         tables["grid_statistics"] = grid.drop(columns="submission_id")
     organic_soils = _organic_soils(inputs, (first, last))
-    organic_tables, organic_draws = _organic_and_indicators(con, organic_soils, tables, params)
+    mineral_draws, result.category_draws = result.category_draws, None
+    organic_tables, draws = _organic_and_indicators(con, organic_soils, tables, params,
+                                                    mineral_draws)  # fmt: skip
+    del mineral_draws
     tables.update(organic_tables)
     reporting_started = time.perf_counter()
     tables = national_reporting.reporting_tables(  # Table 4.1, uncertainty, KCA, area_source
         con, inputs, tables, dataset=land[0], years=(first, last),
-        transition_years=params.transition_years, seed=params.seed, organic_draws=organic_draws,
+        transition_years=params.transition_years, seed=params.seed,
+        organic_draws=draws.pop("organic"), mineral_draws=draws.pop("mineral_co2"),
     )  # fmt: skip
-    del organic_draws
     timings["national_reporting_s"] = time.perf_counter() - reporting_started
     checks = _invariants(con, tables, land, organic_soils, params)
     timings["total_s"] = time.perf_counter() - started
@@ -512,11 +516,12 @@ def _organic_soils(inputs: PinnedVersion, years: tuple) -> pd.DataFrame:
 
 
 def _organic_and_indicators(
-    con, organic_soils, tables, params
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    con, organic_soils, tables, params, mineral_draws: DrawMatrix | None
+) -> tuple[dict[str, pd.DataFrame], dict[str, DrawMatrix | None]]:
     """Organic-soil emissions, 4p1000 indicators, peatland offsets and UNFCCC rows, and the
-    organic-soil category draws (``propagation.organic_category_draws``, reused by the
-    uncertainty analysis)."""
+    draws the uncertainty analysis reuses: ``organic``, the organic-soil category draws
+    (``propagation.organic_category_draw_matrix``), and ``mineral_co2``, the mineral
+    categories' dCO2 draws when ``mineral_draws`` (their dC, Approach 1) are given."""
     emissions = organic.organic_soil_emissions(con, organic_soils, gwp_set=params.gwp_set)
     rewetting = indicators.rewetting_scenario(
         con, organic_soils, rewet_share=params.rewet_share, gwp_set=params.gwp_set
@@ -528,22 +533,32 @@ def _organic_and_indicators(
         native_land_use=params.native_land_use,
     )  # fmt: skip
     # organic factors and areas drawn as often as the mineral soils were (draws 0..N)
-    (n_draws,) = con.execute("SELECT coalesce(max(draw), 0) FROM stock_change_draws").fetchall()[0]
-    organic_draws = propagation.organic_category_draws(emissions, n_draws=n_draws,
-                                                       seed=params.seed)  # fmt: skip
+    mineral_co2 = national_co2 = None
+    if mineral_draws is not None:
+        n_draws = mineral_draws.n_draws
+        # dCO2 of stock_changes.sql, 0.0 - dC x 44/12, draw by draw
+        mineral_co2 = DrawMatrix(
+            mineral_draws.keys, 0.0 - mineral_draws.values * units.carbon_to_co2(1.0)
+        )
+    else:
+        (n_draws,) = con.execute("SELECT coalesce(max(draw), 0) FROM stock_change_draws"
+                                 ).fetchall()[0]  # fmt: skip
+        national_co2 = DrawMatrix.from_long(con.execute(
+            "SELECT draw, country, year, sum(dCO2_t_per_yr) AS dCO2_t_per_yr"
+            " FROM stock_change_draws GROUP BY ALL ORDER BY ALL").df(),
+            ["country", "year"], "dCO2_t_per_yr")  # fmt: skip
+    organic_draws = propagation.organic_category_draw_matrix(emissions, n_draws=int(n_draws),
+                                                             seed=params.seed)  # fmt: skip
     return {
         "organic_soil_emissions": emissions,
         "fourp1000_indicators": indicators.fourp1000_indicators(
             con, tables["inventory_stocks"], emissions,
             target_permille=params.target_permille, base_year=params.base_year,
-            organic_draws=organic_draws,
+            organic_draws=organic_draws, mineral_draws=mineral_draws,
         ),
         "peatland_offsets": indicators.peatland_offsets(
-            con, emissions, changes, rewetting=rewetting,
-            organic_draws=organic_draws,
-            mineral_draws=con.execute(
-                "SELECT draw, country, year, sum(dCO2_t_per_yr) AS dCO2_t_per_yr"
-                " FROM stock_change_draws GROUP BY ALL").df(),
+            con, emissions, changes, rewetting=rewetting, organic_draws=organic_draws,
+            mineral_draws=mineral_co2 if mineral_co2 is not None else national_co2,
         ),
         "unfccc_tables": indicators.unfccc_tables(
             con, changes, emissions, soc_loss, native_land_use=params.native_land_use
@@ -551,7 +566,7 @@ def _organic_and_indicators(
         "rewetting_scenario": rewetting,
         "soc_loss_n2o": soc_loss,
         "agriculture_n2o": nitrogen.agriculture_n2o(con, emissions, soc_loss),
-    }, organic_draws  # fmt: skip
+    }, {"organic": organic_draws, "mineral_co2": mineral_co2}  # fmt: skip
 
 
 def _hash_package_data() -> dict[str, str]:

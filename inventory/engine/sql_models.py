@@ -94,6 +94,7 @@ def run_model(
     params: Mapping[str, Any] | None = None,
     *,
     into: str,
+    view: bool = False,
     package: str = SQL_PACKAGE,
 ) -> None: ...
 
@@ -104,6 +105,7 @@ def run_model(
     params: Mapping[str, Any] | None = None,
     *,
     into: str | None = None,
+    view: bool = False,
     package: str = SQL_PACKAGE,
 ) -> pd.DataFrame | None:
     """Run one SQL model with bound parameters, asserting its result against its header.
@@ -118,6 +120,10 @@ def run_model(
         Parameter values by name; those the model does not declare are ignored.
     into : str, optional
         Materialise the result as this table (so later models can read it) and return None.
+    view : bool, default False
+        With ``into``: a view instead of a table (the query runs, with its parameters bound,
+        each time it is read; nothing is held), for a large result whose readers select a
+        part of it.
     package : str, optional
         Package holding the models.
 
@@ -137,7 +143,10 @@ def run_model(
     if into is not None:
         if not into.isidentifier():
             raise ValueError(f"not a table name: {into!r}")
-        con.execute(f"CREATE OR REPLACE TABLE {into} AS {query}", bound)
+        if view:  # a relation view: DuckDB 2.0 cannot prepare CREATE VIEW with a $parameter
+            con.sql(query, params=bound).create_view(into, replace=True)
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE {into} AS {query}", bound)
         description = con.execute(f"SELECT * FROM {into} LIMIT 0").description or []
         check_columns(name, header.column_names, [d[0] for d in description])
         return None

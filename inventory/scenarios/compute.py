@@ -222,11 +222,13 @@ def run_pathway(
     options = EngineOptions(base.transition_years, None, None, n_draws, base.seed)
     result = mineral.compute_mineral_inventory(areas, candidates(base), options, con=con)
     years = np.sort(areas["year"].unique())
-    draws = con.execute(
-        "SELECT draw, year, sum(dC_tc_per_yr) AS dc FROM stock_change_draws "
-        "GROUP BY ALL ORDER BY draw, year"
-    ).df()
-    dC = draws.pivot(index="draw", columns="year", values="dc").reindex(columns=years)
+    # national dC of every draw and year: the categories added in their order (not in the
+    # order of a multi-threaded SQL sum), draws x years
+    if result.category_draws is None:  # compute_mineral_inventory always keeps them
+        raise RuntimeError("the Approach 1 engine returned no per-draw changes")
+    national = result.category_draws.group_sums(["year"])
+    dC = pd.DataFrame(national.values.T, columns=national.keys["year"].to_numpy())
+    dC = dC.reindex(columns=years)
     dC_values = dC.fillna(0.0).to_numpy()
     strata, per_ha = montecarlo.stratum_stock_draws(
         result.stratum_factors, n_draws=n_draws, seed=base.seed

@@ -30,6 +30,7 @@ from inventory.engine.mineral_soils import stocks
 from inventory.engine.mineral_soils.history import BACKCAST_PREFIX
 from inventory.engine.options import DEFAULT_TRANSITION_YEARS, EngineOptions
 from inventory.engine.uncertainty import montecarlo
+from inventory.engine.uncertainty.draw_matrix import DrawMatrix
 
 CATEGORY_KEYS = ["country", "year", "land_use", "land_use_category"]
 
@@ -59,7 +60,9 @@ class MineralInventory:
     ``inventory_stocks``: the stock S(y) the reported changes imply, national and per land use
     (``inventory_stocks.sql``). The per-draw changes stay on the run's DuckDB connection as the
     table ``stock_change_draws`` (draw, country, year, land_use, land_use_category, area_ha,
-    dC_tc_per_yr, dCO2_t_per_yr).
+    dC_tc_per_yr, dCO2_t_per_yr); ``category_draws``: the same ``dC_tc_per_yr`` as a matrix
+    (keys ``CATEGORY_KEYS`` in the table's order within a draw), when the engine made them in
+    memory (Approach 1), for readers that need every draw.
     """
 
     stratum_factors: pd.DataFrame
@@ -68,6 +71,7 @@ class MineralInventory:
     stock_change_totals: pd.DataFrame | None = None
     stock_change_subcategories: pd.DataFrame | None = None
     inventory_stocks: pd.DataFrame | None = None
+    category_draws: DrawMatrix | None = None
 
 
 @dataclass
@@ -260,6 +264,7 @@ def compute_mineral_inventory(
     return MineralInventory(
         stratum_factors, reported_years(equilibrium, *options.years), changes,
         stock_change_totals=totals, inventory_stocks=stock_table,
+        category_draws=DrawMatrix(draws.reported[CATEGORY_KEYS], draws.changes),
     )  # fmt: skip
 
 
@@ -288,9 +293,10 @@ def category_draws(
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
-        Connection on which the table ``stock_change_draws`` (``stock_changes.sql``: draw,
-        country, year, land_use, land_use_category, ``area_ha`` [ha], ``dC_tc_per_yr``
-        [t C yr-1], ``dCO2_t_per_yr`` [t CO2 yr-1]) is (re)created for the reported years.
+        Connection on which ``stock_change_draws`` (``stock_changes.sql``: draw, country,
+        year, land_use, land_use_category, ``area_ha`` [ha], ``dC_tc_per_yr`` [t C yr-1],
+        ``dCO2_t_per_yr`` [t CO2 yr-1]) is (re)created for the reported years, as a view over
+        the registered (categories x draws) product.
     weights : pandas.DataFrame
         ``stock_change_weights.sql`` output: per category, year and stratum
         ``weight_ha_per_yr`` [ha yr-1] and ``category_area_ha`` [ha].
@@ -364,7 +370,7 @@ def label_category_draws(
     years: tuple[int | None, int | None],
     into: str,
 ) -> pd.DataFrame:
-    """Category stock changes of every draw of ``stock_per_ha`` [t C ha-1] as table ``into``
+    """Category stock changes of every draw of ``stock_per_ha`` [t C ha-1] as view ``into``
     (``stock_changes.sql`` rows, reported years); returns the deterministic changes of every
     year with data (draw 0), as :func:`category_draws` does."""
     return _label_draws(con, weights, strata, stock_per_ha, years=years, into=into).history
@@ -397,7 +403,8 @@ def _label_draws(
         }),
     })  # fmt: skip
     params = {"c_to_co2": units.carbon_to_co2(1.0)}
-    sql_models.run_model(con, "stock_changes", params, into=into)
+    # a view: N x categories rows with their text keys are made only for the rows read
+    sql_models.run_model(con, "stock_changes", params, into=into, view=True)
     return CategoryDraws(history, reported, changes)
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from inventory.core import units, vocab
 from inventory.engine import sql_models
 from inventory.engine.organic_soils import organic
 from inventory.engine.uncertainty import montecarlo
+from inventory.engine.uncertainty.draw_matrix import DrawMatrix
 
 # "4 per 1000" initiative (Le Foll 2015, COP21; Minasny et al. 2017, Geoderma 292:59-86):
 # aspirational annual increase of the soil organic carbon stock, per mille per year.
@@ -36,7 +38,8 @@ def fourp1000_indicators(
     *,
     target_permille: float = TARGET_PERMILLE,
     base_year: int | None = None,
-    organic_draws: pd.DataFrame | None = None,
+    organic_draws: DrawMatrix | None = None,
+    mineral_draws: DrawMatrix | None = None,
 ) -> pd.DataFrame:
     r"""Annual change [per mille yr-1] of the inventory stock vs the 4p1000 target.
 
@@ -60,10 +63,15 @@ def fourp1000_indicators(
     base_year : int, optional
         Year whose stock the ``rate_vs_base_permille`` refers to [yr]; None = the first
         reported year.
-    organic_draws : pandas.DataFrame, optional
+    organic_draws : DrawMatrix, optional
         Monte Carlo draws of the organic-soil categories
-        (:func:`inventory.engine.reporting_tables.propagation.organic_category_draws`: draw,
-        country, year, gas, ``e`` [t CO2e yr-1]), for the ``mineral_and_organic`` intervals.
+        (:func:`inventory.engine.reporting_tables.propagation.organic_category_draw_matrix`:
+        keys country, year, gas, ...; values ``e`` [t CO2e yr-1]), for the
+        ``mineral_and_organic`` intervals.
+    mineral_draws : DrawMatrix, optional
+        The mineral-soil change of every category and draw (keys country, year, ...; values
+        ``dC_tc_per_yr`` [t C yr-1], the numbers of ``stock_change_draws``), instead of reading
+        that table.
 
     Returns
     -------
@@ -110,7 +118,7 @@ def fourp1000_indicators(
     }  # fmt: skip
     with sql_models.one_thread(con):  # its sums give the same bits every run
         table = sql_models.run_model(con, "fourp1000_indicators", params)
-    return fourp1000_intervals(con, table, organic_draws)
+    return fourp1000_intervals(con, table, organic_draws, mineral_draws)
 
 
 # Published beside fourp1000_indicators.sql's columns (published_schema: extra columns).
@@ -121,13 +129,17 @@ FOURP1000_INTERVAL_COLUMNS = ("change_ci_low_tc_per_yr", "change_ci_high_tc_per_
 PER_MILLE = 1000.0
 
 
-def fourp1000_draws(con: duckdb.DuckDBPyConnection,
-                    organic_draws: pd.DataFrame | None) -> pd.DataFrame | None:  # fmt: skip
+def fourp1000_draws(
+    con: duckdb.DuckDBPyConnection,
+    organic_draws: DrawMatrix | None,
+    mineral_draws: DrawMatrix | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray] | None:
     r"""National change [t C yr-1] and 4p1000 rate [per mille yr-1] of every Monte Carlo draw.
 
-    Returns None unless ``con`` holds ``stock_change_draws`` and ``inventory_stock_draws``
-    with draws 1..N. Otherwise one row per draw, country, year and scope: ``change_tc`` and
-    ``rate_permille``.
+    Returns None unless ``con`` holds ``inventory_stock_draws`` and ``stock_change_draws``
+    (or ``mineral_draws``, the same numbers as a matrix) with draws 1..N. Otherwise the keys
+    (``country``, ``year``, ``scope``; one row per country and year with a mineral-soil change
+    and a stock, each scope) and two (keys, N) matrices of draws 1..N: the change and the rate.
 
     Notes
     -----
@@ -135,72 +147,95 @@ def fourp1000_draws(con: duckdb.DuckDBPyConnection,
 
     .. math:: r_k(y) = 1000 \, \frac{\Delta C_k(y) + O_k(y)}{S_k(y) - \Delta C_k(y)}
 
-    with :math:`\Delta C_k` the national mineral-soil change (sum of ``stock_change_draws``),
-    :math:`S_k(y) - \Delta C_k(y) = S_k(y - 1)` (the identity of
+    with :math:`\Delta C_k` the national mineral-soil change (sum of ``stock_change_draws``,
+    categories in their order), :math:`S_k(y) - \Delta C_k(y) = S_k(y - 1)` (the identity of
     ``inventory_stocks.sql``, IPCC 2006 Vol.4 Ch.2 Eq. 2.25), and :math:`O_k` = 0 for scope
     ``mineral``, the organic-soil carbon change :math:`-E_{CO_2,k} \times 12/44` (on-site and
     DOC CO2 of the 2013 Wetlands Supplement Ch.2/3, the only CO2 components) for
     ``mineral_and_organic``. Factor and area draws are shared by the numerator and the
     denominator, so their correlation is kept.
     """
-    names = set(
-        con.execute(
-            "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()"
-        ).df()["table_name"]
-    )
-    if not {"stock_change_draws", "inventory_stock_draws"} <= names:
+    names = sql_models.tables_on(con)
+    if "inventory_stock_draws" not in names or (
+        mineral_draws is None and "stock_change_draws" not in names
+    ):
         return None
-    mineral = con.execute(
-        "SELECT d.draw, d.country, d.year, sum(d.dC_tc_per_yr) AS change_tc,"
-        " any_value(s.stock_tc) AS stock_tc FROM stock_change_draws AS d"
-        " JOIN inventory_stock_draws AS s USING (draw, country, year)"
-        " WHERE d.draw > 0 GROUP BY ALL"
-    ).df()
-    if mineral.empty:
+    if mineral_draws is None:
+        mineral_draws = DrawMatrix.from_long(con.execute(
+            "SELECT draw, country, year, sum(dC_tc_per_yr) AS dC_tc_per_yr"
+            " FROM stock_change_draws GROUP BY ALL ORDER BY ALL").df(),
+            ["country", "year"], "dC_tc_per_yr")  # fmt: skip
+    change = mineral_draws.group_sums(["country", "year"])
+    stock = DrawMatrix.from_long(
+        con.execute("SELECT draw, country, year, stock_tc FROM inventory_stock_draws").df(),
+        ["country", "year"], "stock_tc",
+    )  # fmt: skip
+    # the (country, year) with both, as the join of the two long tables
+    both = change.keys.reset_index().merge(stock.keys.reset_index(), on=["country", "year"],
+                                           suffixes=("", "_stock"))  # fmt: skip
+    n_draws = min(change.n_draws, stock.n_draws)
+    if both.empty or n_draws <= 0:
         return None
-    organic_tc = pd.DataFrame({"draw": pd.Series(dtype="int32"),
-                               "country": pd.Series(dtype="str"),
-                               "year": pd.Series(dtype="int64"),
-                               "organic_tc": pd.Series(dtype="float64")})  # fmt: skip
+    delta = change.values[both["index"].to_numpy(), 1 : n_draws + 1]
+    previous = stock.values[both["index_stock"].to_numpy(), 1 : n_draws + 1] - delta
+    organic_tc = np.zeros_like(delta)  # O_k = 0 where no organic soil is reported
     if organic_draws is not None and not organic_draws.empty:
-        co2 = organic_draws[(organic_draws["gas"] == "CO2") & (organic_draws["draw"] > 0)]
-        organic_tc = co2.groupby(["draw", "country", "year"], as_index=False).agg(e=("e", "sum"))
-        organic_tc = organic_tc.assign(
-            organic_tc=-organic_tc["e"] * units.conversion_factor("t CO2", "t C")
-        ).drop(columns="e")
-    both = mineral.merge(organic_tc.astype({"draw": "int32", "year": "int64"}),
-                         on=["draw", "country", "year"], how="left")  # fmt: skip
-    previous = both["stock_tc"] - both["change_tc"]
-    scoped = pd.concat([
-        both.assign(scope="mineral"),
-        both.assign(scope="mineral_and_organic",
-                    change_tc=both["change_tc"] + both["organic_tc"].fillna(0.0)),
-    ], ignore_index=True)  # fmt: skip
-    scoped["rate_permille"] = (
-        PER_MILLE * scoped["change_tc"] / pd.concat([previous] * 2, ignore_index=True)
-    )
-    return scoped[["draw", "country", "year", "scope", "change_tc", "rate_permille"]]
+        organic = _organic_co2_tc(organic_draws)
+        at = both[["country", "year"]].merge(
+            organic.keys.reset_index(), on=["country", "year"], how="left"
+        )["index"].to_numpy()  # fmt: skip
+        has = ~np.isnan(at)
+        organic_tc[has] = organic.values[at[has].astype("int64"), 1 : n_draws + 1]
+    with_organic = delta + organic_tc  # the fillna(0.0) of a missing side: + 0.0
+    keys = pd.concat([both[["country", "year"]].assign(scope="mineral"),
+                      both[["country", "year"]].assign(scope="mineral_and_organic")],
+                     ignore_index=True)  # fmt: skip
+    changes = np.concatenate([delta, with_organic])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = PER_MILLE * changes / np.concatenate([previous, previous])
+    return keys, changes, rates
+
+
+def _organic_co2_tc(organic_draws: DrawMatrix) -> DrawMatrix:
+    """The organic-soil carbon change [t C yr-1] of every draw, country and year: -(sum of the
+    CO2 categories' ``e``) x 12/44. The sum is pandas' grouped sum (compensated, categories in
+    their order) over the (categories x draws) matrix: the arithmetic of a grouped sum of the
+    long table per draw, country and year."""
+    co2 = organic_draws.select((organic_draws.keys["gas"] == "CO2").to_numpy())
+    wide = pd.DataFrame(co2.values)
+    sums = wide.groupby([co2.keys["country"].rename("country"),
+                         co2.keys["year"].rename("year")], sort=True).sum()  # fmt: skip
+    tc = -sums * units.conversion_factor("t CO2", "t C")
+    return DrawMatrix(sums.index.to_frame(index=False), tc.to_numpy())
 
 
 def fourp1000_intervals(con: duckdb.DuckDBPyConnection, table: pd.DataFrame,
-                        organic_draws: pd.DataFrame | None) -> pd.DataFrame:  # fmt: skip
+                        organic_draws: DrawMatrix | None,
+                        mineral_draws: DrawMatrix | None = None) -> pd.DataFrame:  # fmt: skip
     """``table`` (fourp1000_indicators) with the 95 % Monte Carlo intervals of the national
     change and rate of both scopes (:func:`fourp1000_draws`): ``change_ci_low_tc_per_yr``,
     ``change_ci_high_tc_per_yr`` [t C yr-1], ``rate_ci_low_permille_per_yr``,
     ``rate_ci_high_permille_per_yr`` [per mille yr-1]; NULL without draws and on land-use
-    rows."""
+    rows. Percentiles as pandas' grouped quantile over the draws
+    (:func:`inventory.engine.uncertainty.montecarlo.grouped_quantile_intervals`)."""
     out = table.assign(**dict.fromkeys(FOURP1000_INTERVAL_COLUMNS, float("nan")))
-    draws = fourp1000_draws(con, organic_draws)
+    draws = fourp1000_draws(con, organic_draws, mineral_draws)
     if draws is None:
         return out
-    return montecarlo.attach_intervals(
-        out,
-        draws,
-        ["country", "year", "scope"],
-        ["change_tc", "rate_permille"],
-        FOURP1000_INTERVAL_COLUMNS,
-        out["land_use"].eq("all").to_numpy(),
-    )
+    keys, changes, rates = draws
+    bounds = [*montecarlo.grouped_quantile_intervals(changes),
+              *montecarlo.grouped_quantile_intervals(rates)]  # fmt: skip
+    national = out["land_use"].eq("all").to_numpy()
+    at = out.loc[national, ["country", "year", "scope"]].merge(
+        keys.reset_index(), on=["country", "year", "scope"], how="left"
+    )["index"].to_numpy()  # fmt: skip
+    has = ~np.isnan(at)
+    rows = np.flatnonzero(national)[has]
+    for column, values in zip(FOURP1000_INTERVAL_COLUMNS, bounds, strict=True):
+        filled = out[column].to_numpy(dtype="float64", copy=True)
+        filled[rows] = values[at[has].astype("int64")]
+        out[column] = filled
+    return out
 
 
 def rewetting_scenario(
@@ -281,8 +316,8 @@ def peatland_offsets(
     stock_changes: pd.DataFrame,
     *,
     rewetting: pd.DataFrame | None = None,
-    organic_draws: pd.DataFrame | None = None,
-    mineral_draws: pd.DataFrame | None = None,
+    organic_draws: DrawMatrix | None = None,
+    mineral_draws: DrawMatrix | None = None,
 ) -> pd.DataFrame:
     """Organic-soil emissions against mineral-soil sequestration [t CO2e yr-1] per country and year.
 
@@ -301,12 +336,14 @@ def peatland_offsets(
     rewetting : pandas.DataFrame, optional
         Output of :func:`rewetting_scenario` (``country``, ``year``, ``avoided_co2e``
         [t CO2e yr-1]); without it the avoided emissions column is 0 (no scenario).
-    organic_draws : pandas.DataFrame, optional
-        Monte Carlo draws of the organic-soil categories (``draw``, ``country``, ``year``,
-        ``e`` [t CO2e yr-1]; ``propagation.organic_category_draws``).
-    mineral_draws : pandas.DataFrame, optional
-        Mineral-soil draws (``stock_change_draws``: ``draw``, ``country``, ``year``,
-        ``dCO2_t_per_yr`` [t CO2 yr-1]). Without draws the interval columns are NULL.
+    organic_draws : DrawMatrix, optional
+        Monte Carlo draws of the organic-soil categories (keys ``country``, ``year``, ...;
+        values ``e`` [t CO2e yr-1]; ``propagation.organic_category_draw_matrix``).
+    mineral_draws : DrawMatrix, optional
+        Mineral-soil draws (keys ``country``, ``year``, ...; values ``dCO2_t_per_yr``
+        [t CO2 yr-1], the numbers of ``stock_change_draws``). Without draws the interval
+        columns are NULL. Each side is summed per draw, country and year in its row order
+        (:meth:`DrawMatrix.group_sums`) before the SQL reads it.
 
     Returns
     -------
@@ -346,17 +383,66 @@ def peatland_offsets(
             "country": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
             "avoided_co2e": pd.Series(dtype="float64"),
         })  # fmt: skip
-    no_draws = pd.DataFrame({"draw": pd.Series(dtype="int32"), "country": pd.Series(dtype="str"),
-                             "year": pd.Series(dtype="int64")})  # fmt: skip
     sql_models.register(con, {
         "organic_soil_emissions": organic_soil_emissions, "stock_changes": stock_changes,
         "rewetting_scenario": rewetting,
-        "organic_emission_draws": organic_draws if organic_draws is not None
-        else no_draws.assign(e=pd.Series(dtype="float64")),
-        "mineral_emission_draws": mineral_draws if mineral_draws is not None
-        else no_draws.assign(dCO2_t_per_yr=pd.Series(dtype="float64")),
+        "peatland_draw_intervals": peatland_draw_intervals(con, organic_draws, mineral_draws),
     })  # fmt: skip
     return sql_models.run_model(con, "peatland_offsets")
+
+
+PEATLAND_INTERVAL_COLUMNS = ("organic_ci_low_co2e", "organic_ci_high_co2e", "net_ci_low_co2e",
+                             "net_ci_high_co2e")  # fmt: skip
+
+
+def peatland_draw_intervals(
+    con: duckdb.DuckDBPyConnection,
+    organic_draws: DrawMatrix | None,
+    mineral_draws: DrawMatrix | None,
+) -> pd.DataFrame:
+    r"""95 % Monte Carlo intervals [t CO2e yr-1] of the organic-soil emissions and of
+    ``net_co2e`` per country and year (the input ``peatland_draw_intervals`` of
+    ``peatland_offsets.sql``; rows with draws 1..N only).
+
+    Notes
+    -----
+    Per draw k, country and year, :math:`O_k` = the sum of the organic-soil categories and
+    :math:`M_k` = - the sum of the mineral-soil categories' dCO2 (each side's categories in
+    their order, :meth:`DrawMatrix.group_sums`; a side without the country-year counts 0), and
+    :math:`net_k = O_k - M_k` (+ = net source, IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3.2: the same draw
+    on both sides). The bounds are the 2.5th and 97.5th percentiles of draws 1..N
+    (:func:`inventory.engine.uncertainty.montecarlo.draw_intervals`, DuckDB's
+    ``quantile_cont``).
+    """
+    sides = {}
+    for name, draws in (("organic", organic_draws), ("mineral", mineral_draws)):
+        if draws is not None and not draws.empty:
+            sides[name] = draws.group_sums(["country", "year"])
+    empty = pd.DataFrame({"country": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
+                          **{c: pd.Series(dtype="float64")
+                             for c in PEATLAND_INTERVAL_COLUMNS}})  # fmt: skip
+    if not sides:
+        return empty
+    keys = (pd.concat([m.keys[["country", "year"]] for m in sides.values()])
+            .drop_duplicates().sort_values(["country", "year"]).reset_index(drop=True))  # fmt: skip
+    width = max(m.values.shape[1] for m in sides.values())
+    aligned = {}
+    for name in ("organic", "mineral"):
+        aligned[name] = np.zeros((len(keys), width))  # a missing side counts 0
+        if name in sides:
+            at = keys.merge(sides[name].keys.reset_index(), on=["country", "year"],
+                            how="left")["index"].to_numpy()  # fmt: skip
+            has = ~np.isnan(at)
+            values = sides[name].values[at[has].astype("int64")]
+            aligned[name][has, : values.shape[1]] = values
+    organic = aligned["organic"]
+    net = organic - (-aligned["mineral"])  # O - M, M = -sum dCO2 (+ = sink)
+    with sql_models.one_thread(con):
+        organic_low, organic_high, _ = montecarlo.draw_intervals(organic, con, mean=False)
+        net_low, net_high, _ = montecarlo.draw_intervals(net, con, overwrite=True, mean=False)
+    return keys.assign(**dict(zip(PEATLAND_INTERVAL_COLUMNS,
+                                  (organic_low, organic_high, net_low, net_high),
+                                  strict=True)))  # fmt: skip
 
 
 def unfccc_categories() -> pd.DataFrame:

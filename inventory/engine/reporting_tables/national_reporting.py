@@ -24,6 +24,7 @@ from inventory.core import units
 from inventory.engine import sql_models
 from inventory.engine.land import area_sources, land_use_changes
 from inventory.engine.reporting_tables import key_categories, propagation
+from inventory.engine.uncertainty.draw_matrix import DrawMatrix
 from inventory.harmonise.store import PinnedVersion
 
 LAND_DATASETS = ("land_areas", "land_units", "land_use_changes")
@@ -72,7 +73,8 @@ def reporting_tables(
     years: tuple[int | None, int | None],
     transition_years: int,
     seed: int = 0,
-    organic_draws: pd.DataFrame | None = None,
+    organic_draws: DrawMatrix | None = None,
+    mineral_draws: DrawMatrix | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The country's tables plus Table 4.1, uncertainty and key categories, areas flagged.
 
@@ -93,10 +95,13 @@ def reporting_tables(
         D [yr] of the run.
     seed : int, default 0
         Run seed [-] of the organic-soil factor draws.
-    organic_draws : pandas.DataFrame, optional
+    organic_draws : DrawMatrix, optional
         Those draws when already made for this run
-        (``propagation.organic_category_draws`` of ``organic_soil_emissions`` with ``seed``
-        and as many draws as ``stock_change_draws``); made here without them.
+        (``propagation.organic_category_draw_matrix`` of ``organic_soil_emissions`` with
+        ``seed`` and as many draws as ``stock_change_draws``); made here without them.
+    mineral_draws : DrawMatrix, optional
+        The draws of ``stock_change_draws`` as a matrix when the run holds them (Approach 1);
+        read from that table without them.
 
     Returns
     -------
@@ -115,7 +120,7 @@ def reporting_tables(
     analysis = propagation.uncertainty_analysis(
         con, engine=engine, params=params, base_year=base_year,
         organic_emissions=tables["organic_soil_emissions"], seed=seed,
-        organic_draws=organic_draws,
+        organic_draws=organic_draws, mineral_draws=mineral_draws,
     )  # fmt: skip
     out["uncertainty_analysis"] = analysis
     sql_models.register(con, {"uncertainty_analysis": analysis})

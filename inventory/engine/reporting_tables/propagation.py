@@ -45,6 +45,7 @@ from inventory.engine.mineral_soils import mineral
 from inventory.engine.mineral_soils.history import BACKCAST_PREFIX
 from inventory.engine.organic_soils import organic
 from inventory.engine.uncertainty import montecarlo
+from inventory.engine.uncertainty.draw_matrix import DrawMatrix
 
 Engine = Literal["stratum", "transitions"]
 # Table 3.2 note (type A sensitivity): the change of the trend for a 1 % increase of the
@@ -177,6 +178,8 @@ def _land_area_uncertainty(con) -> pd.DataFrame:
 
 ORGANIC_KEYS = ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
                 "component"]  # fmt: skip
+# Draws whose organic-soil rows are multiplied out at once (memory, not method).
+DRAW_BLOCK = 1000
 ORGANIC_DRAW_COLUMNS = {"draw": "int32", "country": "str", "year": "int64", "category": "str",
                         "gas": "str", "e": "float64"}  # fmt: skip
 
@@ -242,6 +245,17 @@ def organic_emission_draws(
 def organic_category_draws(
     organic_emissions: pd.DataFrame, *, n_draws: int, seed: int
 ) -> pd.DataFrame:
+    """:func:`organic_category_draw_matrix` as a long table: ``draw`` (0..N), ``country``,
+    ``year``, ``category``, ``gas`` and ``e`` [t CO2e yr-1] (draw-major; empty when N = 0)."""
+    matrix = organic_category_draw_matrix(organic_emissions, n_draws=n_draws, seed=seed)
+    if matrix.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in ORGANIC_DRAW_COLUMNS.items()})
+    return matrix.long("e", ORGANIC_DRAW_COLUMNS)
+
+
+def organic_category_draw_matrix(
+    organic_emissions: pd.DataFrame, *, n_draws: int, seed: int
+) -> DrawMatrix:
     r"""Monte Carlo draws of the organic-soil categories [t CO2e yr-1] from the EF intervals.
 
     Parameters
@@ -256,9 +270,10 @@ def organic_category_draws(
 
     Returns
     -------
-    pandas.DataFrame
-        ``draw`` (0..N), ``country``, ``year``, ``category`` (``organic_soils_<land use>``),
-        ``gas`` and ``e`` [t CO2e yr-1], draw 0 = the published ``co2e_t`` sums.
+    DrawMatrix
+        Keys ``country``, ``year``, ``category`` (``organic_soils_<land use>``) and ``gas``
+        (sorted), values ``e`` [t CO2e yr-1] of draws 0..N, draw 0 = the published ``co2e_t``
+        sums (no quantities when N = 0).
 
     Notes
     -----
@@ -280,9 +295,10 @@ def organic_category_draws(
     .. [1] IPCC (2014). 2013 Supplement to the 2006 IPCC Guidelines for National Greenhouse Gas
        Inventories: Wetlands, Ch. 2 Tables 2.1-2.5 and Eq. 2.6, Ch. 3 Tables 3.1-3.3.
     """
-    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in ORGANIC_DRAW_COLUMNS.items()})
+    keys = ["country", "year", "category", "gas"]
     if n_draws <= 0 or organic_emissions.empty:
-        return empty
+        empty = pd.DataFrame({k: pd.Series(dtype=ORGANIC_DRAW_COLUMNS[k]) for k in keys})
+        return DrawMatrix(empty, np.zeros((0, max(n_draws, 0) + 1)))
     rows, values, column = _organic_factor_draws(organic_emissions, n_draws=n_draws, seed=seed)
     gwp = pd.concat([organic.gwp_table(g) for g in rows["gwp_set"].unique()])
     rows = rows.merge(gwp[["gas", "gwp_set", "value"]].rename(columns={"value": "gwp"}),
@@ -293,13 +309,12 @@ def organic_category_draws(
     )  # fmt: skip
     multiplier = rows["area_ha"].to_numpy(float) * share * rows["gwp"].to_numpy(float)
     rows["category"] = "organic_soils_" + rows["land_use"]
-    keys = ["country", "year", "category", "gas"]
     group = rows.groupby(keys, sort=True).ngroup().to_numpy()
     categories = rows[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
     indicator = sparse.csr_matrix(
         (multiplier, (np.arange(len(rows)), group)), shape=(len(rows), len(categories))
     )
-    factor_values = values[:, column]  # (N + 1) x rows
+    multipliers = code = None
     if montecarlo.AREA_UNCERTAINTY in rows.columns:
         strata_keys = ["country", *ORGANIC_KEYS[:-1]]
         strata = montecarlo.stratum_area_uncertainty(
@@ -307,24 +322,17 @@ def organic_category_draws(
         )
         code = rows[strata_keys].merge(strata.assign(_j=np.arange(len(strata))),
                                        on=strata_keys, how="left")["_j"].to_numpy()  # fmt: skip
-        factor_values = (
-            factor_values
-            * montecarlo.area_multipliers(strata, strata_keys, n_draws=n_draws, seed=seed)[:, code]
-        )
-    draws = np.asarray((indicator.T @ factor_values.T).T)  # (N + 1) x categories
-    del factor_values
-    # the keys repeated per draw: one Arrow take of each string column (one chunk), not
-    # numpy object arrays converted string by string
-    position = np.tile(np.arange(len(categories)), n_draws + 1)
-    repeated = {k: pd.array(categories[k].to_numpy(dtype=object), dtype="str").take(position)
-                for k in ("country", "category", "gas")}  # fmt: skip
-    return pd.DataFrame({
-        "draw": np.repeat(np.arange(n_draws + 1, dtype="int32"), len(categories)),
-        "country": repeated["country"],
-        "year": np.tile(categories["year"].to_numpy(dtype="int64"), n_draws + 1),
-        "category": repeated["category"], "gas": repeated["gas"],
-        "e": draws.ravel(),
-    }).astype(ORGANIC_DRAW_COLUMNS)  # fmt: skip
+        multipliers = montecarlo.area_multipliers(strata, strata_keys, n_draws=n_draws, seed=seed)
+    # categories x (N + 1), a block of draws at a time (each draw's product is its own):
+    # the rows' factor values of one block in memory, not of every draw
+    draws = np.empty((len(categories), n_draws + 1))
+    for start in range(0, n_draws + 1, DRAW_BLOCK):
+        block = values[start : start + DRAW_BLOCK][:, column]  # draws x rows
+        if multipliers is not None:
+            block = block * multipliers[start : start + DRAW_BLOCK][:, code]
+        draws[:, start : start + DRAW_BLOCK] = indicator.T @ block.T
+    categories = categories.astype({k: ORGANIC_DRAW_COLUMNS[k] for k in keys})
+    return DrawMatrix(categories, draws)
 
 
 def uncertainty_analysis(
@@ -335,7 +343,8 @@ def uncertainty_analysis(
     base_year: int,
     organic_emissions: pd.DataFrame,
     seed: int = 0,
-    organic_draws: pd.DataFrame | None = None,
+    organic_draws: DrawMatrix | None = None,
+    mineral_draws: DrawMatrix | None = None,
 ) -> pd.DataFrame:
     r"""Approach 1, Monte Carlo and trend uncertainty per country, category and year.
 
@@ -357,9 +366,12 @@ def uncertainty_analysis(
     seed : int, default 0
         Run seed [-] of the organic-soil factor draws (:func:`organic_category_draws`; as many
         draws as ``stock_change_draws`` holds).
-    organic_draws : pandas.DataFrame, optional
-        :func:`organic_category_draws` of ``organic_emissions`` with ``seed`` and that many
-        draws, when the run has made them already (computed here otherwise).
+    organic_draws : DrawMatrix, optional
+        :func:`organic_category_draw_matrix` of ``organic_emissions`` with ``seed`` and that
+        many draws, when the run has made them already (computed here otherwise).
+    mineral_draws : DrawMatrix, optional
+        The draws of ``stock_change_draws`` as a matrix, when the run holds them (read from
+        the table otherwise; :func:`draw_interval_table`).
 
     Returns
     -------
@@ -391,8 +403,8 @@ def uncertainty_analysis(
     if organic_draws is None:
         (n_draws,) = con.execute(
             "SELECT coalesce(max(draw), 0) FROM stock_change_draws").fetchall()[0]  # fmt: skip
-        organic_draws = organic_category_draws(organic_emissions, n_draws=int(n_draws),
-                                               seed=seed)  # fmt: skip
+        organic_draws = organic_category_draw_matrix(organic_emissions, n_draws=int(n_draws),
+                                                     seed=seed)  # fmt: skip
     intervals = organic.organic_ef_table()[
         ["climate_zone", "land_use", "drainage", "nutrient_status", "drainage_depth",
          "component", "ef", "ci_low", "ci_high", "source_table"]
@@ -400,11 +412,11 @@ def uncertainty_analysis(
     sql_models.register(con, {
         "sensitivity_draws": draws, "sensitivity_factors": factors,
         "organic_soil_emissions": organic_emissions, "organic_ef_intervals": intervals,
-        "organic_emission_draws": organic_draws,
     })  # fmt: skip
     # one thread: the sums differenced here (c_f, Table 3.2 type A) keep their last bits
-    register_draw_intervals(con, base_year=base_year, organic_draws=organic_draws)
-    del organic_draws
+    register_draw_intervals(con, base_year=base_year, organic_draws=organic_draws,
+                            mineral_draws=mineral_draws)  # fmt: skip
+    del organic_draws, mineral_draws
     with sql_models.one_thread(con):
         sql_models.run_models(con, ["soil_category_emissions", "uncertainty_contributions"])
         return sql_models.run_model(con, "uncertainty_analysis", {
@@ -474,7 +486,12 @@ def _quantile_rows(
     count = use[:, 1:].sum(axis=1)
     full = count == values.shape[1] - 1
     if full.any():
-        low[full], high[full], _ = montecarlo.draw_intervals(values[full], con)
+        low[full], high[full], _ = montecarlo.draw_intervals(
+            values[full],
+            con,
+            overwrite=True,
+            mean=False,  # values[full]: a copy
+        )
     partial = np.flatnonzero(~full & (count > 0))
     if len(partial):
         item, draw = np.nonzero(use[partial][:, 1:])
@@ -493,7 +510,11 @@ def _quantile_rows(
 
 
 def draw_interval_table(
-    con: duckdb.DuckDBPyConnection, *, base_year: int, organic_draws: pd.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    base_year: int,
+    organic_draws: DrawMatrix | None = None,
+    mineral_draws: DrawMatrix | None = None,
 ) -> pd.DataFrame:
     r"""Monte Carlo 95 % intervals of each category, the totals and their trend from the draws.
 
@@ -502,12 +523,17 @@ def draw_interval_table(
     con : duckdb.DuckDBPyConnection
         Holding ``stock_change_draws`` (draw, country, year, land_use_category,
         ``dCO2_t_per_yr`` [t CO2 yr-1]) and ``organic_emission_draws`` (draw, country, year,
-        category, gas, ``e`` [t CO2e yr-1]); read on one thread, in their stored order.
+        category, gas, ``e`` [t CO2e yr-1]); read on one thread, in their stored order, unless
+        their draws are given.
     base_year : int
         Base year of the trend [yr].
-    organic_draws : pandas.DataFrame, optional
-        The frame registered as ``organic_emission_draws``, read from memory instead (same
-        rows in the same order, no copy).
+    organic_draws : DrawMatrix, optional
+        The organic-soil draws (:func:`organic_category_draw_matrix`: keys country, year,
+        category, gas; values ``e``), instead of ``organic_emission_draws``.
+    mineral_draws : DrawMatrix, optional
+        The mineral-soil draws (keys country, year, land_use, land_use_category, in the order of
+        ``stock_change_draws``' rows within a draw; values ``dCO2_t_per_yr``), instead of
+        ``stock_change_draws``.
 
     Returns
     -------
@@ -540,73 +566,71 @@ def draw_interval_table(
        Ch. 3, Sec. 3.2.3 (Approach 2, Monte Carlo; 95 % interval from the 2.5th and 97.5th
        percentiles) and Sec. 3.2.3.2 (trend uncertainty by Monte Carlo).
     """
-    with sql_models.one_thread(con):
-        mineral_draws = con.sql(
-            "SELECT draw, country, year, land_use_category, dCO2_t_per_yr FROM stock_change_draws"
-        ).to_arrow_table()
-        organic_columns: pa.Table | dict[str, pa.Array]
-        if organic_draws is None:
-            organic_columns = con.sql(
-                "SELECT draw, country, year, category, gas, e FROM organic_emission_draws"
-            ).to_arrow_table()
-        else:  # the frame registered as organic_emission_draws: its columns, no copy
-            organic_columns = {
-                k: pa.array(organic_draws[k].array) if isinstance(organic_draws[k].dtype,
-                                                                  pd.StringDtype)
-                else pa.array(organic_draws[k].to_numpy())
-                for k in ("draw", *DRAW_INTERVAL_KEYS, "e")
-            }  # fmt: skip
-    md = mineral_draws["draw"].to_numpy()
-    od = organic_columns["draw"].to_numpy()
-    n_draws = int(max(md.max(initial=0), od.max(initial=0)))
+    if organic_draws is None:
+        with sql_models.one_thread(con):
+            long = con.sql("SELECT draw, country, year, category, gas, e"
+                           " FROM organic_emission_draws").df()  # fmt: skip
+        organic_draws = DrawMatrix.from_long(long, DRAW_INTERVAL_KEYS, "e")
+    if mineral_draws is None:
+        mineral_parts = _long_mineral_sums(con)
+    else:
+        mineral_parts = _matrix_mineral_sums(mineral_draws)
+    n_draws = max(organic_draws.n_draws, mineral_parts[0][1].shape[1] - 1)
     columns = [*DRAW_INTERVAL_KEYS, "mc_ci_low", "mc_ci_high", "mc_draws", "trend_mc_low_pct",
                "trend_mc_high_pct"]  # fmt: skip
     if n_draws <= 0:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in ("country", "category", "gas")
                                           else "int64" if c in ("year", "mc_draws")
                                           else "float64") for c in columns})  # fmt: skip
-    me = mineral_draws["dCO2_t_per_yr"].to_numpy()
-    oe = organic_columns["e"].to_numpy()
-    mineral = {"country": _encoded(mineral_draws["country"]),
-               "year": _encoded(mineral_draws["year"]),
-               "category": _encoded(mineral_draws["land_use_category"])}  # fmt: skip
-    organic = {k: _encoded(organic_columns[k]) for k in DRAW_INTERVAL_KEYS}
-    del mineral_draws, organic_columns
-    parts = []
-    group, keys = _groups(mineral)
-    parts.append((keys.assign(gas="CO2"), *_sums(group, len(keys), md, me, n_draws)))
-    group, mineral_keys = _groups({k: mineral[k] for k in ("country", "year")})
-    mineral_total = _sums(group, len(mineral_keys), md, me, n_draws)
+    (keys, sums, counts), (mineral_keys, mineral_sums, mineral_counts) = mineral_parts
+    width = n_draws + 1
+    parts = [(keys.assign(gas="CO2"), _widen(sums, width), _widen(counts, width))]
+    mineral_total = (_widen(mineral_sums, width), _widen(mineral_counts, width))
     parts.append((mineral_keys.assign(category=MINERAL_TOTAL, gas="CO2"), *mineral_total))
-    group, keys = _groups(organic)
-    parts.append((keys, *_sums(group, len(keys), od, oe, n_draws)))
+    organic = organic_draws.group_sums(DRAW_INTERVAL_KEYS)
+    parts.append((organic.keys, _widen(organic.values, width),
+                  _widen(np.ones_like(organic.values), width)))  # fmt: skip
     # soils_total: DuckDB's one-thread sum over the UNION ALL of both tables adds the two
     # tables' partial sums (mineral + organic, each in its table's order)
-    group, organic_keys = _groups({k: organic[k] for k in ("country", "year")})
-    organic_total = _sums(group, len(organic_keys), od, oe, n_draws)
+    organic_total = organic_draws.group_sums(["country", "year"])
+    organic_keys = organic_total.keys
+    organic_sums = (
+        _widen(organic_total.values, width),
+        _widen(np.ones_like(organic_total.values), width),
+    )
     both = (mineral_keys.assign(_m=np.arange(len(mineral_keys)))
             .merge(organic_keys.assign(_o=np.arange(len(organic_keys))),
                    on=["country", "year"], how="outer", sort=True))  # fmt: skip
-    totals, total_counts = [], []
-    for m, o in zip(both["_m"], both["_o"], strict=True):
-        if pd.isna(o):
-            totals.append(mineral_total[0][int(m)])
-            total_counts.append(mineral_total[1][int(m)])
-        elif pd.isna(m):
-            totals.append(organic_total[0][int(o)])
-            total_counts.append(organic_total[1][int(o)])
-        else:
-            totals.append(mineral_total[0][int(m)] + organic_total[0][int(o)])
-            total_counts.append(mineral_total[1][int(m)] + organic_total[1][int(o)])
+    totals, total_counts = np.zeros((len(both), width)), np.zeros((len(both), width))
+    has_m, has_o = both["_m"].notna().to_numpy(), both["_o"].notna().to_numpy()
+    m = both["_m"].fillna(-1).to_numpy(dtype="int64")
+    o = both["_o"].fillna(-1).to_numpy(dtype="int64")
+    for target, (m_side, o_side) in (
+        (totals, (mineral_total[0], organic_sums[0])),
+        (total_counts, (mineral_total[1], organic_sums[1])),
+    ):
+        target[has_m & ~has_o] = m_side[m[has_m & ~has_o]]
+        target[has_o & ~has_m] = o_side[o[has_o & ~has_m]]
+        target[has_m & has_o] = m_side[m[has_m & has_o]] + o_side[o[has_m & has_o]]
     parts.append((both[["country", "year"]].assign(category=SOILS_TOTAL, gas="CO2e"),
-                  np.array(totals).reshape(len(both), n_draws + 1),
-                  np.array(total_counts).reshape(len(both), n_draws + 1)))  # fmt: skip
-    del md, od, me, oe
-    rows = pd.concat([p[0][list(DRAW_INTERVAL_KEYS)] for p in parts], ignore_index=True)
+                  totals, total_counts))  # fmt: skip
+    # one part at a time (a row's base year is in its part): a few (rows x draws) matrices
+    # of one part in memory, not of all
+    out = []
+    while parts:
+        keys, e, counts = parts.pop(0)
+        out.append(_part_intervals(keys, e, counts > 0, base_year, con))
+        del e, counts
+    table = pd.concat(out, ignore_index=True)
+    return table[table["mc_draws"] > 0].reset_index(drop=True)[columns]
+
+
+def _part_intervals(keys: pd.DataFrame, e: np.ndarray, present: np.ndarray, base_year: int,
+                    con: duckdb.DuckDBPyConnection) -> pd.DataFrame:  # fmt: skip
+    """:func:`draw_interval_table`'s columns for the rows ``keys`` of one part, their draws
+    ``e`` (rows, N + 1) and where each draw is ``present``."""
+    rows = keys[list(DRAW_INTERVAL_KEYS)].reset_index(drop=True)
     rows = rows.astype({"country": "str", "year": "int64", "category": "str", "gas": "str"})
-    e = np.concatenate([p[1] for p in parts])  # (rows, N + 1)
-    present = np.concatenate([p[2] for p in parts]) > 0
-    del parts
     with sql_models.one_thread(con):
         low, high, count = _quantile_rows(e, present, con)
         # trend of each draw against the same draw of the base year (Vol.1 Ch.3 Sec. 3.2.3.2)
@@ -615,26 +639,74 @@ def draw_interval_table(
             on=["country", "category", "gas"], suffixes=("", "_base"), how="left",
         )["index_base"].to_numpy()  # fmt: skip
         has_base = ~np.isnan(base)
-        trend = np.zeros_like(e)
-        use = np.zeros_like(present)
+        trend_low, trend_high = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
         if has_base.any():
             b = base[has_base].astype("int64")
             base_e = e[b]
-            use[has_base] = present[has_base] & present[b] & (base_e != 0)
+            use = present[has_base] & present[b] & (base_e != 0)
+            trend = e[has_base]  # (e - base) / |base| x 100, in place on the copy
             with np.errstate(divide="ignore", invalid="ignore"):
-                trend[has_base] = (e[has_base] - base_e) / np.abs(base_e) * 100
+                trend -= base_e
+                trend /= np.abs(base_e, out=base_e)
+                trend *= 100
             del base_e
-        trend_low, trend_high, _ = _quantile_rows(trend, use, con)
-    out = rows.assign(mc_ci_low=low, mc_ci_high=high, mc_draws=count.astype("int64"),
-                      trend_mc_low_pct=trend_low, trend_mc_high_pct=trend_high)  # fmt: skip
-    return out[count > 0].reset_index(drop=True)[columns]
+            trend_low[has_base], trend_high[has_base], _ = _quantile_rows(trend, use, con)
+    return rows.assign(mc_ci_low=low, mc_ci_high=high, mc_draws=count.astype("int64"),
+                       trend_mc_low_pct=trend_low, trend_mc_high_pct=trend_high)  # fmt: skip
+
+
+def _widen(matrix: np.ndarray, width: int) -> np.ndarray:
+    """``matrix`` (rows, columns) with zero columns appended up to ``width`` (a side with
+    fewer draws than the other: its missing draws are absent, count 0)."""
+    if matrix.shape[1] >= width:
+        return matrix
+    return np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
+
+
+MineralSums = tuple[tuple[pd.DataFrame, np.ndarray, np.ndarray],
+                    tuple[pd.DataFrame, np.ndarray, np.ndarray]]  # fmt: skip
+
+
+def _matrix_mineral_sums(draws: DrawMatrix) -> MineralSums:
+    """Per-category and national (``mineral_soils_total``) sums of the mineral draws, with
+    their counts: (keys, sums, counts) each, (groups, N + 1)."""
+    by_category = draws.group_sums(["country", "year", "land_use_category"])
+    total = draws.group_sums(["country", "year"])
+    keys = by_category.keys.rename(columns={"land_use_category": "category"})
+    return ((keys, by_category.values, np.ones_like(by_category.values)),
+            (total.keys, total.values, np.ones_like(total.values)))  # fmt: skip
+
+
+def _long_mineral_sums(con: duckdb.DuckDBPyConnection) -> MineralSums:
+    """:func:`_matrix_mineral_sums` of the long table ``stock_change_draws``, its rows added
+    in their stored order (read on one thread); a category missing in a draw counts 0."""
+    with sql_models.one_thread(con):
+        table = con.sql(
+            "SELECT draw, country, year, land_use_category, dCO2_t_per_yr FROM stock_change_draws"
+        ).to_arrow_table()
+    draw = table["draw"].to_numpy()
+    n_draws = int(draw.max(initial=0))
+    values = table["dCO2_t_per_yr"].to_numpy()
+    encoded = {"country": _encoded(table["country"]), "year": _encoded(table["year"]),
+               "category": _encoded(table["land_use_category"])}  # fmt: skip
+    del table
+    group, keys = _groups(encoded)
+    by_category = _sums(group, len(keys), draw, values, n_draws)
+    group, total_keys = _groups({k: encoded[k] for k in ("country", "year")})
+    total = _sums(group, len(total_keys), draw, values, n_draws)
+    return (keys, *by_category), (total_keys, *total)
 
 
 def register_draw_intervals(
-    con: duckdb.DuckDBPyConnection, *, base_year: int, organic_draws: pd.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    base_year: int,
+    organic_draws: DrawMatrix | None = None,
+    mineral_draws: DrawMatrix | None = None,
 ) -> None:
     """Place :func:`draw_interval_table` on ``con`` as ``uncertainty_draw_intervals`` (the
     input of ``uncertainty_analysis.sql``; NaN as NULL)."""
-    intervals = draw_interval_table(con, base_year=base_year, organic_draws=organic_draws)
+    intervals = draw_interval_table(con, base_year=base_year, organic_draws=organic_draws,
+                                    mineral_draws=mineral_draws)  # fmt: skip
     table = pa.Table.from_pandas(intervals, preserve_index=False)
     sql_models.register(con, {"uncertainty_draw_intervals": table})

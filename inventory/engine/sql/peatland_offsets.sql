@@ -12,14 +12,16 @@
 --   A missing side counts as 0 (no organic soils reported, or no mineral-soil change).
 --   95 % Monte Carlo intervals (IPCC 2006 Vol.1 Ch.3 Sec. 3.2.3.2) of organic_emissions and
 --   net_co2e: 2.5th and 97.5th percentiles over draws 1..N of the organic-soil draws
---   (organic_emission_draws: Wetlands Supplement factors drawn from their printed intervals)
---   and the mineral-soil draws (mineral_emission_draws), added draw by draw; NULL without
---   draws.
+--   (Wetlands Supplement factors drawn from their printed intervals) and the mineral-soil
+--   draws (stock_change_draws), added draw by draw; NULL without draws. Computed from the
+--   (country-years x draws) matrices in Python (peatland_draw_intervals,
+--   reporting_tables/indicators.py peatland_offsets; quantile_cont's interpolation) and
+--   joined.
 -- Grain: country, year
 -- Inputs: organic_soil_emissions (country, year, co2e_t, ...), stock_changes (country, year,
 --   dCO2_t_per_yr, ...), rewetting_scenario (country, year, avoided_co2e, ...),
---   organic_emission_draws (draw, country, year, e), mineral_emission_draws (draw, country,
---   year, dCO2_t_per_yr: stock_change_draws).
+--   peatland_draw_intervals (country, year, organic_ci_low_co2e, organic_ci_high_co2e,
+--   net_ci_low_co2e, net_ci_high_co2e [t CO2e/yr]; rows with draws only).
 -- Params: none (the share is a parameter of rewetting_scenario.sql).
 -- Columns:
 --   country: ISO 3166-1 alpha-3 country code
@@ -82,32 +84,6 @@ net AS (
             THEN mineral_sequestration_co2e / organic_emissions_co2e END AS offset_ratio,
         organic_emissions_co2e - mineral_sequestration_co2e AS net_co2e
     FROM balance
-),
-
-draw_sides AS (
-    SELECT draw, country, year, sum(e) AS organic, 0.0 AS mineral
-    FROM organic_emission_draws
-    WHERE draw > 0
-    GROUP BY ALL
-    UNION ALL
-    SELECT draw, country, year, 0.0, -sum(dCO2_t_per_yr)
-    FROM mineral_emission_draws
-    WHERE draw > 0
-    GROUP BY ALL
-),
-
-intervals AS (
-    SELECT country, year,
-        quantile_cont(organic, 0.025) AS organic_ci_low_co2e,
-        quantile_cont(organic, 0.975) AS organic_ci_high_co2e,
-        quantile_cont(organic - mineral, 0.025) AS net_ci_low_co2e,
-        quantile_cont(organic - mineral, 0.975) AS net_ci_high_co2e
-    FROM (
-        SELECT draw, country, year, sum(organic) AS organic, sum(mineral) AS mineral
-        FROM draw_sides
-        GROUP BY ALL
-    )
-    GROUP BY ALL
 )
 
 SELECT n.country, n.year, n.organic_emissions_co2e, n.mineral_sequestration_co2e,
@@ -115,5 +91,5 @@ SELECT n.country, n.year, n.organic_emissions_co2e, n.mineral_sequestration_co2e
     n.avoided_co2e_if_rewetted,
     i.organic_ci_low_co2e, i.organic_ci_high_co2e, i.net_ci_low_co2e, i.net_ci_high_co2e
 FROM net AS n
-LEFT JOIN intervals AS i USING (country, year)
+LEFT JOIN peatland_draw_intervals AS i USING (country, year)
 ORDER BY n.country, n.year

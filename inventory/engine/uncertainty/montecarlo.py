@@ -639,7 +639,11 @@ _ORDER_STATISTICS = "interval_order_statistics"
 
 
 def draw_intervals(
-    samples: np.ndarray, con: duckdb.DuckDBPyConnection, *, overwrite: bool = False
+    samples: np.ndarray,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    overwrite: bool = False,
+    mean: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""95 % interval and mean of the draws 1..N of each row of ``samples``.
 
@@ -653,6 +657,8 @@ def draw_intervals(
         temporary view ``interval_order_statistics`` is placed on it and removed).
     overwrite : bool, default False
         Reorder the draws of ``samples`` in place (no copy) instead of a copy of them.
+    mean : bool, default True
+        Compute the mean (NaN in its place when False).
 
     Returns
     -------
@@ -688,8 +694,8 @@ def draw_intervals(
         empty = np.full(rows, np.nan)
         return empty, empty.copy(), empty.copy()
     draws = samples[:, 1:]
-    total = np.zeros(rows)
-    for k in range(n):  # in draw order, one column at a time (not numpy's pairwise sum)
+    total = np.zeros(rows) if mean else np.full(rows, np.nan)
+    for k in range(n if mean else 0):  # in draw order, a column at a time (not pairwise)
         total += draws[:, k]
     positions = [float(n - 1) * q for q in INTERVAL_QUANTILES]
     kth = sorted({k for h in positions for k in (math.floor(h), math.ceil(h))})
@@ -718,6 +724,39 @@ def draw_intervals(
         np.asarray(bounds["high"], dtype="float64"),
         total / n,
     )
+
+
+def grouped_quantile_intervals(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2.5th and 97.5th percentiles of each row of ``samples`` (rows, draws 1..N), as pandas'
+    grouped ``quantile`` (linear) over a long table of those draws gives them, to the bit.
+
+    pandas interpolates between the two order statistics of a bound at d = h - floor(h),
+    h = (N - 1) q: both are selected by ``numpy.partition`` (no arithmetic) and pandas' own
+    grouped quantile interpolates each pair at q = d (for two values its h is d), so the
+    rounding is pandas'. Rows holding NaN or infinities (which pandas skips, resp. orders)
+    take pandas' grouped quantile over their values directly.
+    """
+    rows, n = samples.shape
+    low, high = np.full(rows, np.nan), np.full(rows, np.nan)
+    if n == 0 or rows == 0:
+        return low, high
+    finite = np.isfinite(samples).all(axis=1)
+    if finite.any():
+        positions = [float(n - 1) * q for q in INTERVAL_QUANTILES]
+        kth = sorted({k for h in positions for k in (math.floor(h), math.ceil(h))})
+        ordered = np.partition(samples[finite], kth, axis=1)
+        item = np.repeat(np.arange(len(ordered)), 2)
+        for bound, h in zip((low, high), positions, strict=True):
+            pairs = pd.Series(np.ascontiguousarray(ordered[:, [math.floor(h), math.ceil(h)]])
+                              .ravel())  # fmt: skip
+            bound[finite] = pairs.groupby(item).quantile(h - math.floor(h)).to_numpy()
+    other = np.flatnonzero(~finite)
+    if len(other):
+        long = pd.DataFrame({"row": np.repeat(other, n), "v": samples[other].ravel()})
+        bounds = long.groupby("row")["v"].quantile(np.array(INTERVAL_QUANTILES)).unstack()
+        low[bounds.index.to_numpy()] = bounds[INTERVAL_QUANTILES[0]].to_numpy()
+        high[bounds.index.to_numpy()] = bounds[INTERVAL_QUANTILES[1]].to_numpy()
+    return low, high
 
 
 def attach_intervals(out: pd.DataFrame, draws: pd.DataFrame, keys: Sequence[str],
