@@ -9,7 +9,7 @@
 --     (first-order, exact for Eq. 2.25 which is linear in each factor; Vol.1 Ch.3 notes the
 --     approximation suits relative uncertainties up to about 30 %, recalled).
 --   Approach 2, Monte Carlo (Sec. 3.2.3.2): 2.5th and 97.5th percentiles of the draws
---     (stock_change_draws for mineral soils; organic_emission_draws for organic soils, their
+--     (stock_change_draws for mineral soils; the organic-soil category draws, their
 --     Wetlands Supplement factors drawn from the printed 95 % intervals; soils_total = the
 --     sum of both, draw by draw), and the trend
 --     from $base_year to the year, (E_y - E_base) / |E_base| x 100, evaluated draw by draw with
@@ -46,8 +46,8 @@
 -- Grain: country, year, category, gas
 -- Inputs: soil_category_emissions, uncertainty_contributions, uncertainty_draw_intervals
 --   (country, year, category, gas, mc_ci_low, mc_ci_high [t CO2e/yr], mc_draws,
---   trend_mc_low_pct, trend_mc_high_pct [%]; from stock_change_draws and
---   organic_emission_draws, draws 1..N, trend against the base year).
+--   trend_mc_low_pct, trend_mc_high_pct [%]; from the mineral and organic-soil draws,
+--   draws 1..N, trend against the base year).
 -- Params: $base_year (base year of the trend, yr), $type_a_step (0.01),
 --   $ad_uncertainty_pct (activity-data uncertainty E, %, 0),
 --   $table_3_2_max_uncertainty_pct (58.8, %: sd / mean 0.3 x 1.96).
