@@ -394,11 +394,12 @@ def _label_draws(
     reported = reported_years(categories.assign(row=np.arange(len(categories))), *years)
     changes = np.asarray(matrix[reported["row"].to_numpy()] @ stock_per_ha.T)  # rows x draws
     reported = reported.drop(columns="row")
+    ids = np.arange(len(reported), dtype="int32")
     sql_models.register(con, {
-        "stock_change_categories": reported.assign(category_id=np.arange(len(reported))),
+        "stock_change_categories": reported.assign(category_id=ids),
         "category_draws": pa.table({  # Arrow: no copy of the (draws x categories) columns
             "draw": np.repeat(np.arange(n_draws + 1, dtype="int32"), len(reported)),
-            "category_id": np.tile(np.arange(len(reported), dtype="int64"), n_draws + 1),
+            "category_id": np.tile(ids, n_draws + 1),
             "dC_tc_per_yr": changes.T.ravel(),
         }),
     })  # fmt: skip
@@ -531,16 +532,18 @@ def draw_uncertainty_tables(
     stacked = np.zeros((len(dc) + 2 * n_totals, n_draws + 1))
     stacked[: len(dc)] = dc
     offset = len(dc)
+    co2_draws = 0.0 - dc * c_to_co2  # dCO2 of stock_changes.sql
     for part, scope in zip(parts, TOTAL_SCOPES, strict=True):
-        total = stacked[offset : offset + len(part)]
-        co2 = stacked[offset + n_totals : offset + n_totals + len(part)]
-        total_area = np.zeros(len(part))
-        for row, code in enumerate(codes[scope]):  # in category order: the SQL's sum per draw
-            total[code] += dc[row]
-            co2[code] += 0.0 - dc[row] * c_to_co2  # dCO2 of stock_changes.sql
-            total_area[code] += area[row]
-        part["area_ha"] = total_area
+        # (totals x categories) of ones: each total adds its categories in category order
+        # from 0.0, the SQL's sum per draw
+        indicator = sparse.csr_matrix(
+            (np.ones(len(dc)), (codes[scope], np.arange(len(dc)))), shape=(len(part), len(dc))
+        )
+        stacked[offset : offset + len(part)] = indicator @ dc
+        stacked[offset + n_totals : offset + n_totals + len(part)] = indicator @ co2_draws
+        part["area_ha"] = indicator @ area
         offset += len(part)
+    del co2_draws
     draw0 = stacked[:, 0].copy()
     low, high, mean = montecarlo.draw_intervals(stacked, con, overwrite=True)
     at = slice(len(dc), len(dc) + n_totals)

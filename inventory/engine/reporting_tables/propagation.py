@@ -589,19 +589,20 @@ def draw_interval_table(
     parts.append((mineral_keys.assign(category=MINERAL_TOTAL, gas="CO2"), *mineral_total))
     organic = organic_draws.group_sums(DRAW_INTERVAL_KEYS)
     parts.append((organic.keys, _widen(organic.values, width),
-                  _widen(np.ones_like(organic.values), width)))  # fmt: skip
+                  _widen(np.ones(organic.values.shape, dtype=bool), width)))  # fmt: skip
     # soils_total: DuckDB's one-thread sum over the UNION ALL of both tables adds the two
     # tables' partial sums (mineral + organic, each in its table's order)
     organic_total = organic_draws.group_sums(["country", "year"])
     organic_keys = organic_total.keys
     organic_sums = (
         _widen(organic_total.values, width),
-        _widen(np.ones_like(organic_total.values), width),
+        _widen(np.ones(organic_total.values.shape, dtype=bool), width),
     )
     both = (mineral_keys.assign(_m=np.arange(len(mineral_keys)))
             .merge(organic_keys.assign(_o=np.arange(len(organic_keys))),
                    on=["country", "year"], how="outer", sort=True))  # fmt: skip
-    totals, total_counts = np.zeros((len(both), width)), np.zeros((len(both), width))
+    totals = np.zeros((len(both), width))
+    total_counts = np.zeros((len(both), width), dtype=bool)  # only > 0 is read
     has_m, has_o = both["_m"].notna().to_numpy(), both["_o"].notna().to_numpy()
     m = both["_m"].fillna(-1).to_numpy(dtype="int64")
     o = both["_o"].fillna(-1).to_numpy(dtype="int64")
@@ -673,8 +674,8 @@ def _matrix_mineral_sums(draws: DrawMatrix) -> MineralSums:
     by_category = draws.group_sums(["country", "year", "land_use_category"])
     total = draws.group_sums(["country", "year"])
     keys = by_category.keys.rename(columns={"land_use_category": "category"})
-    return ((keys, by_category.values, np.ones_like(by_category.values)),
-            (total.keys, total.values, np.ones_like(total.values)))  # fmt: skip
+    return ((keys, by_category.values, np.ones(by_category.values.shape, dtype=bool)),
+            (total.keys, total.values, np.ones(total.values.shape, dtype=bool)))  # fmt: skip
 
 
 def _long_mineral_sums(con: duckdb.DuckDBPyConnection) -> MineralSums:
