@@ -11,6 +11,11 @@ submitted and approved into the lake first when it holds none.
 
     python benchmarks/bench_mc_whole_run.py --lake /tmp/mc-lake --pairs 3 \
         --out benchmarks/results/2026-12-06/mc-whole-run-pairs.json
+
+A whole process carries Prefect's start-up and its variance (seconds from run to run);
+``--in-process`` times only the countries' computation
+(:func:`inventory.engine.run.compute_country` of the three, one after the other, in this
+process: CPU seconds by ``time.process_time``), the same pairs in turn.
 """
 
 from __future__ import annotations
@@ -71,6 +76,30 @@ def _run(lake: Path, draws: int, env: dict[str, str]) -> dict[str, float]:
     }
 
 
+def _in_process(lake_path: Path, pairs: int, draws: int, base_draws: int) -> dict:
+    """CPU seconds of ``compute_country`` of the three countries, ``base_draws`` and ``draws``
+    in turn, after one warm-up of each country."""
+    import gc
+
+    from inventory.engine.run import RunParameters, compute_country
+    from inventory.lake.zones import Lake
+
+    lake = Lake(lake_path)
+    for country in COUNTRIES:
+        compute_country(lake, country, RunParameters(mc_draws=base_draws))
+    runs: dict[int, list[float]] = {base_draws: [], draws: []}
+    for _ in range(pairs):
+        for n in (base_draws, draws):
+            started = time.process_time()
+            for country in COUNTRIES:
+                compute_country(lake, country, RunParameters(mc_draws=n))
+                gc.collect()
+            runs[n].append(round(time.process_time() - started, 3))
+    differences = [round(a - b, 3) for a, b in zip(runs[draws], runs[base_draws], strict=True)]
+    return {"cpu_s": {str(k): v for k, v in runs.items()}, "cpu_s_differences": differences,
+            "median_difference_cpu_s": round(statistics.median(differences), 2)}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lake", type=Path, required=True)
@@ -78,6 +107,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=10_000)
     parser.add_argument("--base-draws", type=int, default=20)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args()
     env = {**os.environ, "PREFECT_TASKS_REFRESH_CACHE": "true", "SOILC_AUTO_APPROVE": "*"}
     if not (args.lake / "harmonised").exists():
@@ -85,6 +115,13 @@ def main() -> None:
             subprocess.run([*_cli(), "--lake", str(args.lake), "submit",
                             str(ROOT / "examples" / country)], env=env, check=True,
                            capture_output=True)  # fmt: skip
+    if args.in_process:
+        report = _in_process(args.lake, args.pairs, args.draws, args.base_draws)
+        report["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        print(json.dumps(report))
+        if args.out:
+            args.out.write_text(json.dumps(report, indent=1))
+        return
     _run(args.lake, args.base_draws, env)  # warm-up (imports, files in the page cache)
     pairs = []
     for _ in range(args.pairs):

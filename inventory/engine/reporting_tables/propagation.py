@@ -615,20 +615,30 @@ def draw_interval_table(
         target[has_m & has_o] = m_side[m[has_m & has_o]] + o_side[o[has_m & has_o]]
     parts.append((both[["country", "year"]].assign(category=SOILS_TOTAL, gas="CO2e"),
                   totals, total_counts))  # fmt: skip
-    # one part at a time (a row's base year is in its part): a few (rows x draws) matrices
-    # of one part in memory, not of all
+    # parts taken together up to PART_VALUES values (a row's base year is in its part): the
+    # (rows x draws) matrices of a few parts in memory at a time, not of all
     out = []
     while parts:
-        keys, e, counts = parts.pop(0)
-        out.append(_part_intervals(keys, e, counts > 0, base_year, con))
-        del e, counts
+        batch = [parts.pop(0)]
+        while parts and sum(p[1].size for p in batch) + parts[0][1].size <= PART_VALUES:
+            batch.append(parts.pop(0))
+        keys = pd.concat([p[0][list(DRAW_INTERVAL_KEYS)] for p in batch], ignore_index=True)
+        e = np.concatenate([p[1] for p in batch])
+        present = np.concatenate([p[2] for p in batch]) > 0
+        del batch
+        out.append(_part_intervals(keys, e, present, base_year, con))
+        del e, present
     table = pd.concat(out, ignore_index=True)
     return table[table["mc_draws"] > 0].reset_index(drop=True)[columns]
 
 
+# Values (rows x draws) of the parts whose intervals are taken at once (memory, not method).
+PART_VALUES = 2_000_000
+
+
 def _part_intervals(keys: pd.DataFrame, e: np.ndarray, present: np.ndarray, base_year: int,
                     con: duckdb.DuckDBPyConnection) -> pd.DataFrame:  # fmt: skip
-    """:func:`draw_interval_table`'s columns for the rows ``keys`` of one part, their draws
+    """:func:`draw_interval_table`'s columns for the rows ``keys`` of whole parts, their draws
     ``e`` (rows, N + 1) and where each draw is ``present``."""
     rows = keys[list(DRAW_INTERVAL_KEYS)].reset_index(drop=True)
     rows = rows.astype({"country": "str", "year": "int64", "category": "str", "gas": "str"})
