@@ -474,24 +474,27 @@ def _sums(
 
 
 def _quantile_rows(
-    values: np.ndarray, use: np.ndarray, con: duckdb.DuckDBPyConnection
+    values: np.ndarray,
+    use: np.ndarray,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    overwrite: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """2.5th and 97.5th percentiles and count of the values of each row of ``values``
     (rows, N + 1; column 0 = draw 0, never used) where ``use`` is true. Rows using every draw
     1..N: :func:`inventory.engine.uncertainty.montecarlo.draw_intervals` (equal to DuckDB's
     ``quantile_cont``, which depends only on the set of values); other rows: DuckDB's
-    ``quantile_cont`` over their values."""
+    ``quantile_cont`` over their values. ``overwrite``: ``values`` may be reordered within
+    its rows (no copy when every row uses every draw)."""
     rows = values.shape[0]
     low, high = np.full(rows, np.nan), np.full(rows, np.nan)
     count = use[:, 1:].sum(axis=1)
     full = count == values.shape[1] - 1
     if full.any():
-        low[full], high[full], _ = montecarlo.draw_intervals(
-            values[full],
-            con,
-            overwrite=True,
-            mean=False,  # values[full]: a copy
-        )
+        subset = values if overwrite and full.all() else values[full]  # else: a copy
+        low[full], high[full], _ = montecarlo.draw_intervals(subset, con, overwrite=True,
+                                                             mean=False)  # fmt: skip
+        del subset
     partial = np.flatnonzero(~full & (count > 0))
     if len(partial):
         item, draw = np.nonzero(use[partial][:, 1:])
@@ -639,11 +642,10 @@ PART_VALUES = 2_000_000
 def _part_intervals(keys: pd.DataFrame, e: np.ndarray, present: np.ndarray, base_year: int,
                     con: duckdb.DuckDBPyConnection) -> pd.DataFrame:  # fmt: skip
     """:func:`draw_interval_table`'s columns for the rows ``keys`` of whole parts, their draws
-    ``e`` (rows, N + 1) and where each draw is ``present``."""
+    ``e`` (rows, N + 1; reordered within each row here) and where each draw is ``present``."""
     rows = keys[list(DRAW_INTERVAL_KEYS)].reset_index(drop=True)
     rows = rows.astype({"country": "str", "year": "int64", "category": "str", "gas": "str"})
     with sql_models.one_thread(con):
-        low, high, count = _quantile_rows(e, present, con)
         # trend of each draw against the same draw of the base year (Vol.1 Ch.3 Sec. 3.2.3.2)
         base = rows.reset_index().merge(
             rows[rows["year"] == base_year].reset_index(),
@@ -661,7 +663,12 @@ def _part_intervals(keys: pd.DataFrame, e: np.ndarray, present: np.ndarray, base
                 trend /= np.abs(base_e, out=base_e)
                 trend *= 100
             del base_e
-            trend_low[has_base], trend_high[has_base], _ = _quantile_rows(trend, use, con)
+            trend_low[has_base], trend_high[has_base], _ = _quantile_rows(
+                trend, use, con, overwrite=True
+            )
+            del trend
+        # last: e's draws are reordered within each row (no copy)
+        low, high, count = _quantile_rows(e, present, con, overwrite=True)
     return rows.assign(mc_ci_low=low, mc_ci_high=high, mc_draws=count.astype("int64"),
                        trend_mc_low_pct=trend_low, trend_mc_high_pct=trend_high)  # fmt: skip
 
