@@ -355,8 +355,8 @@ def category_draws(
             equilibrium, strata, stock_per_ha, transition_years=transition_years, years=years
         )
         sql_models.register(con, {"inventory_stock_draws": stock_draws})
-    draws = _label_draws(con, weights, strata, stock_per_ha, years=years,
-                         into="stock_change_draws")  # fmt: skip
+    draws = label_category_draws(con, weights, strata, stock_per_ha, years=years,
+                                 into="stock_change_draws")  # fmt: skip
     draws.stocks = stock_draws
     return draws
 
@@ -369,23 +369,10 @@ def label_category_draws(
     *,
     years: tuple[int | None, int | None],
     into: str,
-) -> pd.DataFrame:
-    """Category stock changes of every draw of ``stock_per_ha`` [t C ha-1] as view ``into``
-    (``stock_changes.sql`` rows, reported years); returns the deterministic changes of every
-    year with data (draw 0), as :func:`category_draws` does."""
-    return _label_draws(con, weights, strata, stock_per_ha, years=years, into=into).history
-
-
-def _label_draws(
-    con: duckdb.DuckDBPyConnection,
-    weights: pd.DataFrame,
-    strata: pd.DataFrame,
-    stock_per_ha: np.ndarray,
-    *,
-    years: tuple[int | None, int | None],
-    into: str,
 ) -> CategoryDraws:
-    """:func:`label_category_draws`, returning the draws as well."""
+    """Category stock changes of every draw of ``stock_per_ha`` [t C ha-1] as view ``into``
+    (``stock_changes.sql`` rows, reported years); returns them as :func:`category_draws` does
+    (without ``stocks``)."""
     n_draws = stock_per_ha.shape[0] - 1
     categories = weights[[*CATEGORY_KEYS, "category_area_ha"]].drop_duplicates(CATEGORY_KEYS)
     categories = categories.reset_index(drop=True).rename(columns={"category_area_ha": "area_ha"})
